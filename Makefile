@@ -1,0 +1,46 @@
+# Sluice: `make run` and `make test` work on a fresh Debian 12 machine from a fresh clone.
+SHELL := /bin/bash
+SWIFT ?= swift
+SWIFT_FLAGS ?=
+# Debian packages for build (libs), tests and benchmarks (real clients and peers).
+APT_BUILD := pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev \
+	libswresample-dev libopus-dev libsrt-gnutls-dev
+APT_TEST := ffmpeg srt-tools gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+	gstreamer1.0-plugins-bad gstreamer1.0-libav valgrind
+APT_BENCH := nginx libnginx-mod-rtmp wrk hyperfine
+DEPS_STAMP := .build/.deps-ok
+
+.PHONY: all deps build release test run bench clean
+
+all: build
+
+# Idempotent and fast when everything is present: dpkg-query first, apt-get only for what is missing.
+deps:
+	@missing=$$(for p in $(APT_BUILD) $(APT_TEST) $(APT_EXTRA); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing $$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build $(SWIFT_FLAGS)
+
+release: deps
+	$(SWIFT) build -c release $(SWIFT_FLAGS)
+
+test: deps
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+
+run: release
+	$(SWIFT) run -c release --skip-build sluice serve
+
+bench: APT_EXTRA = $(APT_BENCH)
+bench: release deps
+	$(MAKE) -C Benchmarks run
+
+clean:
+	rm -rf .build

@@ -1,0 +1,63 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let settings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+
+let package = Package(
+    name: "Sluice",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // C libraries from Debian, found through pkg-config.
+        .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
+                       providers: [.apt(["libavcodec-dev", "libavformat-dev", "libavutil-dev", "libswscale-dev", "libswresample-dev"])]),
+        .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(name: "CSRT", pkgConfig: "srt", providers: [.apt(["libsrt-gnutls-dev"])]),
+        // What Swift cannot import: function-like macros, variadics, va_list callbacks.
+        .target(name: "CMediaShims", dependencies: ["CFFmpeg", "COpus"]),
+
+        .target(name: "MediaCore", dependencies: [nioCore], swiftSettings: settings),
+        .target(name: "Bitstream", dependencies: ["MediaCore", nioCore], swiftSettings: settings),
+        .target(name: "FFmpegBridge", dependencies: ["CFFmpeg", "CMediaShims", "MediaCore", logging], swiftSettings: settings),
+        .target(name: "OpusCodec", dependencies: ["COpus", "CMediaShims"], swiftSettings: settings),
+        .target(name: "SRTTransport", dependencies: ["CSRT"], swiftSettings: settings),
+        .target(name: "StreamHub", dependencies: ["MediaCore"], swiftSettings: settings),
+        .target(name: "RTMP", dependencies: ["MediaCore", "Bitstream", nioCore], swiftSettings: settings),
+        .target(name: "Ingest", dependencies: ["RTMP", "StreamHub", "MediaCore", nioCore, nioPosix, logging], swiftSettings: settings),
+        .target(name: "Transcode", dependencies: ["FFmpegBridge", "OpusCodec", "MediaCore", "Bitstream", "StreamHub", logging], swiftSettings: settings),
+        .target(name: "HLS", dependencies: ["FFmpegBridge", "MediaCore", "Bitstream", "StreamHub", logging], swiftSettings: settings),
+        .target(name: "Origin", dependencies: [
+            "HLS", "StreamHub", logging,
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ], swiftSettings: settings),
+        .target(name: "Server", dependencies: [
+            "Ingest", "Transcode", "HLS", "Origin", "StreamHub", "FFmpegBridge", logging,
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: settings),
+
+        .executableTarget(name: "sluice", dependencies: [
+            "Server", "FFmpegBridge", "OpusCodec", "SRTTransport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            logging,
+        ], swiftSettings: settings),
+
+        .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: settings),
+        .testTarget(name: "FFmpegBridgeTests", dependencies: ["FFmpegBridge", "MediaCore", logging], swiftSettings: settings),
+        .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec", "SRTTransport"], swiftSettings: settings),
+        .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaCore"], swiftSettings: settings),
+    ],
+    swiftLanguageModes: [.v6]
+)

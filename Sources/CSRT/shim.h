@@ -1,0 +1,1 @@
+#include <srt/srt.h>

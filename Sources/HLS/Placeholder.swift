@@ -1,0 +1,2 @@
+// Placeholder so the target builds before its code lands; delete when adding sources.
+enum HLSPlaceholder {}

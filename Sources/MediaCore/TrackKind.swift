@@ -1,0 +1,4 @@
+public enum TrackKind: String, Sendable, Hashable, CaseIterable {
+    case video
+    case audio
+}

@@ -1,0 +1,124 @@
+import MediaCore
+import Synchronization
+
+/// One path's stream: the current publisher, the readers, and what a new reader needs to
+/// start at once (tracks and the units since the last video keyframe).
+public final class LiveStream: Sendable {
+    public let path: String
+    private let state = Mutex(State())
+
+    /// Cap on the GOP cache; a source with absurd GOPs starts readers at the next keyframe instead.
+    static let maxCachedBytes = 16 << 20
+
+    struct State {
+        var tracks: [TrackInfo] = []
+        var metadata: [String: String] = [:]
+        var gop: [MediaUnit] = []
+        var gopBytes = 0
+        var readers: [ObjectIdentifier: ReaderQueue] = [:]
+        var publisherID = 0
+        var publisherEvicted: (@Sendable () -> Void)?
+        var ended = false
+        var unitsIn = 0
+        var bytesIn = 0
+    }
+
+    init(path: String) {
+        self.path = path
+    }
+
+    public var tracks: [TrackInfo] { state.withLock { $0.tracks } }
+    public var hasPublisher: Bool { state.withLock { $0.publisherEvicted != nil } }
+    public var readerCount: Int { state.withLock { $0.readers.count } }
+    public var unitsIn: Int { state.withLock { $0.unitsIn } }
+    public var bytesIn: Int { state.withLock { $0.bytesIn } }
+
+    /// A reader: gets the tracks and the cached GOP at once, then live media. Returns nil if
+    /// the stream has ended.
+    public func subscribe(capacity: Int = 512) -> ReaderQueue? {
+        let queue = ReaderQueue(capacity: capacity)
+        let ok = state.withLock { s -> Bool in
+            if s.ended { return false }
+            if !s.tracks.isEmpty { queue.push(.tracks(s.tracks)) }
+            if !s.metadata.isEmpty { queue.push(.metadata(s.metadata)) }
+            for unit in s.gop { queue.push(.unit(unit)) }
+            s.readers[ObjectIdentifier(queue)] = queue
+            return true
+        }
+        return ok ? queue : nil
+    }
+
+    public func unsubscribe(_ queue: ReaderQueue) {
+        state.withLock { _ = $0.readers.removeValue(forKey: ObjectIdentifier(queue)) }
+        queue.close()
+    }
+
+    func attach(onEvicted: @escaping @Sendable () -> Void, hub: StreamHub) -> Publisher {
+        let (id, previous, readers) = state.withLock { s in
+            let prev = s.publisherEvicted
+            s.publisherID += 1
+            s.publisherEvicted = onEvicted
+            s.gop.removeAll()
+            s.gopBytes = 0
+            return (s.publisherID, prev, prev == nil ? [] : Array(s.readers.values))
+        }
+        if let previous {
+            previous()
+            for r in readers { r.push(.discontinuity) }
+        }
+        return Publisher(stream: self, id: id, hub: hub)
+    }
+
+    func setTracks(_ tracks: [TrackInfo], publisher: Int) {
+        let readers = state.withLock { s -> [ReaderQueue] in
+            guard s.publisherID == publisher, s.tracks != tracks else { return [] }
+            s.tracks = tracks
+            return Array(s.readers.values)
+        }
+        for r in readers { r.push(.tracks(tracks)) }
+    }
+
+    func setMetadata(_ metadata: [String: String], publisher: Int) {
+        let readers = state.withLock { s -> [ReaderQueue] in
+            guard s.publisherID == publisher else { return [] }
+            s.metadata = metadata
+            return Array(s.readers.values)
+        }
+        for r in readers { r.push(.metadata(metadata)) }
+    }
+
+    func write(_ unit: MediaUnit, publisher: Int) -> Bool {
+        let readers = state.withLock { s -> [ReaderQueue]? in
+            guard s.publisherID == publisher else { return nil }
+            s.unitsIn += 1
+            s.bytesIn += unit.data.readableBytes
+            if unit.track == .video && unit.isKeyframe {
+                s.gop.removeAll(keepingCapacity: true)
+                s.gopBytes = 0
+            }
+            if s.gopBytes + unit.data.readableBytes <= Self.maxCachedBytes {
+                s.gop.append(unit)
+                s.gopBytes += unit.data.readableBytes
+            }
+            return Array(s.readers.values)
+        }
+        guard let readers else { return false }
+        for r in readers { r.push(.unit(unit)) }
+        return true
+    }
+
+    /// The publisher left: readers are closed and the path is freed.
+    func end(publisher: Int, hub: StreamHub) {
+        let readers = state.withLock { s -> [ReaderQueue]? in
+            guard s.publisherID == publisher else { return nil }
+            s.ended = true
+            s.publisherEvicted = nil
+            let r = Array(s.readers.values)
+            s.readers.removeAll()
+            return r
+        }
+        guard let readers else { return }
+        hub.remove(self)
+        for r in readers { r.close() }
+    }
+}

@@ -1,0 +1,3 @@
+enum SluiceVersion {
+    static let string = "0.1.0"
+}
