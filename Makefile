@@ -34,6 +34,8 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+	@# The leak check reads the process's resident set, so it runs alone.
+	SLUICE_LEAK_TEST=1 $(SWIFT) test --skip-build --filter LeakTests $(SWIFT_FLAGS)
 
 run: release
 	$(SWIFT) run -c release --skip-build sluice serve
