@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "SRTTransport", dependencies: ["CSRT"], swiftSettings: settings),
         .target(name: "StreamHub", dependencies: ["MediaCore"], swiftSettings: settings),
         .target(name: "RTMP", dependencies: ["MediaCore", "Bitstream", nioCore], swiftSettings: settings),
-        .target(name: "Ingest", dependencies: ["RTMP", "StreamHub", "MediaCore", nioCore, nioPosix, logging], swiftSettings: settings),
+        .target(name: "Ingest", dependencies: ["RTMP", "StreamHub", "MediaCore", "Bitstream", "FFmpegBridge", "SRTTransport", nioCore, nioPosix, logging], swiftSettings: settings),
         .target(name: "Transcode", dependencies: ["FFmpegBridge", "OpusCodec", "MediaCore", "Bitstream", "StreamHub", logging], swiftSettings: settings),
         .target(name: "HLS", dependencies: ["FFmpegBridge", "MediaCore", "Bitstream", "StreamHub", logging], swiftSettings: settings),
         .target(name: "Origin", dependencies: [
@@ -57,6 +57,7 @@ let package = Package(
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: settings),
         .testTarget(name: "FFmpegBridgeTests", dependencies: ["FFmpegBridge", "MediaCore", logging], swiftSettings: settings),
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec", "SRTTransport"], swiftSettings: settings),
+        .testTarget(name: "SRTTests", dependencies: ["Ingest", "SRTTransport", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaCore"], swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]
