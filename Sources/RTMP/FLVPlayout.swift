@@ -50,6 +50,11 @@ public struct FLVPlayout: Sendable {
         guard let track = tracks.first(where: { $0.kind == unit.track }) else { return [] }
         let dts = unit.timebase.rescale(unit.dts, to: .milliseconds)
         let cts = unit.timebase.rescale(unit.pts - unit.dts, to: .milliseconds)
+        let isVideo = track.kind == .video
+        if isVideo && !sentVideoKeyframe {
+            guard unit.isKeyframe else { return [] }
+            sentVideoKeyframe = true
+        }
         if rebase {
             offset = (started ? lastOut + 1 : 0) - dts
             rebase = false
@@ -58,10 +63,6 @@ public struct FLVPlayout: Sendable {
         let ts = max(lastOut - 1000, dts + offset, 0) // small back-steps between tracks pass as sent
         switch track.codec {
         case .h264, .hevc, .av1:
-            if !sentVideoKeyframe {
-                guard unit.isKeyframe else { return [] }
-                sentVideoKeyframe = true
-            }
             lastOut = max(lastOut, ts)
             return [message(.video, FLVVideoPacket.frame(track.codec, keyframe: unit.isKeyframe,
                                                          compositionTime: Int32(clamping: cts), data: unit.data).serialize(), ts)]

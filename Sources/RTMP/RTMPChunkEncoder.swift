@@ -5,6 +5,8 @@ import NIOCore
 /// Extended timestamps are repeated on fmt-3 chunks, as the spec, Adobe and ffmpeg do.
 public struct RTMPChunkEncoder: Sendable {
     public private(set) var chunkSize = 128
+    /// false mimics old librtmp (extended timestamp only in the first chunk), for interop tests.
+    public var repeatsExtendedTimestampInType3 = true
 
     struct Last {
         var timestamp: UInt32
@@ -49,7 +51,7 @@ public struct RTMPChunkEncoder: Sendable {
                 }
                 if fmt == 0 { out.writeInteger(message.streamID, endianness: .little) }
             }
-            if extended { out.writeInteger(tsField) }
+            if extended && ((first && fmt <= 2) || repeatsExtendedTimestampInType3) { out.writeInteger(tsField) }
             let n = min(chunkSize, payload.readableBytes)
             var slice = payload.readSlice(length: n)!
             out.writeBuffer(&slice)
