@@ -52,7 +52,7 @@ public struct TimestampRepair: Sendable {
             note("\(track) DTS jumped by \(step) ms; rebased")
             out = prev + typical
         } else if step <= 0 {
-            note("\(track) DTS went back by \(-step) ms; clamped")
+            note(step == 0 ? "\(track) DTS repeated; moved 1 ms on" : "\(track) DTS went back by \(-step) ms; clamped")
             out = prev + 1
         } else {
             lastStep[track] = step

@@ -34,12 +34,15 @@ public final class SluiceServer: Sendable {
     /// Starts (if needed) and serves until SIGINT/SIGTERM or task cancellation.
     public func run() async throws {
         if rtmp.port == nil { try await start() }
-        let group = ServiceGroup(services: [RTMPIngestService(server: rtmp)],
-                                 gracefulShutdownSignals: [.sigint, .sigterm], logger: logger)
+        // A listener that closes (shutdown()) ends the whole group gracefully.
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: RTMPIngestService(server: rtmp), successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
         try await group.run()
         logger.info("Sluice stopped")
     }
 
+    /// Closes every listener; a running `run()` then returns.
     public func shutdown() async throws {
         try await rtmp.shutdown()
     }
