@@ -26,7 +26,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     private let hub: StreamHub
     private let access: any AccessControl
     private var logger: Logger
-    private let playerQueueCapacity: Int
+    private let configuration: RTMPServerConfiguration
 
     private var handshake = RTMPServerHandshake()
     private var handshakeBytes: ByteBuffer?
@@ -38,12 +38,12 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var closing = false
 
-    init(hub: StreamHub, access: any AccessControl, logger: Logger, maxMessageSize: Int, playerQueueCapacity: Int) {
+    init(hub: StreamHub, access: any AccessControl, logger: Logger, configuration: RTMPServerConfiguration) {
         self.hub = hub
         self.access = access
         self.logger = logger
-        self.playerQueueCapacity = playerQueueCapacity
-        self.decoder = NIOSingleStepByteToMessageProcessor(RTMPChunkDecoder(maxMessageSize: maxMessageSize))
+        self.configuration = configuration
+        self.decoder = NIOSingleStepByteToMessageProcessor(RTMPChunkDecoder(maxMessageSize: configuration.maxMessageSize))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -221,7 +221,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
             run(session.playRejected(streamID: streamID, code: "NetStream.Play.Failed", reason: "playing \(path) is not allowed"))
             return
         }
-        guard let context, let stream = hub.stream(path), let queue = stream.subscribe(capacity: playerQueueCapacity) else {
+        guard let context, let stream = hub.stream(path), let queue = stream.subscribe(capacity: configuration.playerQueueCapacity) else {
             logger.info("RTMP play of a path nobody publishes", metadata: ["path": "\(path)"])
             run(session.playRejected(streamID: streamID, reason: "\(path) is not published"))
             return
@@ -234,8 +234,19 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
 
         let eventLoop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let hub = self.hub, capacity = configuration.playerQueueCapacity, grace = configuration.playerRepublishGrace
         // A task per player reads its queue; each event hops to the loop, which owns the socket.
         Task {
+            await RTMPConnectionHandler.runPlayer(bound, eventLoop: eventLoop, streamID: streamID, path: path, first: queue,
+                                 hub: hub, capacity: capacity, grace: grace)
+        }
+    }
+
+    private static func runPlayer(_ bound: NIOLoopBound<RTMPConnectionHandler>, eventLoop: any EventLoop, streamID: UInt32,
+                                  path: String, first: ReaderQueue, hub: StreamHub, capacity: Int, grace: Duration) async {
+        var current = first
+        while true {
+            let queue = current
             while let event = await queue.next() {
                 let written = eventLoop.flatSubmit {
                     bound.value.deliver(event, streamID: streamID, queue: queue)
@@ -244,11 +255,56 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
                 do {
                     try await written.get()
                 } catch {
-                    break // the connection is gone; channelInactive unsubscribes
+                    return // the connection is gone; channelInactive unsubscribed
                 }
             }
-            eventLoop.execute { bound.value.playEnded(streamID: streamID, queue: queue) }
+            // The stream ended. A publisher that reconnects soon continues it for this player.
+            guard (try? await eventLoop.submit({ bound.value.isCurrent(streamID: streamID, queue: queue) }).get()) == true,
+                  let found = await waitForRepublish(hub: hub, path: path, capacity: capacity, grace: grace)
+            else { break }
+            let stream = found.stream, next = found.queue
+            let switched = try? await eventLoop.submit {
+                bound.value.resume(streamID: streamID, from: queue, to: next, stream: stream)
+            }.get()
+            guard switched == true else {
+                stream.unsubscribe(next)
+                return
+            }
+            current = next
         }
+        let ended = current
+        eventLoop.execute { bound.value.playEnded(streamID: streamID, queue: ended) }
+    }
+
+    private static func waitForRepublish(hub: StreamHub, path: String, capacity: Int, grace: Duration) async -> (stream: LiveStream, queue: ReaderQueue)? {
+        let clock = ContinuousClock()
+        let deadline = clock.now + grace
+        while clock.now < deadline {
+            if let stream = hub.stream(path), stream.hasPublisher, let queue = stream.subscribe(capacity: capacity) {
+                return (stream, queue)
+            }
+            do {
+                try await Task.sleep(for: .milliseconds(100))
+            } catch {
+                return nil // cancelled
+            }
+        }
+        return nil
+    }
+
+    private func isCurrent(streamID: UInt32, queue: ReaderQueue) -> Bool {
+        !closing && playing[streamID]?.queue === queue
+    }
+
+    /// The player continues on the republished stream, as after a takeover.
+    private func resume(streamID: UInt32, from old: ReaderQueue, to queue: ReaderQueue, stream: LiveStream) -> Bool {
+        guard !closing, var p = playing[streamID], p.queue === old else { return false }
+        p.stream = stream
+        p.queue = queue
+        p.playout.discontinuity()
+        playing[streamID] = p
+        logger.info("RTMP play resumed: the path was published again", metadata: ["path": "\(stream.path)"])
+        return true
     }
 
     /// Writes one hub event. Waits for the socket only when it is not writable, so a slow

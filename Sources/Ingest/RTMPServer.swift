@@ -43,8 +43,7 @@ public final class RTMPServer: Sendable {
                 self.track(channel)
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(RTMPConnectionHandler(
-                        hub: hub, access: access, logger: logger,
-                        maxMessageSize: config.maxMessageSize, playerQueueCapacity: config.playerQueueCapacity))
+                        hub: hub, access: access, logger: logger, configuration: config))
                 }
             }
             .bind(host: configuration.host, port: configuration.port)

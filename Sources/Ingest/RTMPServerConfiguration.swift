@@ -7,11 +7,16 @@ public struct RTMPServerConfiguration: Sendable {
     public var maxMessageSize: Int
     /// Events a slow player may lag before it loses media up to the next keyframe.
     public var playerQueueCapacity: Int
+    /// How long a player whose stream ended waits for a publisher to come back to the same path
+    /// (a dropped encoder reconnecting) before it is told the stream ended.
+    public var playerRepublishGrace: Duration
 
-    public init(host: String = "0.0.0.0", port: Int = 1935, maxMessageSize: Int = 16 << 20, playerQueueCapacity: Int = 512) {
+    public init(host: String = "0.0.0.0", port: Int = 1935, maxMessageSize: Int = 16 << 20, playerQueueCapacity: Int = 512,
+                playerRepublishGrace: Duration = .seconds(5)) {
         self.host = host
         self.port = port
         self.maxMessageSize = maxMessageSize
         self.playerQueueCapacity = playerQueueCapacity
+        self.playerRepublishGrace = playerRepublishGrace
     }
 }

@@ -10,7 +10,8 @@ import Testing
 @Suite struct RTMPConnectionHandlerTests {
     private func makeChannel(hub: StreamHub) async throws -> EmbeddedChannel {
         let channel = EmbeddedChannel(handler: RTMPConnectionHandler(
-            hub: hub, access: AllowAll(), logger: IngestTestSupport.logger, maxMessageSize: 1 << 20, playerQueueCapacity: 16))
+            hub: hub, access: AllowAll(), logger: IngestTestSupport.logger,
+            configuration: RTMPServerConfiguration(maxMessageSize: 1 << 20, playerQueueCapacity: 16)))
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40000)).get()
         return channel
     }

@@ -82,8 +82,16 @@ import Testing
         try await S.withServer { server, port in
             let recorder = HubRecorder(server.hub)
             let first = try S.ffmpegPublish(port: port, path: "live/t", size: "320x180")
+            defer { first.stop() }
             let started = await S.eventually { recorder.unitCount("live/t", .video) >= 15 }
             #expect(started, "ffmpeg: \(first.errors)")
+            // A player that is watching when the publisher dies.
+            let player = try ExternalProcess("ffmpeg", [
+                "-hide_banner", "-loglevel", "error", "-nostdin", "-i", "rtmp://127.0.0.1:\(port)/live/t",
+                "-c", "copy", "-t", "6", "-f", "null", "-", "-progress", "pipe:1",
+            ])
+            defer { player.stop() }
+            #expect(await S.eventually { server.hub.stream("live/t")?.readerCount == 2 })
             first.kill()
             let second = try S.ffmpegPublish(port: port, path: "live/t", size: "320x180")
             defer { second.stop() }
@@ -92,6 +100,10 @@ import Testing
             #expect(resumed, "second ffmpeg: \(second.errors)")
             let streams = try await S.ffprobe(port: port, path: "live/t")
             #expect(streams.contains { $0["codec_name"] as? String == "h264" && $0["width"] as? Int == 320 })
+            // The player got its 6 s of video: most of it came from the second publisher.
+            #expect(await player.waitForExit(seconds: 30) == 0, "player: \(player.errors)")
+            let frames = player.output.split(separator: "\n").last { $0.hasPrefix("frame=") }.flatMap { Int($0.dropFirst(6)) } ?? 0
+            #expect(frames >= 150, "player saw \(frames) frames")
         }
     }
 }
