@@ -146,6 +146,22 @@ final class RawRTMPClient: Sendable {
     }
 }
 
+extension RawRTMPClient {
+    /// connect → createStream → play; returns the message stream ID once playing started.
+    func play(app: String = "live", name: String) async throws -> UInt32 {
+        try await handshake()
+        try await send([
+            RTMPCommand(name: "connect", transactionID: 1, commandObject: .object([AMFProperty("app", .string(app))])).message(streamID: 0),
+            RTMPCommand(name: "createStream", transactionID: 2).message(streamID: 0),
+        ])
+        let created = try await waitForCommand { $0.name == "_result" && $0.transactionID == 2 }
+        let id = UInt32(created.arguments.first?.number ?? 0)
+        try await send([RTMPCommand(name: "play", transactionID: 0, arguments: [.string(name)]).message(streamID: id, chunkStreamID: 8)])
+        _ = try await waitForCommand { $0.name == "onStatus" && $0.arguments.first?["code"]?.string == "NetStream.Play.Start" }
+        return id
+    }
+}
+
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
