@@ -20,6 +20,7 @@ public struct RTMPChunkDecoder: NIOSingleStepByteToMessageDecoder {
     public private(set) var type3RepeatsExtendedTimestamp: Bool?
 
     struct ChunkStream {
+        var id: Int
         var timestamp: UInt32 = 0
         var delta: UInt32 = 0
         var length = 0
@@ -29,7 +30,9 @@ public struct RTMPChunkDecoder: NIOSingleStepByteToMessageDecoder {
         var extendedTimestamp: UInt32 = 0
         var partial: ByteBuffer?
     }
-    private var streams: [Int: ChunkStream] = [:]
+    /// A short array, searched linearly: clients use a handful of chunk streams, and a
+    /// Dictionary's non-inlined modify accessors allocated on every chunk.
+    private var streams: [ChunkStream] = []
     private var bufferedBytes = 0
 
     public init(maxMessageSize: Int = defaultMaxMessageSize, maxBufferedBytes: Int? = nil, maxChunkStreams: Int = 64) {
@@ -67,12 +70,16 @@ public struct RTMPChunkDecoder: NIOSingleStepByteToMessageDecoder {
             csid = 64 + Int(b1) + Int(b2) * 256
         }
         var cs: ChunkStream
-        if let existing = streams[csid] {
-            cs = existing
+        let index = streams.firstIndex { $0.id == csid }
+        if let index {
+            cs = streams[index]
+            // Work on the header fields only: a second reference to the partial buffer would make
+            // every append copy it (copy-on-write), quadratic in the message size.
+            cs.partial = nil
         } else {
             guard fmt == 0 else { throw RTMPError.chunkWithoutHeader(chunkStreamID: csid) }
             guard streams.count < maxChunkStreams else { throw RTMPError.tooManyChunkStreams(maxChunkStreams) }
-            cs = ChunkStream()
+            cs = ChunkStream(id: csid)
         }
 
         var tsField: UInt32 = 0
@@ -111,7 +118,8 @@ public struct RTMPChunkDecoder: NIOSingleStepByteToMessageDecoder {
             }
         }
 
-        let newMessage = fmt != 3 || cs.partial == nil
+        let partialBytes = index.flatMap { streams[$0].partial?.readableBytes }
+        let newMessage = fmt != 3 || partialBytes == nil
         if newMessage {
             switch fmt {
             case 0:
@@ -127,19 +135,28 @@ public struct RTMPChunkDecoder: NIOSingleStepByteToMessageDecoder {
                 throw RTMPError.messageTooLarge(length: cs.length, limit: maxMessageSize)
             }
         }
-        let have = newMessage ? 0 : cs.partial!.readableBytes
+        let have = newMessage ? 0 : partialBytes!
         let toRead = min(chunkSize, cs.length - have)
         guard buffer.readableBytes >= toRead else { return nil }
 
-        // The whole chunk is here: commit.
+        // The whole chunk is here: commit. Take the partial buffer out so it is uniquely referenced.
         if let type3Detected { type3RepeatsExtendedTimestamp = type3Detected }
+        let i: Int
+        if let index {
+            i = index
+            cs.partial = streams[i].partial
+            streams[i].partial = nil
+        } else {
+            i = streams.count
+            streams.append(cs)
+        }
         if newMessage, let old = cs.partial {
             bufferedBytes -= old.readableBytes // a full header mid-message abandons the old one
             cs.partial = nil
         }
         let body = buffer.readSlice(length: toRead)!
         if have == 0 && toRead == cs.length {
-            streams[csid] = cs
+            streams[i] = cs
             return (try complete(RTMPMessage(chunkStreamID: csid, typeID: cs.typeID, streamID: cs.streamID,
                                              timestamp: cs.timestamp, payload: body)), true)
         }
@@ -156,11 +173,11 @@ public struct RTMPChunkDecoder: NIOSingleStepByteToMessageDecoder {
             let payload = cs.partial!
             cs.partial = nil
             bufferedBytes -= payload.readableBytes
-            streams[csid] = cs
+            streams[i] = cs
             return (try complete(RTMPMessage(chunkStreamID: csid, typeID: cs.typeID, streamID: cs.streamID,
                                              timestamp: cs.timestamp, payload: payload)), true)
         }
-        streams[csid] = cs
+        streams[i] = cs
         return (nil, true)
     }
 
@@ -176,10 +193,9 @@ public struct RTMPChunkDecoder: NIOSingleStepByteToMessageDecoder {
             chunkSize = Int(min(size, 0xFFFFFF))
         case .abort:
             if let id = message.payload.getInteger(at: message.payload.readerIndex, as: UInt32.self),
-               var cs = streams[Int(id)], let partial = cs.partial {
+               let i = streams.firstIndex(where: { $0.id == Int(id) }), let partial = streams[i].partial {
                 bufferedBytes -= partial.readableBytes
-                cs.partial = nil
-                streams[Int(id)] = cs
+                streams[i].partial = nil
             }
         default:
             break
