@@ -59,6 +59,15 @@ let package = Package(
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec", "SRTTransport"], swiftSettings: settings),
         .testTarget(name: "SRTTests", dependencies: ["Ingest", "SRTTransport", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaCore"], swiftSettings: settings),
+        .testTarget(name: "RTMPTests", dependencies: [
+            "RTMP", "MediaCore", nioCore,
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOTestUtils", package: "swift-nio"),
+        ], swiftSettings: settings),
+        .testTarget(name: "IngestTests", dependencies: [
+            "Ingest", "RTMP", "StreamHub", "MediaCore", "Server", nioCore, nioPosix, logging,
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ], swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Logging
+import Server
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,6 +17,19 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to bind every listener to.") var host: String = "0.0.0.0"
 
     func run() async throws {
-        throw NotBuiltYet(command: "serve")
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let logger = Logger(label: "sluice")
+        let server = SluiceServer(
+            configuration: SluiceServerConfiguration(host: host, rtmpPort: rtmpPort, srtPort: srtPort, httpPort: httpPort),
+            logger: logger)
+        try await server.start()
+        if let port = server.rtmpPort {
+            print("RTMP: push to rtmp://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/live/<stream> (bound port \(port))")
+        }
+        try await server.run()
     }
 }
