@@ -16,8 +16,6 @@ public final class SRTIngestServer: Sendable {
         public var latencyMs: Int = 120
         /// The passphrase a publisher of `path` must use, or nil for none.
         public var passphrase: @Sendable (_ path: String) -> String? = { _ in nil }
-        /// Allows or refuses a publisher of `path` (the `u=` user and the rest of the streamid too).
-        public var authorize: @Sendable (_ path: String, _ streamID: SRTStreamID) -> Bool = { _, _ in true }
 
         public init(host: String = "0.0.0.0", port: Int = 9000, latencyMs: Int = 120) {
             self.host = host
@@ -29,7 +27,8 @@ public final class SRTIngestServer: Sendable {
     private let listener: SRTListener
     public var port: Int { listener.port }
 
-    public init(configuration: Configuration, hub: StreamHub, logger: Logger) throws {
+    /// `access` sees the streamid's other keys (`u=`, `s=`, ...) as the query, e.g. `u=alice&s=token`.
+    public init(configuration: Configuration, hub: StreamHub, access: any AccessControl = AllowAll(), logger: Logger) throws {
         let sessions = SessionTable()
         let config = configuration
         listener = try SRTListener(host: config.host, port: config.port, latencyMs: config.latencyMs, handlers: SRTListenerHandlers(
@@ -40,7 +39,9 @@ public final class SRTIngestServer: Sendable {
                     return .reject(code: SRTAcceptDecision.badMode)
                 }
                 guard let path = SRTIngestServer.path(id.resource) else { return .reject(code: SRTAcceptDecision.badRequest) }
-                guard config.authorize(path, id) else { return .reject(code: SRTAcceptDecision.forbidden) }
+                guard access.authorize(path: path, query: SRTIngestServer.query(id), action: .publish) else {
+                    return .reject(code: SRTAcceptDecision.forbidden)
+                }
                 return .accept(passphrase: config.passphrase(path))
             },
             opened: { connection in
@@ -63,6 +64,14 @@ public final class SRTIngestServer: Sendable {
 
     public func close() {
         listener.close()
+    }
+
+    static func query(_ id: SRTStreamID) -> String {
+        var pairs: [(String, String)] = []
+        if let u = id.user { pairs.append(("u", u)) }
+        if let s = id.session { pairs.append(("s", s)) }
+        pairs += id.extra.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        return pairs.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
     }
 
     /// `live/demo` from a streamid resource; nil for an empty or unsafe path.

@@ -27,8 +27,12 @@ struct Serve: AsyncParsableCommand {
             configuration: SluiceServerConfiguration(host: host, rtmpPort: rtmpPort, srtPort: srtPort, httpPort: httpPort),
             logger: logger)
         try await server.start()
+        let shown = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
         if let port = server.rtmpPort {
-            print("RTMP: push to rtmp://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/live/<stream> (bound port \(port))")
+            print("RTMP: push to rtmp://\(shown):\(port)/live/<stream> (bound port \(port))")
+        }
+        if let port = server.srtPort {
+            print("SRT:  push to srt://\(shown):\(port)?streamid=%23%21%3A%3Ar%3Dlive%2F<stream>%2Cm%3Dpublish (bound port \(port))")
         }
         try await server.run()
     }
