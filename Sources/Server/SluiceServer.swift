@@ -37,7 +37,7 @@ public final class SluiceServer: Sendable {
             configuration: SRTIngestServer.Configuration(host: configuration.host, port: configuration.srtPort),
             hub: hub, access: access, logger: logger)
         srt.withLock { $0 = srtServer }
-        logger.info("push with SRT to srt://\(shownHost):\(srtServer.port)?streamid=#!::r=live/<stream>,m=publish",
+        logger.info("push with SRT to srt://\(shownHost):\(srtServer.port)?streamid=live/<stream>",
                     metadata: ["srt-port": "\(srtServer.port)"])
         logger.notice("HTTP origin not built yet", metadata: ["http-port": "\(configuration.httpPort)"])
     }

@@ -32,7 +32,7 @@ struct Serve: AsyncParsableCommand {
             print("RTMP: push to rtmp://\(shown):\(port)/live/<stream> (bound port \(port))")
         }
         if let port = server.srtPort {
-            print("SRT:  push to srt://\(shown):\(port)?streamid=%23%21%3A%3Ar%3Dlive%2F<stream>%2Cm%3Dpublish (bound port \(port))")
+            print("SRT:  push to srt://\(shown):\(port)?streamid=live/<stream> (MPEG-TS; bound port \(port))")
         }
         try await server.run()
     }
