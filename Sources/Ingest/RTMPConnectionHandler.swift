@@ -14,6 +14,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         var publisher: Publisher
         var ingest = FLVIngest()
         var loggedRepairs = 0
+        var countedRepairs = 0
         var lastRepairLog: NIODeadline?
     }
 
@@ -27,6 +28,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     private let access: any AccessControl
     private var logger: Logger
     private let configuration: RTMPServerConfiguration
+    private let statistics: RTMPServerStatistics
 
     private var handshake = RTMPServerHandshake()
     private var handshakeBytes: ByteBuffer?
@@ -38,8 +40,10 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var closing = false
 
-    init(hub: StreamHub, access: any AccessControl, logger: Logger, configuration: RTMPServerConfiguration) {
+    init(hub: StreamHub, access: any AccessControl, logger: Logger, configuration: RTMPServerConfiguration,
+         statistics: RTMPServerStatistics = RTMPServerStatistics()) {
         self.hub = hub
+        self.statistics = statistics
         self.access = access
         self.logger = logger
         self.configuration = configuration
@@ -57,6 +61,15 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         logger.debug("RTMP connection opened")
+        statistics.connections.add(1, ordering: .relaxed)
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: configuration.handshakeTimeout) {
+            let handler = bound.value
+            if !handler.handshake.isComplete {
+                handler.statistics.closedForBadInput.add(1, ordering: .relaxed)
+                handler.close(reason: "no RTMP handshake within \(handler.configuration.handshakeTimeout)", level: .info)
+            }
+        }
         context.fireChannelActive()
     }
 
@@ -83,6 +96,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
                 try received(message)
             }
         } catch {
+            statistics.closedForBadInput.add(1, ordering: .relaxed)
             close(reason: "\(error)", level: .warning)
         }
     }
@@ -158,12 +172,14 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         }
         if let old = publishing[streamID] { old.publisher.end() } // re-publish on the same stream
         publishing[streamID] = Publishing(publisher: publisher)
+        statistics.publishes.add(1, ordering: .relaxed)
         logger.info("RTMP publish started", metadata: ["path": "\(path)"])
         run(session.publishAccepted(streamID: streamID))
     }
 
     private func evicted(streamID: UInt32) {
         guard let p = publishing.removeValue(forKey: streamID) else { return }
+        statistics.takeovers.add(1, ordering: .relaxed)
         logger.info("RTMP publisher replaced by a new one", metadata: ["path": "\(p.publisher.path)"])
         run(session.publishEvicted(streamID: streamID))
     }
@@ -180,6 +196,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         do {
             events = try p.ingest.handle(message, wallClock: WallClock.nowMicros())
         } catch {
+            statistics.closedForBadInput.add(1, ordering: .relaxed)
             close(reason: "bad media message: \(error)", level: .warning)
             return
         }
@@ -193,6 +210,10 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
             }
         }
         let repairs = p.ingest.timestamps.repairs
+        if repairs != p.countedRepairs {
+            statistics.timestampRepairs.add(repairs - p.countedRepairs, ordering: .relaxed)
+            p.countedRepairs = repairs
+        }
         if repairs != p.loggedRepairs {
             let now = NIODeadline.now()
             if p.lastRepairLog.map({ now - $0 >= .seconds(10) }) ?? true {
@@ -229,6 +250,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         stopPlaying(streamID)
         playing[streamID] = Playing(stream: stream, queue: queue, playout: FLVPlayout(streamID: streamID))
         logger.info("RTMP play started", metadata: ["path": "\(path)"])
+        statistics.plays.add(1, ordering: .relaxed)
         run(session.playAccepted(streamID: streamID))
         context.flush()
 

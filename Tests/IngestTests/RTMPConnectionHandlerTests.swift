@@ -74,6 +74,15 @@ import Testing
         #expect(channel.isActive == false)
     }
 
+    @Test func aConnectionThatNeverHandshakesIsClosed() async throws {
+        let channel = try await makeChannel(hub: StreamHub())
+        try channel.writeInbound(ByteBuffer(bytes: [3, 0, 0])) // a slow or stuck client
+        channel.embeddedEventLoop.advanceTime(by: .seconds(9))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(channel.isActive == false)
+    }
+
     @Test func badHandshakeVersionClosesTheChannel() async throws {
         let channel = try await makeChannel(hub: StreamHub())
         var c0c1 = ByteBuffer(bytes: [0x16]) // a TLS ClientHello, say

@@ -70,6 +70,7 @@ private func videoMessages(streamID: UInt32, timestamps: [UInt32]) -> [RTMPMessa
                                                   timestamps: [1000, 1033, 1066, 5, 38, 2_000_000, 2_000_033])
             #expect(dts.count == 7)
             #expect(zip(dts, dts.dropFirst()).allSatisfy { $0 < $1 })
+            #expect(await S.eventually { server.statistics.snapshot.timestampRepairs == 2 }) // back to 5, on to 2 000 000
         }
     }
 
@@ -95,6 +96,7 @@ private func videoMessages(streamID: UInt32, timestamps: [UInt32]) -> [RTMPMessa
                 if unitsAfter == 3 { break }
             }
             #expect(sawDiscontinuity && unitsAfter == 3)
+            #expect(server.statistics.snapshot.takeovers == 1)
             #expect(new.isClosed == false)
             await new.close()
         }
@@ -108,6 +110,7 @@ private func videoMessages(streamID: UInt32, timestamps: [UInt32]) -> [RTMPMessa
             try await bad.handshake()
             try await bad.write(ByteBuffer(bytes: [0x45, 0, 0, 0, 0, 0, 1, 9, 0])) // fmt 1 on a chunk stream never opened
             #expect(await bad.waitUntilClosed())
+            #expect(server.statistics.snapshot.closedForBadInput == 1)
             try await good.send(videoMessages(streamID: goodID, timestamps: [0, 33]))
             #expect(await S.eventually { server.hub.stream("live/good")?.unitsIn == 2 })
             #expect(good.isClosed == false)
