@@ -161,8 +161,3 @@ extension RawRTMPClient {
         return id
     }
 }
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
-}
