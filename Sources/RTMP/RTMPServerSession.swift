@@ -115,7 +115,7 @@ public struct RTMPServerSession: Sendable {
             streams[streamID] = .playPending(path)
             return [.play(streamID: streamID, path: path, query: Self.joinQuery(appQuery, query))]
         case "deleteStream", "closeStream":
-            let id = cmd.name == "deleteStream" ? cmd.arguments.first?.number.map { UInt32(clamping: Int64($0)) } ?? streamID : streamID
+            let id = cmd.name == "deleteStream" ? cmd.arguments.first?.number.map { UInt32(clamping: $0.saturatingInt) } ?? streamID : streamID
             let out = stop(id)
             if cmd.name == "deleteStream" { streams[id] = nil } else if streams[id] != nil { streams[id] = .created }
             return out
