@@ -12,6 +12,8 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
 
     private struct Publishing {
         var publisher: Publisher
+        /// Tells this publish apart from a later one on the same stream ID when eviction news arrives.
+        var generation: Int
         var ingest = FLVIngest()
         var loggedRepairs = 0
         var countedRepairs = 0
@@ -39,6 +41,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     private var playing: [UInt32: Playing] = [:]
     private var context: ChannelHandlerContext?
     private var closing = false
+    private var publishGeneration = 0
 
     init(hub: StreamHub, access: any AccessControl, logger: Logger, configuration: RTMPServerConfiguration,
          statistics: RTMPServerStatistics = RTMPServerStatistics()) {
@@ -111,7 +114,10 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
             logger.info("RTMP publish ended", metadata: ["path": "\(p.publisher.path)", "units": "\(p.publisher.stream.unitsIn)"])
         }
         publishing.removeAll()
-        for (_, p) in playing { p.stream.unsubscribe(p.queue) }
+        for (_, p) in playing {
+            p.stream.unsubscribe(p.queue)
+            logger.info("RTMP player left", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
+        }
         playing.removeAll()
         logger.debug("RTMP connection closed")
         context.fireChannelInactive()
@@ -167,18 +173,21 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         }
         guard let eventLoop = context?.eventLoop else { return }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        publishGeneration += 1
+        let generation = publishGeneration
+        if let old = publishing.removeValue(forKey: streamID) { old.publisher.end() } // re-publish on the same stream
         let publisher = hub.publish(path: path) {
-            eventLoop.execute { bound.value.evicted(streamID: streamID) }
+            eventLoop.execute { bound.value.evicted(streamID: streamID, generation: generation) }
         }
-        if let old = publishing[streamID] { old.publisher.end() } // re-publish on the same stream
-        publishing[streamID] = Publishing(publisher: publisher)
+        publishing[streamID] = Publishing(publisher: publisher, generation: generation)
         statistics.publishes.add(1, ordering: .relaxed)
         logger.info("RTMP publish started", metadata: ["path": "\(path)"])
         run(session.publishAccepted(streamID: streamID))
     }
 
-    private func evicted(streamID: UInt32) {
-        guard let p = publishing.removeValue(forKey: streamID) else { return }
+    private func evicted(streamID: UInt32, generation: Int) {
+        guard let p = publishing[streamID], p.generation == generation else { return }
+        publishing[streamID] = nil
         statistics.takeovers.add(1, ordering: .relaxed)
         logger.info("RTMP publisher replaced by a new one", metadata: ["path": "\(p.publisher.path)"])
         run(session.publishEvicted(streamID: streamID))
@@ -353,7 +362,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     private func playEnded(streamID: UInt32, queue: ReaderQueue) {
         guard let p = playing[streamID], p.queue === queue else { return }
         playing[streamID] = nil
-        logger.info("RTMP play ended: the publisher left", metadata: ["path": "\(p.stream.path)"])
+        logger.info("RTMP play ended: the publisher left", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
         run(session.playEnded(streamID: streamID))
         context?.flush()
     }
@@ -361,6 +370,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     private func stopPlaying(_ streamID: UInt32) {
         guard let p = playing.removeValue(forKey: streamID) else { return }
         p.stream.unsubscribe(p.queue)
+        logger.info("RTMP play stopped", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
     }
 }
 

@@ -41,6 +41,7 @@ public final class RTMPServer: Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.socketOption(.so_keepalive), value: 1) // finds peers that vanished without a FIN
             .childChannelInitializer { channel in
                 self.track(channel)
                 return channel.eventLoop.makeCompletedFuture {
