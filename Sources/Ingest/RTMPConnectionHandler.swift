@@ -42,6 +42,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var closing = false
     private var publishGeneration = 0
+    private var handshakeDeadline: Scheduled<Void>?
 
     init(hub: StreamHub, access: any AccessControl, logger: Logger, configuration: RTMPServerConfiguration,
          statistics: RTMPServerStatistics = RTMPServerStatistics()) {
@@ -66,7 +67,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         logger.debug("RTMP connection opened")
         statistics.connections.add(1, ordering: .relaxed)
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.scheduleTask(in: configuration.handshakeTimeout) {
+        handshakeDeadline = context.eventLoop.scheduleTask(in: configuration.handshakeTimeout) {
             let handler = bound.value
             if !handler.handshake.isComplete {
                 handler.statistics.closedForBadInput.add(1, ordering: .relaxed)
@@ -92,6 +93,8 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
                 }
                 bytes = handshakeBytes!
                 handshakeBytes = nil
+                handshakeDeadline?.cancel()
+                handshakeDeadline = nil
                 logger.debug("RTMP handshake done")
             }
             try decoder.process(buffer: bytes) { message in
@@ -109,6 +112,8 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        handshakeDeadline?.cancel()
+        handshakeDeadline = nil
         for (_, p) in publishing {
             p.publisher.end()
             logger.info("RTMP publish ended", metadata: ["path": "\(p.publisher.path)", "units": "\(p.publisher.stream.unitsIn)"])
@@ -268,8 +273,8 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         let hub = self.hub, capacity = configuration.playerQueueCapacity, grace = configuration.playerRepublishGrace
         // A task per player reads its queue; each event hops to the loop, which owns the socket.
         Task {
-            await RTMPConnectionHandler.runPlayer(bound, eventLoop: eventLoop, streamID: streamID, path: path, first: queue,
-                                 hub: hub, capacity: capacity, grace: grace)
+            await RTMPConnectionHandler.runPlayer(bound, eventLoop: eventLoop, streamID: streamID, path: path,
+                                                  first: queue, hub: hub, capacity: capacity, grace: grace)
         }
     }
 
@@ -307,7 +312,8 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         eventLoop.execute { bound.value.playEnded(streamID: streamID, queue: ended) }
     }
 
-    private static func waitForRepublish(hub: StreamHub, path: String, capacity: Int, grace: Duration) async -> (stream: LiveStream, queue: ReaderQueue)? {
+    private static func waitForRepublish(hub: StreamHub, path: String, capacity: Int,
+                                         grace: Duration) async -> (stream: LiveStream, queue: ReaderQueue)? {
         let clock = ContinuousClock()
         let deadline = clock.now + grace
         while clock.now < deadline {
