@@ -121,6 +121,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         publishing.removeAll()
         for (_, p) in playing {
             p.stream.unsubscribe(p.queue)
+            statistics.playerUnitsDropped.add(p.queue.dropped, ordering: .relaxed)
             logger.info("RTMP player left", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
         }
         playing.removeAll()
@@ -336,6 +337,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     /// The player continues on the republished stream, as after a takeover.
     private func resume(streamID: UInt32, from old: ReaderQueue, to queue: ReaderQueue, stream: LiveStream) -> Bool {
         guard !closing, var p = playing[streamID], p.queue === old else { return false }
+        statistics.playerUnitsDropped.add(old.dropped, ordering: .relaxed)
         p.stream = stream
         p.queue = queue
         p.playout.discontinuity()
@@ -368,6 +370,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     private func playEnded(streamID: UInt32, queue: ReaderQueue) {
         guard let p = playing[streamID], p.queue === queue else { return }
         playing[streamID] = nil
+        statistics.playerUnitsDropped.add(p.queue.dropped, ordering: .relaxed)
         logger.info("RTMP play ended: the publisher left", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
         run(session.playEnded(streamID: streamID))
         context?.flush()
@@ -376,6 +379,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     private func stopPlaying(_ streamID: UInt32) {
         guard let p = playing.removeValue(forKey: streamID) else { return }
         p.stream.unsubscribe(p.queue)
+        statistics.playerUnitsDropped.add(p.queue.dropped, ordering: .relaxed)
         logger.info("RTMP play stopped", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
     }
 }

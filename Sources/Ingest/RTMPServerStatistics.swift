@@ -8,6 +8,7 @@ public final class RTMPServerStatistics: Sendable {
     let timestampRepairs = Atomic<Int>(0)
     let closedForBadInput = Atomic<Int>(0)
     let takeovers = Atomic<Int>(0)
+    let playerUnitsDropped = Atomic<Int>(0)
 
     public init() {}
 
@@ -21,11 +22,14 @@ public final class RTMPServerStatistics: Sendable {
         public var closedForBadInput: Int
         /// Publishers replaced by a new publisher on the same path.
         public var takeovers: Int
+        /// Media units players lost because they read slower than the stream (counted when they leave).
+        public var playerUnitsDropped: Int
     }
 
     public var snapshot: Snapshot {
         Snapshot(connections: connections.load(ordering: .relaxed), publishes: publishes.load(ordering: .relaxed),
                  plays: plays.load(ordering: .relaxed), timestampRepairs: timestampRepairs.load(ordering: .relaxed),
-                 closedForBadInput: closedForBadInput.load(ordering: .relaxed), takeovers: takeovers.load(ordering: .relaxed))
+                 closedForBadInput: closedForBadInput.load(ordering: .relaxed), takeovers: takeovers.load(ordering: .relaxed),
+                 playerUnitsDropped: playerUnitsDropped.load(ordering: .relaxed))
     }
 }

@@ -102,6 +102,34 @@ private func videoMessages(streamID: UInt32, timestamps: [UInt32]) -> [RTMPMessa
         }
     }
 
+    @Test func aPlayerThatStopsReadingLosesMediaAndNeverSlowsThePublisher() async throws {
+        try await S.withServer { server, port in
+            let publisher = try await RawRTMPClient.connect(port: port)
+            let id = try await publisher.publish(name: "fast")
+            try await publisher.send([RTMPMessage(chunkStreamID: 6, type: .video, streamID: id, timestamp: 0,
+                                                  payload: FLVVideoPacket.sequenceStart(.h264, config: avcC).serialize())])
+            let slow = try await RawRTMPClient.connect(port: port)
+            _ = try await slow.play(name: "fast")
+            try await slow.stopReading()
+            // 2000 frames of 50 kB (100 MB), a keyframe every 30: far more than socket buffers and the player queue hold.
+            let frames = 2000
+            for batch in stride(from: 0, to: frames, by: 100) {
+                var messages: [RTMPMessage] = []
+                for i in batch..<(batch + 100) {
+                    let data = ByteBuffer(repeating: UInt8(i & 0xFF), count: 50_000)
+                    messages.append(RTMPMessage(chunkStreamID: 6, type: .video, streamID: id, timestamp: UInt32(i * 33),
+                                                payload: FLVVideoPacket.frame(.h264, keyframe: i % 30 == 0, compositionTime: 0, data: data).serialize()))
+                }
+                try await publisher.send(messages)
+            }
+            #expect(await S.eventually { server.hub.stream("live/fast")?.unitsIn == frames })
+            #expect(publisher.isClosed == false)
+            await slow.close()
+            #expect(await S.eventually { server.statistics.snapshot.playerUnitsDropped > 0 })
+            await publisher.close()
+        }
+    }
+
     @Test func malformedChunkClosesOnlyThatConnection() async throws {
         try await S.withServer { server, port in
             let good = try await RawRTMPClient.connect(port: port)

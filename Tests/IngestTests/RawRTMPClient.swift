@@ -62,6 +62,11 @@ final class RawRTMPClient: Sendable {
         }
     }
 
+    /// Stops reading the socket, as a player on a slow link: the server's writes back up.
+    func stopReading() async throws {
+        try await channel.setOption(.autoRead, value: false).get()
+    }
+
     func write(_ bytes: ByteBuffer) async throws {
         try await channel.writeAndFlush(bytes)
     }
