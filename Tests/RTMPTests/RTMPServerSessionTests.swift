@@ -126,6 +126,13 @@ private func statusCodes(_ actions: [RTMPSessionAction]) throws -> [String] {
         #expect(session.app == "live")
     }
 
+    @Test func emptyAppGivesAPathWithoutALeadingSlash() throws {
+        var c = Client()
+        _ = try c.connect(app: "")
+        let id = try createdStreamID(try c.command("createStream"))
+        #expect(try c.command("publish", stream: id, .string("solo")) == [.publish(streamID: id, path: "solo", query: "")])
+    }
+
     @Test func publishBeforeConnectCloses() throws {
         var c = Client()
         #expect(try c.command("publish", stream: 1, .string("x")) == [.close(reason: "publish before connect")])
