@@ -12,8 +12,11 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
 
     private struct Publishing {
         var publisher: Publisher
+        /// Tells this publish apart from a later one on the same stream ID when eviction news arrives.
+        var generation: Int
         var ingest = FLVIngest()
         var loggedRepairs = 0
+        var countedRepairs = 0
         var lastRepairLog: NIODeadline?
     }
 
@@ -27,6 +30,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     private let access: any AccessControl
     private var logger: Logger
     private let configuration: RTMPServerConfiguration
+    private let statistics: RTMPServerStatistics
 
     private var handshake = RTMPServerHandshake()
     private var handshakeBytes: ByteBuffer?
@@ -37,9 +41,13 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     private var playing: [UInt32: Playing] = [:]
     private var context: ChannelHandlerContext?
     private var closing = false
+    private var publishGeneration = 0
+    private var handshakeDeadline: Scheduled<Void>?
 
-    init(hub: StreamHub, access: any AccessControl, logger: Logger, configuration: RTMPServerConfiguration) {
+    init(hub: StreamHub, access: any AccessControl, logger: Logger, configuration: RTMPServerConfiguration,
+         statistics: RTMPServerStatistics = RTMPServerStatistics()) {
         self.hub = hub
+        self.statistics = statistics
         self.access = access
         self.logger = logger
         self.configuration = configuration
@@ -57,6 +65,15 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         logger.debug("RTMP connection opened")
+        statistics.connections.add(1, ordering: .relaxed)
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        handshakeDeadline = context.eventLoop.scheduleTask(in: configuration.handshakeTimeout) {
+            let handler = bound.value
+            if !handler.handshake.isComplete {
+                handler.statistics.closedForBadInput.add(1, ordering: .relaxed)
+                handler.close(reason: "no RTMP handshake within \(handler.configuration.handshakeTimeout)", level: .info)
+            }
+        }
         context.fireChannelActive()
     }
 
@@ -76,6 +93,8 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
                 }
                 bytes = handshakeBytes!
                 handshakeBytes = nil
+                handshakeDeadline?.cancel()
+                handshakeDeadline = nil
                 logger.debug("RTMP handshake done")
             }
             try decoder.process(buffer: bytes) { message in
@@ -83,6 +102,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
                 try received(message)
             }
         } catch {
+            statistics.closedForBadInput.add(1, ordering: .relaxed)
             close(reason: "\(error)", level: .warning)
         }
     }
@@ -92,12 +112,18 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        handshakeDeadline?.cancel()
+        handshakeDeadline = nil
         for (_, p) in publishing {
             p.publisher.end()
             logger.info("RTMP publish ended", metadata: ["path": "\(p.publisher.path)", "units": "\(p.publisher.stream.unitsIn)"])
         }
         publishing.removeAll()
-        for (_, p) in playing { p.stream.unsubscribe(p.queue) }
+        for (_, p) in playing {
+            p.stream.unsubscribe(p.queue)
+            statistics.playerUnitsDropped.add(p.queue.dropped, ordering: .relaxed)
+            logger.info("RTMP player left", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
+        }
         playing.removeAll()
         logger.debug("RTMP connection closed")
         context.fireChannelInactive()
@@ -153,17 +179,22 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         }
         guard let eventLoop = context?.eventLoop else { return }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        publishGeneration += 1
+        let generation = publishGeneration
+        if let old = publishing.removeValue(forKey: streamID) { old.publisher.end() } // re-publish on the same stream
         let publisher = hub.publish(path: path) {
-            eventLoop.execute { bound.value.evicted(streamID: streamID) }
+            eventLoop.execute { bound.value.evicted(streamID: streamID, generation: generation) }
         }
-        if let old = publishing[streamID] { old.publisher.end() } // re-publish on the same stream
-        publishing[streamID] = Publishing(publisher: publisher)
+        publishing[streamID] = Publishing(publisher: publisher, generation: generation)
+        statistics.publishes.add(1, ordering: .relaxed)
         logger.info("RTMP publish started", metadata: ["path": "\(path)"])
         run(session.publishAccepted(streamID: streamID))
     }
 
-    private func evicted(streamID: UInt32) {
-        guard let p = publishing.removeValue(forKey: streamID) else { return }
+    private func evicted(streamID: UInt32, generation: Int) {
+        guard let p = publishing[streamID], p.generation == generation else { return }
+        publishing[streamID] = nil
+        statistics.takeovers.add(1, ordering: .relaxed)
         logger.info("RTMP publisher replaced by a new one", metadata: ["path": "\(p.publisher.path)"])
         run(session.publishEvicted(streamID: streamID))
     }
@@ -180,6 +211,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         do {
             events = try p.ingest.handle(message, wallClock: WallClock.nowMicros())
         } catch {
+            statistics.closedForBadInput.add(1, ordering: .relaxed)
             close(reason: "bad media message: \(error)", level: .warning)
             return
         }
@@ -193,6 +225,10 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
             }
         }
         let repairs = p.ingest.timestamps.repairs
+        if repairs != p.countedRepairs {
+            statistics.timestampRepairs.add(repairs - p.countedRepairs, ordering: .relaxed)
+            p.countedRepairs = repairs
+        }
         if repairs != p.loggedRepairs {
             let now = NIODeadline.now()
             if p.lastRepairLog.map({ now - $0 >= .seconds(10) }) ?? true {
@@ -229,6 +265,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         stopPlaying(streamID)
         playing[streamID] = Playing(stream: stream, queue: queue, playout: FLVPlayout(streamID: streamID))
         logger.info("RTMP play started", metadata: ["path": "\(path)"])
+        statistics.plays.add(1, ordering: .relaxed)
         run(session.playAccepted(streamID: streamID))
         context.flush()
 
@@ -237,8 +274,8 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         let hub = self.hub, capacity = configuration.playerQueueCapacity, grace = configuration.playerRepublishGrace
         // A task per player reads its queue; each event hops to the loop, which owns the socket.
         Task {
-            await RTMPConnectionHandler.runPlayer(bound, eventLoop: eventLoop, streamID: streamID, path: path, first: queue,
-                                 hub: hub, capacity: capacity, grace: grace)
+            await RTMPConnectionHandler.runPlayer(bound, eventLoop: eventLoop, streamID: streamID, path: path,
+                                                  first: queue, hub: hub, capacity: capacity, grace: grace)
         }
     }
 
@@ -276,7 +313,8 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         eventLoop.execute { bound.value.playEnded(streamID: streamID, queue: ended) }
     }
 
-    private static func waitForRepublish(hub: StreamHub, path: String, capacity: Int, grace: Duration) async -> (stream: LiveStream, queue: ReaderQueue)? {
+    private static func waitForRepublish(hub: StreamHub, path: String, capacity: Int,
+                                         grace: Duration) async -> (stream: LiveStream, queue: ReaderQueue)? {
         let clock = ContinuousClock()
         let deadline = clock.now + grace
         while clock.now < deadline {
@@ -299,6 +337,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     /// The player continues on the republished stream, as after a takeover.
     private func resume(streamID: UInt32, from old: ReaderQueue, to queue: ReaderQueue, stream: LiveStream) -> Bool {
         guard !closing, var p = playing[streamID], p.queue === old else { return false }
+        statistics.playerUnitsDropped.add(old.dropped, ordering: .relaxed)
         p.stream = stream
         p.queue = queue
         p.playout.discontinuity()
@@ -331,7 +370,8 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     private func playEnded(streamID: UInt32, queue: ReaderQueue) {
         guard let p = playing[streamID], p.queue === queue else { return }
         playing[streamID] = nil
-        logger.info("RTMP play ended: the publisher left", metadata: ["path": "\(p.stream.path)"])
+        statistics.playerUnitsDropped.add(p.queue.dropped, ordering: .relaxed)
+        logger.info("RTMP play ended: the publisher left", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
         run(session.playEnded(streamID: streamID))
         context?.flush()
     }
@@ -339,6 +379,8 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     private func stopPlaying(_ streamID: UInt32) {
         guard let p = playing.removeValue(forKey: streamID) else { return }
         p.stream.unsubscribe(p.queue)
+        statistics.playerUnitsDropped.add(p.queue.dropped, ordering: .relaxed)
+        logger.info("RTMP play stopped", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
     }
 }
 

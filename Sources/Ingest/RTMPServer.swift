@@ -8,6 +8,7 @@ import Synchronization
 public final class RTMPServer: Sendable {
     public let configuration: RTMPServerConfiguration
     public let hub: StreamHub
+    public let statistics = RTMPServerStatistics()
     private let access: any AccessControl
     private let logger: Logger
     private let group: any EventLoopGroup
@@ -35,15 +36,17 @@ public final class RTMPServer: Sendable {
     @discardableResult
     public func start() async throws -> Int {
         let hub = self.hub, access = self.access, logger = self.logger, config = self.configuration
+        let statistics = self.statistics
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.socketOption(.so_keepalive), value: 1) // finds peers that vanished without a FIN
             .childChannelInitializer { channel in
                 self.track(channel)
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(RTMPConnectionHandler(
-                        hub: hub, access: access, logger: logger, configuration: config))
+                        hub: hub, access: access, logger: logger, configuration: config, statistics: statistics))
                 }
             }
             .bind(host: configuration.host, port: configuration.port)

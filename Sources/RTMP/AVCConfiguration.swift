@@ -32,9 +32,9 @@ public struct AVCConfiguration: Sendable, Equatable {
             _ = try r.u(1)
             if try r.flag() {
                 for i in 0..<(chromaFormat == 3 ? 12 : 8) where try r.flag() {
-                    var last: Int32 = 8, next: Int32 = 8
+                    var last: Int64 = 8, next: Int64 = 8
                     for _ in 0..<(i < 6 ? 16 : 64) {
-                        if next != 0 { next = (last + (try r.se()) + 256) % 256 }
+                        if next != 0 { next = ((last + Int64(try r.se())) % 256 + 256) % 256 }
                         last = next == 0 ? last : next
                     }
                 }

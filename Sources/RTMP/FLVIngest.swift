@@ -37,8 +37,8 @@ public struct FLVIngest: Sendable {
         case .sequenceStart(let codec, let config):
             var t = TrackInfo(codec: codec, timebase: .milliseconds, extradata: config,
                               width: metaWidth, height: metaHeight)
-            if metaFrameRate > 0 { t.frameRate = Rational(Int32(metaFrameRate * 1000), 1000) }
-            if metaVideoBitrate > 0 { t.bitrate = Int(metaVideoBitrate * 1000) }
+            if metaFrameRate > 0, metaFrameRate < 1000 { t.frameRate = Rational(Int32((metaFrameRate * 1000).rounded()), 1000) }
+            if metaVideoBitrate > 0 { t.bitrate = (metaVideoBitrate * 1000).saturatingInt }
             if codec == .h264, let c = try? AVCConfiguration(avcC: config) {
                 t.width = c.width
                 t.height = c.height
@@ -66,7 +66,7 @@ public struct FLVIngest: Sendable {
                 t.sampleRate = c.sampleRate
                 t.channels = c.channels
             }
-            if metaAudioBitrate > 0 { t.bitrate = Int(metaAudioBitrate * 1000) }
+            if metaAudioBitrate > 0 { t.bitrate = (metaAudioBitrate * 1000).saturatingInt }
             guard t != audio else { return [] }
             audio = t
             return [.tracks(tracks)]
@@ -105,8 +105,8 @@ public struct FLVIngest: Sendable {
             case .number(let n):
                 dict[prop.key] = n.rounded() == n && abs(n) < 1e15 ? String(Int64(n)) : String(n)
                 switch prop.key {
-                case "width": metaWidth = Int(n)
-                case "height": metaHeight = Int(n)
+                case "width": metaWidth = max(0, min(n.saturatingInt, 65_536))
+                case "height": metaHeight = max(0, min(n.saturatingInt, 65_536))
                 case "framerate", "fps": metaFrameRate = n
                 case "videodatarate": metaVideoBitrate = n
                 case "audiodatarate": metaAudioBitrate = n

@@ -93,14 +93,3 @@ public enum FLVVideoPacket: Sendable, Equatable {
         return b
     }
 }
-
-extension ByteBuffer {
-    mutating func readInt24() -> Int32? {
-        guard let u = readUInt24() else { return nil }
-        return Int32(bitPattern: u << 8) >> 8
-    }
-
-    mutating func writeInt24(_ v: Int32) {
-        writeUInt24(UInt32(bitPattern: v) & 0xFFFFFF)
-    }
-}

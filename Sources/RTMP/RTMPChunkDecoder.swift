@@ -203,18 +203,3 @@ public struct RTMPChunkDecoder: NIOSingleStepByteToMessageDecoder {
         return message
     }
 }
-
-extension ByteBuffer {
-    mutating func readUInt24() -> UInt32? {
-        guard readableBytes >= 3 else { return nil }
-        let hi = readInteger(as: UInt8.self)!
-        let lo = readInteger(as: UInt16.self)!
-        return UInt32(hi) << 16 | UInt32(lo)
-    }
-
-    mutating func writeUInt24(_ value: UInt32) {
-        writeInteger(UInt8(truncatingIfNeeded: value >> 16))
-        writeInteger(UInt8(truncatingIfNeeded: value >> 8))
-        writeInteger(UInt8(truncatingIfNeeded: value))
-    }
-}

@@ -9,13 +9,15 @@ public struct RTMPChunkEncoder: Sendable {
     public var repeatsExtendedTimestampInType3 = true
 
     struct Last {
+        var chunkStreamID: Int
         var timestamp: UInt32
         var delta: UInt32
         var length: Int
         var typeID: UInt8
         var streamID: UInt32
     }
-    private var last: [Int: Last] = [:]
+    /// Few entries, searched linearly (a Dictionary's modify accessor allocates per message).
+    private var last: [Last] = []
 
     public init() {}
 
@@ -25,7 +27,8 @@ public struct RTMPChunkEncoder: Sendable {
         var fmt: UInt8 = 0
         var tsField = message.timestamp
         var delta = message.timestamp
-        if let prev = last[csid], prev.streamID == message.streamID, message.timestamp >= prev.timestamp {
+        let index = last.firstIndex { $0.chunkStreamID == csid }
+        if let index, case let prev = last[index], prev.streamID == message.streamID, message.timestamp >= prev.timestamp {
             delta = message.timestamp - prev.timestamp
             tsField = delta
             if prev.length != length || prev.typeID != message.typeID {
@@ -36,8 +39,9 @@ public struct RTMPChunkEncoder: Sendable {
                 fmt = 3
             }
         }
-        last[csid] = Last(timestamp: message.timestamp, delta: delta, length: length,
-                          typeID: message.typeID, streamID: message.streamID)
+        let entry = Last(chunkStreamID: csid, timestamp: message.timestamp, delta: delta, length: length,
+                         typeID: message.typeID, streamID: message.streamID)
+        if let index { last[index] = entry } else { last.append(entry) }
         let extended = tsField >= 0xFFFFFF
         var payload = message.payload
         var first = true

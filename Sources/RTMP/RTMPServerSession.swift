@@ -102,7 +102,7 @@ public struct RTMPServerSession: Sendable {
                         .close(reason: "publish without a stream name")]
             }
             let (name, query) = Self.splitQuery(raw)
-            let path = app + "/" + name
+            let path = app.isEmpty ? name : app + "/" + name
             streams[streamID] = .publishPending(path)
             return [.publish(streamID: streamID, path: path, query: Self.joinQuery(appQuery, query))]
         case "play":
@@ -111,11 +111,11 @@ public struct RTMPServerSession: Sendable {
                 return [.send(status(streamID: streamID, "error", "NetStream.Play.StreamNotFound", "no stream name"))]
             }
             let (name, query) = Self.splitQuery(raw)
-            let path = app + "/" + name
+            let path = app.isEmpty ? name : app + "/" + name
             streams[streamID] = .playPending(path)
             return [.play(streamID: streamID, path: path, query: Self.joinQuery(appQuery, query))]
         case "deleteStream", "closeStream":
-            let id = cmd.name == "deleteStream" ? cmd.arguments.first?.number.map { UInt32(clamping: Int64($0)) } ?? streamID : streamID
+            let id = cmd.name == "deleteStream" ? cmd.arguments.first?.number.map { UInt32(clamping: $0.saturatingInt) } ?? streamID : streamID
             let out = stop(id)
             if cmd.name == "deleteStream" { streams[id] = nil } else if streams[id] != nil { streams[id] = .created }
             return out

@@ -46,14 +46,10 @@ final class ExternalProcess: Sendable {
         process.waitUntilExit()
     }
 
+    /// SIGKILL at once: a child inherits the blocked signal mask of the Swift thread that spawned
+    /// it, so SIGTERM would stay pending and never stop it.
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            let deadline = Date().addingTimeInterval(3)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { _ = Foundation.kill(process.processIdentifier, SIGKILL) }
-        }
-        process.waitUntilExit()
+        kill()
     }
 
     var output: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }

@@ -67,10 +67,40 @@ import Testing
         #expect(hub.stream("live/e") == nil) // disconnect ends the stream
     }
 
+    @Test func publishingTwiceOnTheSameStreamKeepsTheConnection() async throws {
+        let hub = StreamHub()
+        let channel = try await makeChannel(hub: hub)
+        try handshake(channel)
+        var encoder = RTMPChunkEncoder()
+        var input = ByteBuffer()
+        for m in [
+            RTMPCommand(name: "connect", transactionID: 1, commandObject: .object([AMFProperty("app", .string("live"))])).message(streamID: 0),
+            RTMPCommand(name: "createStream", transactionID: 2).message(streamID: 0),
+            RTMPCommand(name: "publish", transactionID: 3, arguments: [.string("twice")]).message(streamID: 1),
+            RTMPCommand(name: "publish", transactionID: 4, arguments: [.string("twice")]).message(streamID: 1),
+            RTMPMessage(chunkStreamID: 4, type: .audio, streamID: 1, timestamp: 0, payload: ByteBuffer(bytes: [0xAF, 0, 0x12, 0x10])),
+            RTMPMessage(chunkStreamID: 4, type: .audio, streamID: 1, timestamp: 23, payload: ByteBuffer(bytes: [0xAF, 1, 0x21])),
+        ] { encoder.encode(m, into: &input) }
+        try channel.writeInbound(input)
+        channel.embeddedEventLoop.run() // deliver the hub's eviction notice for the first publish
+        #expect(channel.isActive)
+        #expect(hub.stream("live/twice")?.unitsIn == 1)
+        _ = try await channel.close().get()
+    }
+
     @Test func badInputClosesTheChannel() async throws {
         let channel = try await makeChannel(hub: StreamHub())
         try handshake(channel)
         try channel.writeInbound(ByteBuffer(bytes: [0xC9])) // fmt 3 on a chunk stream never opened
+        #expect(channel.isActive == false)
+    }
+
+    @Test func aConnectionThatNeverHandshakesIsClosed() async throws {
+        let channel = try await makeChannel(hub: StreamHub())
+        try channel.writeInbound(ByteBuffer(bytes: [3, 0, 0])) // a slow or stuck client
+        channel.embeddedEventLoop.advanceTime(by: .seconds(9))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
         #expect(channel.isActive == false)
     }
 

@@ -70,6 +70,7 @@ private func videoMessages(streamID: UInt32, timestamps: [UInt32]) -> [RTMPMessa
                                                   timestamps: [1000, 1033, 1066, 5, 38, 2_000_000, 2_000_033])
             #expect(dts.count == 7)
             #expect(zip(dts, dts.dropFirst()).allSatisfy { $0 < $1 })
+            #expect(await S.eventually { server.statistics.snapshot.timestampRepairs == 2 }) // back to 5, on to 2 000 000
         }
     }
 
@@ -95,8 +96,37 @@ private func videoMessages(streamID: UInt32, timestamps: [UInt32]) -> [RTMPMessa
                 if unitsAfter == 3 { break }
             }
             #expect(sawDiscontinuity && unitsAfter == 3)
+            #expect(server.statistics.snapshot.takeovers == 1)
             #expect(new.isClosed == false)
             await new.close()
+        }
+    }
+
+    @Test func aPlayerThatStopsReadingLosesMediaAndNeverSlowsThePublisher() async throws {
+        try await S.withServer { server, port in
+            let publisher = try await RawRTMPClient.connect(port: port)
+            let id = try await publisher.publish(name: "fast")
+            try await publisher.send([RTMPMessage(chunkStreamID: 6, type: .video, streamID: id, timestamp: 0,
+                                                  payload: FLVVideoPacket.sequenceStart(.h264, config: avcC).serialize())])
+            let slow = try await RawRTMPClient.connect(port: port)
+            _ = try await slow.play(name: "fast")
+            try await slow.stopReading()
+            // 2000 frames of 50 kB (100 MB), a keyframe every 30: far more than socket buffers and the player queue hold.
+            let frames = 2000
+            for batch in stride(from: 0, to: frames, by: 100) {
+                var messages: [RTMPMessage] = []
+                for i in batch..<(batch + 100) {
+                    let data = ByteBuffer(repeating: UInt8(i & 0xFF), count: 50_000)
+                    messages.append(RTMPMessage(chunkStreamID: 6, type: .video, streamID: id, timestamp: UInt32(i * 33),
+                                                payload: FLVVideoPacket.frame(.h264, keyframe: i % 30 == 0, compositionTime: 0, data: data).serialize()))
+                }
+                try await publisher.send(messages)
+            }
+            #expect(await S.eventually { server.hub.stream("live/fast")?.unitsIn == frames })
+            #expect(publisher.isClosed == false)
+            await slow.close()
+            #expect(await S.eventually { server.statistics.snapshot.playerUnitsDropped > 0 })
+            await publisher.close()
         }
     }
 
@@ -108,6 +138,7 @@ private func videoMessages(streamID: UInt32, timestamps: [UInt32]) -> [RTMPMessa
             try await bad.handshake()
             try await bad.write(ByteBuffer(bytes: [0x45, 0, 0, 0, 0, 0, 1, 9, 0])) // fmt 1 on a chunk stream never opened
             #expect(await bad.waitUntilClosed())
+            #expect(server.statistics.snapshot.closedForBadInput == 1)
             try await good.send(videoMessages(streamID: goodID, timestamps: [0, 33]))
             #expect(await S.eventually { server.hub.stream("live/good")?.unitsIn == 2 })
             #expect(good.isClosed == false)

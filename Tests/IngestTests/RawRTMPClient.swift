@@ -62,6 +62,11 @@ final class RawRTMPClient: Sendable {
         }
     }
 
+    /// Stops reading the socket, as a player on a slow link: the server's writes back up.
+    func stopReading() async throws {
+        try await channel.setOption(.autoRead, value: false).get()
+    }
+
     func write(_ bytes: ByteBuffer) async throws {
         try await channel.writeAndFlush(bytes)
     }
@@ -160,9 +165,4 @@ extension RawRTMPClient {
         _ = try await waitForCommand { $0.name == "onStatus" && $0.arguments.first?["code"]?.string == "NetStream.Play.Start" }
         return id
     }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
 }

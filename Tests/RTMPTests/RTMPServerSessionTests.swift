@@ -112,6 +112,27 @@ private func statusCodes(_ actions: [RTMPSessionAction]) throws -> [String] {
         #expect(try c.command("publish", stream: id, .string("x")).count == 1)
     }
 
+    @Test func amf3CommandsFromFlashWithObjectEncoding3() throws {
+        // Type 17: a format byte 0, then AMF0 with an AMF3 object behind the 0x11 switch marker.
+        var payload = ByteBuffer(bytes: [0])
+        AMF0.write([.string("connect"), .number(1)], into: &payload)
+        payload.writeBytes([0x11, 0x0A, 0x0B, 0x01, 0x07] + Array("app".utf8) + [0x06, 0x09] + Array("live".utf8)
+                           + [0x1D] + Array("objectEncoding".utf8) + [0x04, 0x03, 0x01])
+        var session = RTMPServerSession()
+        let actions = try session.received(RTMPMessage(chunkStreamID: 3, type: .amf3Command, streamID: 0, timestamp: 0, payload: payload))
+        let result = try #require(try commands(actions).first)
+        #expect(result.name == "_result")
+        #expect(result.arguments.first?["objectEncoding"] == .number(3))
+        #expect(session.app == "live")
+    }
+
+    @Test func emptyAppGivesAPathWithoutALeadingSlash() throws {
+        var c = Client()
+        _ = try c.connect(app: "")
+        let id = try createdStreamID(try c.command("createStream"))
+        #expect(try c.command("publish", stream: id, .string("solo")) == [.publish(streamID: id, path: "solo", query: "")])
+    }
+
     @Test func publishBeforeConnectCloses() throws {
         var c = Client()
         #expect(try c.command("publish", stream: 1, .string("x")) == [.close(reason: "publish before connect")])

@@ -26,8 +26,10 @@ struct FanoutBenchmark {
         return p
     }
 
+    /// SIGKILL: children inherit the blocked signal mask of the Swift thread that spawned them,
+    /// so SIGTERM stays pending forever.
     func stop(_ processes: [Process]) {
-        for p in processes where p.isRunning { p.terminate() }
+        for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
         for p in processes { p.waitUntilExit() }
     }
 
@@ -79,7 +81,7 @@ struct FanoutBenchmark {
                 line += String(format: ", %.3f%% of a core per reader above the publisher-only baseline", (percent - baseline) / Double(n))
             }
             lines.append(line)
-            print(line)
+            emit(line)
         }
         try await server.shutdown()
         return lines

@@ -3,12 +3,12 @@ import Foundation
 // rtmp-bench [decode] [fanout [N,N,...] [seconds]]
 let args = Array(CommandLine.arguments.dropFirst())
 let what = args.first ?? "decode"
-print("rtmp-bench \(what), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(Date())")
+emit("rtmp-bench \(what), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(Date())")
 switch what {
 case "decode":
     for size: UInt32 in [128, 4096] {
         for processor in [true, false] {
-            print(try ChunkDecodeBenchmark(chunkSize: size, throughProcessor: processor).run())
+            emit(try ChunkDecodeBenchmark(chunkSize: size, throughProcessor: processor).run())
         }
     }
 case "fanout":
@@ -16,5 +16,5 @@ case "fanout":
     let seconds = args.count > 2 ? Int(args[2]) ?? 10 : 10
     _ = try await FanoutBenchmark(readerCounts: counts, seconds: seconds).run()
 default:
-    print("usage: rtmp-bench [decode | fanout [0,10,30] [seconds]]")
+    emit("usage: rtmp-bench [decode | fanout [0,10,30] [seconds]]")
 }
