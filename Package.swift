@@ -58,6 +58,8 @@ let package = Package(
         .testTarget(name: "FFmpegBridgeTests", dependencies: ["FFmpegBridge", "MediaCore", logging], swiftSettings: settings),
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec", "SRTTransport"], swiftSettings: settings),
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaCore"], swiftSettings: settings),
+        .testTarget(name: "BitstreamTests", dependencies: ["Bitstream", "MediaCore"], swiftSettings: settings),
+        .testTarget(name: "TranscodeTests", dependencies: ["Transcode", "FFmpegBridge", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]
 )
