@@ -109,7 +109,7 @@ final class DecodePipeline {
 
     private func decodeVideo(_ unit: MediaUnit) {
         if config.passthroughSource, passthroughStarted != nil { sink.unit(unit, rendition: "source") }
-        guard let decoder, let track = videoTrack, !channelsFinished else { return }
+        guard let decoder, let track = videoTrack else { return }
         let pts = unit.timebase.rescale(unit.pts, to: track.timebase)
         let sei = SEIMessage.userDataUnregistered(inLengthPrefixed: unit.data.readableBytesView, hevc: track.codec == .hevc)
             .filter { $0.uuid != Self.x264UUID }
@@ -135,8 +135,6 @@ final class DecodePipeline {
             logger.warning("decode failed at pts \(unit.pts): \(error)")
         }
     }
-
-    private var channelsFinished = false
 
     private func drainDecoder() {
         guard let decoder, let track = videoTrack else { return }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CFFmpeg
 import FFmpegBridge
 import Foundation
+import Logging
 import MediaCore
 import StreamHub
 import Transcode
@@ -29,6 +30,7 @@ extension Bench {
         @Option(help: "Directory for ffmpeg's rung files (default: a temporary directory).") var workDir: String?
 
         func run() throws {
+            FFmpegLog.install(logger: Logger(label: "ffmpeg"), level: .warning) // not x264's per-encoder summaries
             let source = try SourceFile(path: input)
             let ladderSpec = try ladder.map { try Ladder(parsing: $0) } ?? .default
             let rungs = ladderSpec.resolve(sourceWidth: source.track.width, sourceHeight: source.track.height)

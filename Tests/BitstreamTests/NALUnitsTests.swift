@@ -1,0 +1,40 @@
+import Bitstream
+import Testing
+
+@Suite struct NALUnitsTests {
+    let sps: [UInt8] = [0x67, 0x64, 0x00, 0x1F, 0xAC, 0xD9]
+    let pps: [UInt8] = [0x68, 0xEB, 0xE3, 0xCB]
+    let idr: [UInt8] = [0x65, 0x88, 0x84, 0x00, 0x21]
+
+    @Test func annexBToLengthPrefixedAndBack() throws {
+        // 4-byte and 3-byte start codes, and a trailing zero that belongs to the next start code.
+        let annexB: [UInt8] = [0, 0, 0, 1] + sps + [0, 0, 1] + pps + [0, 0, 0, 1] + idr
+        let units = NALUnits.splitAnnexB(annexB).map(Array.init)
+        #expect(units == [sps, pps, idr])
+        let prefixed = NALUnits.annexBToLengthPrefixed(annexB)
+        #expect(prefixed.prefix(4) == [0, 0, 0, 6])
+        #expect(try #require(NALUnits.splitLengthPrefixed(prefixed)).map(Array.init) == [sps, pps, idr])
+        let back = try #require(NALUnits.lengthPrefixedToAnnexB(prefixed))
+        #expect(NALUnits.splitAnnexB(back).map(Array.init) == [sps, pps, idr])
+    }
+
+    @Test func truncatedLengthPrefixIsRejected() {
+        #expect(NALUnits.splitLengthPrefixed([0, 0, 0, 9, 1, 2, 3]) == nil)
+        #expect(NALUnits.splitLengthPrefixed([0, 0, 1]) == nil)
+    }
+
+    @Test func nalTypes() {
+        #expect(NALUnits.h264Type(idr[...]) == 5)
+        #expect(NALUnits.hevcType([0x40, 0x01][...]) == 32)
+    }
+
+    @Test func avcCRoundTrip() throws {
+        let record = try #require(AVCDecoderConfigurationRecord(annexB: [0, 0, 0, 1] + sps + [0, 0, 0, 1] + pps))
+        #expect(record.profile == 0x64 && record.level == 0x1F)
+        #expect(record.codecString == "avc1.64001f")
+        let parsed = try #require(AVCDecoderConfigurationRecord(bytes: record.bytes))
+        #expect(parsed == record)
+        #expect(parsed.sps == [sps] && parsed.pps == [pps])
+        #expect(AVCDecoderConfigurationRecord(bytes: record.bytes.dropLast(2)) == nil)
+    }
+}

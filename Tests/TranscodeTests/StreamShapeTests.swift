@@ -1,0 +1,74 @@
+import Bitstream
+import MediaCore
+import StreamHub
+import Testing
+import Transcode
+
+@Suite struct StreamShapeTests {
+    /// The publisher switches from 320×240 to 256×144 (new SPS, new tracks event): the rung
+    /// keeps its size and every frame of both parts is encoded and decodable.
+    @Test func midStreamResolutionChange() throws {
+        let a = try SyntheticMedia.video(width: 320, height: 240, frames: 30)
+        let b = try SyntheticMedia.video(width: 256, height: 144, frames: 30, firstFrame: 30)
+        #expect(a.track.extradata != b.track.extradata)
+        let (out, stats) = runSession(try testConfiguration(ladder: "120p:150k"),
+                                      events: events(a.track, a.units) + events(b.track, b.units))
+        #expect(stats.framesDecoded == 60)
+        let rendition = try #require(out.rendition("120p"))
+        let frames = try SyntheticMedia.decode(out.units("120p"), track: rendition.track)
+        #expect(frames.count == 60)
+        #expect(frames.allSatisfy { $0.width == 160 && $0.height == 120 })
+    }
+
+    @Test func audioOnlyStream() throws {
+        let (track, units) = try SyntheticMedia.aac(seconds: 2)
+        var config = try testConfiguration()
+        config.audio = [.aac128k, .opus96k]
+        let (out, stats) = runSession(config, events: events(track, units))
+        #expect(out.names == ["aac", "opus"])
+        #expect(stats.rungs.isEmpty)
+        let aac = out.units("aac")
+        let opus = out.units("opus")
+        // 2 s (plus the source encoder's priming and padding, ~2.05 s) at 48 kHz: ~96 AAC
+        // frames of 1024, ~102 Opus frames of 960.
+        #expect(aac.count >= 88 && aac.count <= 104, "\(aac.count) AAC packets")
+        #expect(opus.count >= 95 && opus.count <= 110, "\(opus.count) Opus packets")
+        #expect(Array(try #require(out.rendition("opus")?.track.extradata).readableBytesView.prefix(8)) == Array("OpusHead".utf8))
+        #expect(try #require(out.rendition("aac")?.track.extradata).readableBytes >= 2)
+        for (a, b) in zip(opus, opus.dropFirst()) { #expect(b.pts - a.pts == 960) }
+        #expect(out.hasEnded("aac") && out.hasEnded("opus"))
+        // The AAC rendition decodes back to audio.
+        let decoded = try SyntheticMedia.decode(aac, track: try #require(out.rendition("aac")).track)
+        #expect(decoded.reduce(0) { $0 + $1.sampleCount } >= 85 * 1024)
+    }
+
+    @Test func videoOnlyStreamWithAudioConfigured() throws {
+        let (track, units) = try SyntheticMedia.video(frames: 20)
+        var config = try testConfiguration(ladder: "120p:150k")
+        config.audio = [.aac128k]
+        config.passthroughSource = true
+        let (out, _) = runSession(config, events: events(track, units))
+        #expect(out.names == ["120p", "source"])
+        #expect(out.units("120p").count == 20)
+        #expect(out.units("source").map(\.pts) == units.map(\.pts)) // passthrough is untouched
+    }
+
+    /// The server's path: read a hub stream, publish renditions back into the hub.
+    @Test func hubInHubOut() throws {
+        let hub = StreamHub()
+        let publisher = hub.publish(path: "live/cam")
+        let reader = try #require(publisher.stream.subscribe())
+        let session = TranscodeSession(configuration: try testConfiguration(ladder: "120p:150k"),
+                                       sink: HubRenditionSink(hub: hub, path: "live/cam"))
+        session.start(reading: reader)
+        let (track, units) = try SyntheticMedia.video(frames: 10)
+        publisher.setTracks([track])
+        for u in units { publisher.write(u) }
+        #expect(waitUntil { hub.stream("live/cam/120p")?.unitsIn == 10 })
+        let tracks = try #require(hub.stream("live/cam/120p")).tracks
+        #expect(tracks.first?.codec == .h264 && tracks.first?.width == 160)
+        publisher.end() // closes the reader: the session drains and ends
+        session.waitUntilDone()
+        #expect(hub.stream("live/cam/120p") == nil)
+    }
+}
