@@ -26,8 +26,7 @@ final class DecodePipeline {
 
     private var channels: [RungChannel] = []
     private var ladderResolved = false
-    private var scalers: [Scaler?] = []
-    private var scalerInputs: [ScalerInput?] = []
+    private var scalers: [[ScalerInput: Scaler]] = []
     private var lastKept: [Int64?] = []
     private var minInterval: [Int64] = []
 
@@ -176,7 +175,7 @@ final class DecodePipeline {
         let key = lastGOP == nil || gop != lastGOP
         lastGOP = gop
 
-        var parent = frame
+        var pictures: [Frame] = [frame] // of this frame, largest first
         var ready: [(Int, RungFrame)] = []
         for (i, channel) in channels.enumerated() {
             if !key, let kept = lastKept[i], out - kept < minInterval[i] { continue }
@@ -187,6 +186,7 @@ final class DecodePipeline {
             var seconds = 0.0
             let picture: Frame
             do {
+                let parent = cascadeParent(pictures, for: channel.rung)
                 picture = try Stopwatch.time(&seconds) { try scale(parent, rung: i) }
             } catch {
                 logger.warning("scale \(channel.rung.name) failed: \(error)")
@@ -194,7 +194,7 @@ final class DecodePipeline {
             }
             picture.pts = out
             picture.forceKeyframe = key
-            parent = picture
+            pictures.append(picture)
             lastKept[i] = out
             stats.updateRung(channel.rung.name) { $0.scaleSeconds += seconds }
             ready.append((i, RungFrame(frame: picture, isKeyframe: key, ingestWallClock: meta?.wallClock ?? WallClock.nowMicros(),
@@ -226,6 +226,12 @@ final class DecodePipeline {
         return r.seconds
     }
 
+    /// The smallest picture at least `cascadeMinRatio` × the rung's height, else the largest.
+    private func cascadeParent(_ pictures: [Frame], for rung: ResolvedRung) -> Frame {
+        let minHeight = Double(rung.height) * config.cascadeMinRatio
+        return pictures.last { Double($0.height) >= minHeight - 0.5 } ?? pictures[0]
+    }
+
     /// The picture for rung `i` from `parent` (the nearest larger picture of this frame).
     private func scale(_ parent: Frame, rung i: Int) throws -> Frame {
         let rung = channels[i].rung
@@ -233,13 +239,13 @@ final class DecodePipeline {
             return try parent.reference()
         }
         let input = ScalerInput(width: parent.width, height: parent.height, format: parent.pixelFormat.rawValue)
-        if let s = scalers[i], scalerInputs[i] == input {
-            return try s.scale(parent)
-        }
-        scalerInputs[i] = input
+        if let s = scalers[i][input] { return try s.scale(parent) }
+        // A few inputs per rung at most: the usual parent, the source when the parent skipped
+        // a frame, and new geometries after a resolution change.
+        if scalers[i].count >= 4 { scalers[i].removeAll() }
         let s = try Scaler(inputWidth: parent.width, inputHeight: parent.height, inputFormat: parent.pixelFormat,
                            outputWidth: rung.width, outputHeight: rung.height, quality: config.scaleQuality)
-        scalers[i] = s
+        scalers[i][input] = s
         return try s.scale(parent)
     }
 
@@ -274,8 +280,7 @@ final class DecodePipeline {
             rs.bitrate = bitrate
             stats.addRung(rs)
             channels.append(channel)
-            scalers.append(nil)
-            scalerInputs.append(nil)
+            scalers.append([:])
             lastKept.append(nil)
             let interval = 1 / (rung.spec.maxFrameRate ?? 1e9) / outTB.seconds
             minInterval.append(Int64(interval * 0.75))

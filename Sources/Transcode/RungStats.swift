@@ -11,9 +11,9 @@ public struct RungStats: Sendable, Equatable {
     public var framesEncoded = 0
     public var keyframes = 0
     public var bytesOut = 0
-    /// Seconds spent scaling this rung's pictures (on the decode thread).
+    /// CPU seconds spent scaling this rung's pictures (on the decode thread).
     public var scaleSeconds = 0.0
-    /// Seconds inside the encoder (send + receive) on the rung's thread.
+    /// CPU seconds inside the encoder (send + receive) on the rung's thread.
     public var encodeSeconds = 0.0
     /// Most frames ever waiting in the rung's queue: bounded by the queue capacity.
     public var maxQueueDepth = 0

@@ -1,6 +1,5 @@
-/// The picture geometry a rung's scaler was built for; a change (new SPS, a cascade parent
-/// that skipped a frame) rebuilds the scaler.
-struct ScalerInput: Equatable {
+/// The picture geometry a rung's scaler was built for (the key of the rung's scaler cache).
+struct ScalerInput: Hashable {
     var width: Int
     var height: Int
     var format: Int32

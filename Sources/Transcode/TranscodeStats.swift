@@ -1,5 +1,5 @@
-/// A snapshot of a session's counters and per-stage timings (seconds of thread time spent
-/// in each stage, measured with a monotonic clock around the codec calls).
+/// A snapshot of a session's counters and per-stage timings (CPU seconds the stage's thread
+/// spent in the codec calls: decode, scale, encode).
 public struct TranscodeStats: Sendable, Equatable {
     public var videoUnitsIn = 0
     public var audioUnitsIn = 0
