@@ -37,4 +37,20 @@ import Testing
         #expect(parsed.sps == [sps] && parsed.pps == [pps])
         #expect(AVCDecoderConfigurationRecord(bytes: record.bytes.dropLast(2)) == nil)
     }
+
+    @Test func hvcCRoundTrip() throws {
+        let vps: [UInt8] = [0x40, 0x01, 0x0C, 0x01, 0xFF, 0xFF]
+        // SPS: header, vps/sub-layer byte, then profile_tier_level (Main, level 3.0 = 90).
+        let hevcSPS: [UInt8] = [0x42, 0x01, 0x01, 0x01, 0x60, 0x00, 0x00, 0x00, 0x90, 0x00, 0x00, 0x00, 0x00, 0x00, 0x5A, 0xA0]
+        let hevcPPS: [UInt8] = [0x44, 0x01, 0xC1, 0x72]
+        var annexB: [UInt8] = []
+        for unit in [vps, hevcSPS, hevcPPS] { annexB += [0, 0, 0, 1] + unit }
+        let record = try #require(HEVCDecoderConfigurationRecord(annexB: annexB))
+        let bytes = record.bytes
+        #expect(bytes[0] == 1 && bytes[1] == 0x01 && bytes[12] == 0x5A) // Main profile, level 90
+        #expect(bytes[21] & 0x03 == 3) // 4-byte lengths
+        #expect(HEVCDecoderConfigurationRecord(bytes: bytes) == record)
+        #expect(HEVCDecoderConfigurationRecord(bytes: bytes.dropLast(1)) == nil)
+    }
 }
+

@@ -56,4 +56,15 @@ import Transcode
             #expect(LatencyStamp.find(inLengthPrefixed: u.data.readableBytesView) == LatencyStamp.find(inLengthPrefixed: source.data.readableBytesView))
         }
     }
+
+    /// HEVC in (hvcC + length-prefixed), H.264 out, with the HEVC prefix-SEI stamps carried over.
+    @Test func hevcSourceWorks() throws {
+        let (track, units) = try SyntheticMedia.video(frames: 30, stampEvery: 5, hevc: true)
+        let (out, stats) = runSession(try testConfiguration(ladder: "120p:150k"), events: events(track, units))
+        #expect(stats.framesDecoded == 30)
+        let rung = out.units("120p")
+        #expect(rung.count == 30)
+        let stamps = rung.compactMap { LatencyStamp.find(inLengthPrefixed: $0.data.readableBytesView) }
+        #expect(stamps.map(\.wallClockMicros) == stride(from: 0, to: 30, by: 5).map { SyntheticMedia.stampValue($0) })
+    }
 }

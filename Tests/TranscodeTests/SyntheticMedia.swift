@@ -13,15 +13,16 @@ enum SyntheticMedia {
     /// latency SEI (wall clock = 1_000_000 + frame index) into every Nth frame.
     static func video(width: Int = 320, height: Int = 240, frames: Int, fps: Int = 30, keyint: Int = 30,
                       bFrames: Int = 0, bitrate: Int = 600_000, firstFrame: Int = 0,
-                      stampEvery: Int? = nil) throws -> (track: TrackInfo, units: [MediaUnit]) {
-        var settings = VideoEncoderSettings(width: width, height: height, timebase: timebase, frameRate: Rational(Int32(fps), 1),
-                                            bitrate: bitrate, gopSize: keyint, options: ["preset": "ultrafast"])
+                      stampEvery: Int? = nil, hevc: Bool = false) throws -> (track: TrackInfo, units: [MediaUnit]) {
+        var settings = VideoEncoderSettings(codecName: hevc ? "libx265" : "libx264", width: width, height: height,
+                                            timebase: timebase, frameRate: Rational(Int32(fps), 1), bitrate: bitrate, gopSize: keyint,
+                                            options: hevc ? ["preset": "ultrafast", "x265-params": "log-level=error"] : ["preset": "ultrafast"])
         settings.maxBFrames = bFrames
         let encoder = try Encoder(video: settings)
-        guard let avcC = AVCDecoderConfigurationRecord(annexB: encoder.extradata) else {
-            throw TestFailure("libx264 gave no SPS/PPS")
-        }
-        let track = TrackInfo(codec: .h264, timebase: timebase, extradata: ByteBuffer(bytes: avcC.bytes),
+        let config: [UInt8]? = hevc ? HEVCDecoderConfigurationRecord(annexB: encoder.extradata)?.bytes
+                                    : AVCDecoderConfigurationRecord(annexB: encoder.extradata)?.bytes
+        guard let config else { throw TestFailure("\(settings.codecName) gave no parameter sets") }
+        let track = TrackInfo(codec: hevc ? .hevc : .h264, timebase: timebase, extradata: ByteBuffer(bytes: config),
                               width: width, height: height, frameRate: Rational(Int32(fps), 1))
         var units: [MediaUnit] = []
         var seed: UInt32 = 12345
@@ -31,8 +32,10 @@ enum SyntheticMedia {
                 var nals = NALUnits.splitAnnexB(p.bytes)
                 let frameIndex = indexByPTS[p.pts] ?? -1
                 if let every = stampEvery, frameIndex % every == 0 {
-                    let sei = LatencyStamp(wallClockMicros: stampValue(frameIndex)).message.nal()
-                    let at = nals.firstIndex { (1...5).contains(NALUnits.h264Type($0) ?? 0) } ?? nals.endIndex
+                    let sei = LatencyStamp(wallClockMicros: stampValue(frameIndex)).message.nal(hevc: hevc)
+                    let at = nals.firstIndex {
+                        hevc ? (NALUnits.hevcType($0) ?? 99) < 32 : (1...5).contains(NALUnits.h264Type($0) ?? 0)
+                    } ?? nals.endIndex
                     nals.insert(ArraySlice(sei), at: at)
                 }
                 units.append(MediaUnit(track: .video, pts: p.pts, dts: p.dts, timebase: timebase, isKeyframe: p.isKeyframe,
