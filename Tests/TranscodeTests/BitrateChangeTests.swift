@@ -23,6 +23,7 @@ import Transcode
         }
         let before = kbps(from: 0.5, to: 2)
         let after = kbps(from: 2, to: 4)
+        print("bitrate change 1500k -> 200k: \(Int(before)) kb/s before, \(Int(after)) kb/s in the 2 s after, \(Int(kbps(from: 3, to: 5))) kb/s 1-3 s after")
         #expect(before > 1000)
         #expect(after < before * 0.5, "before \(before) kb/s, after \(after) kb/s")
         #expect(stats.rung("240p")?.bitrate == 200_000)
