@@ -1,4 +1,5 @@
 import FFmpegBridge
+import Foundation
 import MediaCore
 
 /// Per-stream transcode settings (Sendable: handed to the codec threads, which build their
@@ -26,7 +27,7 @@ public struct TranscodeConfiguration: Sendable {
     /// x264 threads per rung; nil: cores / rungs (at least 1), so rungs fill the cores
     /// without oversubscribing them (the rung threads are the parallelism).
     public var encoderThreads: Int? = nil
-    public var cores: Int = 2
+    public var cores: Int = ProcessInfo.processInfo.activeProcessorCount
     /// swscale flags for the cascade. Bicubic: measured against a lanczos reference it keeps
     /// 49–54 dB through the cascade where bilinear falls to 39–45 dB (Docs/Transcode.md).
     public var scaleQuality: Scaler.Quality = .bicubic

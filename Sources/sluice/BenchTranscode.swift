@@ -30,7 +30,7 @@ extension Bench {
         @Option(help: "Directory for ffmpeg's rung files (default: a temporary directory).") var workDir: String?
 
         func run() throws {
-            FFmpegLog.install(logger: Logger(label: "ffmpeg"), level: .warning) // not x264's per-encoder summaries
+            FFmpegLog.install(logger: Logger(label: "ffmpeg", factory: { StreamLogHandler.standardError(label: $0) }), level: .warning) // not x264's per-encoder summaries
             let source = try SourceFile(path: input)
             let ladderSpec = try ladder.map { try Ladder(parsing: $0) } ?? .default
             let rungs = ladderSpec.resolve(sourceWidth: source.track.width, sourceHeight: source.track.height)
@@ -46,7 +46,8 @@ extension Bench {
             config.gopSeconds = gop
             config.cores = cores
             let collector = RenditionCollector()
-            let session = TranscodeSession(configuration: config, sink: collector)
+            let session = TranscodeSession(configuration: config, sink: collector,
+                                           logger: Logger(label: "sluice.transcode", factory: { StreamLogHandler.standardError(label: $0) }))
             let before = Usage.now(who: RUSAGE_SELF)
             session.start()
             session.push(.tracks([source.track]))

@@ -67,4 +67,19 @@ import Transcode
         let stamps = rung.compactMap { LatencyStamp.find(inLengthPrefixed: $0.data.readableBytesView) }
         #expect(stamps.map(\.wallClockMicros) == stride(from: 0, to: 30, by: 5).map { SyntheticMedia.stampValue($0) })
     }
+
+    /// A 60 fps source: the rung capped at 30 fps keeps every other frame, the uncapped one
+    /// all of them, and both have their IDRs on the same pts.
+    @Test func frameRateCapKeepsKeyframesAligned() throws {
+        let (track, units) = try SyntheticMedia.video(frames: 120, fps: 60, keyint: 120)
+        let (out, _) = runSession(try testConfiguration(ladder: "180p:300k@30,120p:150k"), events: events(track, units))
+        let capped = out.units("180p")
+        let full = out.units("120p")
+        #expect(full.count == 120)
+        #expect(capped.count == 60)
+        #expect(capped.filter(\.isKeyframe).map(\.pts) == [0, 90000])
+        #expect(full.filter(\.isKeyframe).map(\.pts) == [0, 90000])
+        #expect(out.rendition("180p")?.track.frameRate == Rational(30000, 1000))
+    }
 }
+
