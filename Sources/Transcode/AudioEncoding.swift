@@ -52,8 +52,9 @@ final class AudioEncoding {
                          sampleRate: spec.sampleRate, channels: spec.channels, bitrate: spec.bitrate)
     }
 
-    /// Feeds decoded samples (`sourcePTS` in `sourceTimebase`); returns the units produced.
-    func feed(_ frame: Frame, sourceTimebase: Rational, wallClock: Int64) throws -> [MediaUnit] {
+    /// Feeds decoded samples (pts in `sourceTimebase`); returns the units produced, each with
+    /// the ingest wall clock `wallClock` gives for its time in seconds.
+    func feed(_ frame: Frame, sourceTimebase: Rational, wallClock: (Double) -> Int64) throws -> [MediaUnit] {
         let input = (frame.sampleRate, frame.channels, frame.sampleFormat.rawValue)
         if resampler == nil || resamplerInput.map({ $0 != input }) ?? true {
             resampler = try Resampler(inputRate: frame.sampleRate, inputChannels: frame.channels, inputFormat: frame.sampleFormat,
@@ -68,7 +69,7 @@ final class AudioEncoding {
     }
 
     /// End of input: drains the resampler and the encoder.
-    func flush(wallClock: Int64) throws -> [MediaUnit] {
+    func flush(wallClock: (Double) -> Int64) throws -> [MediaUnit] {
         var units: [MediaUnit] = []
         if let resampler {
             try fifo.write(try resampler.convert(nil))
@@ -80,7 +81,7 @@ final class AudioEncoding {
         return units
     }
 
-    private func drain(wallClock: Int64) throws -> [MediaUnit] {
+    private func drain(wallClock: (Double) -> Int64) throws -> [MediaUnit] {
         var units: [MediaUnit] = []
         while let chunk = try fifo.read(frameSize) {
             let pts = nextPTS ?? 0
@@ -94,14 +95,14 @@ final class AudioEncoding {
                 }
                 let packet = try opus.encode(samples)
                 units.append(MediaUnit(track: .audio, pts: pts, dts: pts, timebase: timebase, isKeyframe: true,
-                                       data: ByteBuffer(bytes: packet), ingestWallClock: wallClock))
+                                       data: ByteBuffer(bytes: packet), ingestWallClock: wallClock(Double(pts) * timebase.seconds)))
             }
         }
         return units
     }
 
-    private func unit(_ packet: Packet, wallClock: Int64) -> MediaUnit {
+    private func unit(_ packet: Packet, wallClock: (Double) -> Int64) -> MediaUnit {
         MediaUnit(track: .audio, pts: packet.pts, dts: packet.dts, timebase: timebase, isKeyframe: true,
-                  data: packet.byteBuffer(), ingestWallClock: wallClock)
+                  data: packet.byteBuffer(), ingestWallClock: wallClock(Double(packet.pts) * timebase.seconds))
     }
 }

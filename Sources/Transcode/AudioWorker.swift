@@ -15,6 +15,7 @@ final class AudioWorker {
     private var track: TrackInfo?
     private var encodings: [AudioEncoding] = []
     private var lastWallClock: Int64 = 0
+    private var wallClocks = WallClockMap()
 
     init(queue: BoundedQueue<AudioInput>, specs: [AudioRenditionSpec], sink: any RenditionSink,
          stats: StatsRecorder, logger: Logger) {
@@ -51,6 +52,7 @@ final class AudioWorker {
             case .unit(let unit):
                 guard let decoder, let track else { continue }
                 lastWallClock = unit.ingestWallClock
+                wallClocks.record(seconds: unit.ptsSeconds, wallClock: unit.ingestWallClock)
                 do {
                     let packet = try Packet(copying: unit.data)
                     packet.pts = unit.timebase.rescale(unit.pts, to: track.timebase)
@@ -67,12 +69,17 @@ final class AudioWorker {
         drainDecoder()
         for encoding in encodings {
             do {
-                deliver(try encoding.flush(wallClock: lastWallClock), rendition: encoding.spec.name, seconds: 0)
+                deliver(try encoding.flush(wallClock: wallClock), rendition: encoding.spec.name, seconds: 0)
             } catch {
                 logger.warning("audio \(encoding.spec.name): flush failed: \(error)")
             }
             sink.end(rendition: encoding.spec.name)
         }
+    }
+
+    /// Output time (same clock as source time) → the ingest wall clock of that source audio.
+    private func wallClock(atSeconds seconds: Double) -> Int64 {
+        wallClocks.wallClock(atSeconds: seconds) ?? lastWallClock
     }
 
     private func drainDecoder() {
@@ -91,7 +98,7 @@ final class AudioWorker {
                 var seconds = 0.0
                 do {
                     let units = try Stopwatch.time(&seconds) {
-                        try encoding.feed(frame, sourceTimebase: timebase, wallClock: lastWallClock)
+                        try encoding.feed(frame, sourceTimebase: timebase, wallClock: wallClock)
                     }
                     deliver(units, rendition: encoding.spec.name, seconds: seconds)
                 } catch {

@@ -37,6 +37,13 @@ import Transcode
         #expect(try #require(out.rendition("aac")?.track.extradata).readableBytes >= 2)
         for (a, b) in zip(opus, opus.dropFirst()) { #expect(b.pts - a.pts == 960) }
         #expect(out.hasEnded("aac") && out.hasEnded("opus"))
+        // Each output packet carries the wall clock of the source audio it came from.
+        let sourceClocks = Set(units.map(\.ingestWallClock))
+        for rendition in [aac, opus] {
+            #expect(rendition.allSatisfy { sourceClocks.contains($0.ingestWallClock) })
+            #expect(zip(rendition, rendition.dropFirst()).allSatisfy { $0.ingestWallClock <= $1.ingestWallClock })
+            #expect(Set(rendition.map(\.ingestWallClock)).count > 50)
+        }
         // The AAC rendition decodes back to audio.
         let decoded = try SyntheticMedia.decode(aac, track: try #require(out.rendition("aac")).track)
         #expect(decoded.reduce(0) { $0 + $1.sampleCount } >= 85 * 1024)
