@@ -148,7 +148,7 @@ final class DecodePipeline {
         } catch {
             logger.warning("decoder drain failed: \(error)")
         }
-        self.decoder = nil
+        decoder.flushBuffers() // usable again after a discontinuity with the same parameters
     }
 
     private func process(_ frame: Frame, track: TrackInfo) {

@@ -20,6 +20,22 @@ import Transcode
         #expect(frames.allSatisfy { $0.width == 160 && $0.height == 120 })
     }
 
+    /// A publisher takeover restarts timestamps at 0: output time keeps increasing, one frame
+    /// after the last, and keyframes stay on the GOP grid of the output clock.
+    @Test func discontinuityKeepsOutputTimeMonotonic() throws {
+        let a = try SyntheticMedia.video(frames: 45)
+        let b = try SyntheticMedia.video(frames: 30)
+        let (out, stats) = runSession(try testConfiguration(ladder: "120p:150k"),
+                                      events: events(a.track, a.units) + [.discontinuity] + events(b.track, b.units))
+        #expect(stats.framesDecoded == 75)
+        let rung = out.units("120p")
+        #expect(rung.count == 75)
+        for (x, y) in zip(rung, rung.dropFirst()) { #expect(y.dts > x.dts) }
+        let lastOfA = Rational.milliseconds.rescale(a.units.map(\.pts).max()!, to: .mpegTS)
+        #expect(rung.map(\.pts).sorted()[45] == lastOfA + 3000) // one frame at 30 fps later
+        #expect(rung.filter(\.isKeyframe).allSatisfy { $0.pts % 90000 < 3000 })
+    }
+
     @Test func audioOnlyStream() throws {
         let (track, units) = try SyntheticMedia.aac(seconds: 2)
         var config = try testConfiguration()
