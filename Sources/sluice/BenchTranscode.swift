@@ -54,6 +54,7 @@ extension Bench {
             for unit in source.units { session.push(.unit(unit)) }
             session.finish()
             let ours = Usage.now(who: RUSAGE_SELF) - before
+            let oursPeakRSS = Usage.peakRSSMiB() // before the ffmpeg run and the PSNR pass
             let stats = session.stats
 
             var ffmpeg: Usage? = nil
@@ -78,7 +79,7 @@ extension Bench {
 
             let rt = source.duration / ours.wall
             log("")
-            log("sluice: \(fmt(ours.wall)) s wall, \(fmt(rt))x real time, CPU \(fmt(ours.cpu)) s (\(fmt(ours.cpu / ours.wall * 100)) %), peak RSS \(Usage.peakRSSMiB()) MiB")
+            log("sluice: \(fmt(ours.wall)) s wall, \(fmt(rt))x real time, CPU \(fmt(ours.cpu)) s (\(fmt(ours.cpu / ours.wall * 100)) %), peak RSS \(oursPeakRSS) MiB (input file held in memory)")
             log("  stages (thread seconds): decode \(fmt(stats.decodeSeconds)), scale \(fmt(stats.scaleSeconds)), encode \(fmt(stats.encodeSeconds))")
             var rows: [RungReport] = []
             for rung in rungs {
@@ -98,7 +99,7 @@ extension Bench {
                 let frt = source.duration / ffmpeg.wall
                 report.ffmpeg_realtime_factor = round2(frt)
                 report.speedup_vs_ffmpeg = round2(ffmpeg.wall / ours.wall)
-                log("ffmpeg: \(fmt(ffmpeg.wall)) s wall, \(fmt(frt))x real time, CPU \(fmt(ffmpeg.cpu)) s (\(fmt(ffmpeg.cpu / ffmpeg.wall * 100)) %)")
+                log("ffmpeg: \(fmt(ffmpeg.wall)) s wall, \(fmt(frt))x real time, CPU \(fmt(ffmpeg.cpu)) s (\(fmt(ffmpeg.cpu / ffmpeg.wall * 100)) %), peak RSS \(Usage.peakRSSMiB(who: RUSAGE_CHILDREN)) MiB")
                 for rung in rungs {
                     log("  \(rung.name): PSNR \(ffmpegPSNR[rung.name].map(fmt) ?? "-") dB")
                 }
@@ -277,9 +278,9 @@ extension Bench {
 
         static func - (a: Usage, b: Usage) -> Usage { Usage(wall: a.wall - b.wall, cpu: a.cpu - b.cpu) }
 
-        static func peakRSSMiB() -> Int {
+        static func peakRSSMiB(who: __rusage_who = RUSAGE_SELF) -> Int {
             var ru = rusage()
-            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &ru)
+            getrusage(__rusage_who_t(who.rawValue), &ru)
             return Int(ru.ru_maxrss) / 1024
         }
     }
