@@ -165,9 +165,11 @@ extension Bench {
                 defer { index += 1 }
                 let compare = index % max(1, psnrEvery) == 0
                 let outPTS = source.track.timebase.rescale(frame.pts, to: outputTimebase)
+                let srcSeconds = src.secondsFromStart(frame)
                 for i in rungs.indices {
                     let mine = try ours[i].frame(atPTS: outPTS)
-                    let other = i < theirs.count ? try theirs[i].next() : nil
+                    // ffmpeg's files have their own timebase and start: match by time from the start.
+                    let other = i < theirs.count ? try theirs[i].frame(atSeconds: srcSeconds, tolerance: 0.5 / source.fps) : nil
                     guard compare, mine != nil || other != nil else { continue }
                     let ref = try refs[i].scale(frame)
                     if let mine {
@@ -229,9 +231,32 @@ extension Bench {
         private var ended = false
         private var peeked: Frame?
 
+        private let timebase: Rational
+        private var firstPTS: Int64?
+
         init(track: TrackInfo, packets: some IteratorProtocol<Packet?>) throws {
             decoder = try Decoder(track: track, threads: 2)
             self.packets = packets
+            timebase = track.timebase
+        }
+
+        /// Seconds since this stream's first frame.
+        func secondsFromStart(_ frame: Frame) -> Double {
+            let first = firstPTS ?? frame.pts
+            firstPTS = first
+            return Double(frame.pts - first) * timebase.seconds
+        }
+
+        /// The frame within `tolerance` of `seconds` from the start, skipping earlier ones;
+        /// nil if there is none (a rung with a lower frame rate).
+        func frame(atSeconds seconds: Double, tolerance: Double) throws -> Frame? {
+            while let f = try next() {
+                let t = secondsFromStart(f)
+                if t < seconds - tolerance { continue }
+                if t > seconds + tolerance { peeked = f; return nil }
+                return f
+            }
+            return nil
         }
 
         func next() throws -> Frame? {
