@@ -68,6 +68,8 @@ let package = Package(
             "Ingest", "RTMP", "StreamHub", "MediaCore", "Server", nioCore, nioPosix, logging,
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ], swiftSettings: settings),
+        .testTarget(name: "BitstreamTests", dependencies: ["Bitstream", "MediaCore"], swiftSettings: settings),
+        .testTarget(name: "TranscodeTests", dependencies: ["Transcode", "FFmpegBridge", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]
 )
