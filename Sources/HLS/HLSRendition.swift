@@ -196,7 +196,8 @@ public final class HLSRendition: Sendable {
         for c in expired { c.resume(returning: false) }
     }
 
-    var waiterCount: Int { state.withLock { $0.waiters.count } }
+    /// Requests currently held (blocking reloads and hinted parts).
+    public var heldRequestCount: Int { state.withLock { $0.waiters.count } }
 
     /// True once `kind` is satisfied, false if the block timeout passed first.
     private func wait(_ kind: Waiter.Kind) async -> Bool {
