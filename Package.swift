@@ -68,6 +68,7 @@ let package = Package(
             "Origin", "HLS", "StreamHub", "FFmpegBridge", "MediaCore", nioCore, "CZlib",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), logging,
         ], swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]
