@@ -61,6 +61,11 @@ public final class HLSFeed: Sendable {
     /// Stops the thread (after its current unit) and waits for it.
     public func stop() async {
         stopped.store(true, ordering: .relaxed)
+        await finished()
+    }
+
+    /// Waits until the thread has drained a closed queue (or was stopped).
+    public func finished() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let finished = done.withLock { w -> Bool in
                 if w == nil { return true }
