@@ -54,6 +54,9 @@ let package = Package(
         .executableTarget(name: "sluice", dependencies: [
             "Server", "FFmpegBridge", "OpusCodec", "SRTTransport", nioCore, nioPosix,
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            // bench viewers --serve-file: a looped file as a live LL-HLS origin to measure.
+            "HLS", "Origin", "StreamHub", "MediaCore",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             logging,
         ], swiftSettings: settings),
