@@ -21,6 +21,7 @@ final class Segmenter {
     private var indexOfKind: [TrackKind: Int] = [:]
 
     private var pending: MediaUnit?
+    private var pendingOther: [Int: MediaUnit] = [:]
     private var lastDelta: [Int: Int64] = [:]
     private var lastDTS: [Int: Int64] = [:]
     private var partStart: Int64 = 0
@@ -59,9 +60,15 @@ final class Segmenter {
     func write(_ unit: MediaUnit) throws -> CutPart? {
         guard let index = indexOfKind[unit.track] else { return nil }
         if index != driver {
-            // Audio beside video: written at once; what precedes the first keyframe is dropped.
+            // Audio beside video: held one unit like the driver (its duration is the next dts
+            // minus its own); what precedes the first keyframe is dropped.
             guard started else { return nil }
-            try writeSample(index, unit, duration: nil)
+            if let held = pendingOther[index] {
+                let delta = unit.timebase.rescale(unit.dts, to: tracks[index].timebase) - held.timebase.rescale(held.dts, to: tracks[index].timebase)
+                if delta <= 0 { return nil }
+                try writeSample(index, held, duration: delta)
+            }
+            pendingOther[index] = unit
             return nil
         }
         let t = unit.timebase.rescale(unit.dts, to: driverTimebase)
@@ -106,6 +113,8 @@ final class Segmenter {
         let frame = lastDelta[driver] ?? ticks(configuration.partTarget / 8)
         try writeSample(driver, held, duration: frame)
         pending = nil
+        for (index, unit) in pendingOther { try writeSample(index, unit, duration: nil) }
+        pendingOther.removeAll()
         started = false
         return try cutPart(end: held.timebase.rescale(held.dts, to: driverTimebase) + frame)
     }
@@ -124,8 +133,7 @@ final class Segmenter {
         let dts = unit.timebase.rescale(unit.dts, to: timebase)
         let pts = unit.timebase.rescale(unit.pts, to: timebase)
         if let last = lastDTS[index], dts <= last { return } // the muxer refuses non-monotonic dts
-        var d = duration
-        if d == nil, let last = lastDTS[index], dts > last { d = dts - last }
+        let d = duration
         if let d, d > 0 { lastDelta[index] = d }
         lastDTS[index] = dts
         if tracks[index].kind == .video { partVideoSamples += 1 }
