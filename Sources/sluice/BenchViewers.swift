@@ -320,6 +320,8 @@ extension Bench {
                 // Start like hls.js: at the newest independent-looking point, i.e. the last few parts.
                 var fetched: (msn: Int, index: Int)? = list.parts.dropLast(3).last.map { ($0.msn, $0.index) }
                 var cursor = 0
+                // The backlog fetched at start is old by design; delays count from the first blocking reload on.
+                var blocking = false
                 let start = ContinuousClock.now
                 while ContinuousClock.now < deadline {
                     if list.ended {
@@ -352,6 +354,7 @@ extension Bench {
                             guard r.status < 400 else { return }
                             $0.parts += 1
                             $0.partRequest.append((t1 - t0).seconds)
+                            guard blocking else { return }
                             $0.reloadToDelivery.append((t1 - reloadReturned).seconds)
                             if let end = p.endWallClock { $0.partEndToDelivery.append(wall - end) }
                         }
@@ -365,6 +368,7 @@ extension Bench {
                     let r = try await get(c, "\(base)?_HLS_msn=\(last.msn)&_HLS_part=\(last.index + 1)")
                     if r.status == 200 {
                         list = Playlist(String(buffer: r.body))
+                        blocking = true
                     } else {
                         try await Task.sleep(for: .milliseconds(Int64(list.partTarget * 1000)))
                         list = Playlist(String(buffer: try await get(c, base).body))

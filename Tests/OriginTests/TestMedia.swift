@@ -92,3 +92,36 @@ func run(_ path: String, _ args: [String], timeout: Double = 20) throws -> (stat
     p.waitUntilExit()
     return (p.terminationStatus, try String(contentsOf: outURL, encoding: .utf8), try String(contentsOf: errURL, encoding: .utf8))
 }
+
+/// Runs a command until `marker` shows up in its stderr or stdout (or the time limit), then
+/// stops it (SIGTERM, then SIGKILL). For programs that never exit by themselves (a browser).
+func runUntil(_ path: String, _ args: [String], marker: String, timeout: Double) throws -> (out: String, err: String) {
+    let dir = FileManager.default.temporaryDirectory
+    let outURL = dir.appendingPathComponent("sluice-run-\(UUID().uuidString).out")
+    let errURL = dir.appendingPathComponent("sluice-run-\(UUID().uuidString).err")
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    defer {
+        try? FileManager.default.removeItem(at: outURL)
+        try? FileManager.default.removeItem(at: errURL)
+    }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    p.standardOutput = try FileHandle(forWritingTo: outURL)
+    p.standardError = try FileHandle(forWritingTo: errURL)
+    try p.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    func seen() -> Bool {
+        ((try? String(contentsOf: errURL, encoding: .utf8)) ?? "").contains(marker)
+            || ((try? String(contentsOf: outURL, encoding: .utf8)) ?? "").contains(marker)
+    }
+    while p.isRunning && Date() < deadline && !seen() { usleep(100_000) }
+    if p.isRunning {
+        p.terminate()
+        for _ in 0..<30 where p.isRunning { usleep(100_000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+    }
+    p.waitUntilExit()
+    return (try String(contentsOf: outURL, encoding: .utf8), try String(contentsOf: errURL, encoding: .utf8))
+}
