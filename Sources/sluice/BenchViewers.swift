@@ -24,7 +24,8 @@ extension Bench {
         @Option(help: "Media or multivariant playlist URL (http://host:port/path).") var url: String = ""
         @Option(help: "Number of viewers.") var count: Int = 100
         @Option(help: "Seconds to run.") var duration: Int = 30
-        @Option(help: "PID of the server, to report its CPU and memory per viewer.") var serverPid: Int32?
+        @Option(help: "PID of the server, to report its CPU and memory per viewer (repeat for several processes, e.g. nginx workers).")
+        var serverPid: [Int32] = []
         @Flag(help: "End with one JSON object on the last line.") var json = false
         @Option(help: "Instead of viewers: serve this media file (H.264/AAC, FLV or MP4), looped in real time, as live LL-HLS at http://0.0.0.0:PORT/live/bench/index.m3u8, until SIGINT/SIGTERM.")
         var serveFile: String?
@@ -58,7 +59,7 @@ extension Bench {
                 }
             }
             let stats = Recorder()
-            let server = serverPid.map { ProcessSample($0) }
+            let server = serverPid.isEmpty ? nil : ProcessSample(serverPid)
             let start = ContinuousClock.now
             let deadline = start + .seconds(duration)
             let media = mediaPath
@@ -70,7 +71,7 @@ extension Bench {
                 }
             }
             let elapsed = (ContinuousClock.now - start).seconds
-            let after = serverPid.map { ProcessSample($0) }
+            let after = serverPid.isEmpty ? nil : ProcessSample(serverPid)
             let s = stats.withLock { $0 }
             var report: [String: Any] = [
                 "url": url, "media_playlist": mediaPath, "viewers": count, "seconds": elapsed,
@@ -272,13 +273,39 @@ extension Bench {
                 return String(rest.prefix { $0 != "," })
             }
 
-            /// "2026-11-22T00:45:12.345Z" (what Sluice writes) to seconds since the epoch.
+            /// "2026-11-22T00:45:12.345Z" (UTC, as Sluice writes it) to seconds since the epoch.
+            /// Hand-parsed: a DateFormatter per line made the generator the bottleneck.
             static func parseDate(_ s: String) -> Double? {
-                let f = DateFormatter()
-                f.locale = Locale(identifier: "en_US_POSIX")
-                f.timeZone = TimeZone(identifier: "UTC")
-                f.dateFormat = s.contains(".") ? "yyyy-MM-dd'T'HH:mm:ss.SSSXXXXX" : "yyyy-MM-dd'T'HH:mm:ssXXXXX"
-                return f.date(from: s)?.timeIntervalSince1970
+                let u = Array(s.utf8)
+                guard u.count >= 20 else { return nil }
+                func num(_ from: Int, _ count: Int) -> Int32? {
+                    var v: Int32 = 0
+                    for i in from..<(from + count) {
+                        guard u[i] >= 48 && u[i] <= 57 else { return nil }
+                        v = v * 10 + Int32(u[i] - 48)
+                    }
+                    return v
+                }
+                guard let year = num(0, 4), let month = num(5, 2), let day = num(8, 2),
+                      let hour = num(11, 2), let minute = num(14, 2), let second = num(17, 2) else { return nil }
+                var t = tm()
+                t.tm_year = year - 1900
+                t.tm_mon = month - 1
+                t.tm_mday = day
+                t.tm_hour = hour
+                t.tm_min = minute
+                t.tm_sec = second
+                var fraction = 0.0
+                if u.count > 20 && u[19] == 46 { // "."
+                    var scale = 0.1
+                    var i = 20
+                    while i < u.count && u[i] >= 48 && u[i] <= 57 {
+                        fraction += Double(u[i] - 48) * scale
+                        scale /= 10
+                        i += 1
+                    }
+                }
+                return Double(timegm(&t)) + fraction
             }
         }
 
@@ -461,10 +488,18 @@ extension Bench {
             }
         }
 
-        /// CPU ticks and resident memory of a process, from /proc.
+        /// CPU ticks and resident memory of processes (summed), from /proc.
         struct ProcessSample {
             var cpuTicks: Int = 0
             var rssKiB: Int = 0
+
+            init(_ pids: [Int32]) {
+                for pid in pids {
+                    let one = ProcessSample(pid)
+                    cpuTicks += one.cpuTicks
+                    rssKiB += one.rssKiB
+                }
+            }
 
             init(_ pid: Int32) {
                 if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
