@@ -11,12 +11,13 @@ public final class HLSRegistry: Sendable {
         streams.withLock { $0[path] }
     }
 
-    /// The stream at `path`, created if absent. A publisher that reconnects gets the same
-    /// stream back (call `discontinuity()` on it), so sequence numbers continue.
+    /// The stream at `path`, created if absent or ended. A publisher that reconnects before
+    /// the stream was ended gets the same stream back (call `discontinuity()` on it), so
+    /// sequence numbers continue.
     public func stream(path: String, configuration: HLSConfiguration = HLSConfiguration(),
                        clock: any HLSClock = ContinuousHLSClock(), logger: Logger = Logger(label: "sluice.hls")) -> HLSStream {
         streams.withLock { map in
-            if let s = map[path] { return s }
+            if let s = map[path], !s.isEnded { return s }
             let s = HLSStream(path: path, configuration: configuration, clock: clock, logger: logger)
             map[path] = s
             return s

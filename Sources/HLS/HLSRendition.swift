@@ -74,7 +74,9 @@ public final class HLSRendition: Sendable {
     }
 
     /// Muxes one unit (libavformat work on the calling thread); publishes the part it completes.
+    /// Ignored after `end()`.
     public func write(_ unit: MediaUnit) throws {
+        if isEnded { return }
         let part = try writer.withLock { w -> CutPart? in
             if w.segmenter == nil {
                 let segmenter = try Segmenter(tracks: w.tracks, configuration: configuration)
@@ -121,11 +123,13 @@ public final class HLSRendition: Sendable {
     }
 
     private func publish(_ cut: CutPart) {
-        let (part, ready) = state.withLock { s in
+        let published = state.withLock { s -> (Part, [CheckedContinuation<Bool, Never>])? in
+            guard !s.timeline.ended else { return nil } // a write racing end(): dropped
             let part = s.timeline.add(cut)
             s.cache = [nil, nil]
             return (part, takeSatisfied(&s))
         }
+        guard let (part, ready) = published else { return }
         board.update(name, msn: part.msn, part: part.index)
         for c in ready { c.resume(returning: true) }
     }
@@ -173,6 +177,8 @@ public final class HLSRendition: Sendable {
     public func initSegment(id: Int) -> ByteBuffer? {
         state.withLock { $0.timeline.inits[id] }
     }
+
+    public var isEnded: Bool { state.withLock { $0.timeline.ended } }
 
     /// A copy of the published state (for tests and diagnostics).
     public var timeline: RenditionTimeline { state.withLock { $0.timeline } }

@@ -12,6 +12,7 @@ public final class HLSStream: Sendable {
     private let board = RenditionReportBoard()
     private let renditions = Mutex<[HLSRendition]>([])
     private let sweeper = Mutex<Task<Void, Never>?>(nil)
+    private let ended = Atomic<Bool>(false)
 
     public init(path: String, configuration: HLSConfiguration = HLSConfiguration(),
                 clock: any HLSClock = ContinuousHLSClock(), logger: Logger = Logger(label: "sluice.hls")) {
@@ -57,6 +58,9 @@ public final class HLSStream: Sendable {
 
     public var allRenditions: [HLSRendition] { renditions.withLock { $0 } }
 
+    /// After `end()` the stream takes no more media; a new publisher gets a new stream.
+    public var isEnded: Bool { ended.load(ordering: .relaxed) }
+
     /// Muxes `unit` into rendition `rendition` on the calling thread (see `HLSRendition.write`).
     public func write(rendition name: String, unit: MediaUnit) throws {
         guard let r = rendition(named: name) else { return }
@@ -70,6 +74,7 @@ public final class HLSStream: Sendable {
 
     /// The stream ended: ENDLIST everywhere, held requests answered.
     public func end() {
+        ended.store(true, ordering: .relaxed)
         for r in allRenditions { r.end() }
         sweeper.withLock { $0?.cancel(); $0 = nil }
     }
@@ -78,8 +83,14 @@ public final class HLSStream: Sendable {
     /// timeout: then it lists what exists). nil without any rendition that has media.
     public func multivariantPlaylist() async -> PlaylistBody? {
         let list = allRenditions
-        var ready: [HLSRendition] = []
-        for r in list where await r.waitForFirstPart() { ready.append(r) }
+        // Wait for all renditions at once, so the bound is one block timeout, not one per rendition.
+        let hasMedia = await withTaskGroup(of: (Int, Bool).self) { group in
+            for (i, r) in list.enumerated() { group.addTask { (i, await r.waitForFirstPart()) } }
+            var ok = Set<Int>()
+            for await (i, ready) in group where ready { ok.insert(i) }
+            return ok
+        }
+        let ready = list.enumerated().filter { hasMedia.contains($0.offset) }.map(\.element)
         guard !ready.isEmpty else { return nil }
         return PlaylistBody(MultivariantPlaylist.render(ready.map(\.info)))
     }
