@@ -81,12 +81,12 @@ struct HlsJsChromiumTests {
             }
         }
         let url = "file://\(dir.path)/page.html?seconds=6&src=\(server.url("live/hlsjs/index.m3u8"))"
-        let output = try await Task.detached {
+        let output = try await offPool {
             try runUntil("/usr/bin/chromium", ["--headless=new", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
                                                "--autoplay-policy=no-user-gesture-required", "--allow-file-access-from-files",
                                                "--user-data-dir=\(dir.path)/profile", url],
                          marker: "SLUICE RESULT", timeout: 40)
-        }.value
+        }
         pumping.cancel()
         publisher.end()
         await feed.stop()
@@ -97,7 +97,7 @@ struct HlsJsChromiumTests {
         let json = line.components(separatedBy: "SLUICE RESULT ")[1].components(separatedBy: "\", source:")[0]
             .replacingOccurrences(of: "\\\"", with: "\"")
         let result = try JSONDecoder().decode(Result.self, from: Data(json.utf8))
-        print("hls.js \(result.version): latency \(result.latency ?? -1) s (target \(result.targetLatency ?? -1)), \(result.parts) parts, \(result.blocking) blocking reloads, \(result.frames) frames")
+        print("hls.js \(result.version): errors \(result.errors), currentTime \(result.currentTime), latency \(result.latency ?? -1) s (target \(result.targetLatency ?? -1)), \(result.parts) parts, \(result.blocking) blocking reloads, \(result.frames) frames")
         #expect(result.version == "1.6.15")
         #expect(result.lowLatencyMode)
         #expect(result.parts > 0)

@@ -45,14 +45,14 @@ import Testing
             }
         }
         let url = server.url("live/ff/index.m3u8")
-        let probe = try await Task.detached {
+        let probe = try await offPool {
             // Wait (bounded) for two complete segments, then probe.
             for _ in 0..<200 where (registry.stream("live/ff")?.rendition(named: "src")?.timeline.segments.filter(\.complete).count ?? 0) < 2 {
                 usleep(20_000)
             }
             return try run("/usr/bin/ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,width,height",
                                                 "-of", "csv=p=0", url], timeout: 20)
-        }.value
+        }
         pumping.cancel()
         publisher.end()
         await feed.stop()
@@ -81,11 +81,11 @@ import Testing
         #expect(t.segments.map(\.discontinuity) == [false, false, false, false, true, false, false, false])
 
         let url = server.url("live/gst/index.m3u8")
-        let result = try await Task.detached {
+        let result = try await offPool {
             // -v with silent=false: fakesink logs every buffer it gets, so decoded frames can be counted.
             try run("/usr/bin/gst-launch-1.0", ["-v", "playbin", "uri=\(url)", "video-sink=fakesink name=v sync=false silent=false",
                                                 "audio-sink=fakesink name=a sync=false"], timeout: 30)
-        }.value
+        }
         try await server.stop()
         #expect(result.status == 0, "\(result.out)\n\(result.err)")
         #expect(result.out.contains("EOS"), "\(result.out)")
@@ -103,14 +103,14 @@ import Testing
         // Only the first keyframe and a few frames: no segment is complete yet.
         try await Self.publish(Array(Self.media.units.prefix(30)), to: publisher, speed: 0)
         let base = server.url("live/instant/src/")
-        let (playlist, partStatus) = try await Task.detached { () -> (String, Int32) in
+        let (playlist, partStatus) = try await offPool { () -> (String, Int32) in
             let list = try run("/usr/bin/curl", ["-sf", "--max-time", "10", base + "index.m3u8"])
             let text = list.out
             let uri = text.split(separator: "\n").first { $0.hasPrefix("#EXT-X-PART:") && $0.contains("INDEPENDENT=YES") }
                 .flatMap { $0.split(separator: "\"").dropFirst().first }.map(String.init) ?? "missing"
             let part = try run("/usr/bin/curl", ["-sf", "--max-time", "10", "-o", "/dev/null", base + uri])
             return (text, part.status)
-        }.value
+        }
         publisher.end()
         await feed.stop()
         registry.remove("live/instant")

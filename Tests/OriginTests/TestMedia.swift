@@ -125,3 +125,11 @@ func runUntil(_ path: String, _ args: [String], marker: String, timeout: Double)
     p.waitUntilExit()
     return (try String(contentsOf: outURL, encoding: .utf8), try String(contentsOf: errURL, encoding: .utf8))
 }
+
+/// Runs blocking work (a child process wait) on its own thread, so it cannot starve Swift's
+/// cooperative pool, where the origin under test answers requests.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+        Thread { c.resume(with: Result { try body() }) }.start()
+    }
+}
