@@ -50,6 +50,70 @@ struct HlsJsChromiumTests {
     </script></body></html>
     """
 
+    /// Chromium's own player (no hls.js): it has no LL-HLS support and reads the same
+    /// playlists as plain HLS (full segments, EXTINF), which is what legacy players get.
+    static let nativePage = """
+    <!doctype html><html><body><video id="v" muted playsinline autoplay></video>
+    <script>
+    const q = new URLSearchParams(location.search);
+    const video = document.getElementById("v");
+    const errors = [];
+    video.onerror = () => errors.push("media error " + (video.error && video.error.code));
+    video.src = q.get("src");
+    video.play().catch(e => errors.push("play: " + e));
+    setTimeout(() => {
+      console.log("SLUICE RESULT " + JSON.stringify({ native: video.canPlayType("application/vnd.apple.mpegurl"),
+        currentTime: video.currentTime, frames: video.getVideoPlaybackQuality().totalVideoFrames, errors }));
+    }, Number(q.get("seconds")) * 1000);
+    </script></body></html>
+    """
+
+    struct NativeResult: Decodable {
+        var native: String
+        var currentTime: Double
+        var frames: Int
+        var errors: [String]
+    }
+
+    @Test func chromiumNativePlayerPlaysItAsPlainHLS() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-chromium-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.nativePage.write(to: dir.appendingPathComponent("native.html"), atomically: true, encoding: .utf8)
+        let hub = StreamHub()
+        let registry = HLSRegistry()
+        let server = try await LoopbackServer.start(registry)
+        let (publisher, feed) = LoopbackClientTests.feed(hub, registry, path: "live/native")
+        let media = LoopbackClientTests.media
+        // Two loops at once so complete segments exist (the native player needs them), then real time.
+        try await LoopbackClientTests.publish(media.units, to: publisher, speed: 0)
+        let pumping = Task {
+            for loop in 1..<5 {
+                try await LoopbackClientTests.publish(media.shifted(by: 4 * Double(loop), restartTimestamps: false), to: publisher, speed: 1)
+            }
+        }
+        let url = "file://\(dir.path)/native.html?seconds=6&src=\(server.url("live/native/index.m3u8"))"
+        let output = try await offPool {
+            try runUntil("/usr/bin/chromium", ["--headless=new", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+                                               "--autoplay-policy=no-user-gesture-required", "--allow-file-access-from-files",
+                                               "--user-data-dir=\(dir.path)/profile", url],
+                         marker: "SLUICE RESULT", timeout: 40)
+        }
+        pumping.cancel()
+        publisher.end()
+        await feed.stop()
+        registry.remove("live/native")
+        try await server.stop()
+        let line = try #require(output.err.split(separator: "\n").first { $0.contains("SLUICE RESULT ") }, "no result from the page:\n\(output.err.suffix(3000))")
+        let json = line.components(separatedBy: "SLUICE RESULT ")[1].components(separatedBy: "\", source:")[0]
+            .replacingOccurrences(of: "\\\"", with: "\"")
+        let result = try JSONDecoder().decode(NativeResult.self, from: Data(json.utf8))
+        print("chromium native: canPlayType \(result.native), currentTime \(result.currentTime), \(result.frames) frames, errors \(result.errors)")
+        #expect(result.errors.isEmpty)
+        #expect(result.frames > 0)
+        #expect(result.currentTime > 0)
+    }
+
     struct Result: Decodable {
         var version: String
         var lowLatencyMode: Bool
