@@ -13,14 +13,17 @@ public struct CutPart: Sendable {
     public var wallClock: Int64
     /// Video samples in the part (for the measured frame rate).
     public var videoSamples: Int
+    /// Set on the last part of a segment when legacy MPEG-TS output is on: the whole segment as TS.
+    public var legacySegment: ByteBuffer?
 
     public init(data: ByteBuffer, duration: Double, independent: Bool, startsSegment: Bool,
-                wallClock: Int64, videoSamples: Int = 0) {
+                wallClock: Int64, videoSamples: Int = 0, legacySegment: ByteBuffer? = nil) {
         self.data = data
         self.duration = duration
         self.independent = independent
         self.startsSegment = startsSegment
         self.wallClock = wallClock
         self.videoSamples = videoSamples
+        self.legacySegment = legacySegment
     }
 }

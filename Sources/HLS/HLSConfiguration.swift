@@ -11,9 +11,13 @@ public struct HLSConfiguration: Sendable, Equatable {
     /// Seconds of media listed in each playlist (at least 3× target duration; longer than the
     /// skip boundary so delta updates pay off).
     public var playlistWindow: Double
+    /// Also write every segment as MPEG-TS (`legacy.m3u8`, `seg<N>.ts`) for players without
+    /// fMP4 support. Costs a second muxer per rendition.
+    public var legacyTS: Bool
 
     public init(partTarget: Double = 0.25, targetDuration: Int = 2, segmentMinimum: Double = 0.5,
-                playlistWindow: Double = 20) {
+                playlistWindow: Double = 20, legacyTS: Bool = false) {
+        self.legacyTS = legacyTS
         self.partTarget = partTarget
         self.targetDuration = max(1, targetDuration)
         self.segmentMinimum = segmentMinimum

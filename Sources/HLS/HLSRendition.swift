@@ -35,8 +35,8 @@ public final class HLSRendition: Sendable {
     struct ServeState {
         var timeline: RenditionTimeline
         var tracks: [TrackInfo]
-        /// Rendered playlists of the current timeline: [full, delta]. Cleared by each new part.
-        var cache: [PlaylistBody?] = [nil, nil]
+        /// Rendered playlists of the current timeline: [full, delta, legacy]. Cleared by each new part.
+        var cache: [PlaylistBody?] = [nil, nil, nil]
         var waiters: [Int: Waiter] = [:]
         var nextWaiter = 0
 
@@ -94,7 +94,7 @@ public final class HLSRendition: Sendable {
         try writer.withLock { w in try closeSegmenter(&w) }
         let ready = state.withLock { s in
             s.timeline.markDiscontinuity()
-            s.cache = [nil, nil]
+            s.cache = [nil, nil, nil]
             return takeSatisfied(&s)
         }
         for c in ready { c.resume(returning: true) }
@@ -109,7 +109,7 @@ public final class HLSRendition: Sendable {
         }
         let ready = state.withLock { s in
             s.timeline.end()
-            s.cache = [nil, nil]
+            s.cache = [nil, nil, nil]
             return takeSatisfied(&s)
         }
         for c in ready { c.resume(returning: true) }
@@ -126,7 +126,7 @@ public final class HLSRendition: Sendable {
         let published = state.withLock { s -> (Part, [CheckedContinuation<Bool, Never>])? in
             guard !s.timeline.ended else { return nil } // a write racing end(): dropped
             let part = s.timeline.add(cut)
-            s.cache = [nil, nil]
+            s.cache = [nil, nil, nil]
             return (part, takeSatisfied(&s))
         }
         guard let (part, ready) = published else { return }
@@ -168,6 +168,21 @@ public final class HLSRendition: Sendable {
         guard let hinted else { return .notFound }
         if hinted, !(await wait(.part(id))) { return .unavailable }
         return state.withLock { s in s.timeline.part(id: id).map { .ok($0.data) } ?? .notFound }
+    }
+
+    /// The plain-HLS MPEG-TS playlist (complete segments only, never blocks); nil when legacy output is off.
+    public func legacyPlaylist() -> PlaylistBody? {
+        guard configuration.legacyTS else { return nil }
+        return state.withLock { s in
+            if let body = s.cache[2] { return body }
+            let body = PlaylistBody(LegacyPlaylist.media(s.timeline))
+            s.cache[2] = body
+            return body
+        }
+    }
+
+    public func legacySegment(msn: Int) -> ByteBuffer? {
+        state.withLock { $0.timeline.legacySegment(msn: msn) }
     }
 
     public func segment(msn: Int) -> ByteBuffer? {

@@ -82,6 +82,13 @@ public final class HLSStream: Sendable {
     /// The multivariant playlist once every rendition has a part (bounded by the block
     /// timeout: then it lists what exists). nil without any rendition that has media.
     public func multivariantPlaylist() async -> PlaylistBody? {
+        let ready = await renditionsWithMedia()
+        guard !ready.isEmpty else { return nil }
+        return PlaylistBody(MultivariantPlaylist.render(ready.map(\.info)))
+    }
+
+    /// The renditions that have a part, after waiting (bounded) for each one's first part.
+    private func renditionsWithMedia() async -> [HLSRendition] {
         let list = allRenditions
         // Wait for all renditions at once, so the bound is one block timeout, not one per rendition.
         let hasMedia = await withTaskGroup(of: (Int, Bool).self) { group in
@@ -90,9 +97,15 @@ public final class HLSStream: Sendable {
             for await (i, ready) in group where ready { ok.insert(i) }
             return ok
         }
-        let ready = list.enumerated().filter { hasMedia.contains($0.offset) }.map(\.element)
+        return list.enumerated().filter { hasMedia.contains($0.offset) }.map(\.element)
+    }
+
+    /// The MPEG-TS multivariant playlist (legacy players); nil when legacy output is off.
+    public func legacyMultivariantPlaylist() async -> PlaylistBody? {
+        guard configuration.legacyTS else { return nil }
+        let ready = await renditionsWithMedia()
         guard !ready.isEmpty else { return nil }
-        return PlaylistBody(MultivariantPlaylist.render(ready.map(\.info)))
+        return PlaylistBody(LegacyPlaylist.multivariant(ready.map(\.info)))
     }
 
     /// Answers held requests whose deadline passed (the timer calls it; tests may too).

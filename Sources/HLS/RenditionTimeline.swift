@@ -73,6 +73,7 @@ public struct RenditionTimeline: Sendable {
         nextPartID += 1
         segments[i].parts.append(part)
         segments[i].videoSamples += cut.videoSamples
+        if let ts = cut.legacySegment { segments[i].legacy = ts }
         evict()
         return part
     }
@@ -122,6 +123,11 @@ public struct RenditionTimeline: Sendable {
         guard let first = segments.first, msn >= first.msn, msn - first.msn < segments.count else { return nil }
         let s = segments[msn - first.msn]
         return s.complete ? s : nil
+    }
+
+    /// A complete segment's MPEG-TS form, if legacy output is on.
+    public func legacySegment(msn: Int) -> ByteBuffer? {
+        segment(msn: msn)?.legacy
     }
 
     /// A published part still in memory.

@@ -13,6 +13,8 @@ public struct Segment: Sendable {
     /// Which init segment (EXT-X-MAP) this segment needs.
     public var initID: Int
     public var videoSamples = 0
+    /// The same samples as one MPEG-TS segment (legacy output), once the segment is complete.
+    public var legacy: ByteBuffer?
 
     public var duration: Double { parts.reduce(0) { $0 + $1.duration } }
     public var byteCount: Int { parts.reduce(0) { $0 + $1.data.readableBytes } }

@@ -31,6 +31,10 @@ final class Segmenter {
     private var partStartsSegment = true
     private var partVideoSamples = 0
     private var started = false
+    /// Legacy MPEG-TS muxer of the open segment (a fresh one per segment, so each starts with
+    /// PAT/PMT); nil when legacy output is off.
+    private var ts: Muxer?
+    private var tsBytes = ByteBuffer()
 
     init(tracks: [TrackInfo], configuration: HLSConfiguration) throws {
         precondition(!tracks.isEmpty, "a rendition needs a track")
@@ -48,6 +52,25 @@ final class Segmenter {
             "strict": "experimental",
         ])
         initSegment = muxer.takeOutput()
+        if configuration.legacyTS { try openTS() }
+    }
+
+    private func openTS() throws {
+        let m = try Muxer(format: "mpegts", tracks: tracks)
+        tsBytes = m.takeOutput()
+        ts = m
+    }
+
+    /// Ends the open TS segment and returns it.
+    private func closeTS() throws -> ByteBuffer? {
+        guard let m = ts else { return nil }
+        try m.flush()
+        try m.finish()
+        var out = tsBytes
+        var rest = m.takeOutput()
+        out.writeBuffer(&rest)
+        ts = nil
+        return out
     }
 
     private func ticks(_ seconds: Double) -> Int64 {
@@ -97,6 +120,10 @@ final class Segmenter {
         var cut: CutPart? = nil
         if startSegment || t + frame - partStart > ticks(configuration.partTarget) {
             cut = try cutPart(end: t)
+            if startSegment && configuration.legacyTS {
+                cut?.legacySegment = try closeTS()
+                try openTS()
+            }
             partStart = t
             partWallClock = unit.ingestWallClock
             partIndependent = keyframe
@@ -116,7 +143,9 @@ final class Segmenter {
         for (index, unit) in pendingOther { try writeSample(index, unit, duration: nil) }
         pendingOther.removeAll()
         started = false
-        return try cutPart(end: held.timebase.rescale(held.dts, to: driverTimebase) + frame)
+        var last = try cutPart(end: held.timebase.rescale(held.dts, to: driverTimebase) + frame)
+        last.legacySegment = try closeTS()
+        return last
     }
 
     private func cutPart(end: Int64) throws -> CutPart {
@@ -139,5 +168,11 @@ final class Segmenter {
         if tracks[index].kind == .video { partVideoSamples += 1 }
         try muxer.write(track: index, pts: pts, dts: dts, duration: d ?? lastDelta[index] ?? 0,
                         isKeyframe: unit.isKeyframe, data: unit.data)
+        if let ts {
+            try ts.write(track: index, pts: pts, dts: dts, duration: d ?? lastDelta[index] ?? 0,
+                         isKeyframe: unit.isKeyframe, data: unit.data)
+            var out = ts.takeOutput()
+            tsBytes.writeBuffer(&out)
+        }
     }
 }

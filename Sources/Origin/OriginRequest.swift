@@ -6,6 +6,9 @@ enum OriginRequest: Equatable {
     case initSegment(stream: String, rendition: String, id: Int)
     case segment(stream: String, rendition: String, msn: Int)
     case part(stream: String, rendition: String, id: Int)
+    case legacyMultivariant(stream: String)
+    case legacyPlaylist(stream: String, rendition: String)
+    case legacySegment(stream: String, rendition: String, msn: Int)
 
     /// `isStream` says whether a path is a live stream, to tell a multivariant playlist from a
     /// media playlist.
@@ -14,6 +17,10 @@ enum OriginRequest: Equatable {
         guard let file = comps.last, comps.count >= 2 else { return nil }
         if file == "index.m3u8" && isStream(comps.dropLast().joined(separator: "/")) {
             self = .multivariant(stream: comps.dropLast().joined(separator: "/"))
+            return
+        }
+        if file == "legacy.m3u8" && isStream(comps.dropLast().joined(separator: "/")) {
+            self = .legacyMultivariant(stream: comps.dropLast().joined(separator: "/"))
             return
         }
         guard comps.count >= 3 else { return nil }
@@ -27,6 +34,10 @@ enum OriginRequest: Equatable {
         }
         if file == "index.m3u8" {
             self = .mediaPlaylist(stream: stream, rendition: rendition)
+        } else if file == "legacy.m3u8" {
+            self = .legacyPlaylist(stream: stream, rendition: rendition)
+        } else if let msn = number("seg", ".ts") {
+            self = .legacySegment(stream: stream, rendition: rendition, msn: msn)
         } else if let id = number("part", ".m4s") {
             self = .part(stream: stream, rendition: rendition, id: id)
         } else if let msn = number("seg", ".m4s") {

@@ -34,6 +34,15 @@ public enum OriginRoutes {
             case .unavailable: return status(.serviceUnavailable)
             case .notFound: return status(.notFound)
             }
+        case .legacyMultivariant(let path):
+            guard let body = await registry.stream(path)?.legacyMultivariantPlaylist() else { return status(.notFound) }
+            return playlist(body, cache: "public, max-age=2", gzip: acceptsGzip)
+        case .legacyPlaylist(let path, let name):
+            guard let body = registry.stream(path)?.rendition(named: name)?.legacyPlaylist() else { return status(.notFound) }
+            return playlist(body, cache: "no-cache", gzip: acceptsGzip)
+        case .legacySegment(let path, let name, let msn):
+            guard let data = registry.stream(path)?.rendition(named: name)?.legacySegment(msn: msn) else { return status(.notFound) }
+            return media(data, contentType: "video/mp2t")
         case .initSegment(let path, let name, let id):
             guard let data = registry.stream(path)?.rendition(named: name)?.initSegment(id: id) else { return status(.notFound) }
             return media(data)
@@ -61,8 +70,8 @@ public enum OriginRoutes {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body.bytes))
     }
 
-    static func media(_ data: ByteBuffer) -> Response {
-        Response(status: .ok, headers: common(contentType: "video/mp4", cache: immutable), body: .init(byteBuffer: data))
+    static func media(_ data: ByteBuffer, contentType: String = "video/mp4") -> Response {
+        Response(status: .ok, headers: common(contentType: contentType, cache: immutable), body: .init(byteBuffer: data))
     }
 
     static func status(_ status: HTTPResponse.Status, _ text: String? = nil) -> Response {

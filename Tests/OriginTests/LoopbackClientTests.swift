@@ -95,6 +95,24 @@ import Testing
         #expect(frames == 2 * Self.media.videoUnits.count)
     }
 
+    @Test func ffprobeDecodesTheLegacyTSPlaylistToTheLastFrame() async throws {
+        let registry = HLSRegistry()
+        let server = try await LoopbackServer.start(registry)
+        let stream = registry.stream(path: "live/legacy", configuration: HLSConfiguration(legacyTS: true))
+        let r = try stream.rendition(name: "src", tracks: Self.media.tracks)
+        for u in Self.media.units { try r.write(u) }
+        stream.end()
+        let url = server.url("live/legacy/legacy.m3u8")
+        let probe = try await offPool {
+            try run("/usr/bin/ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0",
+                                         "-show_entries", "stream=codec_name,nb_read_frames", "-of", "csv=p=0", url], timeout: 30)
+        }
+        try await server.stop()
+        #expect(probe.status == 0, "\(probe.err)")
+        // TS lists the stream under its program too: the same line twice.
+        #expect(Set(probe.out.split(separator: "\n").map(String.init)) == ["h264,\(Self.media.videoUnits.count)"])
+    }
+
     @Test func aNewViewerGetsAnIndependentPartAtOnce() async throws {
         let hub = StreamHub()
         let registry = HLSRegistry()
