@@ -90,7 +90,9 @@ public final class Muxer {
         } else {
             par.pointee.sample_rate = Int32(track.sampleRate)
             av_channel_layout_default(&par.pointee.ch_layout, Int32(max(track.channels, 1)))
+            // Nominal frame sizes; every packet also carries its exact duration.
             if track.codec == .aac { par.pointee.frame_size = 1024 }
+            if track.codec == .opus { par.pointee.frame_size = Int32(max(track.sampleRate, 48000) / 50) }
         }
         if let bitrate = track.bitrate { par.pointee.bit_rate = Int64(bitrate) }
         if let extra = track.extradata, extra.readableBytes > 0 {

@@ -50,6 +50,10 @@ final class Segmenter {
         muxer = try Muxer(format: "mp4", tracks: tracks, options: [
             "movflags": "frag_custom+empty_moov+default_base_moof+frag_discont+skip_trailer",
             "strict": "experimental",
+            // Not "make_zero" (the empty_moov default): that shifts every rendition to start at 0.
+            "avoid_negative_ts": "make_non_negative",
+            // An empty moov cannot carry a meaningful edit list; tfdt + composition offsets say it all.
+            "use_editlist": "0",
         ])
         initSegment = muxer.takeOutput()
         if configuration.legacyTS { try openTS() }
