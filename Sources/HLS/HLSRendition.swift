@@ -78,14 +78,25 @@ public final class HLSRendition: Sendable {
     public func write(_ unit: MediaUnit) throws {
         if isEnded { return }
         let part = try writer.withLock { w -> CutPart? in
-            if w.segmenter == nil {
-                let segmenter = try Segmenter(tracks: w.tracks, configuration: configuration)
-                state.withLock { _ = $0.timeline.addInit(segmenter.initSegment) }
-                w.segmenter = segmenter
+            do {
+                return try segmenter(&w).write(unit)
+            } catch is Segmenter.TimestampsWentBack {
+                // A source that restarts its timestamps without a new publisher: same as a reconnect.
+                logger.info("hls \(name): timestamps went back; discontinuity")
+                try closeSegmenter(&w)
+                state.withLock { $0.timeline.markDiscontinuity() }
+                return try segmenter(&w).write(unit)
             }
-            return try w.segmenter!.write(unit)
         }
         if let part { publish(part) }
+    }
+
+    private func segmenter(_ w: inout WriterState) throws -> Segmenter {
+        if let s = w.segmenter { return s }
+        let s = try Segmenter(tracks: w.tracks, configuration: configuration)
+        state.withLock { _ = $0.timeline.addInit(s.initSegment) }
+        w.segmenter = s
+        return s
     }
 
     /// The publisher restarted (timestamps restart): close the open segment; the next starts

@@ -11,6 +11,10 @@ import NIOCore
 ///
 /// Not Sendable: owned by the rendition's writer lock, used on the caller's (packager) thread.
 final class Segmenter {
+    /// The driving track's dts jumped back by more than a second: the caller starts over
+    /// after a discontinuity.
+    struct TimestampsWentBack: Error {}
+
     let tracks: [TrackInfo]
     let initSegment: ByteBuffer
     private let muxer: Muxer
@@ -37,7 +41,7 @@ final class Segmenter {
     private var tsBytes = ByteBuffer()
 
     init(tracks: [TrackInfo], configuration: HLSConfiguration) throws {
-        precondition(!tracks.isEmpty, "a rendition needs a track")
+        guard !tracks.isEmpty else { throw FFmpegError("hls segmenter", message: "a rendition needs a track") }
         self.tracks = tracks
         self.configuration = configuration
         for (i, t) in tracks.enumerated() where indexOfKind[t.kind] == nil { indexOfKind[t.kind] = i }
@@ -111,6 +115,7 @@ final class Segmenter {
             return nil
         }
         let delta = t - held.timebase.rescale(held.dts, to: driverTimebase)
+        if delta < -ticks(1) { throw TimestampsWentBack() } // the source restarted its clock
         if delta <= 0 { return nil } // non-monotonic dts: the muxer would refuse it
         try writeSample(index, held, duration: delta)
         let frame = lastDelta[index] ?? 0
