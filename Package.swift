@@ -26,6 +26,8 @@ let package = Package(
                        providers: [.apt(["libavcodec-dev", "libavformat-dev", "libavutil-dev", "libswscale-dev", "libswresample-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CSRT", pkgConfig: "srt", providers: [.apt(["libsrt-gnutls-dev"])]),
+        // gzip for playlists: Foundation has no zlib API on Linux.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // What Swift cannot import: function-like macros, variadics, va_list callbacks.
         .target(name: "CMediaShims", dependencies: ["CFFmpeg", "COpus"]),
 
@@ -40,8 +42,9 @@ let package = Package(
         .target(name: "Transcode", dependencies: ["FFmpegBridge", "OpusCodec", "MediaCore", "Bitstream", "StreamHub", logging], swiftSettings: settings),
         .target(name: "HLS", dependencies: ["FFmpegBridge", "MediaCore", "Bitstream", "StreamHub", logging], swiftSettings: settings),
         .target(name: "Origin", dependencies: [
-            "HLS", "StreamHub", logging,
+            "HLS", "StreamHub", "MediaCore", "CZlib", logging, nioCore,
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: settings),
         .target(name: "Server", dependencies: [
             "Ingest", "Transcode", "HLS", "Origin", "StreamHub", "FFmpegBridge", logging,
@@ -49,7 +52,11 @@ let package = Package(
         ], swiftSettings: settings),
 
         .executableTarget(name: "sluice", dependencies: [
-            "Server", "FFmpegBridge", "OpusCodec", "SRTTransport",
+            "Server", "FFmpegBridge", "OpusCodec", "SRTTransport", nioCore, nioPosix,
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            // bench viewers --serve-file: a looped file as a live LL-HLS origin to measure.
+            "HLS", "Origin", "StreamHub", "MediaCore",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             logging,
         ], swiftSettings: settings),
@@ -70,6 +77,14 @@ let package = Package(
         ], swiftSettings: settings),
         .testTarget(name: "BitstreamTests", dependencies: ["Bitstream", "MediaCore"], swiftSettings: settings),
         .testTarget(name: "TranscodeTests", dependencies: ["Transcode", "FFmpegBridge", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
+        .testTarget(name: "HLSTests", dependencies: ["HLS", "FFmpegBridge", "StreamHub", "MediaCore", "Bitstream", nioCore],
+                    swiftSettings: settings),
+        .testTarget(name: "OriginTests", dependencies: [
+            "Origin", "HLS", "StreamHub", "FFmpegBridge", "MediaCore", nioCore, "CZlib",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), logging,
+        ], swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]
 )
