@@ -42,6 +42,9 @@ public struct FLVIngest: Sendable {
             if codec == .h264, let c = try? AVCConfiguration(avcC: config) {
                 t.width = c.width
                 t.height = c.height
+            } else if codec == .hevc, let c = try? HEVCConfiguration(hvcC: config) {
+                t.width = c.width
+                t.height = c.height
             }
             guard t != video else { return [] }
             video = t

@@ -17,9 +17,19 @@ import Testing
         guard case .sequenceStart(.h264, let config) = try FLVVideoPacket.parse(b) else { Issue.record("not a sequence start"); return }
         let size = try AVCConfiguration(avcC: config)
         #expect(size.width == 640 && size.height == 360)
+        let cropped = try HEVCConfiguration(hvcC: TestBytes.hvcC642x362)
+        #expect(cropped.width == 642 && cropped.height == 362)
         // 1080p is coded as 1088 lines and cropped: the crop must be applied.
         #expect(try AVCConfiguration(avcC: TestBytes.avcC1920x1080).height == 1080)
         #expect(try AVCConfiguration(avcC: TestBytes.avcC1920x1080).width == 1920)
+    }
+
+    @Test func hevcSequenceHeaderGivesThePictureSize() throws {
+        let size = try HEVCConfiguration(hvcC: TestBytes.hvcC640x360)
+        #expect(size.width == 640 && size.height == 360)
+        let cropped = try HEVCConfiguration(hvcC: TestBytes.hvcC642x362)
+        #expect(cropped.width == 642 && cropped.height == 362)
+        #expect(throws: RTMPError.self) { try HEVCConfiguration(hvcC: ByteBuffer(bytes: [1, 2, 3])) }
     }
 
     @Test func enhancedRTMPHEVCPacketTypes() throws {
