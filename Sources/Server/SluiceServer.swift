@@ -1,17 +1,24 @@
+import HLS
 import Ingest
 import Logging
+import Origin
 import ServiceLifecycle
 import StreamHub
 import Synchronization
 
-/// The composition of Sluice's listeners around one stream hub. `run()` serves until SIGINT or
-/// SIGTERM and then shuts down gracefully. Add new listeners as services in `run()`.
+/// The composition of Sluice around one stream hub: RTMP and SRT ingest publish into the hub;
+/// every new stream gets a pipeline (source rendition + transcode ladder → LL-HLS); the HTTP
+/// origin serves the HLS registry. `run()` serves until SIGINT or SIGTERM, then shuts down
+/// gracefully.
 public final class SluiceServer: Sendable {
     public let configuration: SluiceServerConfiguration
     public let hub: StreamHub
     public let rtmp: RTMPServer
     private let access: any AccessControl
     private let srt = Mutex<SRTIngestServer?>(nil)
+    private let http = Mutex<Int?>(nil)
+    public let registry = HLSRegistry()
+    let pipelines: StreamPipelines
     private let logger: Logger
 
     public init(configuration: SluiceServerConfiguration, logger: Logger, access: any AccessControl = AllowAll()) {
@@ -21,17 +28,24 @@ public final class SluiceServer: Sendable {
         self.access = access
         self.rtmp = RTMPServer(configuration: RTMPServerConfiguration(host: configuration.host, port: configuration.rtmpPort),
                                hub: hub, access: access, logger: logger)
+        self.pipelines = StreamPipelines(hub: hub, registry: registry, hls: configuration.hls, transcode: configuration.transcode,
+                                         endGrace: configuration.endGrace, logger: logger)
     }
 
     /// Bound RTMP port, once started.
     public var rtmpPort: Int? { rtmp.port }
     /// Bound SRT port, once started.
     public var srtPort: Int? { srt.withLock { $0?.port } }
+    /// Bound HTTP port, once the origin runs (inside `run()`).
+    public var httpPort: Int? { http.withLock { $0 } }
+
+    private var shownHost: String {
+        configuration.host == "0.0.0.0" || configuration.host == "::" ? "HOST" : configuration.host
+    }
 
     /// Binds every listener; returns once they accept connections.
     public func start() async throws {
         let port = try await rtmp.start()
-        let shownHost = configuration.host == "0.0.0.0" || configuration.host == "::" ? "HOST" : configuration.host
         logger.info("push with RTMP to rtmp://\(shownHost):\(port)/live/<stream>", metadata: ["rtmp-port": "\(port)"])
         let srtServer = try SRTIngestServer(
             configuration: SRTIngestServer.Configuration(host: configuration.host, port: configuration.srtPort),
@@ -39,19 +53,27 @@ public final class SluiceServer: Sendable {
         srt.withLock { $0 = srtServer }
         logger.info("push with SRT to srt://\(shownHost):\(srtServer.port)?streamid=live/<stream>",
                     metadata: ["srt-port": "\(srtServer.port)"])
-        logger.notice("HTTP origin not built yet", metadata: ["http-port": "\(configuration.httpPort)"])
     }
 
-    /// Starts (if needed) and serves until SIGINT/SIGTERM or task cancellation.
-    public func run() async throws {
+    /// Starts (if needed) and serves until SIGINT/SIGTERM or task cancellation. `onHTTPRunning`
+    /// gets the origin's bound port.
+    public func run(onHTTPRunning: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         if rtmp.port == nil { try await start() }
+        let origin = HTTPOriginService(registry: registry, host: configuration.host, port: configuration.httpPort, logger: logger,
+                                       onRunning: { [self, logger, shownHost] port in
+            self.http.withLock { $0 = port }
+            logger.info("play LL-HLS at http://\(shownHost):\(port)/live/<stream>/index.m3u8", metadata: ["http-port": "\(port)"])
+            onHTTPRunning(port)
+        })
         // A listener that closes (shutdown()) ends the whole group gracefully.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
                 .init(service: RTMPIngestService(server: rtmp), successTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: origin),
             ] + (srt.withLock { $0 }.map { [ServiceGroupConfiguration.ServiceConfiguration(service: SRTIngestService(server: $0))] } ?? []),
             gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
         try await group.run()
+        await pipelines.stopAll()
         logger.info("Sluice stopped")
     }
 

@@ -1,14 +1,27 @@
-/// What `sluice serve` listens on. Port 0 picks a free port; the bound port is logged.
+import HLS
+import Transcode
+
+/// What `sluice serve` runs. Port 0 picks a free port; the bound port is logged.
 public struct SluiceServerConfiguration: Sendable {
     public var host: String
     public var rtmpPort: Int
     public var srtPort: Int
     public var httpPort: Int
+    /// The ladder every published stream is transcoded to; nil serves the source only.
+    public var transcode: TranscodeConfiguration?
+    public var hls: HLSConfiguration
+    /// How long a path's playlists wait for a republish before they get ENDLIST.
+    public var endGrace: Duration
 
-    public init(host: String = "0.0.0.0", rtmpPort: Int = 1935, srtPort: Int = 9000, httpPort: Int = 8080) {
+    public init(host: String = "0.0.0.0", rtmpPort: Int = 1935, srtPort: Int = 9000, httpPort: Int = 8080,
+                transcode: TranscodeConfiguration? = TranscodeConfiguration(), hls: HLSConfiguration = HLSConfiguration(),
+                endGrace: Duration = .seconds(10)) {
         self.host = host
         self.rtmpPort = rtmpPort
         self.srtPort = srtPort
         self.httpPort = httpPort
+        self.transcode = transcode
+        self.hls = hls
+        self.endGrace = endGrace
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import FFmpegBridge
 import Server
 
 struct Serve: AsyncParsableCommand {
@@ -23,6 +24,8 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "sluice")
+        // FFmpeg's own warnings (corrupt input, encoder trouble) go to the same log, not raw stderr.
+        FFmpegLog.install(logger: logger, level: .warning)
         let server = SluiceServer(
             configuration: SluiceServerConfiguration(host: host, rtmpPort: rtmpPort, srtPort: srtPort, httpPort: httpPort),
             logger: logger)
@@ -34,6 +37,8 @@ struct Serve: AsyncParsableCommand {
         if let port = server.srtPort {
             print("SRT:  push to srt://\(shown):\(port)?streamid=live/<stream> (MPEG-TS; bound port \(port))")
         }
-        try await server.run()
+        try await server.run(onHTTPRunning: { port in
+            print("HLS:  play http://\(shown):\(port)/live/<stream>/index.m3u8 (LL-HLS; bound port \(port))")
+        })
     }
 }

@@ -6,6 +6,7 @@ import NIOCore
 import StreamHub
 import Synchronization
 import Testing
+import TestSupport
 
 enum IngestTestSupport {
     static let logger: Logger = {

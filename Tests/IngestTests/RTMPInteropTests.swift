@@ -2,6 +2,7 @@ import Foundation
 import Ingest
 import MediaCore
 import Testing
+import TestSupport
 
 /// Real clients on loopback. Each test binds port 0, bounds every wait, and stops its processes
 /// (ExternalProcess kills on deinit too, so a thrown error cannot leak one).

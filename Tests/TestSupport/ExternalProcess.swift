@@ -3,13 +3,13 @@ import Synchronization
 
 /// A command-line tool run by a test (ffmpeg, ffprobe, gst-launch-1.0). Output goes to a temp
 /// file so a full pipe can never block it; `stop()` (also run on deinit) kills it.
-final class ExternalProcess: Sendable {
+public final class ExternalProcess: Sendable {
     private let process: Process
-    let outputURL: URL
-    let errorURL: URL
-    let name: String
+    public let outputURL: URL
+    public let errorURL: URL
+    public let name: String
 
-    init(_ executable: String, _ arguments: [String]) throws {
+    public init(_ executable: String, _ arguments: [String]) throws {
         name = executable
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/" + executable)
@@ -26,11 +26,11 @@ final class ExternalProcess: Sendable {
         try process.run()
     }
 
-    var isRunning: Bool { process.isRunning }
-    var pid: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
+    public var pid: Int32 { process.processIdentifier }
 
     /// Waits for the process to exit by itself; kills it if `seconds` pass first. Returns the exit status.
-    func waitForExit(seconds: Double) async -> Int32 {
+    public func waitForExit(seconds: Double) async -> Int32 {
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning && Date() < deadline {
             try? await Task.sleep(for: .milliseconds(50))
@@ -41,23 +41,33 @@ final class ExternalProcess: Sendable {
     }
 
     /// SIGKILL, as when a publisher's machine dies: no FCUnpublish, no deleteStream.
-    func kill() {
+    public func kill() {
         if process.isRunning { _ = Foundation.kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 
     /// SIGKILL at once: a child inherits the blocked signal mask of the Swift thread that spawned
     /// it, so SIGTERM would stay pending and never stop it.
-    func stop() {
+    public func stop() {
         kill()
     }
 
-    var output: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
-    var errors: String { (try? String(contentsOf: errorURL, encoding: .utf8)) ?? "" }
+    public var output: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
+    public var errors: String { (try? String(contentsOf: errorURL, encoding: .utf8)) ?? "" }
 
     deinit {
         stop()
         try? FileManager.default.removeItem(at: outputURL)
         try? FileManager.default.removeItem(at: errorURL)
     }
+}
+
+/// Polls `condition` until it holds or `seconds` pass: a bound on a test, not a speed check.
+public func eventually(within seconds: Double, _ condition: () -> Bool) async -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return condition()
 }

@@ -1,0 +1,43 @@
+import HLS
+import Logging
+import StreamHub
+import Transcode
+
+/// What runs for one published stream: the source rendition fed from the hub into HLS, and a
+/// transcode session whose rungs become the other HLS renditions. Both read the hub through
+/// their own bounded queues, so neither can slow the publisher or the other.
+final class StreamPipeline: Sendable {
+    let path: String
+    private let feed: HLSFeed?
+    private let session: TranscodeSession?
+
+    init(live: LiveStream, hls: HLSStream, transcode: TranscodeConfiguration?, logger: Logger,
+         onSourceClosed: @escaping @Sendable () -> Void) {
+        path = live.path
+        // Each reader holds a few seconds: a hiccup is absorbed, a stall drops to a keyframe.
+        feed = live.subscribe(capacity: 1024).map {
+            HLSFeed(queue: $0, stream: hls, rendition: "source", isSource: true, logger: logger, onClose: onSourceClosed)
+        }
+        if let transcode, let reader = live.subscribe(capacity: 1024) {
+            let sink = HLSLadderSink(hls: hls, sourceHasAudio: { live.tracks.contains { $0.kind == .audio } }, logger: logger)
+            let session = TranscodeSession(configuration: transcode, sink: sink, logger: logger)
+            session.start(reading: reader)
+            self.session = session
+        } else {
+            session = nil
+        }
+    }
+
+    var transcodeStats: TranscodeStats? { session?.stats }
+
+    /// Changes a rung's bitrate live (the bitrate controller's lever).
+    func setBitrate(_ bps: Int, rung: String) { session?.setBitrate(bps, rung: rung) }
+
+    /// Stops both readers and waits for their threads.
+    func stop() async {
+        await feed?.stop()
+        if let session {
+            await Task.detached { session.stop() }.value // joins codec threads: not on the caller's executor
+        }
+    }
+}

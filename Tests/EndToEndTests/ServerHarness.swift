@@ -1,0 +1,69 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+import Server
+import TestSupport
+import Transcode
+
+/// A whole Sluice (RTMP, SRT, transcoder, LL-HLS origin) on ephemeral ports, as `sluice serve` runs it.
+struct ServerHarness {
+    let server: SluiceServer
+    let task: Task<Void, any Error>
+    let httpPort: Int
+
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func start(ladder: String = "360p:600k,240p:250k", endGrace: Duration = .seconds(10)) async throws -> ServerHarness {
+        var transcode = TranscodeConfiguration()
+        transcode.ladder = try Ladder(parsing: ladder)
+        let config = SluiceServerConfiguration(host: "127.0.0.1", rtmpPort: 0, srtPort: 0, httpPort: 0,
+                                               transcode: transcode, endGrace: endGrace)
+        let server = SluiceServer(configuration: config, logger: Logger(label: "e2e"))
+        try await server.start()
+        let task = Task { try await server.run() }
+        guard await eventually(within: 20, { server.httpPort != nil }), let port = server.httpPort else {
+            task.cancel()
+            throw HarnessError.noHTTP
+        }
+        return ServerHarness(server: server, task: task, httpPort: port)
+    }
+
+    func stop() async {
+        try? await server.shutdown()
+        task.cancel()
+        _ = try? await task.value
+    }
+
+    func url(_ path: String) -> String { "http://127.0.0.1:\(httpPort)/\(path)" }
+
+    /// GET → (status, body); nil status when the request failed.
+    func get(_ path: String) async -> (status: Int?, body: String) {
+        guard let u = URL(string: url(path)) else { return (nil, "") }
+        do {
+            let (data, response) = try await URLSession.shared.data(from: u)
+            return ((response as? HTTPURLResponse)?.statusCode, String(decoding: data, as: UTF8.self))
+        } catch {
+            return (nil, "\(error)")
+        }
+    }
+
+    /// ffmpeg publishing a 640x360 test pattern with a tone over RTMP.
+    func rtmpPush(path: String, seconds: Int = 60) throws -> ExternalProcess {
+        try ExternalProcess("ffmpeg", [
+            "-hide_banner", "-loglevel", "error", "-re",
+            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+            "-t", "\(seconds)", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "50",
+            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
+            "-f", "flv", "rtmp://127.0.0.1:\(server.rtmpPort!)/\(path)",
+        ])
+    }
+
+    enum HarnessError: Error { case noHTTP }
+}
+
+/// The count of `#EXT-X-STREAM-INF` lines in a multivariant playlist.
+func variantCount(_ playlist: String) -> Int {
+    playlist.split(separator: "\n").filter { $0.hasPrefix("#EXT-X-STREAM-INF") }.count
+}
