@@ -12,6 +12,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "sluice", targets: ["sluice"]),
+        // For Benchmarks/ (separate packages that depend on this one by path).
+        .library(name: "SluiceIngest", targets: ["MediaCore", "StreamHub", "RTMP", "Ingest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),

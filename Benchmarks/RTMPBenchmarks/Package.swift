@@ -1,6 +1,5 @@
 // swift-tools-version: 6.1
-// RTMP benchmarks. The root package exports no library products, so this package compiles
-// Sluice's RTMP, Ingest, StreamHub and MediaCore sources through symlinks in Sources/.
+// RTMP benchmarks against the Sluice package (its SluiceIngest library product).
 // Run: swift run -c release rtmp-bench   (from Benchmarks/RTMPBenchmarks)
 import PackageDescription
 
@@ -12,20 +11,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(name: "Sluice", path: "../.."),
     ],
     targets: [
-        .target(name: "MediaCore", dependencies: [nioCore]),
-        .target(name: "StreamHub", dependencies: ["MediaCore"]),
-        .target(name: "RTMP", dependencies: ["MediaCore", nioCore]),
-        .target(name: "Ingest", dependencies: [
-            "RTMP", "StreamHub", "MediaCore", nioCore,
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
         // Counts malloc calls by replacing glibc's malloc family (glibc supports this).
         .target(name: "CRTMPBenchMallocCounter"),
         .executableTarget(name: "rtmp-bench", dependencies: [
-            "RTMP", "Ingest", "StreamHub", "MediaCore", "CRTMPBenchMallocCounter", nioCore,
+            .product(name: "SluiceIngest", package: "Sluice"), "CRTMPBenchMallocCounter", nioCore,
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
