@@ -101,6 +101,15 @@ import Testing
         }
     }
 
+    @Test func acceptEncodingIsReadWithQValues() {
+        #expect(OriginRoutes.acceptsGzip("gzip, deflate, br"))
+        #expect(OriginRoutes.acceptsGzip("deflate, GZIP;q=0.5"))
+        #expect(OriginRoutes.acceptsGzip("*"))
+        #expect(!OriginRoutes.acceptsGzip("gzip;q=0"))
+        #expect(!OriginRoutes.acceptsGzip("identity"))
+        #expect(!OriginRoutes.acceptsGzip("x-gzipish"))
+    }
+
     @Test func playlistsAreGzippedForClientsThatAcceptIt() async throws {
         let (registry, _) = try Self.registry()
         try await withApp(registry) { client in
