@@ -13,6 +13,15 @@ public enum OriginRoutes {
             let gzip = request.headers[.acceptEncoding].map(acceptsGzip) ?? false
             return await respond(path: request.uri.path, query: query, acceptsGzip: gzip, registry: registry)
         }
+        // CORS preflight, for players that add request headers (e.g. hls.js xhrSetup).
+        router.on("**", method: .options) { request, _ -> Response in
+            var headers = HTTPFields()
+            headers[.accessControlAllowOrigin] = "*"
+            headers[.accessControlAllowMethods] = "GET, OPTIONS"
+            headers[.accessControlAllowHeaders] = request.headers[.accessControlRequestHeaders] ?? "*"
+            headers[.accessControlMaxAge] = "86400"
+            return Response(status: .noContent, headers: headers)
+        }
     }
 
     static let immutable = "public, max-age=31536000, immutable"
