@@ -1,3 +1,4 @@
+import Foundation
 import HLS
 import Hummingbird
 import NIOCore
@@ -9,12 +10,32 @@ public enum OriginRoutes {
         router.get("**") { request, _ -> Response in
             var query: [String: String] = [:]
             for (k, v) in request.uri.queryParameters { query[String(k)] = String(v) }
-            let gzip = request.headers[.acceptEncoding].map { $0.contains("gzip") } ?? false
+            let gzip = request.headers[.acceptEncoding].map(acceptsGzip) ?? false
             return await respond(path: request.uri.path, query: query, acceptsGzip: gzip, registry: registry)
+        }
+        // CORS preflight, for players that add request headers (e.g. hls.js xhrSetup).
+        router.on("**", method: .options) { request, _ -> Response in
+            var headers = HTTPFields()
+            headers[.accessControlAllowOrigin] = "*"
+            headers[.accessControlAllowMethods] = "GET, OPTIONS"
+            headers[.accessControlAllowHeaders] = request.headers[.accessControlRequestHeaders] ?? "*"
+            headers[.accessControlMaxAge] = "86400"
+            return Response(status: .noContent, headers: headers)
         }
     }
 
     static let immutable = "public, max-age=31536000, immutable"
+
+    /// Whether an Accept-Encoding value allows gzip (`gzip`, `*`, not `gzip;q=0`).
+    static func acceptsGzip(_ header: String) -> Bool {
+        for item in header.lowercased().split(separator: ",") {
+            let fields = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let coding = fields.first, coding == "gzip" || coding == "*" else { continue }
+            let q = fields.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            return q > 0
+        }
+        return false
+    }
 
     static func respond(path: String, query: [String: String], acceptsGzip: Bool, registry: HLSRegistry) async -> Response {
         guard let request = OriginRequest(path: path, isStream: { registry.stream($0) != nil }) else { return status(.notFound) }

@@ -234,43 +234,86 @@ extension Bench {
             var partTarget = 0.25
             var ended = false
 
-            init(_ text: String) {
-                var msn = 0
-                var index = 0
-                var pdt: Double? = nil
-                var offset = 0.0
-                for line in text.split(separator: "\n") {
-                    if line.hasPrefix("#EXT-X-MEDIA-SEQUENCE:") {
-                        msn = Int(line.dropFirst(22)) ?? 0
-                    } else if line.hasPrefix("#EXT-X-SKIP:SKIPPED-SEGMENTS=") {
-                        msn += Int(line.dropFirst(29)) ?? 0
-                    } else if line.hasPrefix("#EXT-X-PART-INF:PART-TARGET=") {
-                        partTarget = Double(line.dropFirst(28)) ?? 0.25
-                    } else if line.hasPrefix("#EXT-X-PROGRAM-DATE-TIME:") {
-                        pdt = Playlist.parseDate(String(line.dropFirst(25)))
-                        offset = 0
-                    } else if line.hasPrefix("#EXT-X-PART:") {
-                        let d = Playlist.attribute(line, "DURATION").flatMap(Double.init) ?? 0
-                        offset += d
-                        if let uri = Playlist.attribute(line, "URI") {
-                            parts.append(PartRef(msn: msn, index: index, uri: uri, duration: d, endWallClock: pdt.map { $0 + offset }))
+            /// Parses the bytes as they came: String splitting and Foundation searches made the
+            /// generator, not the server, the thing being measured.
+            init(_ buffer: ByteBuffer) {
+                buffer.withUnsafeReadableBytes { raw in
+                    let b = raw.bindMemory(to: UInt8.self)
+                    var msn = 0
+                    var index = 0
+                    var pdt: Double? = nil
+                    var offset = 0.0
+                    var start = 0
+                    while start < b.count {
+                        var end = start
+                        while end < b.count && b[end] != 10 { end += 1 }
+                        let line = UnsafeBufferPointer(rebasing: b[start..<end])
+                        start = end + 1
+                        guard !line.isEmpty else { continue }
+                        if line[0] != 35 { // a URI line ends a segment
+                            msn += 1
+                            index = 0
+                            pdt = nil
+                        } else if let v = Playlist.after(line, "#EXT-X-PART:") {
+                            let d = Playlist.attribute(v, "DURATION=").map(Playlist.number) ?? 0
+                            offset += d
+                            if let uri = Playlist.attribute(v, "URI=\"") {
+                                parts.append(PartRef(msn: msn, index: index, uri: String(decoding: uri, as: UTF8.self),
+                                                     duration: d, endWallClock: pdt.map { $0 + offset }))
+                            }
+                            index += 1
+                        } else if let v = Playlist.after(line, "#EXT-X-PROGRAM-DATE-TIME:") {
+                            pdt = Playlist.parseDate(String(decoding: v, as: UTF8.self))
+                            offset = 0
+                        } else if let v = Playlist.after(line, "#EXT-X-MEDIA-SEQUENCE:") {
+                            msn = Int(Playlist.number(v))
+                        } else if let v = Playlist.after(line, "#EXT-X-SKIP:SKIPPED-SEGMENTS=") {
+                            msn += Int(Playlist.number(v))
+                        } else if let v = Playlist.after(line, "#EXT-X-PART-INF:PART-TARGET=") {
+                            partTarget = Playlist.number(v)
+                        } else if Playlist.after(line, "#EXT-X-ENDLIST") != nil {
+                            ended = true
                         }
-                        index += 1
-                    } else if line == "#EXT-X-ENDLIST" {
-                        ended = true
-                    } else if !line.hasPrefix("#") && !line.isEmpty {
-                        msn += 1
-                        index = 0
-                        pdt = nil
                     }
                 }
             }
 
-            static func attribute(_ line: Substring, _ name: String) -> String? {
-                guard let r = line.range(of: name + "=") else { return nil }
-                var rest = line[r.upperBound...]
-                if rest.hasPrefix("\"") { rest = rest.dropFirst(); return String(rest.prefix { $0 != "\"" }) }
-                return String(rest.prefix { $0 != "," })
+            /// The rest of `line` after `prefix`, or nil.
+            static func after(_ line: UnsafeBufferPointer<UInt8>, _ prefix: StaticString) -> UnsafeBufferPointer<UInt8>? {
+                let n = prefix.utf8CodeUnitCount
+                guard line.count >= n else { return nil }
+                let p = prefix.utf8Start
+                for i in 0..<n where line[i] != p[i] { return nil }
+                return UnsafeBufferPointer(rebasing: line[n...])
+            }
+
+            /// The value after `name` (which includes "=" and an opening quote if any), up to
+            /// the closing quote or comma.
+            static func attribute(_ line: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> UnsafeBufferPointer<UInt8>? {
+                let n = name.utf8CodeUnitCount
+                guard line.count >= n else { return nil }
+                let quoted = name.utf8Start[n - 1] == 34
+                var i = 0
+                while i + n <= line.count {
+                    if let rest = after(UnsafeBufferPointer(rebasing: line[i...]), name) {
+                        var end = 0
+                        while end < rest.count && rest[end] != (quoted ? 34 : 44) { end += 1 }
+                        return UnsafeBufferPointer(rebasing: rest[..<end])
+                    }
+                    i += 1
+                }
+                return nil
+            }
+
+            /// A non-negative decimal number ("0.23300", "860").
+            static func number(_ v: UnsafeBufferPointer<UInt8>) -> Double {
+                var whole = 0.0, frac = 0.0, scale = 0.1, seenDot = false
+                for c in v {
+                    if c == 46 { seenDot = true; continue }
+                    guard c >= 48 && c <= 57 else { break }
+                    if seenDot { frac += Double(c - 48) * scale; scale /= 10 } else { whole = whole * 10 + Double(c - 48) }
+                }
+                return whole + frac
             }
 
             /// "2026-11-22T00:45:12.345Z" (UTC, as Sluice writes it) to seconds since the epoch.
@@ -343,7 +386,7 @@ extension Bench {
 
             private func follow(_ c: Connection) async throws {
                 let base = path.split(separator: "?").first.map(String.init) ?? path
-                var list = Playlist(String(buffer: try await get(c, base).body))
+                var list = Playlist(try await get(c, base).body)
                 // Start like hls.js: at the newest independent-looking point, i.e. the last few parts.
                 var fetched: (msn: Int, index: Int)? = list.parts.dropLast(3).last.map { ($0.msn, $0.index) }
                 var cursor = 0
@@ -367,7 +410,7 @@ extension Bench {
                         cursor += 1
                         let due = start + .milliseconds(Int64(Double(cursor) * list.partTarget * 1000))
                         if due > ContinuousClock.now { try await Task.sleep(until: due) }
-                        if cursor % max(1, list.parts.count) == 0 { list = Playlist(String(buffer: try await get(c, base).body)) }
+                        if cursor % max(1, list.parts.count) == 0 { list = Playlist(try await get(c, base).body) }
                         continue
                     }
                     let fresh = list.parts.filter { p in fetched.map { (p.msn, p.index) > $0 } ?? true }
@@ -389,16 +432,17 @@ extension Bench {
                     }
                     guard let last = list.parts.last else {
                         try await Task.sleep(for: .milliseconds(100))
-                        list = Playlist(String(buffer: try await get(c, base).body))
+                        list = Playlist(try await get(c, base).body)
                         continue
                     }
-                    let r = try await get(c, "\(base)?_HLS_msn=\(last.msn)&_HLS_part=\(last.index + 1)")
+                    // Delta updates, as hls.js asks once it holds a full playlist.
+                    let r = try await get(c, "\(base)?_HLS_msn=\(last.msn)&_HLS_part=\(last.index + 1)&_HLS_skip=YES")
                     if r.status == 200 {
-                        list = Playlist(String(buffer: r.body))
+                        list = Playlist(r.body)
                         blocking = true
                     } else {
                         try await Task.sleep(for: .milliseconds(Int64(list.partTarget * 1000)))
-                        list = Playlist(String(buffer: try await get(c, base).body))
+                        list = Playlist(try await get(c, base).body)
                     }
                 }
             }

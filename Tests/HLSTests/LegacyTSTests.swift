@@ -31,6 +31,14 @@ import Testing
         // TS lists the stream under its program too: the same line twice.
         #expect(Set(probe.out.split(separator: "\n").map(String.init)) == ["h264,\(media.videoUnits.count)"])
 
+        // One timeline across segments made by separate muxers: video dts rises by one frame each time.
+        let packets = try run("/usr/bin/ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=dts_time",
+                                                   "-of", "csv=p=0", path])
+        let dts = packets.out.split(separator: "\n").compactMap { $0.split(separator: ",").first.flatMap { Double($0) } }
+        #expect(dts.count == media.videoUnits.count, "\(packets.out.prefix(400))")
+        let steps = zip(dts.dropFirst(), dts).map { $0 - $1 }
+        #expect(steps.allSatisfy { $0 > 0.03 && $0 < 0.037 }, "\(steps.filter { !($0 > 0.03 && $0 < 0.037) })")
+
         let text = try #require(r.legacyPlaylist()).text
         let lines = Fixtures.lines(text)
         #expect(lines.prefix(2) == ["#EXTM3U", "#EXT-X-VERSION:3"])

@@ -53,6 +53,13 @@ import Testing
         let lines = probe.out.split(separator: "\n").map(String.init).sorted()
         #expect(lines == ["aac,\(Self.media.units.filter { $0.track == .audio }.count - audioBeforeFirstKeyframe())",
                           "h264,\(Self.media.videoUnits.count)"])
+        // Fragments continue one timeline: video dts rises by one frame each time.
+        let packets = try run("/usr/bin/ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=dts_time",
+                                                   "-of", "csv=p=0", path])
+        let dts = packets.out.split(separator: "\n").compactMap { $0.split(separator: ",").first.flatMap { Double($0) } }
+        #expect(dts.count == Self.media.videoUnits.count)
+        let steps = zip(dts.dropFirst(), dts).map { $0 - $1 }
+        #expect(steps.allSatisfy { $0 > 0.03 && $0 < 0.037 }, "\(steps.filter { !($0 > 0.03 && $0 < 0.037) })")
     }
 
     /// Audio that precedes the first video keyframe is dropped (a segment starts at the keyframe).

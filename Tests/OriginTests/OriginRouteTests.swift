@@ -101,6 +101,28 @@ import Testing
         }
     }
 
+    @Test func corsPreflightIsAnswered() async throws {
+        let (registry, _) = try Self.registry()
+        try await withApp(registry) { client in
+            try await client.execute(uri: "/live/cam/src/index.m3u8", method: .options,
+                                     headers: [.accessControlRequestHeaders: "x-player", .accessControlRequestMethod: "GET"]) { res in
+                #expect(res.status == .noContent)
+                #expect(res.headers[.accessControlAllowOrigin] == "*")
+                #expect(res.headers[.accessControlAllowHeaders] == "x-player")
+                #expect(res.headers[.accessControlAllowMethods] == "GET, OPTIONS")
+            }
+        }
+    }
+
+    @Test func acceptEncodingIsReadWithQValues() {
+        #expect(OriginRoutes.acceptsGzip("gzip, deflate, br"))
+        #expect(OriginRoutes.acceptsGzip("deflate, GZIP;q=0.5"))
+        #expect(OriginRoutes.acceptsGzip("*"))
+        #expect(!OriginRoutes.acceptsGzip("gzip;q=0"))
+        #expect(!OriginRoutes.acceptsGzip("identity"))
+        #expect(!OriginRoutes.acceptsGzip("x-gzipish"))
+    }
+
     @Test func playlistsAreGzippedForClientsThatAcceptIt() async throws {
         let (registry, _) = try Self.registry()
         try await withApp(registry) { client in
