@@ -51,6 +51,7 @@ let package = Package(
         .target(name: "Server", dependencies: [
             "Ingest", "Transcode", "HLS", "Origin", "StreamHub", "FFmpegBridge", logging,
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
         ], swiftSettings: settings),
 
         .executableTarget(name: "sluice", dependencies: [

@@ -11,19 +11,24 @@ public struct HTTPOriginService: Service {
     public let port: Int
     public let logger: Logger
     private let onRunning: @Sendable (Int) async -> Void
+    private let extraRoutes: @Sendable (Router<BasicRequestContext>) -> Void
 
-    /// `onRunning` gets the bound port (useful with port 0).
+    /// `onRunning` gets the bound port (useful with port 0); `extraRoutes` adds the server's own
+    /// routes (status API) next to the HLS ones.
     public init(registry: HLSRegistry, host: String = "0.0.0.0", port: Int = 8080,
-                logger: Logger = Logger(label: "sluice.origin"), onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) {
+                logger: Logger = Logger(label: "sluice.origin"), onRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+                extraRoutes: @escaping @Sendable (Router<BasicRequestContext>) -> Void = { _ in }) {
         self.registry = registry
         self.host = host
         self.port = port
         self.logger = logger
         self.onRunning = onRunning
+        self.extraRoutes = extraRoutes
     }
 
     public func run() async throws {
         let router = Router()
+        extraRoutes(router)
         OriginRoutes.register(on: router, registry: registry)
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "sluice"),
                               onServerRunning: { [onRunning] channel in await onRunning(channel.localAddress?.port ?? 0) },

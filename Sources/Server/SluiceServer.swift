@@ -64,6 +64,8 @@ public final class SluiceServer: Sendable {
             self.http.withLock { $0 = port }
             logger.info("play LL-HLS at http://\(shownHost):\(port)/live/<stream>/index.m3u8", metadata: ["http-port": "\(port)"])
             onHTTPRunning(port)
+        }, extraRoutes: { [hub, pipelines, registry] router in
+            StatusRoutes.register(on: router, hub: hub, pipelines: pipelines, registry: registry)
         })
         // A listener that closes (shutdown()) ends the whole group gracefully.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

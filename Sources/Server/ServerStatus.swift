@@ -1,0 +1,75 @@
+import HLS
+import StreamHub
+import Transcode
+
+/// What `GET /api/v1/streams` answers: one entry per live or recently live path.
+struct ServerStatus: Codable, Sendable {
+    struct Track: Codable, Sendable {
+        var codec: String
+        var width: Int?
+        var height: Int?
+        var sampleRate: Int?
+        var channels: Int?
+    }
+
+    struct Rung: Codable, Sendable {
+        var name: String
+        var width: Int
+        var height: Int
+        var bitrateKbps: Int
+        var framesEncoded: Int
+        var framesDropped: Int
+        var maxQueueDepth: Int
+    }
+
+    struct Rendition: Codable, Sendable {
+        var name: String
+        var lastMSN: Int
+        var peakBandwidth: Int
+        var averageBandwidth: Int
+        var heldRequests: Int
+    }
+
+    struct Stream: Codable, Sendable {
+        var path: String
+        var publishing: Bool
+        var readers: Int
+        var unitsIn: Int
+        var bytesIn: Int
+        var tracks: [Track]
+        var transcodeInputDropped: Int?
+        var rungs: [Rung]
+        var renditions: [Rendition]
+    }
+
+    var streams: [Stream]
+
+    static func collect(hub: StreamHub, pipelines: StreamPipelines, registry: HLSRegistry) -> ServerStatus {
+        let paths = Set(hub.paths).union(registry.paths).sorted()
+        return ServerStatus(streams: paths.map { path in
+            let live = hub.stream(path)
+            let stats = pipelines.pipeline(path)?.transcodeStats
+            let hls = registry.stream(path)
+            return Stream(
+                path: path,
+                publishing: live?.hasPublisher ?? false,
+                readers: live?.readerCount ?? 0,
+                unitsIn: live?.unitsIn ?? 0,
+                bytesIn: live?.bytesIn ?? 0,
+                tracks: (live?.tracks ?? []).map {
+                    Track(codec: $0.codec.rawValue, width: $0.kind == .video ? $0.width : nil, height: $0.kind == .video ? $0.height : nil,
+                          sampleRate: $0.kind == .audio ? $0.sampleRate : nil, channels: $0.kind == .audio ? $0.channels : nil)
+                },
+                transcodeInputDropped: stats?.inputDropped,
+                rungs: (stats?.rungs ?? []).map {
+                    Rung(name: $0.name, width: $0.width, height: $0.height, bitrateKbps: $0.bitrate / 1000,
+                         framesEncoded: $0.framesEncoded, framesDropped: $0.framesDropped, maxQueueDepth: $0.maxQueueDepth)
+                },
+                renditions: (hls?.allRenditions ?? []).map {
+                    let info = $0.info
+                    return Rendition(name: $0.name, lastMSN: $0.timeline.lastMSN, peakBandwidth: info.peakBandwidth,
+                                     averageBandwidth: info.averageBandwidth, heldRequests: $0.heldRequestCount)
+                })
+        })
+    }
+}
