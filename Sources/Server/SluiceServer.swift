@@ -47,9 +47,10 @@ public final class SluiceServer: Sendable {
     public func start() async throws {
         let port = try await rtmp.start()
         logger.info("push with RTMP to rtmp://\(shownHost):\(port)/live/<stream>", metadata: ["rtmp-port": "\(port)"])
-        let srtServer = try SRTIngestServer(
-            configuration: SRTIngestServer.Configuration(host: configuration.host, port: configuration.srtPort),
-            hub: hub, access: access, logger: logger)
+        var srtConfig = SRTIngestServer.Configuration(host: configuration.host, port: configuration.srtPort,
+                                                      latencyMs: configuration.srtLatencyMs)
+        if let passphrase = configuration.srtPassphrase { srtConfig.passphrase = { _ in passphrase } }
+        let srtServer = try SRTIngestServer(configuration: srtConfig, hub: hub, access: access, logger: logger)
         srt.withLock { $0 = srtServer }
         logger.info("push with SRT to srt://\(shownHost):\(srtServer.port)?streamid=live/<stream>",
                     metadata: ["srt-port": "\(srtServer.port)"])

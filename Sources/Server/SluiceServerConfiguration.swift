@@ -12,10 +12,13 @@ public struct SluiceServerConfiguration: Sendable {
     public var hls: HLSConfiguration
     /// How long a path's playlists wait for a republish before they get ENDLIST.
     public var endGrace: Duration
+    /// The passphrase every SRT publisher must use; nil: none.
+    public var srtPassphrase: String?
+    public var srtLatencyMs: Int
 
     public init(host: String = "0.0.0.0", rtmpPort: Int = 1935, srtPort: Int = 9000, httpPort: Int = 8080,
                 transcode: TranscodeConfiguration? = TranscodeConfiguration(), hls: HLSConfiguration = HLSConfiguration(),
-                endGrace: Duration = .seconds(10)) {
+                endGrace: Duration = .seconds(10), srtPassphrase: String? = nil, srtLatencyMs: Int = 120) {
         self.host = host
         self.rtmpPort = rtmpPort
         self.srtPort = srtPort
@@ -23,5 +26,7 @@ public struct SluiceServerConfiguration: Sendable {
         self.transcode = transcode
         self.hls = hls
         self.endGrace = endGrace
+        self.srtPassphrase = srtPassphrase
+        self.srtLatencyMs = srtLatencyMs
     }
 }

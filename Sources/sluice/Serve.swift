@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import FFmpegBridge
 import Server
+import Transcode
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,18 +17,33 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "SRT listen port (0 = any free port).") var srtPort: Int = 9000
     @Option(help: "HTTP (LL-HLS origin, API) listen port (0 = any free port).") var httpPort: Int = 8080
     @Option(help: "Address to bind every listener to.") var host: String = "0.0.0.0"
+    @Option(help: "Transcode ladder, e.g. 720p:3000k,480p:1200k,360p:700k (rungs above the source are skipped).")
+    var ladder: String?
+    @Flag(help: "Serve the source rendition only; no transcoding.") var noTranscode = false
+    @Option(help: "Passphrase every SRT publisher must use (10–79 characters).") var srtPassphrase: String?
+    @Option(help: "SRT receiver latency in milliseconds: the loss window repaired by retransmission.")
+    var srtLatency: Int = 120
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+
+    func validate() throws {
+        if let ladder { _ = try Ladder(parsing: ladder) }
+        if let p = srtPassphrase, !(10...79).contains(p.count) {
+            throw ValidationError("--srt-passphrase must be 10 to 79 characters (libsrt's limit)")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+    }
 
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .info
+            handler.logLevel = Logger.Level(rawValue: logLevel) ?? .info
             return handler
         }
         let logger = Logger(label: "sluice")
         // FFmpeg's own warnings (corrupt input, encoder trouble) go to the same log, not raw stderr.
         FFmpegLog.install(logger: logger, level: .warning)
         let server = SluiceServer(
-            configuration: SluiceServerConfiguration(host: host, rtmpPort: rtmpPort, srtPort: srtPort, httpPort: httpPort),
+            configuration: try configuration(),
             logger: logger)
         try await server.start()
         let shown = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
@@ -40,5 +56,16 @@ struct Serve: AsyncParsableCommand {
         try await server.run(onHTTPRunning: { port in
             print("HLS:  play http://\(shown):\(port)/live/<stream>/index.m3u8 (LL-HLS; bound port \(port))")
         })
+    }
+
+    func configuration() throws -> SluiceServerConfiguration {
+        var transcode: TranscodeConfiguration? = nil
+        if !noTranscode {
+            var t = TranscodeConfiguration()
+            if let ladder { t.ladder = try Ladder(parsing: ladder) }
+            transcode = t
+        }
+        return SluiceServerConfiguration(host: host, rtmpPort: rtmpPort, srtPort: srtPort, httpPort: httpPort,
+                                         transcode: transcode, srtPassphrase: srtPassphrase, srtLatencyMs: srtLatency)
     }
 }
