@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import MediaCore
 import StreamHub
+import Synchronization
 import Transcode
 
 #if canImport(Glibc)
@@ -28,6 +29,7 @@ extension Bench {
         @Option(help: "Compare every Nth frame for PSNR (all frames are still decoded).") var psnrEvery = 1
         @Flag(help: "Skip the PSNR pass.") var noPsnr = false
         @Option(help: "Directory for ffmpeg's rung files (default: a temporary directory).") var workDir: String?
+        @Flag(help: "Feed the input at its own pace in live mode (drops allowed) and report the latency the transcoder adds per rung.") var realtime = false
         @Option(name: .customLong("repeat"), help: "Alternating runs of each side; the best wall time of each is reported.") var repeatCount = 1
 
         func run() throws {
@@ -46,6 +48,10 @@ extension Bench {
             config.preset = preset
             config.gopSeconds = gop
             config.cores = cores
+            if realtime {
+                try runPaced(source: source, config: config, rungs: rungs)
+                return
+            }
             var collector = RenditionCollector()
             var ours = Usage(wall: .infinity, cpu: 0)
             var oursPeakRSS = 0
@@ -132,6 +138,49 @@ extension Bench {
         private func log(_ line: String) {
             // With --json only the JSON object goes to stdout.
             if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
+        }
+
+        /// Live mode at the source's pace: each unit is stamped with the wall clock when it is
+        /// handed over; latency = when the rung's unit reaches the sink − that stamp.
+        func runPaced(source: SourceFile, config base: TranscodeConfiguration, rungs: [ResolvedRung]) throws {
+            var config = base
+            config.overload = .dropFrames
+            let latencies = LatencyLog()
+            let sink = RenditionCollector { unit, rendition in
+                latencies.add(WallClock.nowMicros() - unit.ingestWallClock, rendition: rendition)
+            }
+            let session = TranscodeSession(configuration: config, sink: sink,
+                                           logger: Logger(label: "sluice.transcode", factory: { StreamLogHandler.standardError(label: $0) }))
+            let before = Usage.now(who: RUSAGE_SELF)
+            session.start()
+            session.push(.tracks([source.track]))
+            let firstDTS = source.units[0].dts
+            for var unit in source.units {
+                let due = before.wall + Double(unit.dts - firstDTS) * source.track.timebase.seconds
+                let wait = due - Usage.now(who: RUSAGE_SELF).wall
+                if wait > 0 { usleep(UInt32(wait * 1e6)) }
+                unit.ingestWallClock = WallClock.nowMicros()
+                session.push(.unit(unit))
+            }
+            session.finish()
+            let run = Usage.now(who: RUSAGE_SELF) - before
+            let stats = session.stats
+            log("paced live run: \(fmt(run.wall)) s wall for \(fmt(source.duration)) s of media, CPU \(fmt(run.cpu)) s (\(fmt(run.cpu / run.wall * 100)) %)")
+            var rows: [String: [String: Double]] = [:]
+            for rung in rungs {
+                let ms = latencies.sorted(rung.name).map { Double($0) / 1000 }
+                guard !ms.isEmpty else { continue }
+                func pct(_ p: Double) -> Double { ms[min(ms.count - 1, Int(Double(ms.count) * p))] }
+                let dropped = stats.rung(rung.name)?.framesDropped ?? 0
+                rows[rung.name] = ["p50_ms": round2(pct(0.5)), "p95_ms": round2(pct(0.95)), "max_ms": round2(ms.last!),
+                                   "frames": Double(ms.count), "dropped": Double(dropped)]
+                log("  \(rung.name): latency p50 \(fmt(pct(0.5))) ms, p95 \(fmt(pct(0.95))) ms, max \(fmt(ms.last!)) ms; \(ms.count) frames, \(dropped) dropped")
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(["latency": rows]), as: UTF8.self))
+            }
         }
 
         /// One ffmpeg command: one decode, split + scale (ffmpeg's default bicubic), the same
@@ -302,6 +351,19 @@ extension Bench {
                 return f
             }
             return nil
+        }
+    }
+
+    /// Per-rendition latency samples from the codec threads.
+    final class LatencyLog: Sendable {
+        private let samples = Mutex<[String: [Int64]]>([:])
+
+        func add(_ micros: Int64, rendition: String) {
+            samples.withLock { $0[rendition, default: []].append(micros) }
+        }
+
+        func sorted(_ rendition: String) -> [Int64] {
+            samples.withLock { ($0[rendition] ?? []).sorted() }
         }
     }
 
