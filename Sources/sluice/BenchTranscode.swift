@@ -1,5 +1,4 @@
 import ArgumentParser
-import CFFmpeg
 import FFmpegBridge
 import Foundation
 import Logging
@@ -211,12 +210,10 @@ extension Bench {
                          outputTimebase: Rational, ffmpegFiles: [String]) throws -> ([String: Double], [String: Double]) {
             let src = try DecodedStream(track: source.track, packets: source.units.lazy.map { try? $0.packet() }.makeIterator())
             var ours: [DecodedStream] = []
-            var refs: [Scaler] = []
+            var refs: [Scaler?] = Array(repeating: nil, count: rungs.count)
             for rung in rungs {
                 guard let rendition = collector.rendition(rung.name) else { throw ValidationError("rung \(rung.name) produced nothing") }
                 ours.append(try DecodedStream(track: rendition.track, packets: collector.units(rung.name).lazy.map { try? $0.packet() }.makeIterator()))
-                refs.append(try Scaler(inputWidth: source.track.width, inputHeight: source.track.height, inputFormat: AV_PIX_FMT_YUV420P,
-                                       outputWidth: rung.width, outputHeight: rung.height, quality: [.lanczos, .accurate]))
             }
             var theirs: [DecodedStream] = []
             for file in ffmpegFiles {
@@ -237,7 +234,11 @@ extension Bench {
                     // ffmpeg's files have their own timebase and start: match by time from the start.
                     let other = i < theirs.count ? try theirs[i].frame(atSeconds: srcSeconds, tolerance: 0.5 / source.fps) : nil
                     guard compare, mine != nil || other != nil else { continue }
-                    let ref = try refs[i].scale(frame)
+                    // Built from the first decoded frame: its real size and pixel format.
+                    let scaler = try refs[i] ?? Scaler(inputWidth: frame.width, inputHeight: frame.height, inputFormat: frame.pixelFormat,
+                                                       outputWidth: rungs[i].width, outputHeight: rungs[i].height, quality: [.lanczos, .accurate])
+                    refs[i] = scaler
+                    let ref = try scaler.scale(frame)
                     if let mine {
                         let e = try PSNR.squaredError(ref, mine)
                         err[i].0 += e.sum
