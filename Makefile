@@ -4,9 +4,9 @@ SWIFT ?= swift
 SWIFT_FLAGS ?=
 # Debian packages for build (libs), tests and benchmarks (real clients and peers).
 APT_BUILD := pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev \
-	libswresample-dev libopus-dev libsrt-gnutls-dev
+	libswresample-dev libopus-dev libsrt-gnutls-dev zlib1g-dev
 APT_TEST := ffmpeg srt-tools gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
-	gstreamer1.0-plugins-bad gstreamer1.0-libav valgrind
+	gstreamer1.0-plugins-bad gstreamer1.0-libav valgrind chromium chromium-driver python3-pip unzip curl
 APT_BENCH := nginx libnginx-mod-rtmp wrk hyperfine
 DEPS_STAMP := .build/.deps-ok
 
@@ -34,6 +34,8 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+	@# The leak check reads the process's resident set, so it runs alone.
+	SLUICE_LEAK_TEST=1 $(SWIFT) test --skip-build --filter LeakTests $(SWIFT_FLAGS)
 
 run: release
 	$(SWIFT) run -c release --skip-build sluice serve

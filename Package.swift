@@ -26,6 +26,8 @@ let package = Package(
                        providers: [.apt(["libavcodec-dev", "libavformat-dev", "libavutil-dev", "libswscale-dev", "libswresample-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CSRT", pkgConfig: "srt", providers: [.apt(["libsrt-gnutls-dev"])]),
+        // gzip for playlists: Foundation has no zlib API on Linux.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // What Swift cannot import: function-like macros, variadics, va_list callbacks.
         .target(name: "CMediaShims", dependencies: ["CFFmpeg", "COpus"]),
 
@@ -36,12 +38,13 @@ let package = Package(
         .target(name: "SRTTransport", dependencies: ["CSRT"], swiftSettings: settings),
         .target(name: "StreamHub", dependencies: ["MediaCore"], swiftSettings: settings),
         .target(name: "RTMP", dependencies: ["MediaCore", "Bitstream", nioCore], swiftSettings: settings),
-        .target(name: "Ingest", dependencies: ["RTMP", "StreamHub", "MediaCore", nioCore, nioPosix, logging], swiftSettings: settings),
+        .target(name: "Ingest", dependencies: ["RTMP", "StreamHub", "MediaCore", "Bitstream", "FFmpegBridge", "SRTTransport", nioCore, nioPosix, logging], swiftSettings: settings),
         .target(name: "Transcode", dependencies: ["FFmpegBridge", "OpusCodec", "MediaCore", "Bitstream", "StreamHub", logging], swiftSettings: settings),
         .target(name: "HLS", dependencies: ["FFmpegBridge", "MediaCore", "Bitstream", "StreamHub", logging], swiftSettings: settings),
         .target(name: "Origin", dependencies: [
-            "HLS", "StreamHub", logging,
+            "HLS", "StreamHub", "MediaCore", "CZlib", logging, nioCore,
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: settings),
         .target(name: "Server", dependencies: [
             "Ingest", "Transcode", "HLS", "Origin", "StreamHub", "FFmpegBridge", logging,
@@ -49,7 +52,11 @@ let package = Package(
         ], swiftSettings: settings),
 
         .executableTarget(name: "sluice", dependencies: [
-            "Server", "FFmpegBridge", "OpusCodec", "SRTTransport",
+            "Server", "FFmpegBridge", "OpusCodec", "SRTTransport", nioCore, nioPosix,
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            // bench viewers --serve-file: a looped file as a live LL-HLS origin to measure.
+            "HLS", "Origin", "StreamHub", "MediaCore",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             logging,
         ], swiftSettings: settings),
@@ -57,9 +64,27 @@ let package = Package(
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: settings),
         .testTarget(name: "FFmpegBridgeTests", dependencies: ["FFmpegBridge", "MediaCore", logging], swiftSettings: settings),
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec", "SRTTransport"], swiftSettings: settings),
+        .testTarget(name: "SRTTests", dependencies: ["Ingest", "SRTTransport", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaCore"], swiftSettings: settings),
+        .testTarget(name: "RTMPTests", dependencies: [
+            "RTMP", "MediaCore", nioCore,
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOTestUtils", package: "swift-nio"),
+        ], swiftSettings: settings),
+        .testTarget(name: "IngestTests", dependencies: [
+            "Ingest", "RTMP", "StreamHub", "MediaCore", "Server", nioCore, nioPosix, logging,
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ], swiftSettings: settings),
         .testTarget(name: "BitstreamTests", dependencies: ["Bitstream", "MediaCore"], swiftSettings: settings),
         .testTarget(name: "TranscodeTests", dependencies: ["Transcode", "FFmpegBridge", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
+        .testTarget(name: "HLSTests", dependencies: ["HLS", "FFmpegBridge", "StreamHub", "MediaCore", "Bitstream", nioCore],
+                    swiftSettings: settings),
+        .testTarget(name: "OriginTests", dependencies: [
+            "Origin", "HLS", "StreamHub", "FFmpegBridge", "MediaCore", nioCore, "CZlib",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), logging,
+        ], swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,7 +8,18 @@ import NIOCore
 /// Not Sendable: belongs to the thread that created it.
 public final class Demuxer {
     private var context: UnsafeMutablePointer<AVFormatContext>?
+    private var io: UnsafeMutablePointer<AVIOContext>?
+    private let reader: ReadBox?
     public let streams: [Stream]
+
+    /// Source of bytes for a custom-AVIO demuxer: fills the buffer, returns the count, or 0 at
+    /// end of input. It may block (it runs on the demux thread).
+    public typealias Read = (UnsafeMutableRawBufferPointer) -> Int
+
+    final class ReadBox {
+        let read: Read
+        init(_ read: @escaping Read) { self.read = read }
+    }
 
     public struct Stream: Sendable {
         public var index: Int
@@ -18,18 +29,57 @@ public final class Demuxer {
         public var codecName: String
     }
 
-    public init(url: String, options: [String: String] = [:]) throws {
-        var ctx: UnsafeMutablePointer<AVFormatContext>? = nil
+    public convenience init(url: String, options: [String: String] = [:]) throws {
+        try self.init(url: url, format: nil, options: options, reader: nil)
+    }
+
+    /// A demuxer reading through `read` (e.g. MPEG-TS arriving over SRT). `format` names the
+    /// container ("mpegts") so no probing delays the first packet.
+    public convenience init(format: String, options: [String: String] = [:], read: @escaping Read) throws {
+        try self.init(url: "", format: format, options: options, reader: ReadBox(read))
+    }
+
+    private init(url: String, format: String?, options: [String: String], reader: ReadBox?) throws {
+        self.reader = reader
+        var ctx = avformat_alloc_context()
+        guard ctx != nil else { throw FFmpegError("avformat_alloc_context", message: "out of memory") }
+        if let reader {
+            let size = 65536
+            guard let buffer = av_malloc(size),
+                  let avio = avio_alloc_context(buffer.assumingMemoryBound(to: UInt8.self), Int32(size), 0,
+                                                Unmanaged.passUnretained(reader).toOpaque(), { opaque, buf, size in
+                      let box = Unmanaged<Demuxer.ReadBox>.fromOpaque(opaque!).takeUnretainedValue()
+                      let n = box.read(UnsafeMutableRawBufferPointer(start: buf, count: Int(size)))
+                      return n > 0 ? Int32(n) : FFmpegError.endOfFile
+                  }, nil, nil) else {
+                avformat_free_context(ctx)
+                throw FFmpegError("avio_alloc_context", message: "out of memory")
+            }
+            io = avio
+            ctx!.pointee.pb = avio
+            ctx!.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
+        }
         var dict: OpaquePointer? = nil
         defer { av_dict_free(&dict) }
         for (k, v) in options { av_dict_set(&dict, k, v, 0) }
-        try check(avformat_open_input(&ctx, url, nil, &dict), "avformat_open_input \(url)")
+        let inputFormat = format.flatMap { av_find_input_format($0) }
+        if format != nil, inputFormat == nil {
+            avformat_free_context(ctx)
+            Demuxer.freeIO(&io)
+            throw FFmpegError("av_find_input_format", message: "no demuxer named \"\(format!)\"")
+        }
+        // On failure avformat_open_input frees the context (not a custom AVIO).
+        let opened = avformat_open_input(&ctx, url, inputFormat, &dict)
+        if opened < 0 {
+            Demuxer.freeIO(&io)
+            throw FFmpegError("avformat_open_input \(url.isEmpty ? format ?? "" : url)", code: opened)
+        }
         context = ctx
-        do {
-            try check(avformat_find_stream_info(ctx, nil), "avformat_find_stream_info \(url)")
-        } catch {
+        let info = avformat_find_stream_info(ctx, nil)
+        if info < 0 {
             avformat_close_input(&context)
-            throw error
+            Demuxer.freeIO(&io)
+            throw FFmpegError("avformat_find_stream_info", code: info)
         }
         var found: [Stream] = []
         for i in 0..<Int(ctx!.pointee.nb_streams) {
@@ -41,6 +91,13 @@ public final class Demuxer {
 
     deinit {
         avformat_close_input(&context)
+        Demuxer.freeIO(&io)
+    }
+
+    private static func freeIO(_ io: inout UnsafeMutablePointer<AVIOContext>?) {
+        guard io != nil else { return }
+        av_freep(&io!.pointee.buffer) // the buffer may have been replaced; free the current one
+        avio_context_free(&io)
     }
 
     static func describe(_ st: UnsafeMutablePointer<AVStream>, index: Int) -> Stream {

@@ -29,6 +29,8 @@ public final class Frame: @unchecked Sendable {
         pointer.pointee.sample_rate = Int32(sampleRate)
         av_channel_layout_default(&pointer.pointee.ch_layout, Int32(channels))
         try check(av_frame_get_buffer(pointer, 0), "av_frame_get_buffer \(samples) samples")
+        // Silence, not garbage: encoders reject NaN floats, and a short read must not be noise.
+        av_samples_set_silence(pointer.pointee.extended_data, 0, Int32(samples), Int32(channels), format)
     }
 
     deinit {

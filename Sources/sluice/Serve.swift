@@ -1,4 +1,6 @@
 import ArgumentParser
+import Logging
+import Server
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,6 +17,23 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to bind every listener to.") var host: String = "0.0.0.0"
 
     func run() async throws {
-        throw NotBuiltYet(command: "serve")
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let logger = Logger(label: "sluice")
+        let server = SluiceServer(
+            configuration: SluiceServerConfiguration(host: host, rtmpPort: rtmpPort, srtPort: srtPort, httpPort: httpPort),
+            logger: logger)
+        try await server.start()
+        let shown = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
+        if let port = server.rtmpPort {
+            print("RTMP: push to rtmp://\(shown):\(port)/live/<stream> (bound port \(port))")
+        }
+        if let port = server.srtPort {
+            print("SRT:  push to srt://\(shown):\(port)?streamid=live/<stream> (MPEG-TS; bound port \(port))")
+        }
+        try await server.run()
     }
 }

@@ -1,0 +1,3 @@
+struct BenchmarkError: Error, CustomStringConvertible {
+    var description: String
+}

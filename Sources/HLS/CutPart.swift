@@ -1,0 +1,29 @@
+import NIOCore
+
+/// One part as the segmenter cut it: a moof+mdat fragment and its timing.
+public struct CutPart: Sendable {
+    public var data: ByteBuffer
+    /// Seconds, from the driving track's timestamps.
+    public var duration: Double
+    /// The part begins with an IDR (always true for audio-only renditions).
+    public var independent: Bool
+    /// The part is the first of a new segment.
+    public var startsSegment: Bool
+    /// Ingest wall clock (µs since the epoch) of the part's first sample.
+    public var wallClock: Int64
+    /// Video samples in the part (for the measured frame rate).
+    public var videoSamples: Int
+    /// Set on the last part of a segment when legacy MPEG-TS output is on: the whole segment as TS.
+    public var legacySegment: ByteBuffer?
+
+    public init(data: ByteBuffer, duration: Double, independent: Bool, startsSegment: Bool,
+                wallClock: Int64, videoSamples: Int = 0, legacySegment: ByteBuffer? = nil) {
+        self.data = data
+        self.duration = duration
+        self.independent = independent
+        self.startsSegment = startsSegment
+        self.wallClock = wallClock
+        self.videoSamples = videoSamples
+        self.legacySegment = legacySegment
+    }
+}

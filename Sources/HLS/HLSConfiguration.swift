@@ -1,0 +1,40 @@
+/// Timing of one stream's LL-HLS output. Fixed for the life of the stream: players fail on a
+/// PART-TARGET or target duration that changes between reloads.
+public struct HLSConfiguration: Sendable, Equatable {
+    /// PART-TARGET in seconds. 0.25 s: the player holds back 3 parts (0.75 s), and at 30 fps
+    /// a part is 7 frames (0.233 s ≥ 85 %), so parts stay regular at 24–60 fps.
+    public var partTarget: Double
+    /// EXT-X-TARGETDURATION (whole seconds). Segments start at keyframes; a GOP of 1–2 s fits 2.
+    public var targetDuration: Int
+    /// A keyframe starts a new segment once the current one is at least this long (seconds).
+    public var segmentMinimum: Double
+    /// Seconds of media listed in each playlist (at least 3× target duration; longer than the
+    /// skip boundary so delta updates pay off).
+    public var playlistWindow: Double
+    /// Also write every segment as MPEG-TS (`legacy.m3u8`, `seg<N>.ts`) for players without
+    /// fMP4 support. Costs a second muxer per rendition.
+    public var legacyTS: Bool
+
+    public init(partTarget: Double = 0.25, targetDuration: Int = 2, segmentMinimum: Double = 0.5,
+                playlistWindow: Double = 20, legacyTS: Bool = false) {
+        self.legacyTS = legacyTS
+        self.partTarget = partTarget
+        self.targetDuration = max(1, targetDuration)
+        self.segmentMinimum = segmentMinimum
+        self.playlistWindow = max(playlistWindow, 3 * Double(max(1, targetDuration)))
+    }
+
+    /// PART-HOLD-BACK: the spec's "should" (3 parts), so a player never fetches a part that is
+    /// still being cut.
+    public var partHoldBack: Double { 3 * partTarget }
+    /// HOLD-BACK for players without LL support: 3 target durations.
+    public var holdBack: Double { 3 * Double(targetDuration) }
+    /// CAN-SKIP-UNTIL: the minimum the spec allows (6 target durations).
+    public var skipUntil: Double { 6 * Double(targetDuration) }
+    /// A blocking request not satisfied within this answers 503.
+    public var blockTimeout: Double { 3 * Double(targetDuration) }
+    /// Parts are listed for segments in the last this-many seconds of the playlist.
+    public var partListing: Double { 3 * Double(targetDuration) }
+    /// Media that left the playlist stays downloadable this long (media time) before eviction.
+    public var retention: Double { 3 * Double(targetDuration) }
+}

@@ -1,0 +1,115 @@
+import Logging
+import MediaCore
+import Synchronization
+
+/// The LL-HLS output of one live path (`<app>/<stream>`): its renditions, fed by the source
+/// reader and the transcoder, and its multivariant playlist.
+public final class HLSStream: Sendable {
+    public let path: String
+    public let configuration: HLSConfiguration
+    private let clock: any HLSClock
+    private let logger: Logger
+    private let board = RenditionReportBoard()
+    private let renditions = Mutex<[HLSRendition]>([])
+    private let sweeper = Mutex<Task<Void, Never>?>(nil)
+    private let ended = Atomic<Bool>(false)
+
+    public init(path: String, configuration: HLSConfiguration = HLSConfiguration(),
+                clock: any HLSClock = ContinuousHLSClock(), logger: Logger = Logger(label: "sluice.hls")) {
+        self.path = path
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        // One timer per stream answers expired blocking requests (not one timer per request).
+        let task = Task { [weak self, clock] in
+            while !Task.isCancelled {
+                do { try await clock.sleep(for: .milliseconds(100)) } catch { return }
+                guard let self else { return }
+                self.expireWaiters()
+            }
+        }
+        sweeper.withLock { $0 = task }
+    }
+
+    deinit {
+        sweeper.withLock { $0?.cancel() }
+    }
+
+    /// Adds the rendition `name` (or updates its tracks). `tracks`: at most one video and one
+    /// audio track; a rendition with only audio is an audio-only variant.
+    @discardableResult
+    public func rendition(name: String, tracks: [TrackInfo], isSource: Bool = false) throws -> HLSRendition {
+        if let existing = rendition(named: name) {
+            try existing.setTracks(tracks)
+            return existing
+        }
+        return renditions.withLock { list in
+            if let existing = list.first(where: { $0.name == name }) { return existing }
+            let r = HLSRendition(name: name, tracks: tracks, isSource: isSource, configuration: configuration,
+                                 clock: clock, board: board, logger: logger)
+            list.append(r)
+            return r
+        }
+    }
+
+    public func rendition(named name: String) -> HLSRendition? {
+        renditions.withLock { $0.first { $0.name == name } }
+    }
+
+    public var allRenditions: [HLSRendition] { renditions.withLock { $0 } }
+
+    /// After `end()` the stream takes no more media; a new publisher gets a new stream.
+    public var isEnded: Bool { ended.load(ordering: .relaxed) }
+
+    /// Muxes `unit` into rendition `rendition` on the calling thread (see `HLSRendition.write`).
+    public func write(rendition name: String, unit: MediaUnit) throws {
+        guard let r = rendition(named: name) else { return }
+        try r.write(unit)
+    }
+
+    /// A new publisher took over: every rendition continues after EXT-X-DISCONTINUITY.
+    public func discontinuity() throws {
+        for r in allRenditions { try r.discontinuity() }
+    }
+
+    /// The stream ended: ENDLIST everywhere, held requests answered.
+    public func end() {
+        ended.store(true, ordering: .relaxed)
+        for r in allRenditions { r.end() }
+        sweeper.withLock { $0?.cancel(); $0 = nil }
+    }
+
+    /// The multivariant playlist once every rendition has a part (bounded by the block
+    /// timeout: then it lists what exists). nil without any rendition that has media.
+    public func multivariantPlaylist() async -> PlaylistBody? {
+        let ready = await renditionsWithMedia()
+        guard !ready.isEmpty else { return nil }
+        return PlaylistBody(MultivariantPlaylist.render(ready.map(\.info)))
+    }
+
+    /// The renditions that have a part, after waiting (bounded) for each one's first part.
+    private func renditionsWithMedia() async -> [HLSRendition] {
+        let list = allRenditions
+        // Wait for all renditions at once, so the bound is one block timeout, not one per rendition.
+        let hasMedia = await withTaskGroup(of: (Int, Bool).self) { group in
+            for (i, r) in list.enumerated() { group.addTask { (i, await r.waitForFirstPart()) } }
+            var ok = Set<Int>()
+            for await (i, ready) in group where ready { ok.insert(i) }
+            return ok
+        }
+        return list.enumerated().filter { hasMedia.contains($0.offset) }.map(\.element)
+    }
+
+    /// The MPEG-TS multivariant playlist (legacy players); nil when legacy output is off.
+    public func legacyMultivariantPlaylist() async -> PlaylistBody? {
+        guard configuration.legacyTS else { return nil }
+        let ready = await renditionsWithMedia()
+        guard !ready.isEmpty else { return nil }
+        return PlaylistBody(LegacyPlaylist.multivariant(ready.map(\.info)))
+    }
+
+    /// Answers held requests whose deadline passed (the timer calls it; tests may too).
+    public func expireWaiters() {
+        for r in allRenditions { r.expireWaiters() }
+    }
+}

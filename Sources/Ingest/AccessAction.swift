@@ -1,0 +1,4 @@
+public enum AccessAction: String, Sendable {
+    case publish
+    case play
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+/// Bytes from a network thread to a demux thread. The writer never blocks: past `capacity`
+/// the newest chunk is dropped and counted (the MPEG-TS demuxer resynchronises on the next
+/// packet), so a stalled demuxer cannot grow memory.
+///
+/// @unchecked Sendable: every stored property is guarded by `condition`.
+final class ByteQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var chunks: [[UInt8]] = []
+    private var head = 0
+    private var offset = 0
+    private var bytes = 0
+    private var closed = false
+    private(set) var droppedBytes = 0
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// False when the chunk was dropped because the reader is too far behind.
+    @discardableResult
+    func write(_ data: UnsafeRawBufferPointer) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !closed else { return false }
+        guard bytes + data.count <= capacity else {
+            droppedBytes += data.count
+            return false
+        }
+        chunks.append(Array(data))
+        bytes += data.count
+        condition.signal()
+        return true
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Blocks until bytes arrive; 0 once closed and drained.
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == chunks.count {
+            if closed { return 0 }
+            condition.wait()
+        }
+        var copied = 0
+        while copied < buffer.count, head < chunks.count {
+            let chunk = chunks[head]
+            let n = min(buffer.count - copied, chunk.count - offset)
+            chunk.withUnsafeBytes { src in
+                buffer.baseAddress!.advanced(by: copied).copyMemory(from: src.baseAddress!.advanced(by: offset), byteCount: n)
+            }
+            copied += n
+            offset += n
+            if offset == chunk.count {
+                head += 1
+                offset = 0
+            }
+        }
+        if head > 64, head * 2 > chunks.count {
+            chunks.removeFirst(head)
+            head = 0
+        }
+        bytes -= copied
+        return copied
+    }
+}

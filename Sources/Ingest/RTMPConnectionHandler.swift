@@ -1,0 +1,388 @@
+import Logging
+import MediaCore
+import NIOCore
+import RTMP
+import StreamHub
+
+/// One RTMP connection: a thin adapter that feeds socket bytes to the handshake, the chunk
+/// decoder and the session state machine, and carries their actions out to the hub and socket.
+final class RTMPConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private struct Publishing {
+        var publisher: Publisher
+        /// Tells this publish apart from a later one on the same stream ID when eviction news arrives.
+        var generation: Int
+        var ingest = FLVIngest()
+        var loggedRepairs = 0
+        var countedRepairs = 0
+        var lastRepairLog: NIODeadline?
+    }
+
+    private struct Playing {
+        var stream: LiveStream
+        var queue: ReaderQueue
+        var playout: FLVPlayout
+    }
+
+    private let hub: StreamHub
+    private let access: any AccessControl
+    private var logger: Logger
+    private let configuration: RTMPServerConfiguration
+    private let statistics: RTMPServerStatistics
+
+    private var handshake = RTMPServerHandshake()
+    private var handshakeBytes: ByteBuffer?
+    private var decoder: NIOSingleStepByteToMessageProcessor<RTMPChunkDecoder>
+    private var session = RTMPServerSession()
+    private var encoder = RTMPChunkEncoder()
+    private var publishing: [UInt32: Publishing] = [:]
+    private var playing: [UInt32: Playing] = [:]
+    private var context: ChannelHandlerContext?
+    private var closing = false
+    private var publishGeneration = 0
+    private var handshakeDeadline: Scheduled<Void>?
+
+    init(hub: StreamHub, access: any AccessControl, logger: Logger, configuration: RTMPServerConfiguration,
+         statistics: RTMPServerStatistics = RTMPServerStatistics()) {
+        self.hub = hub
+        self.statistics = statistics
+        self.access = access
+        self.logger = logger
+        self.configuration = configuration
+        self.decoder = NIOSingleStepByteToMessageProcessor(RTMPChunkDecoder(maxMessageSize: configuration.maxMessageSize))
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        logger[metadataKey: "peer"] = "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")"
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        logger.debug("RTMP connection opened")
+        statistics.connections.add(1, ordering: .relaxed)
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        handshakeDeadline = context.eventLoop.scheduleTask(in: configuration.handshakeTimeout) {
+            let handler = bound.value
+            if !handler.handshake.isComplete {
+                handler.statistics.closedForBadInput.add(1, ordering: .relaxed)
+                handler.close(reason: "no RTMP handshake within \(handler.configuration.handshakeTimeout)", level: .info)
+            }
+        }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        var bytes = unwrapInboundIn(data)
+        run(session.bytesReceived(bytes.readableBytes))
+        do {
+            if !handshake.isComplete {
+                handshakeBytes.setOrWriteBuffer(&bytes)
+                loop: while true {
+                    switch try handshake.feed(&handshakeBytes!) {
+                    case .needMoreData: return
+                    case .send(let reply): context.writeAndFlush(wrapOutboundOut(reply), promise: nil)
+                    case .complete: break loop
+                    }
+                }
+                bytes = handshakeBytes!
+                handshakeBytes = nil
+                handshakeDeadline?.cancel()
+                handshakeDeadline = nil
+                logger.debug("RTMP handshake done")
+            }
+            try decoder.process(buffer: bytes) { message in
+                guard !closing else { return }
+                try received(message)
+            }
+        } catch {
+            statistics.closedForBadInput.add(1, ordering: .relaxed)
+            close(reason: "\(error)", level: .warning)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        handshakeDeadline?.cancel()
+        handshakeDeadline = nil
+        for (_, p) in publishing {
+            p.publisher.end()
+            logger.info("RTMP publish ended", metadata: ["path": "\(p.publisher.path)", "units": "\(p.publisher.stream.unitsIn)"])
+        }
+        publishing.removeAll()
+        for (_, p) in playing {
+            p.stream.unsubscribe(p.queue)
+            statistics.playerUnitsDropped.add(p.queue.dropped, ordering: .relaxed)
+            logger.info("RTMP player left", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
+        }
+        playing.removeAll()
+        logger.debug("RTMP connection closed")
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        close(reason: "\(error)", level: .warning)
+    }
+
+    // MARK: session
+
+    private func received(_ message: RTMPMessage) throws {
+        run(try session.received(message))
+    }
+
+    private func run(_ actions: [RTMPSessionAction]) {
+        for action in actions {
+            guard !closing else { return }
+            switch action {
+            case .send(let message): send(message)
+            case .publish(let id, let path, let query): startPublishing(streamID: id, path: path, query: query)
+            case .play(let id, let path, let query): startPlaying(streamID: id, path: path, query: query)
+            case .media(let message): media(message)
+            case .stopPublishing(let id): stopPublishing(id)
+            case .stopPlaying(let id): stopPlaying(id)
+            case .close(let reason): close(reason: reason, level: .info)
+            }
+        }
+    }
+
+    private func send(_ message: RTMPMessage) {
+        guard let context else { return }
+        var out = context.channel.allocator.buffer(capacity: message.payload.readableBytes + 32)
+        encoder.encode(message, into: &out)
+        context.write(wrapOutboundOut(out), promise: nil)
+    }
+
+    private func close(reason: String, level: Logger.Level) {
+        guard !closing, let context else { return }
+        closing = true
+        logger.log(level: level, "RTMP connection closing: \(reason)")
+        context.flush()
+        context.close(promise: nil)
+    }
+
+    // MARK: publish
+
+    private func startPublishing(streamID: UInt32, path: String, query: String) {
+        guard access.authorize(path: path, query: query, action: .publish) else {
+            logger.info("RTMP publish denied", metadata: ["path": "\(path)"])
+            run(session.publishRejected(streamID: streamID, reason: "publishing \(path) is not allowed"))
+            return
+        }
+        guard let eventLoop = context?.eventLoop else { return }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        publishGeneration += 1
+        let generation = publishGeneration
+        if let old = publishing.removeValue(forKey: streamID) { old.publisher.end() } // re-publish on the same stream
+        let publisher = hub.publish(path: path) {
+            eventLoop.execute { bound.value.evicted(streamID: streamID, generation: generation) }
+        }
+        publishing[streamID] = Publishing(publisher: publisher, generation: generation)
+        statistics.publishes.add(1, ordering: .relaxed)
+        logger.info("RTMP publish started", metadata: ["path": "\(path)"])
+        run(session.publishAccepted(streamID: streamID))
+    }
+
+    private func evicted(streamID: UInt32, generation: Int) {
+        guard let p = publishing[streamID], p.generation == generation else { return }
+        publishing[streamID] = nil
+        statistics.takeovers.add(1, ordering: .relaxed)
+        logger.info("RTMP publisher replaced by a new one", metadata: ["path": "\(p.publisher.path)"])
+        run(session.publishEvicted(streamID: streamID))
+    }
+
+    private func stopPublishing(_ streamID: UInt32) {
+        guard let p = publishing.removeValue(forKey: streamID) else { return }
+        p.publisher.end()
+        logger.info("RTMP publish ended", metadata: ["path": "\(p.publisher.path)", "units": "\(p.publisher.stream.unitsIn)"])
+    }
+
+    private func media(_ message: RTMPMessage) {
+        guard var p = publishing[message.streamID] else { return }
+        let events: [FLVIngest.Event]
+        do {
+            events = try p.ingest.handle(message, wallClock: WallClock.nowMicros())
+        } catch {
+            statistics.closedForBadInput.add(1, ordering: .relaxed)
+            close(reason: "bad media message: \(error)", level: .warning)
+            return
+        }
+        for event in events {
+            switch event {
+            case .tracks(let tracks):
+                p.publisher.setTracks(tracks)
+                logger.info("RTMP tracks", metadata: ["path": "\(p.publisher.path)", "tracks": "\(tracks.map(Self.describe))"])
+            case .unit(let unit): p.publisher.write(unit)
+            case .metadata(let meta): p.publisher.setMetadata(meta)
+            }
+        }
+        let repairs = p.ingest.timestamps.repairs
+        if repairs != p.countedRepairs {
+            statistics.timestampRepairs.add(repairs - p.countedRepairs, ordering: .relaxed)
+            p.countedRepairs = repairs
+        }
+        if repairs != p.loggedRepairs {
+            let now = NIODeadline.now()
+            if p.lastRepairLog.map({ now - $0 >= .seconds(10) }) ?? true {
+                logger.warning("RTMP timestamps repaired", metadata: [
+                    "path": "\(p.publisher.path)", "repairs": "\(repairs)", "last": "\(p.ingest.timestamps.lastRepair ?? "")",
+                ])
+                p.loggedRepairs = repairs
+                p.lastRepairLog = now
+            }
+        }
+        publishing[message.streamID] = p
+    }
+
+    static func describe(_ t: TrackInfo) -> String {
+        switch t.kind {
+        case .video: "\(t.codec.rawValue) \(t.width)x\(t.height)"
+        case .audio: "\(t.codec.rawValue) \(t.sampleRate)Hz \(t.channels)ch"
+        }
+    }
+
+    // MARK: play
+
+    private func startPlaying(streamID: UInt32, path: String, query: String) {
+        guard access.authorize(path: path, query: query, action: .play) else {
+            logger.info("RTMP play denied", metadata: ["path": "\(path)"])
+            run(session.playRejected(streamID: streamID, code: "NetStream.Play.Failed", reason: "playing \(path) is not allowed"))
+            return
+        }
+        guard let context, let stream = hub.stream(path), let queue = stream.subscribe(capacity: configuration.playerQueueCapacity) else {
+            logger.info("RTMP play of a path nobody publishes", metadata: ["path": "\(path)"])
+            run(session.playRejected(streamID: streamID, reason: "\(path) is not published"))
+            return
+        }
+        stopPlaying(streamID)
+        playing[streamID] = Playing(stream: stream, queue: queue, playout: FLVPlayout(streamID: streamID))
+        logger.info("RTMP play started", metadata: ["path": "\(path)"])
+        statistics.plays.add(1, ordering: .relaxed)
+        run(session.playAccepted(streamID: streamID))
+        context.flush()
+
+        let eventLoop = context.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let hub = self.hub, capacity = configuration.playerQueueCapacity, grace = configuration.playerRepublishGrace
+        // A task per player reads its queue; each event hops to the loop, which owns the socket.
+        Task {
+            await RTMPConnectionHandler.runPlayer(bound, eventLoop: eventLoop, streamID: streamID, path: path,
+                                                  first: queue, hub: hub, capacity: capacity, grace: grace)
+        }
+    }
+
+    private static func runPlayer(_ bound: NIOLoopBound<RTMPConnectionHandler>, eventLoop: any EventLoop, streamID: UInt32,
+                                  path: String, first: ReaderQueue, hub: StreamHub, capacity: Int, grace: Duration) async {
+        var current = first
+        while true {
+            let queue = current
+            while let event = await queue.next() {
+                let written = eventLoop.flatSubmit {
+                    bound.value.deliver(event, streamID: streamID, queue: queue)
+                        ?? eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
+                }
+                do {
+                    try await written.get()
+                } catch {
+                    return // the connection is gone; channelInactive unsubscribed
+                }
+            }
+            // The stream ended. A publisher that reconnects soon continues it for this player.
+            guard (try? await eventLoop.submit({ bound.value.isCurrent(streamID: streamID, queue: queue) }).get()) == true,
+                  let found = await waitForRepublish(hub: hub, path: path, capacity: capacity, grace: grace)
+            else { break }
+            let stream = found.stream, next = found.queue
+            let switched = try? await eventLoop.submit {
+                bound.value.resume(streamID: streamID, from: queue, to: next, stream: stream)
+            }.get()
+            guard switched == true else {
+                stream.unsubscribe(next)
+                return
+            }
+            current = next
+        }
+        let ended = current
+        eventLoop.execute { bound.value.playEnded(streamID: streamID, queue: ended) }
+    }
+
+    private static func waitForRepublish(hub: StreamHub, path: String, capacity: Int,
+                                         grace: Duration) async -> (stream: LiveStream, queue: ReaderQueue)? {
+        let clock = ContinuousClock()
+        let deadline = clock.now + grace
+        while clock.now < deadline {
+            if let stream = hub.stream(path), stream.hasPublisher, let queue = stream.subscribe(capacity: capacity) {
+                return (stream, queue)
+            }
+            do {
+                try await Task.sleep(for: .milliseconds(100))
+            } catch {
+                return nil // cancelled
+            }
+        }
+        return nil
+    }
+
+    private func isCurrent(streamID: UInt32, queue: ReaderQueue) -> Bool {
+        !closing && playing[streamID]?.queue === queue
+    }
+
+    /// The player continues on the republished stream, as after a takeover.
+    private func resume(streamID: UInt32, from old: ReaderQueue, to queue: ReaderQueue, stream: LiveStream) -> Bool {
+        guard !closing, var p = playing[streamID], p.queue === old else { return false }
+        statistics.playerUnitsDropped.add(old.dropped, ordering: .relaxed)
+        p.stream = stream
+        p.queue = queue
+        p.playout.discontinuity()
+        playing[streamID] = p
+        logger.info("RTMP play resumed: the path was published again", metadata: ["path": "\(stream.path)"])
+        return true
+    }
+
+    /// Writes one hub event. Waits for the socket only when it is not writable, so a slow
+    /// player backs up into its bounded queue (which drops) instead of into memory.
+    /// nil when this player is gone.
+    private func deliver(_ event: HubEvent, streamID: UInt32, queue: ReaderQueue) -> EventLoopFuture<Void>? {
+        guard let context, var p = playing[streamID], p.queue === queue else { return nil }
+        let messages: [RTMPMessage]
+        switch event {
+        case .tracks(let tracks): messages = p.playout.tracksChanged(tracks)
+        case .metadata(let meta): messages = p.playout.metadataChanged(meta)
+        case .discontinuity: p.playout.discontinuity(); messages = []
+        case .unit(let unit): messages = p.playout.unit(unit)
+        }
+        playing[streamID] = p
+        guard !messages.isEmpty else { return context.eventLoop.makeSucceededVoidFuture() }
+        var out = context.channel.allocator.buffer(capacity: messages.reduce(0) { $0 + $1.payload.readableBytes + 32 })
+        for m in messages { encoder.encode(m, into: &out) }
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(out), promise: promise)
+        return context.channel.isWritable ? context.eventLoop.makeSucceededVoidFuture() : promise.futureResult
+    }
+
+    private func playEnded(streamID: UInt32, queue: ReaderQueue) {
+        guard let p = playing[streamID], p.queue === queue else { return }
+        playing[streamID] = nil
+        statistics.playerUnitsDropped.add(p.queue.dropped, ordering: .relaxed)
+        logger.info("RTMP play ended: the publisher left", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
+        run(session.playEnded(streamID: streamID))
+        context?.flush()
+    }
+
+    private func stopPlaying(_ streamID: UInt32) {
+        guard let p = playing.removeValue(forKey: streamID) else { return }
+        p.stream.unsubscribe(p.queue)
+        statistics.playerUnitsDropped.add(p.queue.dropped, ordering: .relaxed)
+        logger.info("RTMP play stopped", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
+    }
+}
+
+@available(*, unavailable)
+extension RTMPConnectionHandler: Sendable {}

@@ -1,0 +1,85 @@
+import Logging
+import NIOCore
+import NIOPosix
+import StreamHub
+import Synchronization
+
+/// The RTMP listener: publishers feed the hub, players read from it.
+public final class RTMPServer: Sendable {
+    public let configuration: RTMPServerConfiguration
+    public let hub: StreamHub
+    public let statistics = RTMPServerStatistics()
+    private let access: any AccessControl
+    private let logger: Logger
+    private let group: any EventLoopGroup
+    private let state = Mutex(State())
+
+    struct State {
+        var listener: (any Channel)?
+        var connections: [ObjectIdentifier: any Channel] = [:]
+    }
+
+    public init(configuration: RTMPServerConfiguration, hub: StreamHub, access: any AccessControl = AllowAll(),
+                logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.configuration = configuration
+        self.hub = hub
+        self.access = access
+        self.logger = logger
+        self.group = group
+    }
+
+    /// The bound port, once started.
+    public var port: Int? { state.withLock { $0.listener?.localAddress?.port } }
+    public var connectionCount: Int { state.withLock { $0.connections.count } }
+
+    /// Binds the listener. Returns the port actually bound (useful with port 0).
+    @discardableResult
+    public func start() async throws -> Int {
+        let hub = self.hub, access = self.access, logger = self.logger, config = self.configuration
+        let statistics = self.statistics
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.socketOption(.so_keepalive), value: 1) // finds peers that vanished without a FIN
+            .childChannelInitializer { channel in
+                self.track(channel)
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RTMPConnectionHandler(
+                        hub: hub, access: access, logger: logger, configuration: config, statistics: statistics))
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
+        state.withLock { $0.listener = channel }
+        let port = channel.localAddress?.port ?? configuration.port
+        logger.info("RTMP listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
+        return port
+    }
+
+    private func track(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        state.withLock { $0.connections[id] = channel }
+        channel.closeFuture.whenComplete { _ in _ = self.state.withLock { $0.connections.removeValue(forKey: id) } }
+    }
+
+    /// Returns when the listener has closed.
+    public func waitUntilClosed() async throws {
+        guard let listener = state.withLock({ $0.listener }) else { return }
+        try await listener.closeFuture.get()
+    }
+
+    /// Starts closing the listener and every connection; returns at once (safe from any thread).
+    public func close() {
+        let (listener, connections) = state.withLock { s in (s.listener, Array(s.connections.values)) }
+        for c in connections { c.close(promise: nil) }
+        listener?.close(promise: nil)
+    }
+
+    /// Stops accepting, closes every connection and waits for the listener to close.
+    public func shutdown() async throws {
+        close()
+        try await waitUntilClosed()
+        logger.info("RTMP listener closed")
+    }
+}

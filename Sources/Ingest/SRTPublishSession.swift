@@ -1,0 +1,101 @@
+import FFmpegBridge
+import Foundation
+import Logging
+import MediaCore
+import SRTTransport
+import StreamHub
+
+/// One SRT publisher: bytes from the epoll thread go through a bounded queue to this
+/// session's demux thread (libavformat's MPEG-TS demuxer over a custom AVIO), which writes
+/// hub units. The epoll thread never touches FFmpeg.
+final class SRTPublishSession: Sendable {
+    let connection: SRTConnection
+    let path: String
+    private let queue: ByteQueue
+    private let publisher: Publisher
+    private let logger: Logger
+
+    /// ~8 s of a 8 Mbit/s stream: enough for any scheduling hiccup, bounded for a stalled demuxer.
+    static let queueCapacity = 8 << 20
+
+    init(connection: SRTConnection, path: String, hub: StreamHub, logger: Logger) {
+        self.connection = connection
+        self.path = path
+        self.queue = ByteQueue(capacity: Self.queueCapacity)
+        self.logger = logger
+        // A new push on a busy path takes it over; the old caller is disconnected.
+        self.publisher = hub.publish(path: path, onEvicted: { [connection] in connection.close() })
+        let thread = Thread { [queue, publisher, logger, connection] in
+            SRTPublishSession.demux(queue: queue, publisher: publisher, logger: logger, connection: connection)
+        }
+        thread.name = "srt-demux-\(path)"
+        thread.start()
+    }
+
+    func received(_ bytes: UnsafeRawBufferPointer) {
+        if !queue.write(bytes) {
+            logger.warning("SRT demuxer behind; dropped \(bytes.count) bytes", metadata: ["path": "\(path)"])
+        }
+    }
+
+    /// The connection closed: the demuxer drains what was accepted, then ends the stream.
+    func closed() {
+        queue.close()
+    }
+
+    private static func demux(queue: ByteQueue, publisher: Publisher, logger: Logger, connection: SRTConnection) {
+        defer {
+            publisher.end()
+            logger.info("SRT publish ended", metadata: ["path": "\(publisher.path)", "peer": "\(connection.peer)"])
+        }
+        let demuxer: Demuxer
+        do {
+            // Small probe: the first packets should reach viewers, not sit in the analyser.
+            demuxer = try Demuxer(format: "mpegts", options: ["probesize": "500000", "analyzeduration": "500000"]) { buffer in
+                queue.read(into: buffer)
+            }
+        } catch {
+            logger.error("SRT input is not MPEG-TS we can read: \(error)", metadata: ["path": "\(publisher.path)"])
+            connection.close()
+            return
+        }
+        var builder = TSUnitBuilder(streams: demuxer.streams.map { ($0.index, $0.codecName, $0.track) })
+        for index in builder.unsupportedCodecs {
+            logger.warning("SRT stream \(index) has codec \(demuxer.streams[index].codecName), which Sluice does not carry; ignored",
+                           metadata: ["path": "\(publisher.path)"])
+        }
+        var failures = 0
+        while true {
+            let packet: Packet?
+            do {
+                packet = try demuxer.read()
+                failures = 0
+            } catch {
+                // Corrupt input: log, and keep reading unless it is all corrupt.
+                failures += 1
+                logger.warning("SRT demux error: \(error)", metadata: ["path": "\(publisher.path)"])
+                if failures > 100 { connection.close(); return }
+                continue
+            }
+            guard let packet else { return }
+            let index = Int(packet.streamIndex)
+            guard index < demuxer.streams.count, let tb = demuxer.streams[index].track?.timebase else { continue }
+            let dts = packet.dts == noPTS ? packet.pts : packet.dts
+            let pts = packet.pts == noPTS ? dts : packet.pts
+            if pts == noPTS { continue }
+            let units = builder.units(stream: index, bytes: Array(packet.bytes), pts: pts, dts: dts, timebase: tb,
+                                      wallClock: WallClock.nowMicros())
+            if builder.tracksChanged {
+                builder.tracksChanged = false
+                publisher.setTracks(builder.tracks)
+                logger.info("SRT tracks: \(builder.tracks.map { "\($0.codec.rawValue)" }.joined(separator: "+"))",
+                            metadata: ["path": "\(publisher.path)"])
+            }
+            for unit in units {
+                if !publisher.write(unit) {
+                    return // taken over by a newer publisher
+                }
+            }
+        }
+    }
+}

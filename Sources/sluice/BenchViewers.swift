@@ -1,0 +1,522 @@
+import ArgumentParser
+import FFmpegBridge
+import Foundation
+import HLS
+import Logging
+import MediaCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Origin
+import ServiceLifecycle
+import StreamHub
+import Synchronization
+
+extension Bench {
+    /// N simulated LL-HLS viewers on plain SwiftNIO HTTP/1.1 connections. Each follows blocking
+    /// reloads (`_HLS_msn`/`_HLS_part` for the part after the newest) and fetches every new
+    /// part, as hls.js does. Against a static copy (ENDLIST, e.g. nginx) each viewer walks the
+    /// parts at their own pace with the same request pattern (playlist, then part).
+    struct Viewers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Simulate N LL-HLS viewers against any HLS URL and report delivery delay."
+        )
+        @Option(help: "Media or multivariant playlist URL (http://host:port/path).") var url: String = ""
+        @Option(help: "Number of viewers.") var count: Int = 100
+        @Option(help: "Seconds to run.") var duration: Int = 30
+        @Option(help: "PID of the server, to report its CPU and memory per viewer (repeat for several processes, e.g. nginx workers).")
+        var serverPid: [Int32] = []
+        @Flag(help: "End with one JSON object on the last line.") var json = false
+        @Option(help: "Instead of viewers: serve this media file (H.264/AAC, FLV or MP4), looped in real time, as live LL-HLS at http://0.0.0.0:PORT/live/bench/index.m3u8, until SIGINT/SIGTERM.")
+        var serveFile: String?
+        @Option(help: "Port for --serve-file.") var port: Int = 8080
+
+        func run() async throws {
+            if let serveFile { return try await serve(serveFile) }
+            guard let target = Target(url) else { throw ValidationError("expected http://host[:port]/path, got \(url)") }
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            do {
+                try await measure(target: target, group: group)
+            } catch {
+                try? await group.shutdownGracefully()
+                throw error
+            }
+            try await group.shutdownGracefully()
+        }
+
+        private func measure(target: Target, group: MultiThreadedEventLoopGroup) async throws {
+            // Resolve a multivariant playlist to its first variant.
+            let probe = try await Connection.open(target, group: group)
+            let first = try await probe.get(target.path)
+            try? await probe.close()
+            guard first.status == 200 else { throw ValidationError("GET \(target.path): HTTP \(first.status)") }
+            var mediaPath = target.path
+            let text = String(buffer: first.body)
+            if text.contains("#EXT-X-STREAM-INF") {
+                let lines = text.split(separator: "\n")
+                if let i = lines.firstIndex(where: { $0.hasPrefix("#EXT-X-STREAM-INF") }), i + 1 < lines.count {
+                    mediaPath = Target.resolve(String(lines[i + 1]), against: target.path)
+                }
+            }
+            let stats = Recorder()
+            let server = serverPid.isEmpty ? nil : ProcessSample(serverPid)
+            let start = ContinuousClock.now
+            let deadline = start + .seconds(duration)
+            let media = mediaPath
+            await withTaskGroup(of: Void.self) { tasks in
+                for _ in 0..<count {
+                    tasks.addTask {
+                        await Viewer(target: target, path: media, group: group, deadline: deadline, stats: stats).run()
+                    }
+                }
+            }
+            let elapsed = (ContinuousClock.now - start).seconds
+            let after = serverPid.isEmpty ? nil : ProcessSample(serverPid)
+            let s = stats.withLock { $0 }
+            var report: [String: Any] = [
+                "url": url, "media_playlist": mediaPath, "viewers": count, "seconds": elapsed,
+                "requests": s.requests, "requests_per_s": Double(s.requests) / elapsed, "errors": s.errors,
+                "parts": s.parts, "bytes": s.bytes, "mbit_per_s": Double(s.bytes) * 8 / elapsed / 1e6,
+                "mode": s.replayed > 0 ? "replay (ENDLIST)" : "live",
+            ]
+            func ms(_ values: [Double], _ q: Double) -> Double {
+                guard !values.isEmpty else { return 0 }
+                let sorted = values.sorted()
+                return sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))] * 1000
+            }
+            report["reload_to_delivery_ms_p50"] = ms(s.reloadToDelivery, 0.5)
+            report["reload_to_delivery_ms_p99"] = ms(s.reloadToDelivery, 0.99)
+            report["part_end_to_delivery_ms_p50"] = ms(s.partEndToDelivery, 0.5)
+            report["part_end_to_delivery_ms_p99"] = ms(s.partEndToDelivery, 0.99)
+            report["part_request_ms_p50"] = ms(s.partRequest, 0.5)
+            report["part_request_ms_p99"] = ms(s.partRequest, 0.99)
+            if let server, let after {
+                let cpu = Double(after.cpuTicks - server.cpuTicks) / Double(sysconf(Int32(_SC_CLK_TCK))) / elapsed * 100
+                report["server_cpu_percent"] = cpu
+                report["server_cpu_percent_per_viewer"] = cpu / Double(count)
+                report["server_rss_mib"] = Double(after.rssKiB) / 1024
+                report["server_rss_kib_per_viewer_delta"] = Double(after.rssKiB - server.rssKiB) / Double(count)
+            }
+            print("viewers \(count) for \(String(format: "%.1f", elapsed)) s on \(mediaPath) [\(report["mode"]!)]")
+            print(String(format: "  requests %d (%.0f/s), errors %d, parts %d, %.1f Mbit/s", s.requests,
+                         Double(s.requests) / elapsed, s.errors, s.parts, Double(s.bytes) * 8 / elapsed / 1e6))
+            print(String(format: "  blocking reload returned -> part delivered: p50 %.1f ms, p99 %.1f ms",
+                         ms(s.reloadToDelivery, 0.5), ms(s.reloadToDelivery, 0.99)))
+            print(String(format: "  part end (PDT + part timing) -> part delivered: p50 %.1f ms, p99 %.1f ms",
+                         ms(s.partEndToDelivery, 0.5), ms(s.partEndToDelivery, 0.99)))
+            print(String(format: "  part request -> part delivered: p50 %.1f ms, p99 %.1f ms",
+                         ms(s.partRequest, 0.5), ms(s.partRequest, 0.99)))
+            if let cpu = report["server_cpu_percent"] as? Double, let rss = report["server_rss_mib"] as? Double {
+                print(String(format: "  server: %.1f %% CPU (%.3f %% per viewer), RSS %.1f MiB (%.1f KiB per viewer)",
+                             cpu, cpu / Double(count), rss, report["server_rss_kib_per_viewer_delta"] as? Double ?? 0))
+            }
+            if json {
+                let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            }
+        }
+
+        /// A file looped as a live stream: hub publisher (paced thread) -> HLSFeed -> origin.
+        private func serve(_ file: String) async throws {
+            let demuxer = try Demuxer(url: file)
+            var tracks: [TrackInfo] = []
+            var kinds: [Int: TrackKind] = [:]
+            for s in demuxer.streams {
+                guard let t = s.track, t.codec == .h264 || t.codec == .aac else { continue }
+                tracks.append(t)
+                kinds[s.index] = t.kind
+            }
+            var units: [MediaUnit] = []
+            while let p = try demuxer.read() {
+                guard let kind = kinds[Int(p.streamIndex)], let t = tracks.first(where: { $0.kind == kind }) else { continue }
+                units.append(MediaUnit(track: kind, pts: p.pts, dts: p.dts, timebase: t.timebase,
+                                       isKeyframe: kind == .audio || p.isKeyframe, data: p.byteBuffer(), ingestWallClock: 0))
+            }
+            let loopSeconds = (units.map(\.dtsSeconds).max() ?? 0) + 0.04
+            let hub = StreamHub()
+            let registry = HLSRegistry()
+            let path = "live/bench"
+            let publisher = hub.publish(path: path)
+            publisher.setTracks(tracks)
+            let queue = hub.stream(path)!.subscribe(capacity: 4096)!
+            let feed = HLSFeed(queue: queue, stream: registry.stream(path: path), rendition: "src")
+            let all = units
+            let pump = Thread {
+                let start = Date()
+                var loop = 0
+                while true {
+                    for var u in all {
+                        let offset = Double(loop) * loopSeconds
+                        let due = start.addingTimeInterval(u.dtsSeconds + offset)
+                        let wait = due.timeIntervalSinceNow
+                        if wait > 0 { usleep(UInt32(wait * 1_000_000)) }
+                        let shift = Int64(offset / u.timebase.seconds)
+                        u.pts += shift
+                        u.dts += shift
+                        u.ingestWallClock = WallClock.nowMicros()
+                        if !publisher.write(u) { return }
+                    }
+                    loop += 1
+                }
+            }
+            pump.start()
+            var logger = Logger(label: "sluice.bench.origin")
+            logger.logLevel = .warning
+            let service = HTTPOriginService(registry: registry, host: "0.0.0.0", port: port, logger: logger,
+                                            onRunning: { port in print("serving http://127.0.0.1:\(port)/\(path)/index.m3u8 (pid \(getpid()))") })
+            let group = ServiceGroup(configuration: .init(services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                          logger: logger))
+            try await group.run()
+            publisher.end()
+            await feed.stop()
+        }
+
+        /// The viewers' shared tally.
+        final class Recorder: Sendable {
+            private let state = Mutex(Stats())
+            func withLock<T>(_ body: (inout Stats) -> T) -> T { state.withLock { body(&$0) } }
+        }
+
+        /// What every viewer adds to.
+        struct Stats {
+            var requests = 0
+            var errors = 0
+            var parts = 0
+            var bytes = 0
+            var replayed = 0
+            /// Seconds from the blocking reload that listed a part to the part's last byte.
+            var reloadToDelivery: [Double] = []
+            /// Seconds from the part's end on the ingest clock (PDT + preceding parts + its
+            /// duration) to its last byte. Same-host clocks only.
+            var partEndToDelivery: [Double] = []
+            var partRequest: [Double] = []
+        }
+
+        struct Target: Sendable {
+            var host: String
+            var port: Int
+            var path: String
+
+            init?(_ url: String) {
+                guard url.hasPrefix("http://") else { return nil }
+                let rest = url.dropFirst(7)
+                let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+                let authority = rest[..<slash]
+                path = slash == rest.endIndex ? "/" : String(rest[slash...])
+                if let colon = authority.lastIndex(of: ":") {
+                    host = String(authority[..<colon])
+                    guard let p = Int(authority[authority.index(after: colon)...]) else { return nil }
+                    port = p
+                } else {
+                    host = String(authority)
+                    port = 80
+                }
+            }
+
+            /// Resolves a playlist URI against the path of the playlist that named it.
+            static func resolve(_ uri: String, against base: String) -> String {
+                if uri.hasPrefix("/") { return uri }
+                var dir = base.split(separator: "?").first.map(String.init) ?? base
+                if let slash = dir.lastIndex(of: "/") { dir = String(dir[...slash]) }
+                var parts = dir.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+                parts.removeLast()
+                for c in uri.split(separator: "/") {
+                    if c == ".." { if parts.count > 1 { parts.removeLast() } } else if c != "." { parts.append(String(c)) }
+                }
+                return parts.joined(separator: "/")
+            }
+        }
+
+        /// One HLS media playlist as a viewer needs it.
+        struct Playlist {
+            struct PartRef { var msn: Int; var index: Int; var uri: String; var duration: Double; var endWallClock: Double? }
+            var parts: [PartRef] = []
+            var partTarget = 0.25
+            var ended = false
+
+            init(_ text: String) {
+                var msn = 0
+                var index = 0
+                var pdt: Double? = nil
+                var offset = 0.0
+                for line in text.split(separator: "\n") {
+                    if line.hasPrefix("#EXT-X-MEDIA-SEQUENCE:") {
+                        msn = Int(line.dropFirst(22)) ?? 0
+                    } else if line.hasPrefix("#EXT-X-SKIP:SKIPPED-SEGMENTS=") {
+                        msn += Int(line.dropFirst(29)) ?? 0
+                    } else if line.hasPrefix("#EXT-X-PART-INF:PART-TARGET=") {
+                        partTarget = Double(line.dropFirst(28)) ?? 0.25
+                    } else if line.hasPrefix("#EXT-X-PROGRAM-DATE-TIME:") {
+                        pdt = Playlist.parseDate(String(line.dropFirst(25)))
+                        offset = 0
+                    } else if line.hasPrefix("#EXT-X-PART:") {
+                        let d = Playlist.attribute(line, "DURATION").flatMap(Double.init) ?? 0
+                        offset += d
+                        if let uri = Playlist.attribute(line, "URI") {
+                            parts.append(PartRef(msn: msn, index: index, uri: uri, duration: d, endWallClock: pdt.map { $0 + offset }))
+                        }
+                        index += 1
+                    } else if line == "#EXT-X-ENDLIST" {
+                        ended = true
+                    } else if !line.hasPrefix("#") && !line.isEmpty {
+                        msn += 1
+                        index = 0
+                        pdt = nil
+                    }
+                }
+            }
+
+            static func attribute(_ line: Substring, _ name: String) -> String? {
+                guard let r = line.range(of: name + "=") else { return nil }
+                var rest = line[r.upperBound...]
+                if rest.hasPrefix("\"") { rest = rest.dropFirst(); return String(rest.prefix { $0 != "\"" }) }
+                return String(rest.prefix { $0 != "," })
+            }
+
+            /// "2026-11-22T00:45:12.345Z" (UTC, as Sluice writes it) to seconds since the epoch.
+            /// Hand-parsed: a DateFormatter per line made the generator the bottleneck.
+            static func parseDate(_ s: String) -> Double? {
+                let u = Array(s.utf8)
+                guard u.count >= 20 else { return nil }
+                func num(_ from: Int, _ count: Int) -> Int32? {
+                    var v: Int32 = 0
+                    for i in from..<(from + count) {
+                        guard u[i] >= 48 && u[i] <= 57 else { return nil }
+                        v = v * 10 + Int32(u[i] - 48)
+                    }
+                    return v
+                }
+                guard let year = num(0, 4), let month = num(5, 2), let day = num(8, 2),
+                      let hour = num(11, 2), let minute = num(14, 2), let second = num(17, 2) else { return nil }
+                var t = tm()
+                t.tm_year = year - 1900
+                t.tm_mon = month - 1
+                t.tm_mday = day
+                t.tm_hour = hour
+                t.tm_min = minute
+                t.tm_sec = second
+                var fraction = 0.0
+                if u.count > 20 && u[19] == 46 { // "."
+                    var scale = 0.1
+                    var i = 20
+                    while i < u.count && u[i] >= 48 && u[i] <= 57 {
+                        fraction += Double(u[i] - 48) * scale
+                        scale /= 10
+                        i += 1
+                    }
+                }
+                return Double(timegm(&t)) + fraction
+            }
+        }
+
+        /// One simulated player on one keep-alive connection.
+        struct Viewer {
+            let target: Target
+            let path: String
+            let group: any EventLoopGroup
+            let deadline: ContinuousClock.Instant
+            let stats: Recorder
+
+            func run() async {
+                while ContinuousClock.now < deadline {
+                    do {
+                        let connection = try await Connection.open(target, group: group)
+                        defer { Task { try? await connection.close() } }
+                        try await follow(connection)
+                        return
+                    } catch {
+                        stats.withLock { $0.errors += 1 }
+                        try? await Task.sleep(for: .milliseconds(200))
+                    }
+                }
+            }
+
+            private func get(_ c: Connection, _ p: String) async throws -> Connection.Response {
+                let r = try await c.get(p)
+                stats.withLock {
+                    $0.requests += 1
+                    $0.bytes += r.body.readableBytes
+                    if r.status >= 400 { $0.errors += 1 }
+                }
+                return r
+            }
+
+            private func follow(_ c: Connection) async throws {
+                let base = path.split(separator: "?").first.map(String.init) ?? path
+                var list = Playlist(String(buffer: try await get(c, base).body))
+                // Start like hls.js: at the newest independent-looking point, i.e. the last few parts.
+                var fetched: (msn: Int, index: Int)? = list.parts.dropLast(3).last.map { ($0.msn, $0.index) }
+                var cursor = 0
+                // The backlog fetched at start is old by design; delays count from the first blocking reload on.
+                var blocking = false
+                let start = ContinuousClock.now
+                while ContinuousClock.now < deadline {
+                    if list.ended {
+                        // Static copy: same request pattern, paced by the part durations.
+                        guard !list.parts.isEmpty else { return }
+                        let part = list.parts[cursor % list.parts.count]
+                        _ = try await get(c, "\(base)?_HLS_msn=\(part.msn)&_HLS_part=\(part.index)")
+                        let t0 = ContinuousClock.now
+                        let r = try await get(c, Target.resolve(part.uri, against: base))
+                        let t1 = ContinuousClock.now
+                        stats.withLock {
+                            $0.parts += r.status < 400 ? 1 : 0
+                            $0.replayed += 1
+                            $0.partRequest.append((t1 - t0).seconds)
+                        }
+                        cursor += 1
+                        let due = start + .milliseconds(Int64(Double(cursor) * list.partTarget * 1000))
+                        if due > ContinuousClock.now { try await Task.sleep(until: due) }
+                        if cursor % max(1, list.parts.count) == 0 { list = Playlist(String(buffer: try await get(c, base).body)) }
+                        continue
+                    }
+                    let fresh = list.parts.filter { p in fetched.map { (p.msn, p.index) > $0 } ?? true }
+                    let reloadReturned = ContinuousClock.now
+                    for p in fresh {
+                        let t0 = ContinuousClock.now
+                        let r = try await get(c, Target.resolve(p.uri, against: base))
+                        let t1 = ContinuousClock.now
+                        let wall = Date().timeIntervalSince1970
+                        stats.withLock {
+                            guard r.status < 400 else { return }
+                            $0.parts += 1
+                            $0.partRequest.append((t1 - t0).seconds)
+                            guard blocking else { return }
+                            $0.reloadToDelivery.append((t1 - reloadReturned).seconds)
+                            if let end = p.endWallClock { $0.partEndToDelivery.append(wall - end) }
+                        }
+                        fetched = (p.msn, p.index)
+                    }
+                    guard let last = list.parts.last else {
+                        try await Task.sleep(for: .milliseconds(100))
+                        list = Playlist(String(buffer: try await get(c, base).body))
+                        continue
+                    }
+                    let r = try await get(c, "\(base)?_HLS_msn=\(last.msn)&_HLS_part=\(last.index + 1)")
+                    if r.status == 200 {
+                        list = Playlist(String(buffer: r.body))
+                        blocking = true
+                    } else {
+                        try await Task.sleep(for: .milliseconds(Int64(list.partTarget * 1000)))
+                        list = Playlist(String(buffer: try await get(c, base).body))
+                    }
+                }
+            }
+        }
+
+        /// A minimal HTTP/1.1 keep-alive client connection: one request in flight at a time.
+        final class Connection: Sendable {
+            struct Response: Sendable {
+                var status: Int
+                var body: ByteBuffer
+            }
+
+            let channel: any Channel
+            let host: String
+
+            private init(channel: any Channel, host: String) {
+                self.channel = channel
+                self.host = host
+            }
+
+            static func open(_ target: Target, group: any EventLoopGroup) async throws -> Connection {
+                let channel = try await ClientBootstrap(group: group)
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                            try channel.pipeline.syncOperations.addHandler(NIOHTTPClientResponseAggregator(maxContentLength: 64 << 20))
+                            try channel.pipeline.syncOperations.addHandler(Handler())
+                        }
+                    }
+                    .connect(host: target.host, port: target.port).get()
+                return Connection(channel: channel, host: target.host)
+            }
+
+            func get(_ path: String) async throws -> Response {
+                let promise = channel.eventLoop.makePromise(of: Response.self)
+                var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
+                head.headers.add(name: "Host", value: host)
+                channel.writeAndFlush(Handler.Request(head: head, promise: promise), promise: nil)
+                return try await promise.futureResult.get()
+            }
+
+            func close() async throws {
+                try await channel.close()
+            }
+
+            /// Pairs each aggregated response with the promise of the request it answers.
+            final class Handler: ChannelDuplexHandler {
+                struct Request {
+                    var head: HTTPRequestHead
+                    var promise: EventLoopPromise<Response>
+                }
+                typealias InboundIn = NIOHTTPClientResponseFull
+                typealias OutboundIn = Request
+                typealias OutboundOut = HTTPClientRequestPart
+
+                private var waiting: [EventLoopPromise<Response>] = []
+
+                func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+                    let request = unwrapOutboundIn(data)
+                    waiting.append(request.promise)
+                    context.write(wrapOutboundOut(.head(request.head)), promise: nil)
+                    context.write(wrapOutboundOut(.end(nil)), promise: promise)
+                }
+
+                func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+                    let full = unwrapInboundIn(data)
+                    guard !waiting.isEmpty else { return }
+                    waiting.removeFirst().succeed(Response(status: Int(full.head.status.code), body: full.body ?? ByteBuffer()))
+                }
+
+                func errorCaught(context: ChannelHandlerContext, error: any Error) {
+                    failAll(error)
+                    context.close(promise: nil)
+                }
+
+                func channelInactive(context: ChannelHandlerContext) {
+                    failAll(ChannelError.ioOnClosedChannel)
+                    context.fireChannelInactive()
+                }
+
+                private func failAll(_ error: any Error) {
+                    let all = waiting
+                    waiting.removeAll()
+                    for p in all { p.fail(error) }
+                }
+            }
+        }
+
+        /// CPU ticks and resident memory of processes (summed), from /proc.
+        struct ProcessSample {
+            var cpuTicks: Int = 0
+            var rssKiB: Int = 0
+
+            init(_ pids: [Int32]) {
+                for pid in pids {
+                    let one = ProcessSample(pid)
+                    cpuTicks += one.cpuTicks
+                    rssKiB += one.rssKiB
+                }
+            }
+
+            init(_ pid: Int32) {
+                if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                   let close = stat.lastIndex(of: ")") {
+                    // Fields after "comm)": state is field 3; utime and stime are 14 and 15.
+                    let fields = stat[stat.index(after: close)...].split(separator: " ")
+                    if fields.count > 12 { cpuTicks = (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0) }
+                }
+                if let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                   let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) {
+                    rssKiB = Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+                }
+            }
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,50 @@
+import CFFmpeg
+import FFmpegBridge
+import Foundation
+import Testing
+
+/// Every owned wrapper frees what it allocated: 1,000 full encode/decode round trips
+/// (fresh encoder, decoder, frames and packets each time) keep the resident set flat.
+///
+/// The resident set is process-wide, so this runs alone: `make test` runs it in a second,
+/// isolated `swift test` pass with SLUICE_LEAK_TEST=1.
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["SLUICE_LEAK_TEST"] == "1"))
+struct LeakTests {
+    static func residentBytes() -> Int {
+        // /proc/self/statm: size resident shared ... in pages.
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+              let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    static func roundTrip(_ index: Int) throws -> Int {
+        var settings = VideoEncoderSettings(width: 64, height: 64, timebase: .init(1, 30), frameRate: .init(30, 1),
+                                            bitrate: 200_000, gopSize: 10, options: ["preset": "ultrafast", "tune": "zerolatency"])
+        settings.threads = 1
+        let encoder = try Encoder(video: settings)
+        let decoder = try Decoder(codecName: "h264", extradata: encoder.extradata)
+        let scaler = try Scaler(inputWidth: 64, inputHeight: 64, inputFormat: AV_PIX_FMT_YUV420P,
+                                outputWidth: 32, outputHeight: 32)
+        var decoded = 0
+        for i in 0..<3 {
+            let frame = try TestPictures.moving(width: 64, height: 64, index: index + i)
+            _ = try scaler.scale(frame)
+            for packet in try encoder.encode(frame) { decoded += try decoder.decode(packet).count }
+        }
+        for packet in try encoder.encode(nil) { decoded += try decoder.decode(packet).count }
+        decoded += try decoder.decode(nil).count
+        return decoded
+    }
+
+    @Test func thousandRoundTripsKeepMemoryFlat() throws {
+        #expect(Self.residentBytes() > 0, "cannot read /proc/self/statm")
+        var decoded = 0
+        for i in 0..<100 { decoded += try Self.roundTrip(i) } // warm up allocator pools
+        let before = Self.residentBytes()
+        for i in 0..<1000 { decoded += try Self.roundTrip(i) }
+        #expect(decoded == 1100 * 3)
+        let growth = Self.residentBytes() - before
+        // One leaked 64x64 frame per trip alone would be ~6 MB; a leaked codec context far more.
+        #expect(growth < 4 << 20, "resident set grew by \(growth / 1024) KiB over 1,000 round trips")
+    }
+}

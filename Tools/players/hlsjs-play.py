@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Plays an HLS URL in headless Chromium (hls.js or native) and prints one JSON report.
+
+A real player as a test client: the page (page.html) plays the stream for --seconds and
+posts what happened (levels, switches, parts loaded, hls.js's own latency, errors) back here.
+
+hls.js 1.6.15 is taken from the PyPI package gradio==6.31.0 at first use and cached under
+--cache; it is never committed.
+"""
+import argparse, glob, http.server, json, os, shutil, signal, socketserver, subprocess, sys, tempfile, threading, zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def ensure_hlsjs(cache):
+    target = os.path.join(cache, "hls.js")
+    if os.path.exists(target):
+        return target
+    os.makedirs(cache, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", tmp, "gradio==6.31.0"],
+                       check=True)
+        wheel = glob.glob(os.path.join(tmp, "gradio-*.whl"))[0]
+        with zipfile.ZipFile(wheel) as z:
+            name = next(n for n in z.namelist() if n.startswith("gradio/templates/frontend/assets/hls-") and n.endswith(".js"))
+            with z.open(name) as src, open(target + ".part", "wb") as dst:
+                shutil.copyfileobj(src, dst)
+    os.replace(target + ".part", target)
+    return target
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--mode", choices=["hlsjs", "native"], default="hlsjs")
+    ap.add_argument("--switch-at", type=float)
+    ap.add_argument("--cache", default=os.path.join(HERE, "..", "..", ".build", "players"))
+    ap.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
+    args = ap.parse_args()
+
+    site = tempfile.mkdtemp(prefix="sluice-player-")
+    shutil.copy(os.path.join(HERE, "page.html"), os.path.join(site, "index.html"))
+    if args.mode == "hlsjs":
+        shutil.copy(ensure_hlsjs(os.path.abspath(args.cache)), os.path.join(site, "hls.js"))
+
+    result = {}
+    done = threading.Event()
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, directory=site, **kw)
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            result.update(json.loads(body))
+            self.send_response(204)
+            self.end_headers()
+            done.set()
+
+        def log_message(self, *a):
+            pass
+
+    class Server(socketserver.ThreadingTCPServer):
+        def handle_error(self, request, client_address):
+            pass  # Chromium is killed mid-request at the end; that is expected
+
+    server = Server(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+
+    from urllib.parse import urlencode
+    query = {"src": args.url, "seconds": args.seconds, "mode": args.mode}
+    if args.switch_at is not None:
+        query["switchAt"] = args.switch_at
+    page = f"http://127.0.0.1:{port}/index.html?{urlencode(query)}"
+    profile = tempfile.mkdtemp(prefix="sluice-chromium-")
+    cmd = [args.chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+           "--autoplay-policy=no-user-gesture-required", "--mute-audio", "--no-first-run",
+           f"--user-data-dir={profile}", "--remote-debugging-port=0", page]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        ok = done.wait(args.seconds + 30)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        server.shutdown()
+        shutil.rmtree(profile, ignore_errors=True)
+        shutil.rmtree(site, ignore_errors=True)
+    if not ok:
+        print(json.dumps({"error": "the page never reported (chromium failed to start or the page crashed)"}))
+        return 2
+    samples = sorted(result.pop("latencySamples", []))
+    if samples:
+        result["latency"] = {"min": samples[0], "p50": samples[len(samples) // 2], "max": samples[-1], "count": len(samples)}
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
