@@ -34,6 +34,7 @@ final class DecodePipeline {
     private var ptsOffset: Int64 = 0
     private var rebase = false
     private var lastGOP: Int64?
+    private var skippingLate = false
 
     private var audioQueue: BoundedQueue<AudioInput>?
     private var passthroughStarted: TrackInfo?
@@ -109,6 +110,10 @@ final class DecodePipeline {
     private func decodeVideo(_ unit: MediaUnit) {
         if config.passthroughSource, passthroughStarted != nil { sink.unit(unit, rendition: "source") }
         guard let decoder, let track = videoTrack else { return }
+        if isTooLate(unit) {
+            stats.update { $0.videoUnitsSkippedLate += 1 }
+            return
+        }
         let pts = unit.timebase.rescale(unit.pts, to: track.timebase)
         let sei = SEIMessage.userDataUnregistered(inLengthPrefixed: unit.data.readableBytesView, hevc: track.codec == .hevc)
             .filter { $0.uuid != Self.x264UUID }
@@ -133,6 +138,22 @@ final class DecodePipeline {
         } catch {
             logger.warning("decode failed at pts \(unit.pts): \(error)")
         }
+    }
+
+    /// Live only: when the decode thread is more than `maxInputLag` behind ingest (the CPU was
+    /// taken away, the input queue filled), skip to the first keyframe that is fresh again —
+    /// skipping costs nothing, so the backlog clears at once instead of adding latency.
+    private func isTooLate(_ unit: MediaUnit) -> Bool {
+        guard config.overload == .dropFrames, let maxLag = config.maxInputLag else { return false }
+        let lag = Double(WallClock.nowMicros() - unit.ingestWallClock) / 1e6
+        guard lag < 3600 else { return false } // not a real ingest clock (synthetic media)
+        if skippingLate {
+            if unit.isKeyframe && lag <= maxLag / 2 { skippingLate = false } else { return true }
+        } else if lag > maxLag {
+            skippingLate = true
+            return true
+        }
+        return false
     }
 
     private func drainDecoder() {

@@ -21,6 +21,10 @@ public struct TranscodeConfiguration: Sendable {
     public var overload: OverloadPolicy = .dropFrames
     /// Frames waiting per rung; beyond it the rung drops (live) or decode waits (block).
     public var rungQueueCapacity = 6
+    /// Live: video older than this (seconds since its ingest wall clock) when the decode thread
+    /// reaches it is skipped up to a fresh keyframe, so a starved session catches up instead
+    /// of building latency. nil: never.
+    public var maxInputLag: Double? = 1.0
     /// Hub events waiting for the decode thread when fed with `push`.
     public var inputQueueCapacity = 512
     public var decoderThreads = 1

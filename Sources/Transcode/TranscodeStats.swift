@@ -5,6 +5,8 @@ public struct TranscodeStats: Sendable, Equatable {
     public var audioUnitsIn = 0
     /// Input lost before decoding (live: the session's input queue overflowed).
     public var inputDropped = 0
+    /// Video units not decoded because they were older than `maxInputLag` (live catch-up).
+    public var videoUnitsSkippedLate = 0
     public var framesDecoded = 0
     public var decodeSeconds = 0.0
     public var audioDecodeSeconds = 0.0

@@ -35,4 +35,28 @@ import Transcode
         #expect(!keys.isEmpty)
         #expect(keys.allSatisfy { $0 % 90000 == 0 })
     }
+
+    /// A live session that fell behind ingest skips stale video up to a fresh keyframe
+    /// instead of adding latency.
+    @Test func staleInputIsSkippedToAFreshKeyframe() throws {
+        let (track, units) = try SyntheticMedia.video(frames: 60, keyint: 30)
+        let now = WallClock.nowMicros()
+        let stamped = units.enumerated().map { i, unit -> MediaUnit in
+            var u = unit
+            // First GOP: ingested 5 s ago. Second GOP: stamped ahead, so always fresh.
+            u.ingestWallClock = i < 30 ? now - 5_000_000 : now + 10_000_000
+            return u
+        }
+        #expect(stamped[30].isKeyframe)
+        var config = try testConfiguration(ladder: "120p:150k")
+        config.overload = .dropFrames
+        config.rungQueueCapacity = 64
+        config.maxInputLag = 1
+        let (out, stats) = runSession(config, events: events(track, stamped))
+        #expect(stats.videoUnitsSkippedLate == 30)
+        #expect(stats.framesDecoded == 30)
+        #expect(out.units("120p").count == 30)
+        #expect(out.units("120p").first?.isKeyframe == true)
+    }
 }
+

@@ -120,8 +120,3 @@ enum SyntheticMedia {
         return frames
     }
 }
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
-}
