@@ -13,8 +13,6 @@ struct ServerHarness {
     let task: Task<Void, any Error>
     let httpPort: Int
 
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     static func start(ladder: String = "360p:600k,240p:250k", endGrace: Duration = .seconds(10)) async throws -> ServerHarness {
         var transcode = TranscodeConfiguration()
         transcode.ladder = try Ladder(parsing: ladder)

@@ -2,6 +2,7 @@ import HLS
 import MediaCore
 import NIOCore
 import Testing
+import TestSupport
 
 /// Blocking playlist reload (rfc8216bis 6.2.5.2) on the pure decision, then on a live
 /// rendition driven by a manual clock.

@@ -3,6 +3,7 @@ import HLS
 import MediaCore
 import NIOCore
 import Testing
+import TestSupport
 
 /// MPEG-TS output for legacy players: the same segments as TS.
 @Suite struct LegacyTSTests {

@@ -3,6 +3,7 @@ import HLS
 import MediaCore
 import NIOCore
 import Testing
+import TestSupport
 
 /// Opus (OpusHead extradata, as the transcoder emits it) in fMP4, and the end-of-stream edges.
 @Suite struct OpusAndEndTests {

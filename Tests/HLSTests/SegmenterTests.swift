@@ -3,6 +3,7 @@ import HLS
 import MediaCore
 import NIOCore
 import Testing
+import TestSupport
 
 /// Real media (ffmpeg-made H.264 + AAC) through the libavformat fMP4 packager.
 @Suite struct SegmenterTests {

@@ -3,6 +3,7 @@ import HLS
 import MediaCore
 import StreamHub
 import Testing
+import TestSupport
 
 /// The `sluice` executable `swift build --build-tests` made next to this test bundle, if any.
 let builtSluice: String? = {

@@ -5,6 +5,7 @@ import NIOCore
 import Origin
 import StreamHub
 import Testing
+import TestSupport
 
 /// Real clients over loopback: the origin serves what a hub publisher sends through HLSFeed.
 @Suite(.serialized) struct LoopbackClientTests {

@@ -6,6 +6,7 @@ import MediaCore
 import NIOCore
 @testable import Origin
 import Testing
+import TestSupport
 
 /// The origin's HTTP behaviour through Hummingbird's router tester (no socket).
 @Suite struct OriginRouteTests {

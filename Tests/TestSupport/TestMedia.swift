@@ -5,16 +5,21 @@ import NIOCore
 
 /// H.264 + AAC media made by the ffmpeg CLI at test time, read back with `Demuxer` and turned
 /// into hub conventions (AVCC H.264 with avcC, raw AAC with ASC).
-struct TestMedia: Sendable {
-    var tracks: [TrackInfo]
-    var units: [MediaUnit]
+public struct TestMedia: Sendable {
+    public var tracks: [TrackInfo]
+    public var units: [MediaUnit]
 
-    var videoUnits: [MediaUnit] { units.filter { $0.track == .video } }
+    public init(tracks: [TrackInfo], units: [MediaUnit]) {
+        self.tracks = tracks
+        self.units = units
+    }
+
+    public var videoUnits: [MediaUnit] { units.filter { $0.track == .video } }
 
     /// 30 fps, keyframe every second, 2 B-frames, 48 kHz AAC.
-    static let fourSeconds: TestMedia = make(seconds: 4, gop: 30)
+    public static let fourSeconds: TestMedia = make(seconds: 4, gop: 30)
 
-    static func make(seconds: Int, gop: Int, size: String = "320x240") -> TestMedia {
+    public static func make(seconds: Int, gop: Int, size: String = "320x240") -> TestMedia {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-hls-\(getpid())-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -33,7 +38,7 @@ struct TestMedia: Sendable {
         return read(file)
     }
 
-    static func read(_ file: String) -> TestMedia {
+    public static func read(_ file: String) -> TestMedia {
         let demuxer = try! Demuxer(url: file)
         var tracks: [TrackInfo] = []
         var kinds: [Int: (TrackKind, Rational)] = [:]
@@ -54,7 +59,7 @@ struct TestMedia: Sendable {
     }
 
     /// The same media shifted so it continues `offset` seconds later (wall clock too).
-    func shifted(by offset: Double, restartTimestamps: Bool) -> [MediaUnit] {
+    public func shifted(by offset: Double, restartTimestamps: Bool) -> [MediaUnit] {
         units.map { u in
             var v = u
             let ticks = Int64(offset / u.timebase.seconds)
@@ -66,7 +71,7 @@ struct TestMedia: Sendable {
 }
 
 /// Runs a command with a time limit (killed after it); returns status, stdout and stderr.
-func run(_ path: String, _ args: [String], timeout: Double = 20) throws -> (status: Int32, out: String, err: String) {
+public func run(_ path: String, _ args: [String], timeout: Double = 20) throws -> (status: Int32, out: String, err: String) {
     let dir = FileManager.default.temporaryDirectory
     let outURL = dir.appendingPathComponent("sluice-run-\(UUID().uuidString).out")
     let errURL = dir.appendingPathComponent("sluice-run-\(UUID().uuidString).err")
@@ -91,4 +96,12 @@ func run(_ path: String, _ args: [String], timeout: Double = 20) throws -> (stat
     }
     p.waitUntilExit()
     return (p.terminationStatus, try String(contentsOf: outURL, encoding: .utf8), try String(contentsOf: errURL, encoding: .utf8))
+}
+
+/// Runs blocking work (a child process wait) on its own thread, so it cannot starve Swift's
+/// cooperative pool, where the origin under test answers requests.
+public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+        Thread { c.resume(with: Result { try body() }) }.start()
+    }
 }
