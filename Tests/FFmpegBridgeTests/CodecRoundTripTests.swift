@@ -26,12 +26,15 @@ import Testing
         for p in packets { decoded += try decoder.decode(p) }
         decoded += try decoder.decode(nil)
         #expect(decoded.count == 60)
+        var worst = Double.infinity
         for (i, frame) in decoded.enumerated() {
             #expect(frame.width == 1280 && frame.height == 720)
             #expect(frame.pts == Int64(i))
             let psnr = TestPictures.psnr(frame, originals[i])
+            worst = min(worst, psnr)
             #expect(psnr > 35, "frame \(i): \(psnr) dB")
         }
+        print("x264 720p round trip: worst frame \(worst) dB over 60 frames, \(packets.reduce(0) { $0 + $1.size }) bytes")
     }
 
     @Test func aacEncoderReportsFrameSizeAndExtradata() throws {
