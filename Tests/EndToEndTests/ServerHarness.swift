@@ -65,3 +65,16 @@ struct ServerHarness {
 func variantCount(_ playlist: String) -> Int {
     playlist.split(separator: "\n").filter { $0.hasPrefix("#EXT-X-STREAM-INF") }.count
 }
+
+extension ServerHarness {
+    /// ffmpeg publishing the same test pattern as MPEG-TS over SRT (bare streamid = publish).
+    func srtPush(path: String, seconds: Int = 60) throws -> ExternalProcess {
+        try ExternalProcess("ffmpeg", [
+            "-hide_banner", "-loglevel", "error", "-re",
+            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+            "-t", "\(seconds)", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "50",
+            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
+            "-f", "mpegts", "srt://127.0.0.1:\(server.srtPort!)?streamid=\(path)&latency=120000&pkt_size=1316",
+        ])
+    }
+}
