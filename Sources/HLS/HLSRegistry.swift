@@ -30,5 +30,12 @@ public final class HLSRegistry: Sendable {
         s?.end()
     }
 
+    /// Forgets `stream` if it is still the one at its path (a republish may have replaced it).
+    public func forget(_ stream: HLSStream) {
+        streams.withLock { map in
+            if map[stream.path] === stream { map[stream.path] = nil }
+        }
+    }
+
     public var paths: [String] { streams.withLock { Array($0.keys).sorted() } }
 }

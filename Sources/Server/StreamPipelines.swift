@@ -66,8 +66,13 @@ final class StreamPipelines: Sendable {
             }
             guard let ended else { return }
             await ended.pipeline.stop()
-            self.registry.stream(path)?.end()
+            guard let stream = self.registry.stream(path) else { return }
+            stream.end()
             self.logger.info("stream ended", metadata: ["path": "\(path)"])
+            // Players still holding the playlist see ENDLIST for a while; then the path is
+            // freed, so a server that sees many stream keys does not keep them all.
+            try? await Task.sleep(for: .seconds(Double(stream.configuration.targetDuration) * 6))
+            self.registry.forget(stream)
         }
     }
 

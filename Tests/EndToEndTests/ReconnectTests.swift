@@ -54,3 +54,27 @@ import TestSupport
         #expect(probe.output.contains("aac"), "\(probe.output)")
     }
 }
+
+@Suite(.serialized) struct StreamEndTests {
+    @Test func aPublisherThatDoesNotComeBackEndsThePlaylists() async throws {
+        let h = try await ServerHarness.start(endGrace: .milliseconds(500))
+        defer { Task { await h.stop() } }
+        let push = try h.rtmpPush(path: "live/bye")
+        var playlist = ""
+        for _ in 0..<60 where !playlist.contains("#EXTINF") {
+            try await Task.sleep(for: .milliseconds(500))
+            playlist = await h.get("live/bye/360p/index.m3u8").body
+        }
+        #expect(playlist.contains("#EXTINF"))
+        push.kill()
+        var ended = false
+        for _ in 0..<40 where !ended {
+            try await Task.sleep(for: .milliseconds(250))
+            ended = await h.get("live/bye/360p/index.m3u8").body.contains("#EXT-X-ENDLIST")
+        }
+        #expect(ended, "no ENDLIST after the publisher left")
+        let source = await h.get("live/bye/source/index.m3u8").body
+        #expect(source.contains("#EXT-X-ENDLIST"))
+        #expect(!source.contains("#EXT-X-PRELOAD-HINT"), "no preload hint after ENDLIST")
+    }
+}
