@@ -43,6 +43,7 @@ let package = Package(
         .target(name: "Ingest", dependencies: ["RTMP", "StreamHub", "MediaCore", "Bitstream", "FFmpegBridge", "SRTTransport", nioCore, nioPosix, logging], swiftSettings: settings),
         .target(name: "Transcode", dependencies: ["FFmpegBridge", "OpusCodec", "MediaCore", "Bitstream", "StreamHub", logging], swiftSettings: settings),
         .target(name: "HLS", dependencies: ["FFmpegBridge", "MediaCore", "Bitstream", "StreamHub", logging], swiftSettings: settings),
+        .target(name: "LatencyProbe", dependencies: ["Bitstream", "FFmpegBridge", "MediaCore", nioCore], swiftSettings: settings),
         .target(name: "Origin", dependencies: [
             "HLS", "StreamHub", "MediaCore", "CZlib", logging, nioCore,
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -55,7 +56,7 @@ let package = Package(
         ], swiftSettings: settings),
 
         .executableTarget(name: "sluice", dependencies: [
-            "Server", "FFmpegBridge", "OpusCodec", "SRTTransport", nioCore, nioPosix,
+            "Server", "FFmpegBridge", "OpusCodec", "SRTTransport", "LatencyProbe", nioCore, nioPosix,
             .product(name: "NIOHTTP1", package: "swift-nio"),
             // bench viewers --serve-file: a looped file as a live LL-HLS origin to measure.
             "HLS", "Origin", "StreamHub", "MediaCore",
@@ -70,7 +71,8 @@ let package = Package(
         // Shared by the interop tests: external clients (ffmpeg, ffprobe, players) and bounded waits.
         .target(name: "TestSupport", dependencies: ["FFmpegBridge", "MediaCore", nioCore], path: "Tests/TestSupport", swiftSettings: settings),
         .testTarget(name: "SRTTests", dependencies: ["TestSupport", "Ingest", "SRTTransport", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Server", "Transcode", "HLS", logging], swiftSettings: settings),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Server", "Transcode", "HLS", "LatencyProbe", logging], swiftSettings: settings),
+        .testTarget(name: "LatencyProbeTests", dependencies: ["LatencyProbe", "Bitstream"], swiftSettings: settings),
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaCore"], swiftSettings: settings),
         .testTarget(name: "RTMPTests", dependencies: [
             "RTMP", "MediaCore", nioCore,

@@ -75,7 +75,7 @@ public final class Muxer {
         sinkRef.release()
     }
 
-    private static func configure(_ st: UnsafeMutablePointer<AVStream>, _ track: TrackInfo) throws {
+    static func configure(_ st: UnsafeMutablePointer<AVStream>, _ track: TrackInfo) throws {
         let par = st.pointee.codecpar!
         par.pointee.codec_type = track.kind == .video ? AVMEDIA_TYPE_VIDEO : AVMEDIA_TYPE_AUDIO
         guard let codec = avcodec_find_decoder_by_name(track.codec.rawValue) else {

@@ -1,3 +1,4 @@
+import Foundation
 import HLS
 import Logging
 import StreamHub
@@ -37,7 +38,13 @@ final class StreamPipeline: Sendable {
     func stop() async {
         await feed?.stop()
         if let session {
-            await Task.detached { session.stop() }.value // joins codec threads: not on the caller's executor
+            // Joining codec threads blocks: do it on a thread of its own, not the cooperative pool.
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                Thread {
+                    session.stop()
+                    c.resume()
+                }.start()
+            }
         }
     }
 }

@@ -1,13 +1,50 @@
 import ArgumentParser
+import FFmpegBridge
+import Foundation
+import LatencyProbe
+import Logging
 
 struct Probe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure latency of a stream: read SEI stamps over LL-HLS, SRT or RTMP.",
-        discussion: "Works against Sluice or any other server; prints percentiles of stamp-to-arrival delay."
+        discussion: """
+        Reads the stream the way a viewer would and reports, for every frame stamped by \
+        `sluice push`, the delay from the stamp to its arrival here (p50/p90/p99). LL-HLS is read \
+        with blocking reloads and every part; RTMP and SRT with libavformat. Works against Sluice \
+        or any other server that keeps SEI.
+        """
     )
 
-    @Argument(help: "Stream to read, e.g. http://127.0.0.1:8080/live/demo/index.m3u8") var url: String
-    @Option(help: "Seconds to measure.") var duration: Int = 30
+    @Argument(help: "Stream to read: http://HOST:8080/live/demo/index.m3u8, rtmp://HOST/live/demo or srt://HOST:PORT?streamid=...")
+    var url: String
+    @Option(help: "Seconds to measure.") var duration: Double = 30
+    @Option(help: "Variant NAME to read from a multivariant playlist (default: the first).") var rendition: String?
+    @Flag(help: "End with one JSON object on the last line.") var json = false
 
-    func run() async throws { throw NotBuiltYet(command: "probe") }
+    struct NoStamps: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    func run() async throws {
+        FFmpegLog.install(logger: Logger(label: "probe", factory: { StreamLogHandler.standardError(label: $0) }), level: .error)
+        let delays: [Double]
+        if url.hasPrefix("http") {
+            guard let u = URL(string: url) else { throw ValidationError("bad URL \(url)") }
+            delays = try await HLSLatencyReader(url: u, rendition: rendition).run(seconds: duration)
+        } else {
+            let reader = StreamLatencyReader(url: url)
+            let seconds = duration
+            delays = try await withCheckedThrowingContinuation { c in
+                Thread { c.resume(with: Result { try reader.run(seconds: seconds) }) }.start() // blocking reads, own thread
+            }
+        }
+        guard let report = LatencyReport(delays) else {
+            throw NoStamps(description: "no latency stamps in \(url) within \(duration) s (is `sluice push` publishing it?)")
+        }
+        print("stamp -> arrival at \(url): \(report.text)")
+        if json {
+            let data = try JSONEncoder().encode(report)
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
 }
