@@ -19,6 +19,9 @@ if [ ! -f "$out/src1080.mp4" ]; then
 fi
 "$sluice" bench transcode --input "$out/src1080.mp4" --compare-ffmpeg
 
+echo "== Capture-to-viewer latency: Sluice LL-HLS vs nginx-rtmp HLS"
+Benchmarks/latency/run.sh
+
 echo "== LL-HLS viewers against Sluice's origin (nginx side: Docs/Benchmarks.md)"
 if [ ! -f "$out/src360.flv" ]; then
   ffmpeg -loglevel error -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine=frequency=440:sample_rate=48000 -t 20 \
