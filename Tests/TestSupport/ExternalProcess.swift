@@ -10,14 +10,14 @@ public final class ExternalProcess: Sendable {
     public let name: String
 
     public init(_ executable: String, _ arguments: [String]) throws {
-        name = executable
+        name = URL(fileURLWithPath: executable).lastPathComponent
         process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/" + executable)
+        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/" + executable)
         process.arguments = arguments
         let dir = FileManager.default.temporaryDirectory
         let id = UUID().uuidString
-        outputURL = dir.appendingPathComponent("sluice-test-\(executable)-\(id).out")
-        errorURL = dir.appendingPathComponent("sluice-test-\(executable)-\(id).err")
+        outputURL = dir.appendingPathComponent("sluice-test-\(name)-\(id).out")
+        errorURL = dir.appendingPathComponent("sluice-test-\(name)-\(id).err")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
