@@ -59,7 +59,7 @@ public final class SRTIngestServer: Sendable {
                 logger.warning("SRT caller refused: \(reason)", metadata: ["peer": "\(peer)", "streamid": "\(raw)"])
             }
         ))
-        logger.info("SRT listening", metadata: ["port": "\(listener.port)", "push": "srt://HOST:\(listener.port)?streamid=#!::r=live/STREAM,m=publish"])
+        logger.info("SRT listening", metadata: ["host": "\(config.host)", "port": "\(listener.port)"])
     }
 
     public func close() {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import FFmpegBridge
 import Server
@@ -48,13 +49,13 @@ struct Serve: AsyncParsableCommand {
         try await server.start()
         let shown = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
         if let port = server.rtmpPort {
-            print("RTMP: push to rtmp://\(shown):\(port)/live/<stream> (bound port \(port))")
+            say("RTMP: push to rtmp://\(shown):\(port)/live/<stream> (bound port \(port))")
         }
         if let port = server.srtPort {
-            print("SRT:  push to srt://\(shown):\(port)?streamid=live/<stream> (MPEG-TS; bound port \(port))")
+            say("SRT:  push to srt://\(shown):\(port)?streamid=live/<stream> (MPEG-TS; bound port \(port))")
         }
         try await server.run(onHTTPRunning: { port in
-            print("HLS:  play http://\(shown):\(port)/live/<stream>/index.m3u8 (LL-HLS; bound port \(port))")
+            say("HLS:  play http://\(shown):\(port)/live/<stream>/index.m3u8 (LL-HLS; bound port \(port))")
         })
     }
 
@@ -67,5 +68,10 @@ struct Serve: AsyncParsableCommand {
         }
         return SluiceServerConfiguration(host: host, rtmpPort: rtmpPort, srtPort: srtPort, httpPort: httpPort,
                                          transcode: transcode, srtPassphrase: srtPassphrase, srtLatencyMs: srtLatency)
+    }
+
+    /// Unbuffered, so the push/play lines reach a pipe or a journal at once.
+    private func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }

@@ -38,4 +38,13 @@ struct CLITests {
         let passphrase = try await Self.run(["serve", "--srt-passphrase", "short"])
         #expect(passphrase.status != 0 && passphrase.err.contains("10 to 79"))
     }
+
+    @Test func servePrintsWhereToPushAndPlay() async throws {
+        let serve = try ExternalProcess(sluiceBinary, ["serve", "--host", "127.0.0.1", "--rtmp-port", "0", "--srt-port", "0", "--http-port", "0"])
+        defer { serve.kill() }
+        #expect(await eventually(within: 30) { serve.output.contains("HLS:  play http://127.0.0.1:") })
+        #expect(serve.output.contains("RTMP: push to rtmp://127.0.0.1:"))
+        #expect(serve.output.contains("SRT:  push to srt://127.0.0.1:"))
+        #expect(serve.isRunning)
+    }
 }
