@@ -8,7 +8,8 @@ mkdir -p "$out"
 sluice=.build/release/sluice
 
 echo "== RTMP chunk decoding and fan-out (Benchmarks/RTMPBenchmarks)"
-(cd Benchmarks/RTMPBenchmarks && swift run -c release rtmp-bench decode)
+(cd Benchmarks/RTMPBenchmarks && swift run -c release rtmp-bench decode && swift run -c release rtmp-bench fanout 0,10,30 10)
+Benchmarks/rtmp-fanout/nginx-rtmp.sh "0 10 30" 10
 
 echo "== Transcode ladder: Sluice vs the one-command ffmpeg ladder"
 if [ ! -f "$out/src1080.mp4" ]; then
