@@ -23,20 +23,11 @@ final class CodecContext {
     /// Opens the codec with private options (`preset`, `tune`, `x264-params`, ...). Options the
     /// codec does not know are an error, not silently ignored.
     func open(options: [String: String]) throws {
-        var dict: OpaquePointer? = nil
-        defer { av_dict_free(&dict) }
-        for (key, value) in options {
-            av_dict_set(&dict, key, value, 0)
-        }
-        try check(avcodec_open2(pointer, codec, &dict), "avcodec_open2 \(name)")
-        if av_dict_count(dict) > 0 {
-            var unknown: [String] = []
-            var entry: UnsafeMutablePointer<AVDictionaryEntry>? = nil
-            while let e = av_dict_get(dict, "", entry, AV_DICT_IGNORE_SUFFIX) {
-                unknown.append(String(cString: e.pointee.key))
-                entry = e
-            }
-            throw FFmpegError("avcodec_open2 \(name)", message: "unknown options: \(unknown.sorted().joined(separator: ", "))")
+        let dict = AVOptions(options)
+        try check(avcodec_open2(pointer, codec, &dict.pointer), "avcodec_open2 \(name)")
+        let unknown = dict.remainingKeys
+        if !unknown.isEmpty {
+            throw FFmpegError("avcodec_open2 \(name)", message: "unknown options: \(unknown.joined(separator: ", "))")
         }
     }
 

@@ -59,9 +59,7 @@ public final class Demuxer {
             ctx!.pointee.pb = avio
             ctx!.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
         }
-        var dict: OpaquePointer? = nil
-        defer { av_dict_free(&dict) }
-        for (k, v) in options { av_dict_set(&dict, k, v, 0) }
+        let dict = AVOptions(options)
         let inputFormat = format.flatMap { av_find_input_format($0) }
         if format != nil, inputFormat == nil {
             avformat_free_context(ctx)
@@ -69,7 +67,7 @@ public final class Demuxer {
             throw FFmpegError("av_find_input_format", message: "no demuxer named \"\(format!)\"")
         }
         // On failure avformat_open_input frees the context (not a custom AVIO).
-        let opened = avformat_open_input(&ctx, url, inputFormat, &dict)
+        let opened = avformat_open_input(&ctx, url, inputFormat, &dict.pointer)
         if opened < 0 {
             Demuxer.freeIO(&io)
             throw FFmpegError("avformat_open_input \(url.isEmpty ? format ?? "" : url)", code: opened)

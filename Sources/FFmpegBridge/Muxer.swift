@@ -50,15 +50,10 @@ public final class Muxer {
             }
             ctx!.pointee.pb = io
             ctx!.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
-            for track in tracks {
-                guard let st = avformat_new_stream(ctx, nil) else { throw FFmpegError("avformat_new_stream", message: "out of memory") }
-                try Muxer.configure(st, track)
-            }
+            try Muxer.addStreams(to: ctx!, tracks)
         }
-        var dict: OpaquePointer? = nil
-        defer { av_dict_free(&dict) }
-        for (k, v) in options { av_dict_set(&dict, k, v, 0) }
-        try check(avformat_write_header(ctx, &dict), "avformat_write_header \(format)")
+        let dict = AVOptions(options)
+        try check(avformat_write_header(ctx, &dict.pointer), "avformat_write_header \(format)")
         headerWritten = true
         avio_flush(io)
     }
@@ -75,7 +70,15 @@ public final class Muxer {
         sinkRef.release()
     }
 
-    static func configure(_ st: UnsafeMutablePointer<AVStream>, _ track: TrackInfo) throws {
+    /// One output stream per track, with codec parameters from the track (also for `URLWriter`).
+    static func addStreams(to ctx: UnsafeMutablePointer<AVFormatContext>, _ tracks: [TrackInfo]) throws {
+        for track in tracks {
+            guard let st = avformat_new_stream(ctx, nil) else { throw FFmpegError("avformat_new_stream", message: "out of memory") }
+            try configure(st, track)
+        }
+    }
+
+    private static func configure(_ st: UnsafeMutablePointer<AVStream>, _ track: TrackInfo) throws {
         let par = st.pointee.codecpar!
         par.pointee.codec_type = track.kind == .video ? AVMEDIA_TYPE_VIDEO : AVMEDIA_TYPE_AUDIO
         guard let codec = avcodec_find_decoder_by_name(track.codec.rawValue) else {

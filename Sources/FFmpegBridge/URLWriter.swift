@@ -18,14 +18,9 @@ public final class URLWriter {
         var ctx: UnsafeMutablePointer<AVFormatContext>? = nil
         try check(avformat_alloc_output_context2(&ctx, nil, format, url), "avformat_alloc_output_context2 \(format)")
         context = ctx
-        for track in tracks {
-            guard let st = avformat_new_stream(ctx, nil) else { throw FFmpegError("avformat_new_stream", message: "out of memory") }
-            try Muxer.configure(st, track)
-        }
-        var dict: OpaquePointer? = nil
-        defer { av_dict_free(&dict) }
-        for (k, v) in options { av_dict_set(&dict, k, v, 0) }
-        try check(avio_open2(&ctx!.pointee.pb, url, AVIO_FLAG_WRITE, nil, &dict), "avio_open2 \(url)")
+        try Muxer.addStreams(to: ctx!, tracks)
+        let dict = AVOptions(options)
+        try check(avio_open2(&ctx!.pointee.pb, url, AVIO_FLAG_WRITE, nil, &dict.pointer), "avio_open2 \(url)")
         try check(avformat_write_header(ctx, nil), "avformat_write_header \(format)")
     }
 

@@ -85,6 +85,8 @@ extension Bench {
                 }
                 if compareFfmpeg {
                     let start = Usage.now(who: RUSAGE_CHILDREN)
+                    // The peer being compared against, run as the CLI a user would run; Sluice's
+                    // own side above is in-process.
                     try runProcess("ffmpeg", ffmpegArgs)
                     let theirs = Usage.now(who: RUSAGE_CHILDREN) - start
                     if theirs.wall < ffmpeg?.wall ?? .infinity { ffmpeg = theirs }
