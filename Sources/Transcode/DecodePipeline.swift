@@ -128,13 +128,7 @@ final class DecodePipeline {
             packet.pts = pts
             packet.dts = unit.timebase.rescale(unit.dts, to: track.timebase)
             packet.isKeyframe = unit.isKeyframe
-            var seconds = 0.0
-            let frames = try Stopwatch.time(&seconds) { try decoder.decode(packet) }
-            stats.update {
-                $0.decodeSeconds += seconds
-                $0.framesDecoded += frames.count
-            }
-            for frame in frames { process(frame, track: track) }
+            try decodeAndProcess(packet, decoder: decoder, track: track)
         } catch {
             logger.warning("decode failed at pts \(unit.pts): \(error)")
         }
@@ -159,17 +153,22 @@ final class DecodePipeline {
     private func drainDecoder() {
         guard let decoder, let track = videoTrack else { return }
         do {
-            var seconds = 0.0
-            let frames = try Stopwatch.time(&seconds) { try decoder.decode(nil) }
-            stats.update {
-                $0.decodeSeconds += seconds
-                $0.framesDecoded += frames.count
-            }
-            for frame in frames { process(frame, track: track) }
+            try decodeAndProcess(nil, decoder: decoder, track: track)
         } catch {
             logger.warning("decoder drain failed: \(error)")
         }
         decoder.flushBuffers() // usable again after a discontinuity with the same parameters
+    }
+
+    /// Decodes one packet (nil drains), times it, and sends every frame down the cascade.
+    private func decodeAndProcess(_ packet: Packet?, decoder: Decoder, track: TrackInfo) throws {
+        var seconds = 0.0
+        let frames = try Stopwatch.time(&seconds) { try decoder.decode(packet) }
+        stats.update {
+            $0.decodeSeconds += seconds
+            $0.framesDecoded += frames.count
+        }
+        for frame in frames { process(frame, track: track) }
     }
 
     private func process(_ frame: Frame, track: TrackInfo) {

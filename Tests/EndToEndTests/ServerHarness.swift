@@ -49,13 +49,15 @@ struct ServerHarness {
 
     /// ffmpeg publishing a 640x360 test pattern with a tone over RTMP.
     func rtmpPush(path: String, seconds: Int = 60) throws -> ExternalProcess {
-        try ExternalProcess("ffmpeg", [
-            "-hide_banner", "-loglevel", "error", "-re",
-            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-            "-t", "\(seconds)", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "50",
-            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
-            "-f", "flv", "rtmp://127.0.0.1:\(server.rtmpPort!)/\(path)",
-        ])
+        try ExternalProcess("ffmpeg", Self.testPattern(seconds: seconds) + ["-f", "flv", "rtmp://127.0.0.1:\(server.rtmpPort!)/\(path)"])
+    }
+
+    /// A 640x360 test pattern with a tone, in real time, H.264 + AAC (output options follow).
+    static func testPattern(seconds: Int) -> [String] {
+        ["-hide_banner", "-loglevel", "error", "-re",
+         "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+         "-t", "\(seconds)", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "50",
+         "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k"]
     }
 
     enum HarnessError: Error { case noHTTP }
@@ -69,12 +71,7 @@ func variantCount(_ playlist: String) -> Int {
 extension ServerHarness {
     /// ffmpeg publishing the same test pattern as MPEG-TS over SRT (bare streamid = publish).
     func srtPush(path: String, seconds: Int = 60) throws -> ExternalProcess {
-        try ExternalProcess("ffmpeg", [
-            "-hide_banner", "-loglevel", "error", "-re",
-            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-            "-t", "\(seconds)", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "50",
-            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
-            "-f", "mpegts", "srt://127.0.0.1:\(server.srtPort!)?streamid=\(path)&latency=120000&pkt_size=1316",
-        ])
+        try ExternalProcess("ffmpeg", Self.testPattern(seconds: seconds)
+            + ["-f", "mpegts", "srt://127.0.0.1:\(server.srtPort!)?streamid=\(path)&latency=120000&pkt_size=1316"])
     }
 }
