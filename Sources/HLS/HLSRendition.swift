@@ -29,7 +29,8 @@ public final class HLSRendition: Sendable {
         }
         var kind: Kind
         var deadline: Duration
-        var continuation: CheckedContinuation<Bool, Never>
+        /// Called once, outside the lock, on the thread that satisfied or expired the wait.
+        var done: @Sendable (Bool) -> Void
     }
 
     struct ServeState {
@@ -108,7 +109,7 @@ public final class HLSRendition: Sendable {
             s.cache = [nil, nil, nil]
             return takeSatisfied(&s)
         }
-        for c in ready { c.resume(returning: true) }
+        for done in ready { done(true) }
     }
 
     /// The stream ended: last part published, ENDLIST, every held request answered.
@@ -123,7 +124,7 @@ public final class HLSRendition: Sendable {
             s.cache = [nil, nil, nil]
             return takeSatisfied(&s)
         }
-        for c in ready { c.resume(returning: true) }
+        for done in ready { done(true) }
     }
 
     private func closeSegmenter(_ w: inout WriterState) throws {
@@ -134,7 +135,7 @@ public final class HLSRendition: Sendable {
     }
 
     private func publish(_ cut: CutPart) {
-        let published = state.withLock { s -> (Part, [CheckedContinuation<Bool, Never>])? in
+        let published = state.withLock { s -> (Part, [@Sendable (Bool) -> Void])? in
             guard !s.timeline.ended else { return nil } // a write racing end(): dropped
             let part = s.timeline.add(cut)
             s.cache = [nil, nil, nil]
@@ -142,13 +143,13 @@ public final class HLSRendition: Sendable {
         }
         guard let (part, ready) = published else { return }
         board.update(name, msn: part.msn, part: part.index)
-        for c in ready { c.resume(returning: true) }
+        for done in ready { done(true) }
     }
 
-    private func takeSatisfied(_ s: inout ServeState) -> [CheckedContinuation<Bool, Never>] {
-        var ready: [CheckedContinuation<Bool, Never>] = []
+    private func takeSatisfied(_ s: inout ServeState) -> [@Sendable (Bool) -> Void] {
+        var ready: [@Sendable (Bool) -> Void] = []
         for (id, w) in s.waiters where s.satisfied(w.kind) {
-            ready.append(w.continuation)
+            ready.append(w.done)
             s.waiters[id] = nil
         }
         return ready
@@ -158,9 +159,21 @@ public final class HLSRendition: Sendable {
 
     /// The media playlist for `request`, held until the requested part exists.
     public func playlist(_ request: PlaylistRequest) async -> HLSResponse<PlaylistBody> {
-        if case .badRequest(let why) = state.withLock({ request.decide($0.timeline) }) { return .badRequest(why) }
-        guard await wait(.playlist(request)) else { return .unavailable }
-        return state.withLock { s in
+        await withCheckedContinuation { c in playlist(request) { c.resume(returning: $0) } }
+    }
+
+    /// The same, answered through `reply`: at once, or later on the thread that publishes the
+    /// awaited part (or the sweeper's, on timeout). Lets an event loop hold a request without a task.
+    public func playlist(_ request: PlaylistRequest, reply: @escaping @Sendable (HLSResponse<PlaylistBody>) -> Void) {
+        if case .badRequest(let why) = state.withLock({ request.decide($0.timeline) }) { return reply(.badRequest(why)) }
+        wait(.playlist(request)) { [self] ok in
+            reply(ok ? renderedPlaylist(request) : .unavailable)
+        }
+    }
+
+    /// The playlist that answers `request` now; rendered once per part and shared.
+    private func renderedPlaylist(_ request: PlaylistRequest) -> HLSResponse<PlaylistBody> {
+        state.withLock { s in
             if case .badRequest(let why) = request.decide(s.timeline) { return .badRequest(why) }
             let skip = request.skip && !s.timeline.ended ? 1 : 0
             if let body = s.cache[skip] { return .ok(body) }
@@ -172,13 +185,21 @@ public final class HLSRendition: Sendable {
 
     /// A part by id: at once if published, held if it is the hinted next part, else 404.
     public func part(id: Int) async -> HLSResponse<ByteBuffer> {
+        await withCheckedContinuation { c in part(id: id) { c.resume(returning: $0) } }
+    }
+
+    /// The same, answered through `reply` (see `playlist(_:reply:)`).
+    public func part(id: Int, reply: @escaping @Sendable (HLSResponse<ByteBuffer>) -> Void) {
         let hinted = state.withLock { s -> Bool? in
             if id < s.timeline.nextPartID { return false }
             return id == s.timeline.nextPartID && !s.timeline.ended ? true : nil
         }
-        guard let hinted else { return .notFound }
-        if hinted, !(await wait(.part(id))) { return .unavailable }
-        return state.withLock { s in s.timeline.part(id: id).map { .ok($0.data) } ?? .notFound }
+        guard let hinted else { return reply(.notFound) }
+        let published: @Sendable () -> HLSResponse<ByteBuffer> = { [self] in
+            state.withLock { s in s.timeline.part(id: id).map { .ok($0.data) } ?? .notFound }
+        }
+        guard hinted else { return reply(published()) }
+        wait(.part(id)) { ok in reply(ok ? published() : .unavailable) }
     }
 
     /// The plain-HLS MPEG-TS playlist (complete segments only, never blocks); nil when legacy output is off.
@@ -209,40 +230,39 @@ public final class HLSRendition: Sendable {
     /// A copy of the published state (for tests and diagnostics).
     public var timeline: RenditionTimeline { state.withLock { $0.timeline } }
 
-    /// Waits (bounded) until the rendition has a part, for the multivariant playlist.
-    func waitForFirstPart() async -> Bool {
-        await wait(.playlist(PlaylistRequest()))
+    /// Calls `done` once the rendition has a part (false: the block timeout passed first).
+    func waitForFirstPart(_ done: @escaping @Sendable (Bool) -> Void) {
+        wait(.playlist(PlaylistRequest()), done)
     }
 
     /// Held requests whose deadline passed answer 503.
     func expireWaiters() {
         let now = clock.now()
-        let expired = state.withLock { s -> [CheckedContinuation<Bool, Never>] in
-            var out: [CheckedContinuation<Bool, Never>] = []
+        let expired = state.withLock { s -> [@Sendable (Bool) -> Void] in
+            var out: [@Sendable (Bool) -> Void] = []
             for (id, w) in s.waiters where w.deadline <= now {
-                out.append(w.continuation)
+                out.append(w.done)
                 s.waiters[id] = nil
             }
             return out
         }
-        for c in expired { c.resume(returning: false) }
+        for done in expired { done(false) }
     }
 
     /// Requests currently held (blocking reloads and hinted parts).
     public var heldRequestCount: Int { state.withLock { $0.waiters.count } }
 
-    /// True once `kind` is satisfied, false if the block timeout passed first.
-    private func wait(_ kind: Waiter.Kind) async -> Bool {
+    /// Calls `done(true)` once `kind` is satisfied (at once if it already is), `done(false)` if
+    /// the block timeout passes first.
+    private func wait(_ kind: Waiter.Kind, _ done: @escaping @Sendable (Bool) -> Void) {
         let deadline = clock.now() + .milliseconds(Int64(configuration.blockTimeout * 1000))
-        return await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
-            let now = state.withLock { s -> Bool in
-                if s.satisfied(kind) { return true }
-                s.waiters[s.nextWaiter] = Waiter(kind: kind, deadline: deadline, continuation: c)
-                s.nextWaiter += 1
-                return false
-            }
-            if now { c.resume(returning: true) }
+        let now = state.withLock { s -> Bool in
+            if s.satisfied(kind) { return true }
+            s.waiters[s.nextWaiter] = Waiter(kind: kind, deadline: deadline, done: done)
+            s.nextWaiter += 1
+            return false
         }
+        if now { done(true) }
     }
 
     /// Tracks and measured rates for the multivariant playlist.

@@ -82,30 +82,49 @@ public final class HLSStream: Sendable {
     /// The multivariant playlist once every rendition has a part (bounded by the block
     /// timeout: then it lists what exists). nil without any rendition that has media.
     public func multivariantPlaylist() async -> PlaylistBody? {
-        let ready = await renditionsWithMedia()
-        guard !ready.isEmpty else { return nil }
-        return PlaylistBody(MultivariantPlaylist.render(ready.map(\.info)))
+        await withCheckedContinuation { c in multivariantPlaylist { c.resume(returning: $0) } }
     }
 
-    /// The renditions that have a part, after waiting (bounded) for each one's first part.
-    private func renditionsWithMedia() async -> [HLSRendition] {
-        let list = allRenditions
-        // Wait for all renditions at once, so the bound is one block timeout, not one per rendition.
-        let hasMedia = await withTaskGroup(of: (Int, Bool).self) { group in
-            for (i, r) in list.enumerated() { group.addTask { (i, await r.waitForFirstPart()) } }
-            var ok = Set<Int>()
-            for await (i, ready) in group where ready { ok.insert(i) }
-            return ok
+    /// The same, answered through `reply` (on the thread that completes the wait).
+    public func multivariantPlaylist(reply: @escaping @Sendable (PlaylistBody?) -> Void) {
+        renditionsWithMedia { ready in
+            reply(ready.isEmpty ? nil : PlaylistBody(MultivariantPlaylist.render(ready.map(\.info))))
         }
-        return list.enumerated().filter { hasMedia.contains($0.offset) }.map(\.element)
     }
 
     /// The MPEG-TS multivariant playlist (legacy players); nil when legacy output is off.
-    public func legacyMultivariantPlaylist() async -> PlaylistBody? {
-        guard configuration.legacyTS else { return nil }
-        let ready = await renditionsWithMedia()
-        guard !ready.isEmpty else { return nil }
-        return PlaylistBody(LegacyPlaylist.multivariant(ready.map(\.info)))
+    public func legacyMultivariantPlaylist(reply: @escaping @Sendable (PlaylistBody?) -> Void) {
+        guard configuration.legacyTS else { return reply(nil) }
+        renditionsWithMedia { ready in
+            reply(ready.isEmpty ? nil : PlaylistBody(LegacyPlaylist.multivariant(ready.map(\.info))))
+        }
+    }
+
+    /// The renditions that have a part, once each has one or the block timeout passed. All
+    /// renditions wait at once, so the bound is one block timeout, not one per rendition.
+    private func renditionsWithMedia(_ done: @escaping @Sendable ([HLSRendition]) -> Void) {
+        let list = allRenditions
+        guard !list.isEmpty else { return done([]) }
+        let gather = Gather(count: list.count)
+        for (i, r) in list.enumerated() {
+            r.waitForFirstPart { ready in
+                guard let ok = gather.record(i, ready) else { return }
+                done(list.enumerated().filter { ok[$0.offset] }.map(\.element))
+            }
+        }
+    }
+
+    /// Collects one answer per rendition; the last one gets them all.
+    private final class Gather: Sendable {
+        private let state: Mutex<(remaining: Int, ok: [Bool])>
+        init(count: Int) { state = Mutex((count, [Bool](repeating: false, count: count))) }
+        func record(_ i: Int, _ ready: Bool) -> [Bool]? {
+            state.withLock { s in
+                s.ok[i] = ready
+                s.remaining -= 1
+                return s.remaining == 0 ? s.ok : nil
+            }
+        }
     }
 
     /// Answers held requests whose deadline passed (the timer calls it; tests may too).

@@ -1,5 +1,6 @@
 import HLS
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -30,7 +31,12 @@ public struct HTTPOriginService: Service {
         let router = Router()
         extraRoutes(router)
         OriginRoutes.register(on: router, registry: registry)
-        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "sluice"),
+        let serverName = "sluice"
+        let app = Application(router: router,
+                              server: HTTPServerBuilder { [registry] responder in
+                                  OriginHTTP1Channel(responder: responder, registry: registry, serverName: serverName)
+                              },
+                              configuration: .init(address: .hostname(host, port: port), serverName: serverName),
                               onServerRunning: { [onRunning] channel in await onRunning(channel.localAddress?.port ?? 0) },
                               logger: logger)
         try await app.run()

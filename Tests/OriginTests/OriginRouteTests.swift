@@ -116,12 +116,12 @@ import TestSupport
     }
 
     @Test func acceptEncodingIsReadWithQValues() {
-        #expect(OriginRoutes.acceptsGzip("gzip, deflate, br"))
-        #expect(OriginRoutes.acceptsGzip("deflate, GZIP;q=0.5"))
-        #expect(OriginRoutes.acceptsGzip("*"))
-        #expect(!OriginRoutes.acceptsGzip("gzip;q=0"))
-        #expect(!OriginRoutes.acceptsGzip("identity"))
-        #expect(!OriginRoutes.acceptsGzip("x-gzipish"))
+        #expect(OriginResponder.acceptsGzip("gzip, deflate, br"))
+        #expect(OriginResponder.acceptsGzip("deflate, GZIP;q=0.5"))
+        #expect(OriginResponder.acceptsGzip("*"))
+        #expect(!OriginResponder.acceptsGzip("gzip;q=0"))
+        #expect(!OriginResponder.acceptsGzip("identity"))
+        #expect(!OriginResponder.acceptsGzip("x-gzipish"))
     }
 
     @Test func playlistsAreGzippedForClientsThatAcceptIt() async throws {

@@ -1,0 +1,147 @@
+import HLS
+import HummingbirdCore
+import NIOCore
+import NIOHTTP1
+
+/// Answers the origin's HLS GETs on the event loop, before Hummingbird's per-connection task
+/// sees them: no task hop, no async writer per response, and a held (blocking) request costs a
+/// callback, not a suspended task. Everything else (API routes, OPTIONS) passes through to
+/// Hummingbird unchanged; HEAD gets GET's headers without the body.
+/// Responses leave in request order: while one is outstanding, later
+/// pipelined requests wait here (at most `maxQueuedParts`, then the connection is closed).
+final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    static let maxQueuedParts = 64
+
+    private enum Owner { case fastPath, router }
+    private enum Body { case none, forward, discard }
+
+    private let registry: HLSRegistry
+    private let serverName: String?
+    /// Request parts not yet handled (pipelined behind an outstanding response).
+    private var queue = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 4)
+    /// Who answers the request whose response is outstanding.
+    private var responding: Owner?
+    /// Where the current request's body parts go.
+    private var body = Body.none
+    private var pumping = false
+
+    init(registry: HLSRegistry, serverName: String?) {
+        self.registry = registry
+        self.serverName = serverName
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        queue.append(unwrapInboundIn(data))
+        if queue.count > Self.maxQueuedParts {
+            // Only a client that pipelines without reading its answers gets here.
+            context.fireErrorCaught(PipelineOverflow())
+            context.close(promise: nil)
+            return
+        }
+        pump(context: context)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let part = unwrapOutboundIn(data)
+        context.write(data, promise: promise)
+        if case .end = part, responding == .router {
+            responding = nil
+            pump(context: context)
+        }
+    }
+
+    /// Handles queued parts in order until a request has to wait for the one before it.
+    private func pump(context: ChannelHandlerContext) {
+        guard !pumping else { return }
+        pumping = true
+        defer { pumping = false }
+        var forwarded = false
+        while let part = queue.first {
+            switch part {
+            case .head(let head):
+                if responding != nil { break }
+                queue.removeFirst()
+                if head.method == .GET || head.method == .HEAD, let uri = Optional(URI(head.uri)),
+                   OriginResponder.handles(path: Substring(uri.path)) {
+                    responding = .fastPath
+                    body = .discard
+                    serve(head, uri: uri, context: context)
+                } else {
+                    responding = .router
+                    body = .forward
+                    context.fireChannelRead(wrapInboundOut(part))
+                    forwarded = true
+                }
+                continue
+            case .body, .end:
+                queue.removeFirst()
+                if body == .forward {
+                    context.fireChannelRead(wrapInboundOut(part))
+                    forwarded = true
+                }
+                if case .end = part { body = .none }
+                continue
+            }
+            break // a head waits for the outstanding response
+        }
+        // NIOAsyncChannel hands reads to Hummingbird's task on read-complete.
+        if forwarded { context.fireChannelReadComplete() }
+    }
+
+    private func serve(_ head: HTTPRequestHead, uri: URI, context: ChannelHandlerContext) {
+        var query: [String: String] = [:]
+        for (k, v) in uri.queryParameters { query[String(k)] = String(v) }
+        let gzip = head.headers.first(name: "accept-encoding").map(OriginResponder.acceptsGzip) ?? false
+        let keepAlive = head.isKeepAlive
+        let version = head.version
+        let withBody = head.method != .HEAD
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        OriginResponder.respond(path: uri.path, query: query, acceptsGzip: gzip, registry: registry) { reply in
+            // Immediate answers arrive on the loop; held ones on the thread that published the part.
+            if loop.inEventLoop {
+                bound.value.0.finish(reply, version: version, keepAlive: keepAlive, withBody: withBody, context: bound.value.1)
+            } else {
+                loop.execute { bound.value.0.finish(reply, version: version, keepAlive: keepAlive, withBody: withBody, context: bound.value.1) }
+            }
+        }
+    }
+
+    private func finish(_ reply: OriginReply, version: HTTPVersion, keepAlive: Bool, withBody: Bool, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(10)
+        if let serverName { headers.add(name: "Server", value: serverName) }
+        headers.add(name: "Date", value: HTTPDate.now())
+        headers.add(name: "Content-Type", value: reply.contentType)
+        headers.add(name: "Content-Length", value: String(reply.body.readableBytes))
+        headers.add(name: "Cache-Control", value: reply.cacheControl)
+        headers.add(name: "Access-Control-Allow-Origin", value: OriginReply.allowOrigin)
+        if reply.varyByEncoding { headers.add(name: "Vary", value: "Accept-Encoding") }
+        if reply.gzip { headers.add(name: "Content-Encoding", value: "gzip") }
+        if !keepAlive {
+            headers.add(name: "Connection", value: "close")
+        } else if version.minor == 0 {
+            headers.add(name: "Connection", value: "keep-alive")
+        }
+        let status = HTTPResponseStatus(statusCode: reply.status.code, reasonPhrase: reply.status.reasonPhrase)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
+        if withBody { context.write(wrapOutboundOut(.body(.byteBuffer(reply.body))), promise: nil) }
+        if keepAlive {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        }
+        responding = nil
+        pump(context: context)
+    }
+
+    struct PipelineOverflow: Error, CustomStringConvertible {
+        var description: String { "HTTP client pipelined more than \(OriginFastPath.maxQueuedParts) request parts without reading" }
+    }
+}
