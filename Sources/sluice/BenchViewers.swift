@@ -30,11 +30,12 @@ extension Bench {
         @Option(help: "Instead of viewers: serve this media file (H.264/AAC, FLV or MP4), looped in real time, as live LL-HLS at http://0.0.0.0:PORT/live/bench/index.m3u8, until SIGINT/SIGTERM.")
         var serveFile: String?
         @Option(help: "Port for --serve-file.") var port: Int = 8080
+        @Option(help: "Event-loop threads for the viewers (default: one per core).") var threads: Int = System.coreCount
 
         func run() async throws {
             if let serveFile { return try await serve(serveFile) }
             guard let target = Target(url) else { throw ValidationError("expected http://host[:port]/path, got \(url)") }
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
             do {
                 try await measure(target: target, group: group)
             } catch {
@@ -58,21 +59,19 @@ extension Bench {
                     mediaPath = Target.resolve(String(lines[i + 1]), against: target.path)
                 }
             }
-            let stats = Recorder()
             let server = serverPid.isEmpty ? nil : ProcessSample(serverPid)
             let start = ContinuousClock.now
-            let deadline = start + .seconds(duration)
-            let media = mediaPath
-            await withTaskGroup(of: Void.self) { tasks in
-                for _ in 0..<count {
-                    tasks.addTask {
-                        await Viewer(target: target, path: media, group: group, deadline: deadline, stats: stats).run()
-                    }
-                }
+            let deadline = NIODeadline.now() + .seconds(Int64(duration))
+            let media = mediaPath.split(separator: "?").first.map(String.init) ?? mediaPath
+            // Viewers spread over the loops round-robin; each is a state machine on its loop.
+            let viewers = (0..<count).map { _ -> EventLoopFuture<Stats> in
+                let loop = group.next()
+                return loop.flatSubmit { ViewerDriver.run(target: target, path: media, loop: loop, deadline: deadline) }
             }
+            var s = Stats()
+            for v in viewers { s.merge(try await v.get()) }
             let elapsed = (ContinuousClock.now - start).seconds
             let after = serverPid.isEmpty ? nil : ProcessSample(serverPid)
-            let s = stats.withLock { $0 }
             var report: [String: Any] = [
                 "url": url, "media_playlist": mediaPath, "viewers": count, "seconds": elapsed,
                 "requests": s.requests, "requests_per_s": Double(s.requests) / elapsed, "errors": s.errors,
@@ -171,14 +170,8 @@ extension Bench {
             await feed.stop()
         }
 
-        /// The viewers' shared tally.
-        final class Recorder: Sendable {
-            private let state = Mutex(Stats())
-            func withLock<T>(_ body: (inout Stats) -> T) -> T { state.withLock { body(&$0) } }
-        }
-
-        /// What every viewer adds to.
-        struct Stats {
+        /// One viewer's tally (kept on its loop, merged at the end: no shared lock per request).
+        struct Stats: Sendable {
             var requests = 0
             var errors = 0
             var parts = 0
@@ -190,6 +183,17 @@ extension Bench {
             /// duration) to its last byte. Same-host clocks only.
             var partEndToDelivery: [Double] = []
             var partRequest: [Double] = []
+
+            mutating func merge(_ o: Stats) {
+                requests += o.requests
+                errors += o.errors
+                parts += o.parts
+                bytes += o.bytes
+                replayed += o.replayed
+                reloadToDelivery += o.reloadToDelivery
+                partEndToDelivery += o.partEndToDelivery
+                partRequest += o.partRequest
+            }
         }
 
         struct Target: Sendable {
@@ -352,99 +356,221 @@ extension Bench {
             }
         }
 
-        /// One simulated player on one keep-alive connection.
-        struct Viewer {
+        /// Runs one viewer until the deadline, reconnecting (after 200 ms, counted as an error)
+        /// when its connection fails.
+        final class ViewerDriver {
             let target: Target
             let path: String
-            let group: any EventLoopGroup
-            let deadline: ContinuousClock.Instant
-            let stats: Recorder
+            let loop: any EventLoop
+            let deadline: NIODeadline
+            let done: EventLoopPromise<Stats>
+            var total = Stats()
 
-            func run() async {
-                while ContinuousClock.now < deadline {
-                    do {
-                        let connection = try await Connection.open(target, group: group)
-                        defer { Task { try? await connection.close() } }
-                        try await follow(connection)
-                        return
-                    } catch {
-                        stats.withLock { $0.errors += 1 }
-                        try? await Task.sleep(for: .milliseconds(200))
+            private init(target: Target, path: String, loop: any EventLoop, deadline: NIODeadline) {
+                self.target = target
+                self.path = path
+                self.loop = loop
+                self.deadline = deadline
+                done = loop.makePromise()
+            }
+
+            static func run(target: Target, path: String, loop: any EventLoop, deadline: NIODeadline) -> EventLoopFuture<Stats> {
+                let driver = ViewerDriver(target: target, path: path, loop: loop, deadline: deadline)
+                driver.connect()
+                return driver.done.futureResult
+            }
+
+            private func connect() {
+                guard NIODeadline.now() < deadline else { return done.succeed(total) }
+                let me = NIOLoopBound(self, eventLoop: loop)
+                let finished = loop.makePromise(of: ViewerHandler.Outcome.self)
+                let (host, path, deadline) = (target.host, path, deadline)
+                ClientBootstrap(group: loop)
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                            try channel.pipeline.syncOperations.addHandler(NIOHTTPClientResponseAggregator(maxContentLength: 64 << 20))
+                            try channel.pipeline.syncOperations.addHandler(ViewerHandler(host: host, base: path, deadline: deadline, finished: finished))
+                        }
                     }
+                    .connect(host: target.host, port: target.port)
+                    .whenFailure { _ in finished.succeed(ViewerHandler.Outcome(stats: Stats(), dropped: true)) }
+                finished.futureResult.whenSuccess { outcome in
+                    let driver = me.value
+                    driver.total.merge(outcome.stats)
+                    guard outcome.dropped else { return driver.done.succeed(driver.total) }
+                    driver.total.errors += 1
+                    driver.loop.scheduleTask(in: .milliseconds(200)) { me.value.connect() }
                 }
             }
+        }
 
-            private func get(_ c: Connection, _ p: String) async throws -> Connection.Response {
-                let r = try await c.get(p)
-                stats.withLock {
-                    $0.requests += 1
-                    $0.bytes += r.body.readableBytes
-                    if r.status >= 400 { $0.errors += 1 }
-                }
-                return r
+        /// One simulated player on one keep-alive connection, as a state machine on its event
+        /// loop (a task per request made the generator, not the server, the thing measured).
+        final class ViewerHandler: ChannelInboundHandler {
+            typealias InboundIn = NIOHTTPClientResponseFull
+            typealias OutboundOut = HTTPClientRequestPart
+
+            struct Outcome: Sendable {
+                var stats: Stats
+                /// The connection ended before the deadline.
+                var dropped: Bool
             }
 
-            private func follow(_ c: Connection) async throws {
-                let base = path.split(separator: "?").first.map(String.init) ?? path
-                var list = Playlist(try await get(c, base).body)
-                // Start like hls.js: at the newest independent-looking point, i.e. the last few parts.
-                var fetched: (msn: Int, index: Int)? = list.parts.dropLast(3).last.map { ($0.msn, $0.index) }
-                var cursor = 0
-                // The backlog fetched at start is old by design; delays count from the first blocking reload on.
-                var blocking = false
-                let start = ContinuousClock.now
-                while ContinuousClock.now < deadline {
+            private enum Pending {
+                /// A full playlist: the first load, or after a failed reload.
+                case playlist
+                /// A blocking delta reload for the part after the newest listed.
+                case reload
+                case part(Playlist.PartRef, sent: NIODeadline)
+                /// Static copy: the playlist request before each part, then the part.
+                case replayPlaylist(Playlist.PartRef)
+                case replayPart(sent: NIODeadline)
+            }
+
+            private let host: String
+            private let base: String
+            private let deadline: NIODeadline
+            private let finished: EventLoopPromise<Outcome>
+            private var context: ChannelHandlerContext?
+            private var stats = Stats()
+            private var pending: Pending?
+            private var list = Playlist(ByteBuffer())
+            private var loaded = false
+            private var fresh: [Playlist.PartRef] = []
+            private var next = 0
+            private var fetched: (msn: Int, index: Int)?
+            /// Delays count from the first blocking reload on: the backlog fetched at start is old by design.
+            private var blocking = false
+            private var reloadReturned = NIODeadline.now()
+            private var replayStart: NIODeadline?
+            private var cursor = 0
+            private var done = false
+
+            init(host: String, base: String, deadline: NIODeadline, finished: EventLoopPromise<Outcome>) {
+                self.host = host
+                self.base = base
+                self.deadline = deadline
+                self.finished = finished
+            }
+
+            func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+            func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+            func channelActive(context: ChannelHandlerContext) {
+                send(.playlist, base)
+                context.fireChannelActive()
+            }
+
+            func channelInactive(context: ChannelHandlerContext) {
+                finish(dropped: NIODeadline.now() < deadline)
+                context.fireChannelInactive()
+            }
+
+            func errorCaught(context: ChannelHandlerContext, error: any Error) {
+                context.close(promise: nil)
+            }
+
+            func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+                let response = unwrapInboundIn(data)
+                let now = NIODeadline.now()
+                let status = Int(response.head.status.code)
+                let body = response.body ?? ByteBuffer()
+                stats.requests += 1
+                stats.bytes += body.readableBytes
+                if status >= 400 { stats.errors += 1 }
+                guard let request = pending else { return }
+                pending = nil
+                switch request {
+                case .playlist:
+                    guard status == 200 else { return later(.milliseconds(Int64(list.partTarget * 1000))) { $0.send(.playlist, $0.base) } }
+                    list = Playlist(body)
                     if list.ended {
-                        // Static copy: same request pattern, paced by the part durations.
-                        guard !list.parts.isEmpty else { return }
-                        let part = list.parts[cursor % list.parts.count]
-                        _ = try await get(c, "\(base)?_HLS_msn=\(part.msn)&_HLS_part=\(part.index)")
-                        let t0 = ContinuousClock.now
-                        let r = try await get(c, Target.resolve(part.uri, against: base))
-                        let t1 = ContinuousClock.now
-                        stats.withLock {
-                            $0.parts += r.status < 400 ? 1 : 0
-                            $0.replayed += 1
-                            $0.partRequest.append((t1 - t0).seconds)
+                        if replayStart == nil { replayStart = now }
+                        return replayNext()
+                    }
+                    if !loaded {
+                        // Start like hls.js: at the newest independent-looking point, the last few parts.
+                        fetched = list.parts.dropLast(3).last.map { ($0.msn, $0.index) }
+                        loaded = true
+                    }
+                    fetchFresh(now)
+                case .reload:
+                    guard status == 200 else { return later(.milliseconds(Int64(list.partTarget * 1000))) { $0.send(.playlist, $0.base) } }
+                    list = Playlist(body)
+                    blocking = true
+                    fetchFresh(now)
+                case .part(let ref, let sent):
+                    if status < 400 {
+                        stats.parts += 1
+                        stats.partRequest.append((now - sent).seconds)
+                        if blocking {
+                            stats.reloadToDelivery.append((now - reloadReturned).seconds)
+                            if let end = ref.endWallClock { stats.partEndToDelivery.append(Date().timeIntervalSince1970 - end) }
                         }
-                        cursor += 1
-                        let due = start + .milliseconds(Int64(Double(cursor) * list.partTarget * 1000))
-                        if due > ContinuousClock.now { try await Task.sleep(until: due) }
-                        if cursor % max(1, list.parts.count) == 0 { list = Playlist(try await get(c, base).body) }
-                        continue
                     }
-                    let fresh = list.parts.filter { p in fetched.map { (p.msn, p.index) > $0 } ?? true }
-                    let reloadReturned = ContinuousClock.now
-                    for p in fresh {
-                        let t0 = ContinuousClock.now
-                        let r = try await get(c, Target.resolve(p.uri, against: base))
-                        let t1 = ContinuousClock.now
-                        let wall = Date().timeIntervalSince1970
-                        stats.withLock {
-                            guard r.status < 400 else { return }
-                            $0.parts += 1
-                            $0.partRequest.append((t1 - t0).seconds)
-                            guard blocking else { return }
-                            $0.reloadToDelivery.append((t1 - reloadReturned).seconds)
-                            if let end = p.endWallClock { $0.partEndToDelivery.append(wall - end) }
-                        }
-                        fetched = (p.msn, p.index)
-                    }
-                    guard let last = list.parts.last else {
-                        try await Task.sleep(for: .milliseconds(100))
-                        list = Playlist(try await get(c, base).body)
-                        continue
-                    }
-                    // Delta updates, as hls.js asks once it holds a full playlist.
-                    let r = try await get(c, "\(base)?_HLS_msn=\(last.msn)&_HLS_part=\(last.index + 1)&_HLS_skip=YES")
-                    if r.status == 200 {
-                        list = Playlist(r.body)
-                        blocking = true
-                    } else {
-                        try await Task.sleep(for: .milliseconds(Int64(list.partTarget * 1000)))
-                        list = Playlist(try await get(c, base).body)
-                    }
+                    fetched = (ref.msn, ref.index)
+                    fetchNext()
+                case .replayPlaylist(let ref):
+                    send(.replayPart(sent: now), Target.resolve(ref.uri, against: base))
+                case .replayPart(let sent):
+                    if status < 400 { stats.parts += 1 }
+                    stats.replayed += 1
+                    stats.partRequest.append((now - sent).seconds)
+                    cursor += 1
+                    // Paced by the part durations; a fresh playlist once per pass.
+                    let due = (replayStart ?? now) + .milliseconds(Int64(Double(cursor) * list.partTarget * 1000))
+                    let pass = cursor % max(1, list.parts.count) == 0
+                    later(due - now) { pass ? $0.send(.playlist, $0.base) : $0.replayNext() }
                 }
+            }
+
+            private func fetchFresh(_ now: NIODeadline) {
+                reloadReturned = now
+                fresh = list.parts.filter { p in fetched.map { (p.msn, p.index) > $0 } ?? true }
+                next = 0
+                fetchNext()
+            }
+
+            private func fetchNext() {
+                if next < fresh.count {
+                    let p = fresh[next]
+                    next += 1
+                    return send(.part(p, sent: NIODeadline.now()), Target.resolve(p.uri, against: base))
+                }
+                guard let last = list.parts.last else { return later(.milliseconds(100)) { $0.send(.playlist, $0.base) } }
+                // Delta updates, as hls.js asks once it holds a full playlist.
+                send(.reload, "\(base)?_HLS_msn=\(last.msn)&_HLS_part=\(last.index + 1)&_HLS_skip=YES")
+            }
+
+            private func replayNext() {
+                guard !list.parts.isEmpty else { return finish(dropped: false) }
+                let part = list.parts[cursor % list.parts.count]
+                send(.replayPlaylist(part), "\(base)?_HLS_msn=\(part.msn)&_HLS_part=\(part.index)")
+            }
+
+            private func send(_ request: Pending, _ path: String) {
+                guard let context, NIODeadline.now() < deadline else { return finish(dropped: false) }
+                pending = request
+                var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
+                head.headers.add(name: "Host", value: host)
+                context.write(wrapOutboundOut(.head(head)), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            }
+
+            private func later(_ delay: TimeAmount, _ action: @escaping (ViewerHandler) -> Void) {
+                guard let context else { return }
+                let me = NIOLoopBound(self, eventLoop: context.eventLoop)
+                let step = NIOLoopBound(action, eventLoop: context.eventLoop)
+                context.eventLoop.scheduleTask(in: max(delay, .zero)) { step.value(me.value) }
+            }
+
+            private func finish(dropped: Bool) {
+                guard !done else { return }
+                done = true
+                context?.close(promise: nil)
+                finished.succeed(Outcome(stats: stats, dropped: dropped))
             }
         }
 
@@ -563,4 +689,8 @@ extension Bench {
 
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+extension TimeAmount {
+    var seconds: Double { Double(nanoseconds) / 1e9 }
 }
