@@ -60,6 +60,7 @@ extension Bench {
                 }
             }
             let server = serverPid.isEmpty ? nil : ProcessSample(serverPid)
+            let ownBefore = ProcessSample(getpid())
             let start = ContinuousClock.now
             let deadline = NIODeadline.now() + .seconds(Int64(duration))
             let media = mediaPath.split(separator: "?").first.map(String.init) ?? mediaPath
@@ -72,11 +73,13 @@ extension Bench {
             for v in viewers { s.merge(try await v.get()) }
             let elapsed = (ContinuousClock.now - start).seconds
             let after = serverPid.isEmpty ? nil : ProcessSample(serverPid)
+            let own = Double(ProcessSample(getpid()).cpuTicks - ownBefore.cpuTicks) / Double(sysconf(Int32(_SC_CLK_TCK))) / elapsed * 100
             var report: [String: Any] = [
                 "url": url, "media_playlist": mediaPath, "viewers": count, "seconds": elapsed,
                 "requests": s.requests, "requests_per_s": Double(s.requests) / elapsed, "errors": s.errors,
                 "parts": s.parts, "bytes": s.bytes, "mbit_per_s": Double(s.bytes) * 8 / elapsed / 1e6,
                 "mode": s.replayed > 0 ? "replay (ENDLIST)" : "live",
+                "generator_cpu_percent": own, "generator_threads": threads,
             ]
             func ms(_ values: [Double], _ q: Double) -> Double {
                 guard !values.isEmpty else { return 0 }
@@ -109,6 +112,7 @@ extension Bench {
                 print(String(format: "  server: %.1f %% CPU (%.3f %% per viewer), RSS %.1f MiB (%.1f KiB per viewer)",
                              cpu, cpu / Double(count), rss, report["server_rss_kib_per_viewer_delta"] as? Double ?? 0))
             }
+            print(String(format: "  generator: %.1f %% CPU on %d event-loop threads", own, threads))
             if json {
                 let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
@@ -390,7 +394,6 @@ extension Bench {
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                            try channel.pipeline.syncOperations.addHandler(NIOHTTPClientResponseAggregator(maxContentLength: 64 << 20))
                             try channel.pipeline.syncOperations.addHandler(ViewerHandler(host: host, base: path, deadline: deadline, finished: finished))
                         }
                     }
@@ -409,7 +412,7 @@ extension Bench {
         /// One simulated player on one keep-alive connection, as a state machine on its event
         /// loop (a task per request made the generator, not the server, the thing measured).
         final class ViewerHandler: ChannelInboundHandler {
-            typealias InboundIn = NIOHTTPClientResponseFull
+            typealias InboundIn = HTTPClientResponsePart
             typealias OutboundOut = HTTPClientRequestPart
 
             struct Outcome: Sendable {
@@ -447,6 +450,11 @@ extension Bench {
             private var replayStart: NIODeadline?
             private var cursor = 0
             private var done = false
+            /// The response being read: status, bytes so far, and the body only for playlists
+            /// (media bodies are counted, not kept: copying them made the generator the bottleneck).
+            private var status = 0
+            private var received = 0
+            private var body = ByteBuffer()
 
             init(host: String, base: String, deadline: NIODeadline, finished: EventLoopPromise<Outcome>) {
                 self.host = host
@@ -473,12 +481,26 @@ extension Bench {
             }
 
             func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-                let response = unwrapInboundIn(data)
+                switch unwrapInboundIn(data) {
+                case .head(let head):
+                    status = Int(head.status.code)
+                    received = 0
+                    body.clear()
+                case .body(var chunk):
+                    received += chunk.readableBytes
+                    switch pending {
+                    case .playlist?, .reload?: body.writeBuffer(&chunk)
+                    default: break
+                    }
+                case .end:
+                    responseEnded()
+                }
+            }
+
+            private func responseEnded() {
                 let now = NIODeadline.now()
-                let status = Int(response.head.status.code)
-                let body = response.body ?? ByteBuffer()
                 stats.requests += 1
-                stats.bytes += body.readableBytes
+                stats.bytes += received
                 if status >= 400 { stats.errors += 1 }
                 guard let request = pending else { return }
                 pending = nil
