@@ -78,7 +78,7 @@ public final class HLSRendition: Sendable {
     /// Ignored after `end()`.
     public func write(_ unit: MediaUnit) throws {
         if isEnded { return }
-        let part = try writer.withLock { w -> CutPart? in
+        let parts = try writer.withLock { w -> [CutPart] in
             do {
                 return try segmenter(&w).write(unit)
             } catch is Segmenter.TimestampsWentBack {
@@ -89,7 +89,7 @@ public final class HLSRendition: Sendable {
                 return try segmenter(&w).write(unit)
             }
         }
-        if let part { publish(part) }
+        for part in parts { publish(part) }
     }
 
     private func segmenter(_ w: inout WriterState) throws -> Segmenter {
@@ -130,7 +130,7 @@ public final class HLSRendition: Sendable {
     private func closeSegmenter(_ w: inout WriterState) throws {
         guard let segmenter = w.segmenter else { return }
         w.segmenter = nil
-        if let last = try segmenter.finish() { publish(last) }
+        for part in try segmenter.finish() { publish(part) }
         state.withLock { $0.timeline.closeSegment() }
     }
 

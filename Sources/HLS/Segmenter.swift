@@ -9,6 +9,11 @@ import NIOCore
 /// next one gives its duration, so a part is closed before the sample that would make it longer
 /// than PART-TARGET, and a segment starts exactly at a keyframe.
 ///
+/// The other track (audio) is split by timestamp, not by arrival: a part gets the audio whose dts
+/// lies before the part's presented end, so audio and video of a part start together even when
+/// the audio arrives late (a transcoder's AAC runs ~50–70 ms behind its video). A closed part
+/// waits until the audio has passed its end.
+///
 /// Not Sendable: owned by the rendition's writer lock, used on the caller's (packager) thread.
 final class Segmenter {
     /// The driving track's dts jumped back by more than a second: the caller starts over
@@ -24,8 +29,49 @@ final class Segmenter {
     private let driverTimebase: Rational
     private var indexOfKind: [TrackKind: Int] = [:]
 
+    /// One sample; `duration` in its track's timebase (nil: estimated from the previous one).
+    private struct Sample {
+        var index: Int
+        var unit: MediaUnit
+        var duration: Int64?
+    }
+
+    /// A part the driver has closed, held until the other tracks have reached `end`.
+    private struct ClosedPart {
+        var samples: [Sample]
+        /// Presented end in the driver's timebase (cut dts + video delay); other tracks' samples
+        /// with a dts before it belong to this part.
+        var end: Int64
+        /// The driver's dts at the cut (how far the driver has gone is measured from it).
+        var cut: Int64
+        var duration: Double
+        var independent: Bool
+        var startsSegment: Bool
+        var endsSegment: Bool
+        var wallClock: Int64
+    }
+
+    /// Longest wait, in driver media time, for late audio before a part goes out without it
+    /// (an audio track that stopped must not stall the rendition).
+    private static let maxAudioWait = 1.0
+    /// Audio kept before the first keyframe (it may belong to the first part).
+    private static let maxEarlyAudio = 256
+
     private var pending: MediaUnit?
     private var pendingOther: [Int: MediaUnit] = [:]
+    private let others: [Int]
+    /// Samples of the other tracks with known durations, not yet muxed (dts order per track).
+    private var ready: [Int: [Sample]] = [:]
+    private var open: [Sample] = []
+    private var closed: [ClosedPart] = []
+    private var newestDriverDTS: Int64 = 0
+    /// Tracks whose wait timed out: not waited for again until they deliver a unit.
+    private var silent: Set<Int> = []
+    /// pts − dts of the first keyframe: negative_cts_offsets shifts video by it, so tfdt is
+    /// the presentation time and audio is cut at the same instant.
+    private var videoDelay: Int64 = 0
+    /// Presentation time of the first keyframe (driver timebase): audio before it is dropped.
+    private var mediaStart: Int64 = .min
     private var lastDelta: [Int: Int64] = [:]
     private var lastDTS: [Int: Int64] = [:]
     private var partStart: Int64 = 0
@@ -48,11 +94,15 @@ final class Segmenter {
         driver = indexOfKind[.video] ?? 0
         driverKind = tracks[driver].kind
         driverTimebase = tracks[driver].timebase
+        let driver = driver
+        others = indexOfKind.values.filter { $0 != driver }.sorted()
         // frag_custom: we say where fragments end. empty_moov: the init segment stands alone.
         // default_base_moof: CMAF's addressing. frag_discont: tfdt keeps the source timeline, so
-        // renditions cut from the same source line up.
+        // renditions cut from the same source line up. negative_cts_offsets: with B-frames the
+        // video tfdt is the IDR's pts, not its dts (players take tfdt as the start; with dts
+        // the first frame shows a B-frame delay later, a hole at every join).
         muxer = try Muxer(format: "mp4", tracks: tracks, options: [
-            "movflags": "frag_custom+empty_moov+default_base_moof+frag_discont+skip_trailer",
+            "movflags": "frag_custom+empty_moov+default_base_moof+frag_discont+skip_trailer+negative_cts_offsets",
             "strict": "experimental",
             // Not "make_zero" (the empty_moov default): that shifts every rendition to start at 0.
             "avoid_negative_ts": "make_non_negative",
@@ -87,38 +137,52 @@ final class Segmenter {
 
     private func seconds(_ ticks: Int64) -> Double { Double(ticks) * driverTimebase.seconds }
 
-    /// Feeds one unit; returns the part it completed, if any.
-    func write(_ unit: MediaUnit) throws -> CutPart? {
-        guard let index = indexOfKind[unit.track] else { return nil }
+    private func driverTicks(_ unit: MediaUnit) -> Int64 { unit.timebase.rescale(unit.dts, to: driverTimebase) }
+
+    /// Feeds one unit; returns the parts it completed (usually none or one).
+    func write(_ unit: MediaUnit) throws -> [CutPart] {
+        guard let index = indexOfKind[unit.track] else { return [] }
         if index != driver {
             // Audio beside video: held one unit like the driver (its duration is the next dts
-            // minus its own); what precedes the first keyframe is dropped.
-            guard started else { return nil }
+            // minus its own), then queued until the part its dts falls in is muxed.
+            if started && driverTicks(unit) < mediaStart { return [] }
             if let held = pendingOther[index] {
                 let delta = unit.timebase.rescale(unit.dts, to: tracks[index].timebase) - held.timebase.rescale(held.dts, to: tracks[index].timebase)
-                if delta <= 0 { return nil }
-                try writeSample(index, held, duration: delta)
+                if delta <= 0 { return [] }
+                ready[index, default: []].append(Sample(index: index, unit: held, duration: delta))
+                if !started, ready[index]!.count > Self.maxEarlyAudio { ready[index]!.removeFirst() }
             }
             pendingOther[index] = unit
-            return nil
+            silent.remove(index)
+            return started ? try drain() : []
         }
-        let t = unit.timebase.rescale(unit.dts, to: driverTimebase)
+        let t = driverTicks(unit)
         guard started, let held = pending else {
-            if driverKind == .video && !unit.isKeyframe { return nil }
+            if driverKind == .video && !unit.isKeyframe { return [] }
             started = true
             pending = unit
             partStart = t
             segmentStart = t
+            newestDriverDTS = t
             partWallClock = unit.ingestWallClock
             partIndependent = true
             partStartsSegment = true
-            return nil
+            if driverKind == .video { videoDelay = max(0, unit.timebase.rescale(unit.pts, to: driverTimebase) - t) }
+            // Audio presented before the first keyframe is dropped (a segment starts at it).
+            mediaStart = t + videoDelay
+            for i in others {
+                ready[i]?.removeAll { driverTicks($0.unit) < mediaStart }
+                if let h = pendingOther[i], driverTicks(h) < mediaStart { pendingOther[i] = nil }
+            }
+            return []
         }
-        let delta = t - held.timebase.rescale(held.dts, to: driverTimebase)
+        let delta = t - driverTicks(held)
         if delta < -ticks(1) { throw TimestampsWentBack() } // the source restarted its clock
-        if delta <= 0 { return nil } // non-monotonic dts: the muxer would refuse it
-        try writeSample(index, held, duration: delta)
-        let frame = lastDelta[index] ?? 0
+        if delta <= 0 { return [] } // non-monotonic dts: the muxer would refuse it
+        open.append(Sample(index: index, unit: held, duration: delta))
+        lastDelta[index] = delta
+        newestDriverDTS = t
+        let frame = delta
         let segmentAge = seconds(t - segmentStart)
         let keyframe = driverKind == .audio || unit.isKeyframe
         var startSegment = keyframe && segmentAge >= configuration.segmentMinimum
@@ -126,13 +190,8 @@ final class Segmenter {
         if !startSegment && seconds(t + frame - segmentStart) >= Double(configuration.targetDuration) + 0.5 {
             startSegment = true
         }
-        var cut: CutPart? = nil
         if startSegment || t + frame - partStart > ticks(configuration.partTarget) {
-            cut = try cutPart(end: t)
-            if startSegment && configuration.legacyTS {
-                cut?.legacySegment = try closeTS()
-                try openTS()
-            }
+            closeOpenPart(cut: t, duration: seconds(t - partStart), endsSegment: startSegment)
             partStart = t
             partWallClock = unit.ingestWallClock
             partIndependent = keyframe
@@ -140,29 +199,73 @@ final class Segmenter {
             if startSegment { segmentStart = t }
         }
         pending = unit
+        return try drain()
+    }
+
+    private func closeOpenPart(cut: Int64, duration: Double, endsSegment: Bool) {
+        closed.append(ClosedPart(samples: open, end: cut + videoDelay, cut: cut, duration: duration,
+                                 independent: partIndependent, startsSegment: partStartsSegment,
+                                 endsSegment: endsSegment, wallClock: partWallClock))
+        open = []
+    }
+
+    /// Muxes the closed parts whose audio is complete: every other track has a sample at or
+    /// past the part's end (dts rise, so nothing earlier can still come).
+    private func drain() throws -> [CutPart] {
+        var out: [CutPart] = []
+        while let part = closed.first {
+            let late = others.filter { i in !silent.contains(i) && !(pendingOther[i].map { driverTicks($0) >= part.end } ?? false) }
+            if !late.isEmpty {
+                if newestDriverDTS - part.cut < ticks(Self.maxAudioWait) { break }
+                silent.formUnion(late)
+            }
+            closed.removeFirst()
+            out.append(try mux(part))
+        }
+        return out
+    }
+
+    /// Writes a part's samples (driver and audio before its end, in dts order) and cuts the fragment.
+    private func mux(_ part: ClosedPart) throws -> CutPart {
+        var samples = part.samples
+        for i in others {
+            guard let queue = ready[i] else { continue }
+            let n = queue.firstIndex { driverTicks($0.unit) >= part.end } ?? queue.count
+            samples += queue[..<n]
+            ready[i]!.removeFirst(n)
+        }
+        samples.sort { $0.unit.dtsSeconds < $1.unit.dtsSeconds }
+        for sample in samples { try writeSample(sample.index, sample.unit, duration: sample.duration) }
+        try muxer.flush()
+        var cut = CutPart(data: muxer.takeOutput(), duration: part.duration, independent: part.independent,
+                          startsSegment: part.startsSegment, wallClock: part.wallClock, videoSamples: partVideoSamples)
+        partVideoSamples = 0
+        if part.endsSegment && configuration.legacyTS {
+            cut.legacySegment = try closeTS()
+            try openTS()
+        }
         return cut
     }
 
-    /// Writes the held sample and closes the last part (end of stream or discontinuity).
-    func finish() throws -> CutPart? {
-        guard started, let held = pending else { return nil }
+    /// Muxes everything held and closes the last part (end of stream or discontinuity).
+    func finish() throws -> [CutPart] {
+        guard started, let held = pending else { return [] }
         let frame = lastDelta[driver] ?? ticks(configuration.partTarget / 8)
-        try writeSample(driver, held, duration: frame)
+        open.append(Sample(index: driver, unit: held, duration: frame))
         pending = nil
-        for (index, unit) in pendingOther { try writeSample(index, unit, duration: nil) }
+        for i in others {
+            if let unit = pendingOther[i] { ready[i, default: []].append(Sample(index: i, unit: unit, duration: nil)) }
+        }
         pendingOther.removeAll()
         started = false
-        var last = try cutPart(end: held.timebase.rescale(held.dts, to: driverTimebase) + frame)
-        last.legacySegment = try closeTS()
-        return last
-    }
-
-    private func cutPart(end: Int64) throws -> CutPart {
-        try muxer.flush()
-        let part = CutPart(data: muxer.takeOutput(), duration: seconds(end - partStart), independent: partIndependent,
-                           startsSegment: partStartsSegment, wallClock: partWallClock, videoSamples: partVideoSamples)
-        partVideoSamples = 0
-        return part
+        let t = driverTicks(held) + frame
+        closeOpenPart(cut: t, duration: seconds(t - partStart), endsSegment: false)
+        closed[closed.count - 1].end = .max // the last part takes all remaining audio
+        var out: [CutPart] = []
+        for part in closed { out.append(try mux(part)) }
+        closed = []
+        out[out.count - 1].legacySegment = try closeTS()
+        return out
     }
 
     /// `duration` is in the track's timebase; nil estimates it from the previous sample.

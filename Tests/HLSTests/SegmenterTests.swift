@@ -63,9 +63,9 @@ import TestSupport
         #expect(steps.allSatisfy { $0 > 0.03 && $0 < 0.037 }, "\(steps.filter { !($0 > 0.03 && $0 < 0.037) })")
     }
 
-    /// Audio that precedes the first video keyframe is dropped (a segment starts at the keyframe).
+    /// Audio that precedes the first video keyframe's presentation is dropped (a segment starts at the keyframe).
     func audioBeforeFirstKeyframe() -> Int {
-        let first = Self.media.videoUnits.first { $0.isKeyframe }!.dtsSeconds
+        let first = Self.media.videoUnits.first { $0.isKeyframe }!.ptsSeconds
         return Self.media.units.filter { $0.track == .audio && $0.dtsSeconds < first }.count
     }
 
