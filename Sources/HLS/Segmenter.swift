@@ -56,6 +56,8 @@ final class Segmenter {
     private static let maxAudioWait = 1.0
     /// Audio kept before the first keyframe (it may belong to the first part).
     private static let maxEarlyAudio = 256
+    /// Audio queued for parts the video has not closed yet (~20 s of AAC); older goes first.
+    private static let maxQueuedAudio = 1024
 
     private var pending: MediaUnit?
     private var pendingOther: [Int: MediaUnit] = [:]
@@ -150,7 +152,8 @@ final class Segmenter {
                 let delta = unit.timebase.rescale(unit.dts, to: tracks[index].timebase) - held.timebase.rescale(held.dts, to: tracks[index].timebase)
                 if delta <= 0 { return [] }
                 ready[index, default: []].append(Sample(index: index, unit: held, duration: delta))
-                if !started, ready[index]!.count > Self.maxEarlyAudio { ready[index]!.removeFirst() }
+                // Bounded: before the first keyframe, and while video stalls but audio flows.
+                if ready[index]!.count > (started ? Self.maxQueuedAudio : Self.maxEarlyAudio) { ready[index]!.removeFirst() }
             }
             pendingOther[index] = unit
             silent.remove(index)
