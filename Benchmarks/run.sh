@@ -23,14 +23,5 @@ fi
 echo "== Capture-to-viewer latency: Sluice LL-HLS vs nginx-rtmp HLS"
 Benchmarks/latency/run.sh
 
-echo "== LL-HLS viewers against Sluice's origin (nginx side: Docs/Benchmarks.md)"
-if [ ! -f "$out/src360.flv" ]; then
-  ffmpeg -loglevel error -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine=frequency=440:sample_rate=48000 -t 20 \
-    -c:v libx264 -preset veryfast -b:v 600k -maxrate 700k -bufsize 700k -g 30 -keyint_min 30 -sc_threshold 0 \
-    -pix_fmt yuv420p -c:a aac -b:a 64k "$out/src360.flv"
-fi
-"$sluice" bench viewers --serve-file "$out/src360.flv" --port 18081 &
-origin=$!
-trap 'kill $origin 2>/dev/null || true' EXIT
-sleep 3
-"$sluice" bench viewers --url http://127.0.0.1:18081/live/bench/index.m3u8 --count 500 --duration 20 --server-pid "$origin"
+echo "== LL-HLS origin: Sluice vs nginx on the same bytes (wrk, then 2500 viewers)"
+Benchmarks/origin/run.sh 2500 20 3

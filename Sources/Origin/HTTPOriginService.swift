@@ -36,7 +36,8 @@ public struct HTTPOriginService: Service {
                               server: HTTPServerBuilder { [registry] responder in
                                   OriginHTTP1Channel(responder: responder, registry: registry, serverName: serverName)
                               },
-                              configuration: .init(address: .hostname(host, port: port), serverName: serverName),
+                              configuration: .init(address: .hostname(host, port: port), serverName: serverName,
+                                                   backlog: 4096), // viewers arrive in waves when a show starts
                               onServerRunning: { [onRunning] channel in await onRunning(channel.localAddress?.port ?? 0) },
                               logger: logger)
         try await app.run()

@@ -66,11 +66,11 @@ final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             case .head(let head):
                 if responding != nil { break }
                 queue.removeFirst()
-                if head.method == .GET || head.method == .HEAD, let uri = Optional(URI(head.uri)),
-                   OriginResponder.handles(path: Substring(uri.path)) {
+                if head.method == .GET || head.method == .HEAD,
+                   OriginResponder.handles(path: head.uri.split(separator: "?", maxSplits: 1).first ?? "") {
                     responding = .fastPath
                     body = .discard
-                    serve(head, uri: uri, context: context)
+                    serve(head, context: context)
                 } else {
                     responding = .router
                     body = .forward
@@ -97,9 +97,12 @@ final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// pipeline per socket read costs a measurable share of a part request.
     func channelReadComplete(context: ChannelHandlerContext) {}
 
-    private func serve(_ head: HTTPRequestHead, uri: URI, context: ChannelHandlerContext) {
+    private func serve(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let uri = URI(head.uri)
         var query: [String: String] = [:]
-        for (k, v) in uri.queryParameters { query[String(k)] = String(v) }
+        if head.uri.utf8.contains(UInt8(ascii: "?")) { // parts and segments have none: skip the dictionary
+            for (k, v) in uri.queryParameters { query[String(k)] = String(v) }
+        }
         let gzip = head.headers.first(name: "accept-encoding").map(OriginResponder.acceptsGzip) ?? false
         let keepAlive = head.isKeepAlive
         let version = head.version

@@ -13,24 +13,24 @@ enum OriginRequest: Equatable {
     /// `isStream` says whether a path is a live stream, to tell a multivariant playlist from a
     /// media playlist.
     init?(path: String, isStream: (String) -> Bool) {
-        let comps = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        // Substrings and one joined String: this runs for every part request.
+        let comps = path.utf8.split(separator: UInt8(ascii: "/")).map { Substring($0) }
         guard let file = comps.last, comps.count >= 2 else { return nil }
-        if file == "index.m3u8" && isStream(comps.dropLast().joined(separator: "/")) {
-            self = .multivariant(stream: comps.dropLast().joined(separator: "/"))
-            return
-        }
-        if file == "legacy.m3u8" && isStream(comps.dropLast().joined(separator: "/")) {
-            self = .legacyMultivariant(stream: comps.dropLast().joined(separator: "/"))
-            return
+        if file == "index.m3u8" || file == "legacy.m3u8" {
+            let whole = comps.dropLast().joined(separator: "/")
+            if isStream(whole) {
+                self = file == "index.m3u8" ? .multivariant(stream: whole) : .legacyMultivariant(stream: whole)
+                return
+            }
         }
         guard comps.count >= 3 else { return nil }
         let stream = comps.dropLast(2).joined(separator: "/")
-        let rendition = comps[comps.count - 2]
+        let rendition = String(comps[comps.count - 2])
         func number(_ prefix: String, _ suffix: String) -> Int? {
             guard file.hasPrefix(prefix), file.hasSuffix(suffix) else { return nil }
-            let digits = file.dropFirst(prefix.count).dropLast(suffix.count)
-            guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
-            return Int(digits)
+            let digits = file.utf8.dropFirst(prefix.utf8.count).dropLast(suffix.utf8.count)
+            guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+            return digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
         }
         if file == "index.m3u8" {
             self = .mediaPlaylist(stream: stream, rendition: rendition)

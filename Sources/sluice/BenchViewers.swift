@@ -393,7 +393,6 @@ extension Bench {
                     .channelOption(.socketOption(.tcp_nodelay), value: 1)
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHTTPClientHandlers()
                             try channel.pipeline.syncOperations.addHandler(ViewerHandler(host: host, base: path, deadline: deadline, finished: finished))
                         }
                     }
@@ -411,9 +410,11 @@ extension Bench {
 
         /// One simulated player on one keep-alive connection, as a state machine on its event
         /// loop (a task per request made the generator, not the server, the thing measured).
+        /// It speaks just enough HTTP/1.1 itself (GET out; status, Content-Length and body in):
+        /// with NIO's full HTTP codec the generator cost more CPU than the server it measured.
         final class ViewerHandler: ChannelInboundHandler {
-            typealias InboundIn = HTTPClientResponsePart
-            typealias OutboundOut = HTTPClientRequestPart
+            typealias InboundIn = ByteBuffer
+            typealias OutboundOut = ByteBuffer
 
             struct Outcome: Sendable {
                 var stats: Stats
@@ -455,6 +456,9 @@ extension Bench {
             private var status = 0
             private var received = 0
             private var body = ByteBuffer()
+            private var header = ByteBuffer()
+            /// Body bytes still to come; nil while reading a head.
+            private var remaining: Int?
 
             init(host: String, base: String, deadline: NIODeadline, finished: EventLoopPromise<Outcome>) {
                 self.host = host
@@ -481,20 +485,71 @@ extension Bench {
             }
 
             func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-                switch unwrapInboundIn(data) {
-                case .head(let head):
-                    status = Int(head.status.code)
-                    received = 0
-                    body.clear()
-                case .body(var chunk):
-                    received += chunk.readableBytes
+                var bytes = unwrapInboundIn(data)
+                while bytes.readableBytes > 0 {
+                    if remaining == nil {
+                        // A head that spans reads is collected first; usually it is whole.
+                        if header.readableBytes > 0 {
+                            header.writeBuffer(&bytes)
+                            bytes = header
+                            header = ByteBuffer()
+                        }
+                        guard let end = Self.headerEnd(bytes) else {
+                            if bytes.readableBytes > 64 << 10 { return context.close(promise: nil) }
+                            header = bytes
+                            return
+                        }
+                        guard let (code, length) = Self.parseHead(bytes.readableBytesView.prefix(end)) else {
+                            stats.errors += 1
+                            return context.close(promise: nil)
+                        }
+                        status = code
+                        received = 0
+                        remaining = length
+                        body.clear()
+                        bytes.moveReaderIndex(forwardBy: end + 4)
+                    }
+                    let n = min(remaining ?? 0, bytes.readableBytes)
+                    var chunk = bytes.readSlice(length: n)!
+                    received += n
+                    remaining! -= n
                     switch pending {
                     case .playlist?, .reload?: body.writeBuffer(&chunk)
                     default: break
                     }
-                case .end:
-                    responseEnded()
+                    if remaining == 0 {
+                        remaining = nil
+                        responseEnded()
+                    }
                 }
+            }
+
+            /// Offset of "\r\n\r\n" in `buffer`'s readable bytes.
+            static func headerEnd(_ buffer: ByteBuffer) -> Int? {
+                buffer.withUnsafeReadableBytes { raw in
+                    guard raw.count >= 4 else { return nil }
+                    for i in 0...(raw.count - 4) where raw[i] == 13 && raw[i + 1] == 10 && raw[i + 2] == 13 && raw[i + 3] == 10 {
+                        return i
+                    }
+                    return nil
+                }
+            }
+
+            /// Status code and Content-Length of a response head (without the blank line); nil
+            /// for anything else (chunked bodies are not expected from an HLS origin).
+            static func parseHead(_ head: ByteBufferView) -> (Int, Int)? {
+                let lines = head.split(separator: 10)
+                guard let first = lines.first, first.count >= 12 else { return nil }
+                let codeDigits = first.dropFirst(9).prefix(3)
+                guard codeDigits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+                let code = codeDigits.reduce(0) { $0 * 10 + Int($1 - 48) }
+                let name = Array("content-length:".utf8)
+                for line in lines.dropFirst() where line.count > name.count {
+                    guard zip(line.prefix(name.count), name).allSatisfy({ ($0 | 0x20) == $1 }) else { continue }
+                    let digits = line.dropFirst(name.count).filter { $0 >= 48 && $0 <= 57 }
+                    return (code, digits.reduce(0) { $0 * 10 + Int($1 - 48) })
+                }
+                return code == 204 || code == 304 ? (code, 0) : nil
             }
 
             private func responseEnded() {
@@ -575,10 +630,9 @@ extension Bench {
             private func send(_ request: Pending, _ path: String) {
                 guard let context, NIODeadline.now() < deadline else { return finish(dropped: false) }
                 pending = request
-                var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
-                head.headers.add(name: "Host", value: host)
-                context.write(wrapOutboundOut(.head(head)), promise: nil)
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                var out = context.channel.allocator.buffer(capacity: path.utf8.count + host.utf8.count + 32)
+                out.writeString("GET \(path) HTTP/1.1\r\nHost: \(host)\r\n\r\n")
+                context.writeAndFlush(wrapOutboundOut(out), promise: nil)
             }
 
             private func later(_ delay: TimeAmount, _ action: @escaping (ViewerHandler) -> Void) {
