@@ -35,6 +35,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--mode", choices=["hlsjs", "native"], default="hlsjs")
     ap.add_argument("--switch-at", type=float)
+    ap.add_argument("--catch-up", type=float, help="hls.js maxLiveSyncPlaybackRate (default 1: never speeds up)")
     ap.add_argument("--cache", default=os.path.join(HERE, "..", "..", ".build", "players"))
     ap.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
     args = ap.parse_args()
@@ -74,6 +75,8 @@ def main():
     query = {"src": args.url, "seconds": args.seconds, "mode": args.mode}
     if args.switch_at is not None:
         query["switchAt"] = args.switch_at
+    if args.catch_up is not None:
+        query["catchUp"] = args.catch_up
     page = f"http://127.0.0.1:{port}/index.html?{urlencode(query)}"
     profile = tempfile.mkdtemp(prefix="sluice-chromium-")
     cmd = [args.chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
