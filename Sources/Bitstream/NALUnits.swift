@@ -25,8 +25,10 @@ public enum NALUnits {
         return s[s.startIndex..<end]
     }
 
-    /// The NAL units of a length-prefixed buffer; nil if a length runs past the end.
+    /// The NAL units of a length-prefixed buffer; nil if a length runs past the end or the
+    /// prefix size is not 1–4 bytes (0 would never advance).
     public static func splitLengthPrefixed(_ bytes: some Collection<UInt8>, lengthSize: Int = 4) -> [ArraySlice<UInt8>]? {
+        guard (1...4).contains(lengthSize) else { return nil }
         let b = Array(bytes)
         var units: [ArraySlice<UInt8>] = []
         var i = 0

@@ -23,6 +23,13 @@ import Testing
         #expect(NALUnits.splitLengthPrefixed([0, 0, 1]) == nil)
     }
 
+    /// Found by Fuzz/: a zero-byte prefix never advanced and grew memory until killed.
+    @Test func prefixSizesOutside1To4AreRejected() {
+        #expect(NALUnits.splitLengthPrefixed([10], lengthSize: 0) == nil)
+        #expect(NALUnits.lengthPrefixedToAnnexB([0, 0, 0, 0, 1, 7], lengthSize: 5) == nil)
+        #expect(NALUnits.splitLengthPrefixed([1, 7], lengthSize: 1)?.map(Array.init) == [[7]])
+    }
+
     @Test func nalTypes() {
         #expect(NALUnits.h264Type(idr[...]) == 5)
         #expect(NALUnits.hevcType([0x40, 0x01][...]) == 32)
