@@ -39,6 +39,8 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     private var encoder = RTMPChunkEncoder()
     private var publishing: [UInt32: Publishing] = [:]
     private var playing: [UInt32: Playing] = [:]
+    /// Players whose pump waits for the socket to become writable again.
+    private var waitingForWritable: Set<UInt32> = []
     private var context: ChannelHandlerContext?
     private var closing = false
     private var publishGeneration = 0
@@ -269,48 +271,66 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         run(session.playAccepted(streamID: streamID))
         context.flush()
 
-        let eventLoop = context.eventLoop
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        let hub = self.hub, capacity = configuration.playerQueueCapacity, grace = configuration.playerRepublishGrace
-        // A task per player reads its queue; each event hops to the loop, which owns the socket.
-        Task {
-            await RTMPConnectionHandler.runPlayer(bound, eventLoop: eventLoop, streamID: streamID, path: path,
-                                                  first: queue, hub: hub, capacity: capacity, grace: grace)
+        pump(streamID: streamID, queue: queue)
+    }
+
+    /// Most events one pump writes before letting the loop's other channels run.
+    static let pumpBatch = 256
+
+    /// Writes everything the player's queue holds in one buffer and one flush, then waits for
+    /// the next event (or for the socket to drain). Runs on the event loop: a hub event costs a
+    /// wake-up per batch, not a task hop per player. A slow player backs up into its bounded
+    /// queue, which drops, never into memory.
+    private func pump(streamID: UInt32, queue: ReaderQueue) {
+        guard let context, !closing, playing[streamID]?.queue === queue else { return }
+        guard context.channel.isWritable else {
+            waitingForWritable.insert(streamID)
+            return
+        }
+        let (events, ended) = queue.drain(max: Self.pumpBatch)
+        var out = context.channel.allocator.buffer(capacity: 0)
+        for event in events { append(event, streamID: streamID, into: &out) }
+        if out.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(out), promise: nil) }
+        let loop = context.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        if ended {
+            streamEnded(streamID: streamID, queue: queue)
+        } else if events.count == Self.pumpBatch {
+            loop.execute { bound.value.pump(streamID: streamID, queue: queue) }
+        } else {
+            queue.notifyWhenReady { loop.execute { bound.value.pump(streamID: streamID, queue: queue) } }
         }
     }
 
-    private static func runPlayer(_ bound: NIOLoopBound<RTMPConnectionHandler>, eventLoop: any EventLoop, streamID: UInt32,
-                                  path: String, first: ReaderQueue, hub: StreamHub, capacity: Int, grace: Duration) async {
-        var current = first
-        while true {
-            let queue = current
-            while let event = await queue.next() {
-                let written = eventLoop.flatSubmit {
-                    bound.value.deliver(event, streamID: streamID, queue: queue)
-                        ?? eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
-                }
-                do {
-                    try await written.get()
-                } catch {
-                    return // the connection is gone; channelInactive unsubscribed
-                }
-            }
-            // The stream ended. A publisher that reconnects soon continues it for this player.
-            guard (try? await eventLoop.submit({ bound.value.isCurrent(streamID: streamID, queue: queue) }).get()) == true,
-                  let found = await waitForRepublish(hub: hub, path: path, capacity: capacity, grace: grace)
-            else { break }
-            let stream = found.stream, next = found.queue
-            let switched = try? await eventLoop.submit {
-                bound.value.resume(streamID: streamID, from: queue, to: next, stream: stream)
-            }.get()
-            guard switched == true else {
-                stream.unsubscribe(next)
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            let waiting = waitingForWritable
+            waitingForWritable.removeAll()
+            for id in waiting { if let p = playing[id] { pump(streamID: id, queue: p.queue) } }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// The stream ended. A publisher that reconnects within the grace period continues it for
+    /// this player; otherwise the play ends.
+    private func streamEnded(streamID: UInt32, queue: ReaderQueue) {
+        guard let context, isCurrent(streamID: streamID, queue: queue), let path = playing[streamID]?.stream.path else { return }
+        let loop = context.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let hub = self.hub, capacity = configuration.playerQueueCapacity, grace = configuration.playerRepublishGrace
+        Task {
+            guard let found = await RTMPConnectionHandler.waitForRepublish(hub: hub, path: path, capacity: capacity, grace: grace) else {
+                loop.execute { bound.value.playEnded(streamID: streamID, queue: queue) }
                 return
             }
-            current = next
+            loop.execute {
+                if bound.value.resume(streamID: streamID, from: queue, to: found.queue, stream: found.stream) {
+                    bound.value.pump(streamID: streamID, queue: found.queue)
+                } else {
+                    found.stream.unsubscribe(found.queue)
+                }
+            }
         }
-        let ended = current
-        eventLoop.execute { bound.value.playEnded(streamID: streamID, queue: ended) }
     }
 
     private static func waitForRepublish(hub: StreamHub, path: String, capacity: Int,
@@ -346,11 +366,9 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         return true
     }
 
-    /// Writes one hub event. Waits for the socket only when it is not writable, so a slow
-    /// player backs up into its bounded queue (which drops) instead of into memory.
-    /// nil when this player is gone.
-    private func deliver(_ event: HubEvent, streamID: UInt32, queue: ReaderQueue) -> EventLoopFuture<Void>? {
-        guard let context, var p = playing[streamID], p.queue === queue else { return nil }
+    /// Encodes one hub event for the player into `out`.
+    private func append(_ event: HubEvent, streamID: UInt32, into out: inout ByteBuffer) {
+        guard var p = playing[streamID] else { return }
         let messages: [RTMPMessage]
         switch event {
         case .tracks(let tracks): messages = p.playout.tracksChanged(tracks)
@@ -359,12 +377,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         case .unit(let unit): messages = p.playout.unit(unit)
         }
         playing[streamID] = p
-        guard !messages.isEmpty else { return context.eventLoop.makeSucceededVoidFuture() }
-        var out = context.channel.allocator.buffer(capacity: messages.reduce(0) { $0 + $1.payload.readableBytes + 32 })
         for m in messages { encoder.encode(m, into: &out) }
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(out), promise: promise)
-        return context.channel.isWritable ? context.eventLoop.makeSucceededVoidFuture() : promise.futureResult
     }
 
     private func playEnded(streamID: UInt32, queue: ReaderQueue) {

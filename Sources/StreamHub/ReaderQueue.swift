@@ -14,6 +14,8 @@ public final class ReaderQueue: @unchecked Sendable {
     /// Set after an overflow: units are skipped until a video keyframe arrives.
     private var waitingForKeyframe = false
     private var continuation: CheckedContinuation<HubEvent?, Never>?
+    /// A batch consumer's wake-up (see `notifyWhenReady`); called once, then cleared.
+    private var onReady: (@Sendable () -> Void)?
     private var _dropped = 0
 
     public init(capacity: Int) {
@@ -62,7 +64,10 @@ public final class ReaderQueue: @unchecked Sendable {
         }
         events.append(event)
         condition.signal()
+        let ready = onReady
+        onReady = nil
         condition.unlock()
+        ready?()
     }
 
     /// Ends the queue; readers get the events already queued, then nil.
@@ -71,9 +76,41 @@ public final class ReaderQueue: @unchecked Sendable {
         closed = true
         let waiter = continuation
         continuation = nil
+        let ready = onReady
+        onReady = nil
         condition.broadcast()
         condition.unlock()
         waiter?.resume(returning: nil)
+        ready?()
+    }
+
+    /// For event-loop consumers that write in batches: calls `ready` once, as soon as an event
+    /// is queued or the queue is closed (at once if either is already so), on the thread that
+    /// made it so. Then `drain` takes what is there.
+    public func notifyWhenReady(_ ready: @escaping @Sendable () -> Void) {
+        condition.lock()
+        if head < events.count || closed {
+            condition.unlock()
+            ready()
+            return
+        }
+        precondition(continuation == nil, "one consumer per ReaderQueue")
+        onReady = ready
+        condition.unlock()
+    }
+
+    /// Up to `max` queued events, without waiting; `ended` once the queue is closed and drained.
+    public func drain(max: Int) -> (events: [HubEvent], ended: Bool) {
+        condition.lock()
+        defer { condition.unlock() }
+        let n = min(max, events.count - head)
+        let out = Array(events[head..<head + n])
+        head += n
+        if head > 256 && head * 2 > events.count {
+            events.removeFirst(head)
+            head = 0
+        }
+        return (out, closed && head == events.count)
     }
 
     /// Blocking read for codec threads: the next event, or nil when closed and drained or
@@ -101,7 +138,7 @@ public final class ReaderQueue: @unchecked Sendable {
                 condition.unlock()
                 c.resume(returning: nil)
             } else {
-                precondition(continuation == nil, "one consumer per ReaderQueue")
+                precondition(continuation == nil && onReady == nil, "one consumer per ReaderQueue")
                 continuation = c
                 condition.unlock()
             }

@@ -63,4 +63,32 @@ private func pts(_ e: HubEvent?) -> Int64? {
         q.close()
         #expect(await second == nil)
     }
+
+    @Test func batchReaderIsToldOnceThenDrainsEverything() {
+        let q = ReaderQueue(capacity: 8)
+        let calls = Counter()
+        q.notifyWhenReady { calls.add() }
+        #expect(calls.value == 0, "nothing queued yet")
+        q.push(.unit(unit(1, key: true)))
+        q.push(.unit(unit(2)))
+        #expect(calls.value == 1, "one wake-up for the batch, not one per event")
+        let (events, ended) = q.drain(max: 10)
+        #expect(events.map(pts) == [1, 2])
+        #expect(!ended)
+        q.push(.unit(unit(3)))
+        q.notifyWhenReady { calls.add() } // something is queued: told at once
+        #expect(calls.value == 2)
+        #expect(q.drain(max: 1).events.map(pts) == [3])
+        q.notifyWhenReady { calls.add() }
+        q.close()
+        #expect(calls.value == 3, "closing wakes the reader")
+        #expect(q.drain(max: 10).ended)
+    }
+
+    /// Callbacks run synchronously on the test's thread, so no lock.
+    final class Counter: @unchecked Sendable {
+        private var n = 0
+        func add() { n += 1 }
+        var value: Int { n }
+    }
 }
