@@ -9,7 +9,7 @@ APT_TEST := ffmpeg srt-tools gstreamer1.0-tools gstreamer1.0-plugins-base gstrea
 	gstreamer1.0-plugins-bad gstreamer1.0-libav valgrind chromium chromium-driver python3-pip unzip curl
 APT_BENCH := nginx libnginx-mod-rtmp wrk hyperfine
 
-.PHONY: all deps build release test run bench clean
+.PHONY: all deps build release test run bench fuzz clean
 
 all: build
 
@@ -45,5 +45,9 @@ bench: APT_EXTRA = $(APT_BENCH)
 bench: deps release
 	Benchmarks/run.sh
 
+# Not part of `make test`: it runs for minutes by design. Findings land in Fuzz/artifacts/.
+fuzz: deps
+	Fuzz/run.sh 300
+
 clean:
-	rm -rf .build
+	rm -rf .build Fuzz/.build
