@@ -164,4 +164,27 @@ import TestSupport
         }
         #expect(!channel.isActive)
     }
+
+    @Test func hostileURLsGetAnErrorAndTheConnectionKeepsServing() throws {
+        let (registry, _) = try Self.registry()
+        let channel = try Self.channel(registry)
+        let hostile: [(String, HTTPResponseStatus)] = [
+            ("/live/cam/src/part99999999999999999999999999.m4s", .notFound),
+            ("/live/cam/src/part-1.m4s", .notFound),
+            ("/live/cam/src/seg%00.m4s", .notFound),
+            ("/%ff%fe/../../etc/passwd.ts", .notFound),
+            ("//////index.m3u8", .notFound),
+            ("/live/cam/src/index.m3u8?_HLS_msn=99999999999999999999999", .badRequest),
+            ("/live/cam/src/index.m3u8?_HLS_msn=-1", .badRequest),
+            ("/live/cam/src/index.m3u8?_HLS_msn=1&_HLS_part=", .badRequest),
+            ("/live/cam/src/index.m3u8?" + String(repeating: "a=b&", count: 2000), .ok),
+        ]
+        for (uri, status) in hostile {
+            try Self.request(channel, uri)
+            #expect(try Self.response(channel)?.head.status == status, "\(uri.prefix(80))")
+        }
+        try Self.request(channel, "/live/cam/src/init0.mp4")
+        #expect(try Self.response(channel)?.head.status == .ok)
+        #expect(channel.isActive)
+    }
 }
