@@ -14,10 +14,16 @@ public struct HLSConfiguration: Sendable, Equatable {
     /// Also write every segment as MPEG-TS (`legacy.m3u8`, `seg<N>.ts`) for players without
     /// fMP4 support. Costs a second muxer per rendition.
     public var legacyTS: Bool
+    /// Players start with the first variant of the multivariant playlist (hls.js, AVPlayer).
+    /// Listed first: the best variant whose measured average bitrate fits this (bits/s), else
+    /// the lightest; a viewer on a phone should not stall on the source's bitrate before its
+    /// player has measured the network. nil keeps the source first.
+    public var startBandwidth: Int?
 
     public init(partTarget: Double = 0.25, targetDuration: Int = 2, segmentMinimum: Double = 0.5,
-                playlistWindow: Double = 20, legacyTS: Bool = false) {
+                playlistWindow: Double = 20, legacyTS: Bool = false, startBandwidth: Int? = 3_500_000) {
         self.legacyTS = legacyTS
+        self.startBandwidth = startBandwidth
         self.partTarget = partTarget
         self.targetDuration = max(1, targetDuration)
         self.segmentMinimum = segmentMinimum

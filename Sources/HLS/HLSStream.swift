@@ -88,7 +88,8 @@ public final class HLSStream: Sendable {
     /// The same, answered through `reply` (on the thread that completes the wait).
     public func multivariantPlaylist(reply: @escaping @Sendable (PlaylistBody?) -> Void) {
         renditionsWithMedia { ready in
-            reply(ready.isEmpty ? nil : PlaylistBody(MultivariantPlaylist.render(ready.map(\.info))))
+            reply(ready.isEmpty ? nil : PlaylistBody(MultivariantPlaylist.render(ready.map(\.info),
+                                                                                 startBandwidth: self.configuration.startBandwidth)))
         }
     }
 
