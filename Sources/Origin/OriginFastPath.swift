@@ -62,10 +62,10 @@ final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         defer { pumping = false }
         var forwarded = false
         while let part = queue.first {
+            if case .head = part, responding != nil { break } // waits for the outstanding response
+            queue.removeFirst()
             switch part {
             case .head(let head):
-                if responding != nil { break }
-                queue.removeFirst()
                 if head.method == .GET || head.method == .HEAD,
                    OriginResponder.handles(path: head.uri.split(separator: "?", maxSplits: 1).first ?? "") {
                     responding = .fastPath
@@ -77,17 +77,13 @@ final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                     context.fireChannelRead(wrapInboundOut(part))
                     forwarded = true
                 }
-                continue
             case .body, .end:
-                queue.removeFirst()
                 if body == .forward {
                     context.fireChannelRead(wrapInboundOut(part))
                     forwarded = true
                 }
                 if case .end = part { body = .none }
-                continue
             }
-            break // a head waits for the outstanding response
         }
         // NIOAsyncChannel hands reads to Hummingbird's task on read-complete.
         if forwarded { context.fireChannelReadComplete() }
@@ -124,12 +120,8 @@ final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         headers.reserveCapacity(10)
         if let serverName { headers.add(name: "Server", value: serverName) }
         headers.add(name: "Date", value: HTTPDate.now())
-        headers.add(name: "Content-Type", value: reply.contentType)
         headers.add(name: "Content-Length", value: String(reply.body.readableBytes))
-        headers.add(name: "Cache-Control", value: reply.cacheControl)
-        headers.add(name: "Access-Control-Allow-Origin", value: OriginReply.allowOrigin)
-        if reply.varyByEncoding { headers.add(name: "Vary", value: "Accept-Encoding") }
-        if reply.gzip { headers.add(name: "Content-Encoding", value: "gzip") }
+        for (name, value) in reply.headers { headers.add(name: name, value: value) }
         if !keepAlive {
             headers.add(name: "Connection", value: "close")
         } else if version.minor == 0 {

@@ -16,15 +16,23 @@ public struct OriginReply: Sendable {
     /// Every reply allows any origin: players run on other sites than the origin's.
     public static let allowOrigin = "*"
 
-    /// The headers as swift-http-types fields (without Content-Length, which the writer adds).
+    /// The origin's headers for this reply (Content-Length and Date are the writer's), in one
+    /// place for both writers: Hummingbird's router and the event-loop fast path.
+    public var headers: [(name: String, value: String)] {
+        var out = [("Content-Type", contentType), ("Cache-Control", cacheControl),
+                   ("Access-Control-Allow-Origin", Self.allowOrigin)]
+        if varyByEncoding { out.append(("Vary", "Accept-Encoding")) }
+        if gzip { out.append(("Content-Encoding", "gzip")) }
+        return out
+    }
+
+    /// `headers` as swift-http-types fields.
     public var fields: HTTPFields {
-        var headers = HTTPFields()
-        headers[.contentType] = contentType
-        headers[.cacheControl] = cacheControl
-        headers[.accessControlAllowOrigin] = Self.allowOrigin
-        if varyByEncoding { headers[.vary] = "Accept-Encoding" }
-        if gzip { headers[.contentEncoding] = "gzip" }
-        return headers
+        var fields = HTTPFields()
+        for (name, value) in headers {
+            if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+        }
+        return fields
     }
 }
 

@@ -106,10 +106,7 @@ public final class ReaderQueue: @unchecked Sendable {
         let n = min(max, events.count - head)
         let out = Array(events[head..<head + n])
         head += n
-        if head > 256 && head * 2 > events.count {
-            events.removeFirst(head)
-            head = 0
-        }
+        compactLocked()
         return (out, closed && head == events.count)
     }
 
@@ -148,10 +145,15 @@ public final class ReaderQueue: @unchecked Sendable {
     private func popLocked() -> HubEvent {
         let e = events[head]
         head += 1
+        compactLocked()
+        return e
+    }
+
+    /// Drops consumed events once they are most of the array (amortized O(1) per event).
+    private func compactLocked() {
         if head > 256 && head * 2 > events.count {
             events.removeFirst(head)
             head = 0
         }
-        return e
     }
 }

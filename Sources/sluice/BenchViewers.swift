@@ -1,16 +1,17 @@
 import ArgumentParser
 import FFmpegBridge
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import HLS
 import Logging
 import MediaCore
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import Origin
 import ServiceLifecycle
 import StreamHub
-import Synchronization
 
 extension Bench {
     /// N simulated LL-HLS viewers on plain SwiftNIO HTTP/1.1 connections. Each follows blocking
@@ -46,13 +47,13 @@ extension Bench {
         }
 
         private func measure(target: Target, group: MultiThreadedEventLoopGroup) async throws {
-            // Resolve a multivariant playlist to its first variant.
-            let probe = try await Connection.open(target, group: group)
-            let first = try await probe.get(target.path)
-            try? await probe.close()
-            guard first.status == 200 else { throw ValidationError("GET \(target.path): HTTP \(first.status)") }
+            // Resolve a multivariant playlist to its first variant (one request: Foundation's client).
+            guard let address = URL(string: url) else { throw ValidationError("not a URL: \(url)") }
+            let (data, response) = try await URLSession.shared.data(from: address)
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            guard status == 200 else { throw ValidationError("GET \(target.path): HTTP \(status)") }
             var mediaPath = target.path
-            let text = String(buffer: first.body)
+            let text = String(decoding: data, as: UTF8.self)
             if text.contains("#EXT-X-STREAM-INF") {
                 let lines = text.split(separator: "\n")
                 if let i = lines.firstIndex(where: { $0.hasPrefix("#EXT-X-STREAM-INF") }), i + 1 < lines.count {
@@ -647,90 +648,6 @@ extension Bench {
                 done = true
                 context?.close(promise: nil)
                 finished.succeed(Outcome(stats: stats, dropped: dropped))
-            }
-        }
-
-        /// A minimal HTTP/1.1 keep-alive client connection: one request in flight at a time.
-        final class Connection: Sendable {
-            struct Response: Sendable {
-                var status: Int
-                var body: ByteBuffer
-            }
-
-            let channel: any Channel
-            let host: String
-
-            private init(channel: any Channel, host: String) {
-                self.channel = channel
-                self.host = host
-            }
-
-            static func open(_ target: Target, group: any EventLoopGroup) async throws -> Connection {
-                let channel = try await ClientBootstrap(group: group)
-                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                    .channelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                            try channel.pipeline.syncOperations.addHandler(NIOHTTPClientResponseAggregator(maxContentLength: 64 << 20))
-                            try channel.pipeline.syncOperations.addHandler(Handler())
-                        }
-                    }
-                    .connect(host: target.host, port: target.port).get()
-                return Connection(channel: channel, host: target.host)
-            }
-
-            func get(_ path: String) async throws -> Response {
-                let promise = channel.eventLoop.makePromise(of: Response.self)
-                var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
-                head.headers.add(name: "Host", value: host)
-                channel.writeAndFlush(Handler.Request(head: head, promise: promise), promise: nil)
-                return try await promise.futureResult.get()
-            }
-
-            func close() async throws {
-                try await channel.close()
-            }
-
-            /// Pairs each aggregated response with the promise of the request it answers.
-            final class Handler: ChannelDuplexHandler {
-                struct Request {
-                    var head: HTTPRequestHead
-                    var promise: EventLoopPromise<Response>
-                }
-                typealias InboundIn = NIOHTTPClientResponseFull
-                typealias OutboundIn = Request
-                typealias OutboundOut = HTTPClientRequestPart
-
-                private var waiting: [EventLoopPromise<Response>] = []
-
-                func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-                    let request = unwrapOutboundIn(data)
-                    waiting.append(request.promise)
-                    context.write(wrapOutboundOut(.head(request.head)), promise: nil)
-                    context.write(wrapOutboundOut(.end(nil)), promise: promise)
-                }
-
-                func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-                    let full = unwrapInboundIn(data)
-                    guard !waiting.isEmpty else { return }
-                    waiting.removeFirst().succeed(Response(status: Int(full.head.status.code), body: full.body ?? ByteBuffer()))
-                }
-
-                func errorCaught(context: ChannelHandlerContext, error: any Error) {
-                    failAll(error)
-                    context.close(promise: nil)
-                }
-
-                func channelInactive(context: ChannelHandlerContext) {
-                    failAll(ChannelError.ioOnClosedChannel)
-                    context.fireChannelInactive()
-                }
-
-                private func failAll(_ error: any Error) {
-                    let all = waiting
-                    waiting.removeAll()
-                    for p in all { p.fail(error) }
-                }
             }
         }
 

@@ -1,5 +1,6 @@
 import MediaCore
 import NIOCore
+import Synchronization
 import Testing
 @testable import StreamHub
 
@@ -85,10 +86,9 @@ private func pts(_ e: HubEvent?) -> Int64? {
         #expect(q.drain(max: 10).ended)
     }
 
-    /// Callbacks run synchronously on the test's thread, so no lock.
-    final class Counter: @unchecked Sendable {
-        private var n = 0
-        func add() { n += 1 }
-        var value: Int { n }
+    final class Counter: Sendable {
+        private let n = Atomic<Int>(0)
+        func add() { n.add(1, ordering: .relaxed) }
+        var value: Int { n.load(ordering: .relaxed) }
     }
 }
