@@ -1,6 +1,7 @@
 #include "CMediaShims.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -58,3 +59,8 @@ int sluice_opus_set_signal(struct OpusEncoder *enc, int32_t s) { return opus_enc
 int sluice_opus_get_lookahead(struct OpusEncoder *enc, int32_t *samples) { return opus_encoder_ctl(enc, OPUS_GET_LOOKAHEAD(samples)); }
 int sluice_opus_encoder_reset(struct OpusEncoder *enc) { return opus_encoder_ctl(enc, OPUS_RESET_STATE); }
 int sluice_opus_decoder_reset(struct OpusDecoder *dec) { return opus_decoder_ctl(dec, OPUS_RESET_STATE); }
+
+size_t sluice_heap_bytes_in_use(void) {
+    struct mallinfo2 m = mallinfo2();
+    return m.uordblks + m.hblkhd;
+}

@@ -36,4 +36,9 @@ int sluice_opus_get_lookahead(struct OpusEncoder *enc, int32_t *samples);
 int sluice_opus_encoder_reset(struct OpusEncoder *enc);
 int sluice_opus_decoder_reset(struct OpusDecoder *dec);
 
+/// Bytes glibc's malloc has handed out and not taken back, all arenas (mallinfo2: in-use
+/// chunks + mmapped blocks). Unlike the resident set it does not move with arena trimming,
+/// so the leak check can use a tight bound. Swift's Glibc module does not export mallinfo2.
+size_t sluice_heap_bytes_in_use(void);
+
 #endif
