@@ -55,7 +55,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: settings),
         .target(name: "Server", dependencies: [
-            "Ingest", "Transcode", "HLS", "Origin", "StreamHub", "FFmpegBridge", logging,
+            "Ingest", "Transcode", "HLS", "Origin", "StreamHub", "FFmpegBridge", logging, nioCore,
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ], swiftSettings: settings),

@@ -45,15 +45,23 @@ public final class SluiceServer: Sendable {
 
     /// Binds every listener; returns once they accept connections.
     public func start() async throws {
-        let port = try await rtmp.start()
-        logger.info("push with RTMP to rtmp://\(shownHost):\(port)/live/<stream>", metadata: ["rtmp-port": "\(port)"])
+        let host = configuration.host
+        do {
+            try await rtmp.start()
+        } catch {
+            throw ListenerError(listener: "RTMP", host: host, port: configuration.rtmpPort, flag: "--rtmp-port", error: error)
+        }
         var srtConfig = SRTIngestServer.Configuration(host: configuration.host, port: configuration.srtPort,
                                                       latencyMs: configuration.srtLatencyMs)
         if let passphrase = configuration.srtPassphrase { srtConfig.passphrase = { _ in passphrase } }
-        let srtServer = try SRTIngestServer(configuration: srtConfig, hub: hub, access: access, logger: logger)
+        let srtServer: SRTIngestServer
+        do {
+            srtServer = try SRTIngestServer(configuration: srtConfig, hub: hub, access: access, logger: logger)
+        } catch {
+            try? await rtmp.shutdown()
+            throw ListenerError(listener: "SRT", host: host, port: configuration.srtPort, flag: "--srt-port", error: error)
+        }
         srt.withLock { $0 = srtServer }
-        logger.info("push with SRT to srt://\(shownHost):\(srtServer.port)?streamid=live/<stream>",
-                    metadata: ["srt-port": "\(srtServer.port)"])
     }
 
     /// Starts (if needed) and serves until SIGINT/SIGTERM or task cancellation. `onHTTPRunning`
@@ -63,6 +71,13 @@ public final class SluiceServer: Sendable {
         let origin = HTTPOriginService(registry: registry, host: configuration.host, port: configuration.httpPort, logger: logger,
                                        onRunning: { [self, logger, shownHost] port in
             self.http.withLock { $0 = port }
+            // Printed only now: a URL is shown once every listener is up, never before a failure.
+            if let rtmpPort = self.rtmpPort {
+                logger.info("push with RTMP to rtmp://\(shownHost):\(rtmpPort)/live/<stream>", metadata: ["rtmp-port": "\(rtmpPort)"])
+            }
+            if let srtPort = self.srtPort {
+                logger.info("push with SRT to srt://\(shownHost):\(srtPort)?streamid=live/<stream>", metadata: ["srt-port": "\(srtPort)"])
+            }
             logger.info("play LL-HLS at http://\(shownHost):\(port)/live/<stream>/index.m3u8", metadata: ["http-port": "\(port)"])
             onHTTPRunning(port)
         }, extraRoutes: { [hub, pipelines, registry] router in
@@ -70,12 +85,21 @@ public final class SluiceServer: Sendable {
         })
         // A listener that closes (shutdown()) ends the whole group gracefully.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            // Shut down in reverse order: streams end first (ENDLIST reaches held requests), then
+            // the origin, then ingest.
             services: [
                 .init(service: RTMPIngestService(server: rtmp), successTerminationBehavior: .gracefullyShutdownGroup),
+            ] + (srt.withLock { $0 }.map { [ServiceGroupConfiguration.ServiceConfiguration(service: SRTIngestService(server: $0))] } ?? []) + [
                 .init(service: origin),
-            ] + (srt.withLock { $0 }.map { [ServiceGroupConfiguration.ServiceConfiguration(service: SRTIngestService(server: $0))] } ?? []),
+                .init(service: StreamsService(pipelines: pipelines), successTerminationBehavior: .ignore),
+            ],
             gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch where http.withLock({ $0 }) == nil {
+            await pipelines.stopAll()
+            throw ListenerError(listener: "HTTP", host: configuration.host, port: configuration.httpPort, flag: "--http-port", error: error)
+        }
         await pipelines.stopAll()
         logger.info("Sluice stopped")
     }

@@ -2,6 +2,7 @@ import Foundation
 import HLS
 import Logging
 import StreamHub
+import Synchronization
 import Transcode
 
 /// What runs for one published stream: the source rendition fed from the hub into HLS, and a
@@ -13,11 +14,20 @@ final class StreamPipeline: Sendable {
     private let session: TranscodeSession?
 
     init(live: LiveStream, hls: HLSStream, transcode: TranscodeConfiguration?, logger: Logger,
-         onSourceClosed: @escaping @Sendable () -> Void) {
+         onSourceClosed: @escaping @Sendable (StreamPipeline) -> Void) {
         path = live.path
         // Each reader holds a few seconds: a hiccup is absorbed, a stall drops to a keyframe.
-        feed = live.subscribe(capacity: 1024).map {
-            HLSFeed(queue: $0, stream: hls, rendition: "source", isSource: true, logger: logger, onClose: onSourceClosed)
+        let source = live.subscribe(capacity: 1024)
+        // The feed may close before `self` exists: remember that and report it once it does.
+        let closed = Mutex<(pipeline: StreamPipeline?, early: Bool)>((nil, false))
+        feed = source.map {
+            HLSFeed(queue: $0, stream: hls, rendition: "source", isSource: true, logger: logger, onClose: {
+                let pipeline = closed.withLock { c -> StreamPipeline? in
+                    if c.pipeline == nil { c.early = true }
+                    return c.pipeline
+                }
+                pipeline.map(onSourceClosed)
+            })
         }
         if let transcode, let reader = live.subscribe(capacity: 1024) {
             let sink = HLSLadderSink(hls: hls, sourceHasAudio: { live.tracks.contains { $0.kind == .audio } }, logger: logger)
@@ -27,6 +37,12 @@ final class StreamPipeline: Sendable {
         } else {
             session = nil
         }
+        let early = closed.withLock { c -> Bool in
+            c.pipeline = self
+            return c.early
+        }
+        // The publisher left before we subscribed (or at once): report it now, or the path waits forever.
+        if source == nil || early { onSourceClosed(self) }
     }
 
     var transcodeStats: TranscodeStats? { session?.stats }

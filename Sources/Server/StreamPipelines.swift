@@ -5,86 +5,217 @@ import StreamHub
 import Synchronization
 import Transcode
 
-/// Starts a pipeline for every stream that appears in the hub and keeps each path's HLS
-/// output across publisher reconnects: a republish continues the same playlists after
-/// EXT-X-DISCONTINUITY; a path left unpublished for `endGrace` gets ENDLIST.
+/// The one owner of every stream path's lifecycle, like MediaMTX's per-path run loop: publish,
+/// source closed, grace expiry, pipeline stop and forget are events handled in order by one
+/// loop, which alone holds the paths' state. Observers on I/O threads only post events; work
+/// that blocks (joining codec threads, flushing muxers) runs on a thread of its own and posts
+/// its completion back, so the loop never waits and never runs on an event loop.
+///
+/// A republish before the grace runs out continues the same playlists after
+/// EXT-X-DISCONTINUITY; a path left unpublished for `endGrace` gets ENDLIST and is forgotten
+/// after 6× its target duration.
 final class StreamPipelines: Sendable {
-    private let registry: HLSRegistry
-    private let hls: HLSConfiguration
-    private let transcode: TranscodeConfiguration?
-    private let endGrace: Duration
-    private let logger: Logger
-    private let state = Mutex<[String: Entry]>([:])
-
-    struct Entry {
-        var pipeline: StreamPipeline
-        var generation: Int
+    enum Event: Sendable {
+        case published(LiveStream)
+        case sourceClosed(path: String, pipeline: StreamPipeline)
+        case graceExpired(path: String, pipeline: StreamPipeline)
+        case stopped(path: String)
+        case forget(path: String, stream: HLSStream)
+        case stopAll(CheckedContinuation<Void, Never>)
     }
+
+    /// Unbounded on purpose: lifecycle events must not be dropped, and there are at most a few
+    /// per connection, whose number the listeners bound.
+    private let events: AsyncStream<Event>.Continuation
+    private let loop: Loop
 
     init(hub: StreamHub, registry: HLSRegistry, hls: HLSConfiguration, transcode: TranscodeConfiguration?,
          endGrace: Duration, logger: Logger) {
-        self.registry = registry
-        self.hls = hls
-        self.transcode = transcode
-        self.endGrace = endGrace
-        self.logger = logger
-        hub.onNewStream { [weak self] live in self?.started(live) }
+        let (stream, continuation) = AsyncStream<Event>.makeStream()
+        events = continuation
+        let loop = Loop(registry: registry, hls: hls, transcode: transcode, endGrace: endGrace, logger: logger,
+                        events: continuation)
+        self.loop = loop
+        Task { await loop.run(stream) }
+        hub.onNewStream { live in continuation.yield(.published(live)) }
     }
 
-    var paths: [String] { state.withLock { Array($0.keys).sorted() } }
+    var paths: [String] { loop.snapshot.withLock { Array($0.keys).sorted() } }
 
-    func pipeline(_ path: String) -> StreamPipeline? { state.withLock { $0[path]?.pipeline } }
+    func pipeline(_ path: String) -> StreamPipeline? { loop.snapshot.withLock { $0[path] } }
 
-    private func started(_ live: LiveStream) {
-        let path = live.path
-        let stream = registry.stream(path: path, configuration: hls, logger: logger)
-        let previous = state.withLock { $0[path] }
-        if previous != nil {
-            // The same path again before its grace ran out: continue its playlists.
-            do { try stream.discontinuity() } catch { logger.error("hls \(path): discontinuity: \(error)") }
-        }
-        let generation = (previous?.generation ?? 0) + 1
-        let pipeline = StreamPipeline(live: live, hls: stream, transcode: transcode, logger: logger,
-                                      onSourceClosed: { [weak self] in self?.sourceClosed(path, generation: generation) })
-        state.withLock { $0[path] = Entry(pipeline: pipeline, generation: generation) }
-        logger.info("stream started", metadata: ["path": "\(path)", "transcode": "\(transcode != nil)"])
-        if let previous {
-            Task { await previous.pipeline.stop() }
+    /// Stops every pipeline, ends every stream (ENDLIST, held requests answered) and ends the loop.
+    func stopAll() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            if case .terminated = events.yield(.stopAll(c)) { c.resume() }
         }
     }
+}
 
-    /// The source reader closed: the publisher left. Wait for a republish, else end the stream.
-    private func sourceClosed(_ path: String, generation: Int) {
-        let grace = endGrace
-        Task { [weak self] in
-            try? await Task.sleep(for: grace)
-            guard let self else { return }
-            let ended = self.state.withLock { map -> Entry? in
-                guard let e = map[path], e.generation == generation else { return nil } // republished
-                map[path] = nil
-                return e
+extension StreamPipelines {
+    /// The loop's state: only `run` touches it, one event at a time.
+    fileprivate final class Loop: Sendable {
+        enum PathState {
+            /// A pipeline reads the current publisher's stream.
+            case live(StreamPipeline)
+            /// The publisher left; the grace timer runs.
+            case waiting(StreamPipeline)
+            /// A pipeline is stopping on its own thread; then `pending` starts, or the stream ends.
+            case stopping(pending: LiveStream?)
+            /// ENDLIST is served until the forget timer.
+            case ended(HLSStream)
+        }
+
+        let registry: HLSRegistry
+        let hls: HLSConfiguration
+        let transcode: TranscodeConfiguration?
+        let endGrace: Duration
+        let logger: Logger
+        let events: AsyncStream<Event>.Continuation
+        /// What the API reads; written only by the loop.
+        let snapshot = Mutex<[String: StreamPipeline]>([:])
+
+        init(registry: HLSRegistry, hls: HLSConfiguration, transcode: TranscodeConfiguration?, endGrace: Duration,
+             logger: Logger, events: AsyncStream<Event>.Continuation) {
+            self.registry = registry
+            self.hls = hls
+            self.transcode = transcode
+            self.endGrace = endGrace
+            self.logger = logger
+            self.events = events
+        }
+
+        func run(_ stream: AsyncStream<Event>) async {
+            var paths: [String: PathState] = [:]
+            for await event in stream {
+                switch event {
+                case .published(let live):
+                    published(live, paths: &paths)
+                case .sourceClosed(let path, let pipeline):
+                    guard case .live(let current) = paths[path], current === pipeline else { break } // already replaced
+                    paths[path] = .waiting(pipeline)
+                    after(endGrace, .graceExpired(path: path, pipeline: pipeline))
+                case .graceExpired(let path, let pipeline):
+                    guard case .waiting(let current) = paths[path], current === pipeline else { break } // republished
+                    paths[path] = .stopping(pending: nil)
+                    stop(pipeline, path: path, ending: true)
+                case .stopped(let path):
+                    stopped(path, paths: &paths)
+                case .forget(let path, let stream):
+                    guard case .ended(let current) = paths[path], current === stream else { break }
+                    paths[path] = nil
+                    registry.forget(stream)
+                case .stopAll(let done):
+                    await stopEverything(paths)
+                    snapshot.withLock { $0.removeAll() }
+                    events.finish()
+                    done.resume()
+                    return
+                }
+                publishSnapshot(paths)
             }
-            guard let ended else { return }
-            await ended.pipeline.stop()
-            guard let stream = self.registry.stream(path) else { return }
-            stream.end()
-            self.logger.info("stream ended", metadata: ["path": "\(path)"])
+        }
+
+        private func published(_ live: LiveStream, paths: inout [String: PathState]) {
+            let path = live.path
+            switch paths[path] {
+            case nil, .ended:
+                paths[path] = .live(start(live, continuing: false))
+            case .live(let old), .waiting(let old):
+                // A new publisher's stream: the old pipeline stops first, then this one continues
+                // the playlists. Its GOP cache holds what arrives meanwhile.
+                paths[path] = .stopping(pending: live)
+                stop(old, path: path, ending: false)
+            case .stopping:
+                paths[path] = .stopping(pending: live) // the newest publisher wins
+            }
+        }
+
+        private func stopped(_ path: String, paths: inout [String: PathState]) {
+            guard case .stopping(let pending) = paths[path] else { return }
+            if let pending {
+                paths[path] = .live(start(pending, continuing: true))
+                return
+            }
+            guard let stream = registry.stream(path), stream.isEnded else { paths[path] = nil; return }
+            paths[path] = .ended(stream)
+            logger.info("stream ended", metadata: ["path": "\(path)"])
             // Players still holding the playlist see ENDLIST for a while; then the path is
             // freed, so a server that sees many stream keys does not keep them all.
-            try? await Task.sleep(for: .seconds(Double(stream.configuration.targetDuration) * 6))
-            self.registry.forget(stream)
+            after(.seconds(Double(stream.configuration.targetDuration) * 6), .forget(path: path, stream: stream))
+        }
+
+        private func start(_ live: LiveStream, continuing: Bool) -> StreamPipeline {
+            let path = live.path
+            let stream = registry.stream(path: path, configuration: hls, logger: logger)
+            let events = self.events
+            let pipeline = StreamPipeline(live: live, hls: stream, transcode: transcode, logger: logger,
+                                          onSourceClosed: { pipeline in events.yield(.sourceClosed(path: path, pipeline: pipeline)) })
+            logger.info(continuing ? "stream continues after a new publisher" : "stream started",
+                        metadata: ["path": "\(path)", "transcode": "\(transcode != nil)"])
+            return pipeline
+        }
+
+        /// Stops `pipeline` off the loop; its HLS stream then either ends (ENDLIST, held requests
+        /// answered) or continues after a discontinuity for the next publisher. Posts `.stopped`.
+        private func stop(_ pipeline: StreamPipeline, path: String, ending: Bool) {
+            let registry = self.registry, events = self.events, logger = self.logger
+            Task {
+                await pipeline.stop()
+                await onOwnThread {
+                    // Flushing the muxers is libavformat work: never on an event loop or the pool.
+                    guard let stream = registry.stream(path) else { return }
+                    if ending {
+                        stream.end()
+                    } else {
+                        do { try stream.discontinuity() } catch { logger.error("hls \(path): discontinuity: \(error)") }
+                    }
+                }
+                events.yield(.stopped(path: path))
+            }
+        }
+
+        /// Stops what runs; every stream left gets ENDLIST and its held requests answered.
+        private func stopEverything(_ paths: [String: PathState]) async {
+            await withTaskGroup(of: Void.self) { group in
+                for (_, state) in paths {
+                    switch state {
+                    case .live(let p), .waiting(let p): group.addTask { await p.stop() }
+                    case .stopping, .ended: break
+                    }
+                }
+            }
+            for path in paths.keys { registry.stream(path)?.end() }
+        }
+
+        /// The `.stopped` that a stop in flight posts after `.stopAll` is never read: the loop has ended.
+        private func after(_ delay: Duration, _ event: Event) {
+            let events = self.events
+            Task {
+                try? await Task.sleep(for: delay)
+                events.yield(event)
+            }
+        }
+
+        private func publishSnapshot(_ paths: [String: PathState]) {
+            var map: [String: StreamPipeline] = [:]
+            for (path, state) in paths {
+                switch state {
+                case .live(let p), .waiting(let p): map[path] = p
+                case .stopping, .ended: break
+                }
+            }
+            snapshot.withLock { $0 = map }
         }
     }
+}
 
-    func stopAll() async {
-        let all = state.withLock { map -> [Entry] in
-            let list = Array(map.values)
-            map.removeAll()
-            return list
-        }
-        for e in all {
-            await e.pipeline.stop()
-            registry.stream(e.pipeline.path)?.end()
-        }
+/// Runs blocking work on a thread of its own (not Swift's cooperative pool) and waits for it.
+func onOwnThread(_ work: @escaping @Sendable () -> Void) async {
+    await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+        Thread {
+            work()
+            c.resume()
+        }.start()
     }
 }

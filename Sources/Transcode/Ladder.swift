@@ -2,7 +2,8 @@
 ///
 /// Rungs taller than the source are skipped (no upscaling); sizes are even and keep the
 /// source's aspect ratio. `Ladder(parsing: "720p:3000k,480p:1200k@30,360p:700k")` reads the
-/// `--ladder` syntax: `<height>p:<bitrate>[k|m][@<max fps>]`, or `<w>x<h>:<bitrate>`.
+/// `--ladder` syntax: `<height>p:<bitrate>[k|m][@<max fps>]`, or `<w>x<h>:<bitrate>`. A bitrate
+/// without a unit is kbit/s (`720p:3000` is 3 Mbit/s, as every encoder UI means it).
 public struct Ladder: Sendable, Equatable {
     public var rungs: [RungSpec]
 
@@ -34,29 +35,48 @@ public struct Ladder: Sendable, Equatable {
                 rateField = rateField[..<at]
             }
             guard let bitrate = Ladder.parseBitrate(rateField) else {
-                throw LadderError(spec: spec, reason: "bad bitrate \"\(rateField)\"")
+                throw LadderError(spec: spec, reason: "bad bitrate \"\(rateField)\" (e.g. 3000k, 3m or 3000 = kbit/s)")
+            }
+            guard Ladder.bitrateRange.contains(bitrate) else {
+                throw LadderError(spec: spec, reason: "bitrate \"\(rateField)\" is outside 50k–100m")
+            }
+            if let fps, !(1...240).contains(fps) {
+                throw LadderError(spec: spec, reason: "frame rate in \"\(part)\" is outside 1–240")
             }
             let size = fields[0].lowercased()
-            if size.hasSuffix("p"), let h = Int(size.dropLast()), h > 0 {
+            if size.hasSuffix("p"), let h = Int(size.dropLast()) {
+                guard Ladder.heightRange.contains(h) else {
+                    throw LadderError(spec: spec, reason: "height in \"\(part)\" is outside 16–4320")
+                }
                 rungs.append(RungSpec(name: size, height: h, bitrate: bitrate, maxFrameRate: fps))
-            } else if let x = size.firstIndex(of: "x"), let w = Int(size[..<x]), let h = Int(size[size.index(after: x)...]), w > 0, h > 0 {
+            } else if let x = size.firstIndex(of: "x"), let w = Int(size[..<x]), let h = Int(size[size.index(after: x)...]) {
+                guard Ladder.heightRange.contains(h), Ladder.widthRange.contains(w) else {
+                    throw LadderError(spec: spec, reason: "size in \"\(part)\" is outside 16x16–7680x4320")
+                }
                 rungs.append(RungSpec(name: size, height: h, width: w, bitrate: bitrate, maxFrameRate: fps))
             } else {
                 throw LadderError(spec: spec, reason: "bad size \"\(fields[0])\"")
             }
         }
         guard !rungs.isEmpty else { throw LadderError(spec: spec, reason: "no rungs") }
+        guard rungs.count <= Ladder.maxRungs else { throw LadderError(spec: spec, reason: "more than \(Ladder.maxRungs) rungs") }
         guard Set(rungs.map(\.name)).count == rungs.count else { throw LadderError(spec: spec, reason: "duplicate rung names") }
         self.init(rungs: rungs)
     }
 
+    /// What a rung may ask for: the bitrate API's floor up to far beyond any 8K encode.
+    public static let bitrateRange = 50_000...100_000_000
+    static let heightRange = 16...4320
+    static let widthRange = 16...7680
+    static let maxRungs = 8
+
     static func parseBitrate(_ s: Substring) -> Int? {
         let lower = s.lowercased()
-        var scale = 1.0
+        var scale = 1e3 // no unit: kbit/s
         var digits = Substring(lower)
         if lower.hasSuffix("k") { scale = 1e3; digits = digits.dropLast() }
         else if lower.hasSuffix("m") { scale = 1e6; digits = digits.dropLast() }
-        guard let v = Double(digits), v > 0 else { return nil }
+        guard let v = Double(digits), v > 0, (v * scale).isFinite, v * scale < 1e12 else { return nil }
         return Int((v * scale).rounded())
     }
 

@@ -28,6 +28,40 @@ struct Probe: AsyncParsableCommand {
     func run() async throws {
         FFmpegLog.install(logger: Logger(label: "probe", factory: { StreamLogHandler.standardError(label: $0) }), level: .error)
         let delays: [Double]
+        guard let scheme = url.split(separator: ":", maxSplits: 1).first?.lowercased(), url.contains("://"),
+              ["http", "https", "rtmp", "rtmps", "srt"].contains(scheme) else {
+            throw ValidationError("probe needs an http(s)://, rtmp:// or srt:// URL, got \"\(url)\"")
+        }
+        do {
+            delays = try await read()
+        } catch let error as URLError {
+            throw CommandFailure("cannot read \(url): \(Self.reason(error))")
+        } catch {
+            throw CommandFailure("cannot read \(url): \(error)")
+        }
+        guard let report = LatencyReport(delays) else {
+            throw NoStamps(description: "no latency stamps in \(url) within \(duration) s (is `sluice push` publishing it?)")
+        }
+        print("stamp -> arrival at \(url): \(report.text)")
+        if json {
+            let data = try JSONEncoder().encode(report)
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    static func reason(_ error: URLError) -> String {
+        switch error.code {
+        case .cannotConnectToHost: "connection refused (is the server running on that port?)"
+        case .cannotFindHost, .dnsLookupFailed: "unknown host"
+        case .timedOut: "timed out"
+        case .networkConnectionLost: "the server closed the connection"
+        case .badServerResponse: "not an HTTP response"
+        default: "network error \(error.code.rawValue)"
+        }
+    }
+
+    private func read() async throws -> [Double] {
+        let delays: [Double]
         if url.hasPrefix("http") {
             guard let u = URL(string: url) else { throw ValidationError("bad URL \(url)") }
             delays = try await HLSLatencyReader(url: u, rendition: rendition).run(seconds: duration)
@@ -38,13 +72,6 @@ struct Probe: AsyncParsableCommand {
                 Thread { c.resume(with: Result { try reader.run(seconds: seconds) }) }.start() // blocking reads, own thread
             }
         }
-        guard let report = LatencyReport(delays) else {
-            throw NoStamps(description: "no latency stamps in \(url) within \(duration) s (is `sluice push` publishing it?)")
-        }
-        print("stamp -> arrival at \(url): \(report.text)")
-        if json {
-            let data = try JSONEncoder().encode(report)
-            print(String(decoding: data, as: UTF8.self))
-        }
+        return delays
     }
 }

@@ -21,6 +21,17 @@ struct Push: ParsableCommand {
     @Option(help: "Frames per second.") var fps: Int = 30
     @Option(help: "Video bitrate in kbit/s.") var kbps: Int = 2500
 
+    func validate() throws {
+        // libavformat would take anything else as a file name (or an HTTP PUT) and "succeed".
+        guard let scheme = url.split(separator: ":", maxSplits: 1).first?.lowercased(),
+              ["rtmp", "rtmps", "srt"].contains(scheme), url.contains("://") else {
+            throw ValidationError("push needs an rtmp://, rtmps:// or srt:// URL, got \"\(url)\"")
+        }
+        guard duration > 0, duration.isFinite else { throw ValidationError("--duration must be positive") }
+        guard (1...120).contains(fps) else { throw ValidationError("--fps must be 1–120, got \(fps)") }
+        guard (50...100_000).contains(kbps) else { throw ValidationError("--kbps must be 50–100000, got \(kbps)") }
+    }
+
     func run() throws {
         let parts = size.split(separator: "x").compactMap { Int($0) }
         guard parts.count == 2, parts[0] > 0, parts[1] > 0, parts[0] % 2 == 0, parts[1] % 2 == 0 else {
@@ -34,7 +45,13 @@ struct Push: ParsableCommand {
         publisher.bitrate = kbps * 1000
         publisher.seconds = duration
         FileHandle.standardError.write(Data("pushing \(size)@\(fps) \(kbps) kbit/s to \(url) for \(duration) s\n".utf8))
-        let frames = try publisher.run()
+        let frames: Int
+        do {
+            frames = try publisher.run()
+        } catch {
+            // One line a person can act on, not a Swift error dump.
+            throw CommandFailure("push to \(url) failed: \(error)")
+        }
         print("sent \(frames) stamped frames to \(url)")
     }
 }

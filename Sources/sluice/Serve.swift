@@ -14,19 +14,25 @@ struct Serve: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "RTMP listen port (0 = any free port).") var rtmpPort: Int = 1935
-    @Option(help: "SRT listen port (0 = any free port).") var srtPort: Int = 9000
-    @Option(help: "HTTP (LL-HLS origin, API) listen port (0 = any free port).") var httpPort: Int = 8080
+    @Option(parsing: .unconditional, help: "RTMP listen port (0 = any free port).") var rtmpPort: Int = 1935
+    @Option(parsing: .unconditional, help: "SRT listen port (0 = any free port).") var srtPort: Int = 9000
+    @Option(parsing: .unconditional, help: "HTTP (LL-HLS origin, API) listen port (0 = any free port).") var httpPort: Int = 8080
     @Option(help: "Address to bind every listener to.") var host: String = "0.0.0.0"
     @Option(help: "Transcode ladder, e.g. 720p:3000k,480p:1200k,360p:700k (rungs above the source are skipped).")
     var ladder: String?
     @Flag(help: "Serve the source rendition only; no transcoding.") var noTranscode = false
     @Option(help: "Passphrase every SRT publisher must use (10–79 characters).") var srtPassphrase: String?
-    @Option(help: "SRT receiver latency in milliseconds: the loss window repaired by retransmission.")
+    @Option(parsing: .unconditional, help: "SRT receiver latency in milliseconds (20–8000): the loss window repaired by retransmission.")
     var srtLatency: Int = 120
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
 
     func validate() throws {
+        try PortArgument.check(rtmpPort, option: "--rtmp-port")
+        try PortArgument.check(srtPort, option: "--srt-port")
+        try PortArgument.check(httpPort, option: "--http-port")
+        // SRT is UDP, so only RTMP and HTTP (both TCP) can clash.
+        if rtmpPort != 0 && rtmpPort == httpPort { throw ValidationError("--rtmp-port and --http-port are both \(rtmpPort)") }
+        guard (20...8000).contains(srtLatency) else { throw ValidationError("--srt-latency must be 20–8000 ms, got \(srtLatency)") }
         if let ladder { _ = try Ladder(parsing: ladder) }
         if let p = srtPassphrase, !(10...79).contains(p.count) {
             throw ValidationError("--srt-passphrase must be 10 to 79 characters (libsrt's limit)")
@@ -48,14 +54,16 @@ struct Serve: AsyncParsableCommand {
             logger: logger)
         try await server.start()
         let shown = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
-        if let port = server.rtmpPort {
-            say("RTMP: push to rtmp://\(shown):\(port)/live/<stream> (bound port \(port))")
-        }
-        if let port = server.srtPort {
-            say("SRT:  push to srt://\(shown):\(port)?streamid=live/<stream> (MPEG-TS; bound port \(port))")
-        }
+        let rtmpPort = server.rtmpPort, srtPort = server.srtPort
+        // Printed once HTTP is up too, so no URL is shown for a server that then fails to start.
         try await server.run(onHTTPRunning: { port in
-            say("HLS:  play http://\(shown):\(port)/live/<stream>/index.m3u8 (LL-HLS; bound port \(port))")
+            if let rtmpPort {
+                Self.say("RTMP: push to rtmp://\(shown):\(rtmpPort)/live/<stream> (bound port \(rtmpPort))")
+            }
+            if let srtPort {
+                Self.say("SRT:  push to srt://\(shown):\(srtPort)?streamid=live/<stream> (MPEG-TS; bound port \(srtPort))")
+            }
+            Self.say("HLS:  play http://\(shown):\(port)/live/<stream>/index.m3u8 (LL-HLS; bound port \(port))")
         })
     }
 
@@ -71,7 +79,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     /// Unbuffered, so the push/play lines reach a pipe or a journal at once.
-    private func say(_ line: String) {
+    private static func say(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
