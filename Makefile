@@ -9,7 +9,7 @@ APT_TEST := ffmpeg srt-tools gstreamer1.0-tools gstreamer1.0-plugins-base gstrea
 	gstreamer1.0-plugins-bad gstreamer1.0-libav valgrind chromium chromium-driver python3-pip unzip curl
 APT_BENCH := nginx libnginx-mod-rtmp wrk hyperfine
 
-.PHONY: all deps build release test run bench fuzz clean
+.PHONY: all deps build release test run bench fuzz soak tsan clean
 
 all: build
 
@@ -49,5 +49,18 @@ bench: deps release
 fuzz: deps
 	Fuzz/run.sh 300
 
+# Not part of `make test`: 30 minutes of mixed load; RSS and descriptors must stay flat.
+# SOAK_SECONDS and SOAK_VIEWERS shorten or lighten it.
+soak: deps release
+	Benchmarks/soak/run.sh $${SOAK_SECONDS:-1800} $${SOAK_VIEWERS:-1000}
+
+# Not part of `make test`: the suite under ThreadSanitizer (a separate build folder; several
+# times slower). TSAN_FILTER narrows it to some suites.
+tsan: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan $(SWIFT_FLAGS)
+	set -o pipefail; TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1" $(SWIFT) test --skip-build --no-parallel \
+		--sanitize=thread --scratch-path .build-tsan $${TSAN_FILTER:+--filter "$$TSAN_FILTER"} $(SWIFT_FLAGS) 2>&1 | tee .build-tsan/tsan.log
+	@! grep -q "WARNING: ThreadSanitizer" .build-tsan/tsan.log || { echo "make tsan: ThreadSanitizer reports above"; exit 1; }
+
 clean:
-	rm -rf .build Fuzz/.build
+	rm -rf .build .build-tsan Fuzz/.build
