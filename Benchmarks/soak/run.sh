@@ -61,8 +61,8 @@ while [ $((SECONDS - start)) -lt $((seconds - 10)) ]; do
   sleep 10
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$server/status")
   fds=$(ls "/proc/$server/fd" | wc -l)
-  status=$(curl -sf "http://127.0.0.1:$http/api/v1/streams" || echo "{}")
-  streams=$(grep -o '"live/soak[0-9]"' <<<"$status" | sort -u | wc -l)
+  status=$(curl -sf "http://127.0.0.1:$http/api/v1/streams" | tr -d '\\' || echo "{}") # JSON escapes "/"
+  streams=$( (grep -o '"live/soak[0-9]"' <<<"$status" || true) | sort -u | wc -l)
   # soak4 reconnects every 20 s and may be between publishes; the other three must be there.
   for s in soak1 soak2 soak3; do grep -q "\"live/$s\"" <<<"$status" || missing=$((missing + 1)); done
   echo -e "$((SECONDS - start))\t$rss\t$fds\t$streams" | tee -a "$samples"
