@@ -59,9 +59,15 @@ final class SRTPublishSession: Sendable {
             connection.close()
             return
         }
+        if let why = TSUnitBuilder.refusal(streams: demuxer.streams.map { ($0.codecName, $0.kind) }) {
+            logger.error("SRT publish refused: \(why)", metadata: ["path": "\(publisher.path)"])
+            connection.close()
+            return
+        }
         var builder = TSUnitBuilder(streams: demuxer.streams.map { ($0.index, $0.codecName, $0.track) })
-        for index in builder.unsupportedCodecs {
-            logger.warning("SRT stream \(index) has codec \(demuxer.streams[index].codecName), which Sluice does not carry; ignored",
+        for index in builder.unsupportedCodecs where demuxer.streams[index].kind != nil {
+            let kind = demuxer.streams[index].kind == .video ? "video" : "audio"
+            logger.warning("SRT \(kind) codec \(demuxer.streams[index].codecName) is not supported (Sluice carries H.264 or HEVC video with AAC audio); stream \(index) dropped",
                            metadata: ["path": "\(publisher.path)"])
         }
         var failures = 0
@@ -83,8 +89,15 @@ final class SRTPublishSession: Sendable {
             let dts = packet.dts == noPTS ? packet.pts : packet.dts
             let pts = packet.pts == noPTS ? dts : packet.pts
             if pts == noPTS { continue }
-            let units = builder.units(stream: index, bytes: Array(packet.bytes), pts: pts, dts: dts, timebase: tb,
-                                      wallClock: WallClock.nowMicros())
+            let units: [MediaUnit]
+            do {
+                units = try builder.units(stream: index, bytes: Array(packet.bytes), pts: pts, dts: dts, timebase: tb,
+                                          wallClock: WallClock.nowMicros())
+            } catch {
+                logger.error("SRT publish refused: \(error)", metadata: ["path": "\(publisher.path)"])
+                connection.close()
+                return
+            }
             if builder.tracksChanged {
                 builder.tracksChanged = false
                 publisher.setTracks(builder.tracks)
