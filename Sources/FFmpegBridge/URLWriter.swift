@@ -22,7 +22,13 @@ public final class URLWriter {
         guard let ctx = context else { throw FFmpegError("avformat_alloc_output_context2 \(format)", message: "out of memory") }
         try Muxer.addStreams(to: ctx, tracks)
         let dict = AVOptions(options)
-        try check(avio_open2(&ctx.pointee.pb, url, AVIO_FLAG_WRITE, nil, &dict.pointer), "open \(url)")
+        let opened = avio_open2(&ctx.pointee.pb, url, AVIO_FLAG_WRITE, nil, &dict.pointer)
+        if opened < 0 {
+            var error = FFmpegError("open \(url)", code: opened)
+            // libsrt reports every refused or unanswered call as an I/O error.
+            if url.hasPrefix("srt://") { error.message += ": no SRT listener accepted the call (address, port, streamid or passphrase)" }
+            throw error
+        }
         try check(avformat_write_header(ctx, nil), "avformat_write_header \(format) to \(url)")
         headerWritten = true
     }

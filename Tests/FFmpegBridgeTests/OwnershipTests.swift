@@ -35,6 +35,16 @@ import Testing
         }
     }
 
+    /// `sluice push srt://...` to nobody: the same path, and an error that says what to check.
+    @Test func urlWriterToAnUnansweredSRTPortSaysSo() throws {
+        let port = try Self.refusedPort()
+        let track = TrackInfo(codec: .h264, timebase: .milliseconds, width: 64, height: 64)
+        let error = #expect(throws: FFmpegError.self) {
+            _ = try URLWriter(url: "srt://127.0.0.1:\(port)?streamid=live/x", format: "mpegts", tracks: [track])
+        }
+        #expect(error?.message.contains("no SRT listener accepted the call") == true, "\(String(describing: error))")
+    }
+
     @Test func failingInitializersThrowAndFreeWhatTheyAllocated() {
         // swr_init refuses a 0 Hz input: the SwrContext allocated before it is freed by deinit.
         #expect(throws: FFmpegError.self) {
