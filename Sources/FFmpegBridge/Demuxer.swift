@@ -29,6 +29,10 @@ public final class Demuxer {
         public var codecName: String
         /// Video or audio, also for codecs without a `CodecID`; nil for data and subtitles.
         public var kind: TrackKind?
+        /// The stream's timebase and audio parameters, also for codecs without a `CodecID`.
+        public var timebase: Rational
+        public var sampleRate: Int
+        public var channels: Int
     }
 
     public convenience init(url: String, options: [String: String] = [:]) throws {
@@ -109,7 +113,8 @@ public final class Demuxer {
         case AVMEDIA_TYPE_AUDIO: .audio
         default: nil
         }
-        return Stream(index: index, track: track, codecName: name, kind: kind)
+        return Stream(index: index, track: track, codecName: name, kind: kind, timebase: Rational(st.pointee.time_base),
+                      sampleRate: Int(par.sample_rate), channels: Int(par.ch_layout.nb_channels))
     }
 
     /// The next packet (with `streamIndex` set), or nil at end of input.

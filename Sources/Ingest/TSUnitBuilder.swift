@@ -57,6 +57,16 @@ struct TSUnitBuilder {
         return nil
     }
 
+    /// Raw AAC frames (from `AACTranscoder`) as back-to-back ADTS frames, which `units` reads
+    /// like any AAC input.
+    static func adts(_ frames: [[UInt8]], sampleRate: Int, channels: Int) -> [UInt8] {
+        let index = UInt8(ADTSHeader.sampleRates.firstIndex(of: sampleRate) ?? 3)
+        return frames.flatMap { frame in
+            ADTSHeader(objectType: 2, sampleRateIndex: index, channelConfiguration: UInt8(clamping: channels),
+                       payloadLength: frame.count).bytes + frame
+        }
+    }
+
     var unsupportedCodecs: [Int] { inputs.filter { $0.value.kind == .unsupported }.map(\.key).sorted() }
     private var expected: Int { inputs.values.filter { $0.kind != .unsupported }.count }
     var isReady: Bool { expected > 0 && configs.count == expected }

@@ -169,18 +169,24 @@ import TestSupport
         }
     }
 
-    /// Finding 4 over SRT: H.264 with MP2 audio dropped the audio silently. The video is served
-    /// and one warning names the audio codec.
-    @Test func mp2AudioBesideH264OverSRTIsDroppedWithOneWarning() async throws {
+    /// Finding 4 over SRT: H.264 with MP2 audio dropped the audio silently. Now the audio is
+    /// transcoded to AAC (one line says so) and the source rendition carries both.
+    @Test func mp2AudioBesideH264OverSRTIsTranscodedToAAC() async throws {
         try await Self.withServer { r in
             let publisher = try Self.ffmpeg(["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-c:a", "mp2"],
                                             Self.srt(r, "live/mp2"))
             defer { publisher.kill() }
-            let media = await r.playlist("live/mp2/source/index.m3u8") { $0.contains("#EXTINF") }
-            #expect(media.contains("#EXTINF"), "\(media) \(r.log.all)")
-            #expect(r.server.hub.stream("live/mp2")?.tracks.map(\.codec) == [.h264])
-            let warnings = r.log.matching("audio codec mp2 is not supported")
-            #expect(warnings.count == 1, "\(r.log.all)")
+            let media = await r.playlist("live/mp2/source/index.m3u8") { $0.components(separatedBy: "#EXTINF").count >= 3 }
+            #expect(media.components(separatedBy: "#EXTINF").count >= 3, "\(media) \(r.log.all)")
+            let tracks = r.server.hub.stream("live/mp2")?.tracks ?? []
+            #expect(tracks.map(\.codec) == [.h264, .aac])
+            #expect(tracks.last?.sampleRate == 48000)
+            #expect(r.log.matching("SRT audio codec mp2 is transcoded to AAC").count == 1, "\(r.log.all)")
+            #expect(r.log.matching("not supported").isEmpty && r.log.matching("transcode:").isEmpty, "\(r.log.all)")
+            let probe = try ExternalProcess("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,sample_rate",
+                                                        "-of", "csv=p=0", "http://127.0.0.1:\(r.server.httpPort!)/live/mp2/source/index.m3u8"])
+            #expect(await probe.waitForExit(seconds: 60) == 0, "\(probe.errors)")
+            #expect(probe.output.contains("aac,48000"), "\(probe.output)")
         }
     }
 }

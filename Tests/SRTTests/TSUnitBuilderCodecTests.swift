@@ -52,4 +52,17 @@ import Testing
         #expect(TSUnitBuilder.refusal(streams: [("aac", .audio)]) == nil)
         #expect(TSUnitBuilder.refusal(streams: [("mp2", .audio)])?.contains("no stream Sluice can carry (mp2)") == true)
     }
+
+    /// Transcoded AAC re-enters as ADTS: the same path as AAC from the publisher.
+    @Test func transcodedAACFramesBecomeADTSAndThenUnits() throws {
+        let frames: [[UInt8]] = [[1, 2, 3], [4, 5]]
+        let adts = TSUnitBuilder.adts(frames, sampleRate: 48000, channels: 2)
+        let parsed = ADTSHeader.frames(in: adts)
+        #expect(parsed.map { Array($0.payload) } == frames)
+        #expect(parsed.first?.header.sampleRate == 48000 && parsed.first?.header.channelConfiguration == 2)
+        #expect(parsed.first?.header.audioSpecificConfig == [0x11, 0x90])
+        var b = TSUnitBuilder(streams: [(1, "aac", nil)])
+        let units = try b.units(stream: 1, bytes: adts, pts: 0, dts: 0, timebase: .mpegTS, wallClock: 0)
+        #expect(units.map(\.pts) == [0, 1920])
+    }
 }
