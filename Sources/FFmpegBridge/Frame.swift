@@ -5,7 +5,8 @@ import CFFmpeg
 /// @unchecked Sendable: a frame moves from the decode thread to encoder threads through
 /// bounded queues; readers only read it, and FFmpeg's buffers are refcounted thread-safely.
 public final class Frame: @unchecked Sendable {
-    public let pointer: UnsafeMutablePointer<AVFrame>
+    /// Internal: callers use the accessors, so only this module touches the AVFrame.
+    let pointer: UnsafeMutablePointer<AVFrame>
 
     public init() {
         guard let p = av_frame_alloc() else { fatalError("av_frame_alloc: out of memory") }

@@ -7,7 +7,8 @@ import NIOCore
 /// @unchecked Sendable: a packet is handed from one codec thread to the next through queues
 /// and is never touched by two threads at once; FFmpeg's refcounted buffers are thread-safe.
 public final class Packet: @unchecked Sendable {
-    public let pointer: UnsafeMutablePointer<AVPacket>
+    /// Internal: callers use the accessors, so only this module touches the AVPacket.
+    let pointer: UnsafeMutablePointer<AVPacket>
 
     public init() {
         guard let p = av_packet_alloc() else { fatalError("av_packet_alloc: out of memory") }
