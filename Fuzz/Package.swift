@@ -1,6 +1,7 @@
 // swift-tools-version: 6.1
 // Coverage-guided fuzzing (libFuzzer) of the parsers a publisher controls: RTMP handshake,
-// chunks, AMF0/AMF3 commands, FLV media (AVC/HEVC/AAC configs), NAL and SEI parsing.
+// chunks, AMF0/AMF3 commands, FLV media (AVC/HEVC/AAC configs), NAL and SEI parsing, and
+// Bitstream's parameter-set parsers (H.264/HEVC SPS, avcC, hvcC, AudioSpecificConfig).
 // Compiles Sluice's MediaCore, Bitstream and RTMP sources through symlinks, instrumented.
 // Run: Fuzz/run.sh [seconds]   (see Docs/Development.md)
 import PackageDescription

@@ -12,6 +12,26 @@ public struct ADTSHeader: Sendable, Equatable {
 
     public var sampleRate: Int? { Int(sampleRateIndex) < Self.sampleRates.count ? Self.sampleRates[Int(sampleRateIndex)] : nil }
 
+    /// A header without CRC for a `payloadLength`-byte raw frame.
+    public init(objectType: UInt8, sampleRateIndex: UInt8, channelConfiguration: UInt8, payloadLength: Int) {
+        self.objectType = objectType
+        self.sampleRateIndex = sampleRateIndex
+        self.channelConfiguration = channelConfiguration
+        self.headerLength = 7
+        self.frameLength = payloadLength + 7
+    }
+
+    /// The 7 header bytes (protection absent, buffer fullness 0x7FF: variable rate).
+    public var bytes: [UInt8] {
+        let length = UInt32(truncatingIfNeeded: frameLength) & 0x1FFF
+        return [0xFF, 0xF1,
+                (objectType &- 1) << 6 | (sampleRateIndex & 0x0F) << 2 | (channelConfiguration >> 2) & 1,
+                (channelConfiguration & 3) << 6 | UInt8(length >> 11),
+                UInt8((length >> 3) & 0xFF),
+                UInt8((length & 7) << 5) | 0x1F,
+                0xFC]
+    }
+
     /// Parses the header at the start of `bytes`; nil without a sync word or with a frame
     /// length that cannot be right.
     public init?(_ bytes: some Collection<UInt8>) {

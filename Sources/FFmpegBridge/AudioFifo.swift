@@ -10,7 +10,7 @@ public final class AudioFifo {
     public let sampleRate: Int
 
     public init(format: AVSampleFormat, channels: Int, sampleRate: Int) throws {
-        guard let f = av_audio_fifo_alloc(format, Int32(channels), 1024) else {
+        guard let f = av_audio_fifo_alloc(format, try int32(channels, "FIFO channels"), 1024) else {
             throw FFmpegError("av_audio_fifo_alloc", message: "out of memory")
         }
         fifo = f
@@ -27,7 +27,7 @@ public final class AudioFifo {
         guard frame.sampleCount > 0 else { return }
         let raw = UnsafeMutableRawPointer(frame.pointer.pointee.extended_data)
         let planes = raw?.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
-        try check(av_audio_fifo_write(fifo, planes, Int32(frame.sampleCount)), "av_audio_fifo_write")
+        try check(av_audio_fifo_write(fifo, planes, frame.pointer.pointee.nb_samples), "av_audio_fifo_write")
     }
 
     /// Exactly `samples` samples, or nil while fewer are buffered.
@@ -36,7 +36,7 @@ public final class AudioFifo {
         let frame = try Frame(samples: samples, format: format, sampleRate: sampleRate, channels: channels)
         let raw = UnsafeMutableRawPointer(frame.pointer.pointee.extended_data)
         let planes = raw?.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
-        try check(av_audio_fifo_read(fifo, planes, Int32(samples)), "av_audio_fifo_read")
+        try check(av_audio_fifo_read(fifo, planes, frame.pointer.pointee.nb_samples), "av_audio_fifo_read")
         return frame
     }
 }

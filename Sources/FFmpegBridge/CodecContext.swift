@@ -34,13 +34,14 @@ final class CodecContext {
     func setExtradata(_ bytes: UnsafeRawBufferPointer) throws {
         guard bytes.count > 0 else { return }
         let size = bytes.count
+        let size32 = try int32(size, "extradata size")
         guard let buf = av_mallocz(size + Int(AV_INPUT_BUFFER_PADDING_SIZE)) else {
             throw FFmpegError("extradata", message: "out of memory")
         }
         buf.copyMemory(from: bytes.baseAddress!, byteCount: size)
         av_freep(&pointer.pointee.extradata)
         pointer.pointee.extradata = buf.assumingMemoryBound(to: UInt8.self)
-        pointer.pointee.extradata_size = Int32(size)
+        pointer.pointee.extradata_size = size32
     }
 
     var extradata: [UInt8] {

@@ -22,9 +22,9 @@ public final class Decoder {
         context = try CodecContext(codec: codec)
         let ctx = context.pointer
         if let timebase { ctx.pointee.pkt_timebase = timebase.av }
-        if sampleRate > 0 { ctx.pointee.sample_rate = Int32(sampleRate) }
-        if channels > 0 { av_channel_layout_default(&ctx.pointee.ch_layout, Int32(channels)) }
-        ctx.pointee.thread_count = Int32(threads)
+        if sampleRate > 0 { ctx.pointee.sample_rate = try int32(sampleRate, "decoder sample rate") }
+        if channels > 0 { av_channel_layout_default(&ctx.pointee.ch_layout, try int32(channels, "decoder channels")) }
+        ctx.pointee.thread_count = try int32(threads, "thread count")
         ctx.pointee.thread_type = threadType.rawValue
         try extradata.withUnsafeBytes { try context.setExtradata($0) }
         try context.open(options: [:])

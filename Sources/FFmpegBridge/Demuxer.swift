@@ -10,7 +10,7 @@ public final class Demuxer {
     private var context: UnsafeMutablePointer<AVFormatContext>?
     private var io: UnsafeMutablePointer<AVIOContext>?
     private let reader: ReadBox?
-    public let streams: [Stream]
+    public private(set) var streams: [Stream] = []
 
     /// Source of bytes for a custom-AVIO demuxer: fills the buffer, returns the count, or 0 at
     /// end of input. It may block (it runs on the demux thread).
@@ -27,6 +27,12 @@ public final class Demuxer {
         public var track: TrackInfo?
         /// FFmpeg's codec name (e.g. "h264"), also for codecs without a `CodecID`.
         public var codecName: String
+        /// Video or audio, also for codecs without a `CodecID`; nil for data and subtitles.
+        public var kind: TrackKind?
+        /// The stream's timebase and audio parameters, also for codecs without a `CodecID`.
+        public var timebase: Rational
+        public var sampleRate: Int
+        public var channels: Int
     }
 
     public convenience init(url: String, options: [String: String] = [:]) throws {
@@ -41,48 +47,37 @@ public final class Demuxer {
 
     private init(url: String, format: String?, options: [String: String], reader: ReadBox?) throws {
         self.reader = reader
-        var ctx = avformat_alloc_context()
-        guard ctx != nil else { throw FFmpegError("avformat_alloc_context", message: "out of memory") }
+        // Every stored property is set from here on: on a throw, deinit frees what was allocated.
+        context = avformat_alloc_context()
+        guard let ctx = context else { throw FFmpegError("avformat_alloc_context", message: "out of memory") }
         if let reader {
-            let size = 65536
-            guard let buffer = av_malloc(size),
-                  let avio = avio_alloc_context(buffer.assumingMemoryBound(to: UInt8.self), Int32(size), 0,
+            let size: Int32 = 65536
+            guard let buffer = av_malloc(Int(size)) else { throw FFmpegError("av_malloc", message: "out of memory") }
+            guard let avio = avio_alloc_context(buffer.assumingMemoryBound(to: UInt8.self), size, 0,
                                                 Unmanaged.passUnretained(reader).toOpaque(), { opaque, buf, size in
                       let box = Unmanaged<Demuxer.ReadBox>.fromOpaque(opaque!).takeUnretainedValue()
                       let n = box.read(UnsafeMutableRawBufferPointer(start: buf, count: Int(size)))
-                      return n > 0 ? Int32(n) : FFmpegError.endOfFile
+                      return n > 0 ? Int32(clamping: n) : FFmpegError.endOfFile
                   }, nil, nil) else {
-                avformat_free_context(ctx)
+                av_free(buffer)
                 throw FFmpegError("avio_alloc_context", message: "out of memory")
             }
             io = avio
-            ctx!.pointee.pb = avio
-            ctx!.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
+            ctx.pointee.pb = avio
+            ctx.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
         }
         let dict = AVOptions(options)
         let inputFormat = format.flatMap { av_find_input_format($0) }
-        if format != nil, inputFormat == nil {
-            avformat_free_context(ctx)
-            Demuxer.freeIO(&io)
-            throw FFmpegError("av_find_input_format", message: "no demuxer named \"\(format!)\"")
+        if let format, inputFormat == nil {
+            throw FFmpegError("av_find_input_format", message: "no demuxer named \"\(format)\"")
         }
-        // On failure avformat_open_input frees the context (not a custom AVIO).
-        let opened = avformat_open_input(&ctx, url, inputFormat, &dict.pointer)
-        if opened < 0 {
-            Demuxer.freeIO(&io)
-            throw FFmpegError("avformat_open_input \(url.isEmpty ? format ?? "" : url)", code: opened)
-        }
-        context = ctx
-        let info = avformat_find_stream_info(ctx, nil)
-        if info < 0 {
-            avformat_close_input(&context)
-            Demuxer.freeIO(&io)
-            throw FFmpegError("avformat_find_stream_info", code: info)
-        }
+        // On failure avformat_open_input frees the context and sets it to nil (not a custom AVIO).
+        try check(avformat_open_input(&context, url, inputFormat, &dict.pointer),
+                  "avformat_open_input \(url.isEmpty ? format ?? "" : url)")
+        try check(avformat_find_stream_info(context, nil), "avformat_find_stream_info")
         var found: [Stream] = []
-        for i in 0..<Int(ctx!.pointee.nb_streams) {
-            let st = ctx!.pointee.streams[i]!
-            found.append(Demuxer.describe(st, index: i))
+        for i in 0..<Int(context!.pointee.nb_streams) {
+            found.append(Demuxer.describe(context!.pointee.streams[i]!, index: i))
         }
         streams = found
     }
@@ -113,7 +108,13 @@ public final class Demuxer {
                               sampleRate: Int(par.sample_rate), channels: Int(par.ch_layout.nb_channels),
                               bitrate: par.bit_rate > 0 ? Int(par.bit_rate) : nil)
         }
-        return Stream(index: index, track: track, codecName: name)
+        let kind: TrackKind? = switch par.codec_type {
+        case AVMEDIA_TYPE_VIDEO: .video
+        case AVMEDIA_TYPE_AUDIO: .audio
+        default: nil
+        }
+        return Stream(index: index, track: track, codecName: name, kind: kind, timebase: Rational(st.pointee.time_base),
+                      sampleRate: Int(par.sample_rate), channels: Int(par.ch_layout.nb_channels))
     }
 
     /// The next packet (with `streamIndex` set), or nil at end of input.

@@ -76,18 +76,18 @@ public final class Encoder {
     public init(video s: VideoEncoderSettings) throws {
         context = try CodecContext(codec: try Encoder.find(s.codecName))
         let ctx = context.pointer
-        ctx.pointee.width = Int32(s.width)
-        ctx.pointee.height = Int32(s.height)
+        ctx.pointee.width = try int32(s.width, "encoder width")
+        ctx.pointee.height = try int32(s.height, "encoder height")
         ctx.pointee.pix_fmt = s.pixelFormat
         ctx.pointee.time_base = s.timebase.av
         ctx.pointee.framerate = s.frameRate.av
         ctx.pointee.bit_rate = Int64(s.bitrate)
         if let max = s.maxBitrate { ctx.pointee.rc_max_rate = Int64(max) }
-        if let buf = s.bufferSize { ctx.pointee.rc_buffer_size = Int32(buf) }
-        ctx.pointee.gop_size = Int32(s.gopSize)
-        ctx.pointee.keyint_min = Int32(s.gopSize)
-        ctx.pointee.max_b_frames = Int32(s.maxBFrames)
-        ctx.pointee.thread_count = Int32(s.threads)
+        if let buf = s.bufferSize { ctx.pointee.rc_buffer_size = Int32(clamping: buf) }
+        ctx.pointee.gop_size = try int32(s.gopSize, "GOP size")
+        ctx.pointee.keyint_min = ctx.pointee.gop_size
+        ctx.pointee.max_b_frames = try int32(s.maxBFrames, "B-frames")
+        ctx.pointee.thread_count = try int32(s.threads, "thread count")
         if s.globalHeader { ctx.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
         try context.open(options: s.options)
     }
@@ -96,10 +96,10 @@ public final class Encoder {
         let codec = try Encoder.find(s.codecName)
         context = try CodecContext(codec: codec)
         let ctx = context.pointer
-        ctx.pointee.sample_rate = Int32(s.sampleRate)
-        av_channel_layout_default(&ctx.pointee.ch_layout, Int32(s.channels))
+        ctx.pointee.sample_rate = try int32(s.sampleRate, "encoder sample rate")
+        av_channel_layout_default(&ctx.pointee.ch_layout, try int32(s.channels, "encoder channels"))
         ctx.pointee.bit_rate = Int64(s.bitrate)
-        ctx.pointee.time_base = AVRational(num: 1, den: Int32(s.sampleRate))
+        ctx.pointee.time_base = AVRational(num: 1, den: ctx.pointee.sample_rate)
         if let format = s.sampleFormat {
             ctx.pointee.sample_fmt = format
         } else if let formats = codec.pointee.sample_fmts {
@@ -164,6 +164,6 @@ public final class Encoder {
         let ctx = context.pointer
         ctx.pointee.bit_rate = Int64(bitrate)
         if let maxBitrate { ctx.pointee.rc_max_rate = Int64(maxBitrate) }
-        if let bufferSize { ctx.pointee.rc_buffer_size = Int32(bufferSize) }
+        if let bufferSize { ctx.pointee.rc_buffer_size = Int32(clamping: bufferSize) }
     }
 }

@@ -41,3 +41,12 @@ func check(_ result: Int32, _ operation: @autoclosure () -> String) throws -> In
 }
 
 public let noPTS: Int64 = sluice_av_nopts_value()
+
+/// A size, rate or count for one of FFmpeg's Int32 fields. Such values can come from a
+/// publisher (a picture size, a sample rate): one that does not fit is an error, not a trap.
+func int32(_ value: Int, _ what: @autoclosure () -> String) throws -> Int32 {
+    guard let v = Int32(exactly: value) else {
+        throw FFmpegError(what(), message: "\(value) does not fit FFmpeg's 32-bit field")
+    }
+    return v
+}

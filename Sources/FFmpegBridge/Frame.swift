@@ -5,7 +5,8 @@ import CFFmpeg
 /// @unchecked Sendable: a frame moves from the decode thread to encoder threads through
 /// bounded queues; readers only read it, and FFmpeg's buffers are refcounted thread-safely.
 public final class Frame: @unchecked Sendable {
-    public let pointer: UnsafeMutablePointer<AVFrame>
+    /// Internal: callers use the accessors, so only this module touches the AVFrame.
+    let pointer: UnsafeMutablePointer<AVFrame>
 
     public init() {
         guard let p = av_frame_alloc() else { fatalError("av_frame_alloc: out of memory") }
@@ -15,8 +16,8 @@ public final class Frame: @unchecked Sendable {
     /// A video frame with its own buffers.
     public convenience init(width: Int, height: Int, format: AVPixelFormat) throws {
         self.init()
-        pointer.pointee.width = Int32(width)
-        pointer.pointee.height = Int32(height)
+        pointer.pointee.width = try int32(width, "frame width")
+        pointer.pointee.height = try int32(height, "frame height")
         pointer.pointee.format = format.rawValue
         try check(av_frame_get_buffer(pointer, 0), "av_frame_get_buffer \(width)x\(height)")
     }
@@ -24,13 +25,15 @@ public final class Frame: @unchecked Sendable {
     /// An audio frame with its own buffers.
     public convenience init(samples: Int, format: AVSampleFormat, sampleRate: Int, channels: Int) throws {
         self.init()
-        pointer.pointee.nb_samples = Int32(samples)
+        let sampleCount = try int32(samples, "frame samples")
+        let channelCount = try int32(channels, "frame channels")
+        pointer.pointee.nb_samples = sampleCount
         pointer.pointee.format = format.rawValue
-        pointer.pointee.sample_rate = Int32(sampleRate)
-        av_channel_layout_default(&pointer.pointee.ch_layout, Int32(channels))
+        pointer.pointee.sample_rate = try int32(sampleRate, "frame sample rate")
+        av_channel_layout_default(&pointer.pointee.ch_layout, channelCount)
         try check(av_frame_get_buffer(pointer, 0), "av_frame_get_buffer \(samples) samples")
         // Silence, not garbage: encoders reject NaN floats, and a short read must not be noise.
-        av_samples_set_silence(pointer.pointee.extended_data, 0, Int32(samples), Int32(channels), format)
+        av_samples_set_silence(pointer.pointee.extended_data, 0, sampleCount, channelCount, format)
     }
 
     deinit {

@@ -87,19 +87,21 @@ public final class Muxer {
         par.pointee.codec_id = codec.pointee.id
         st.pointee.time_base = track.timebase.av
         if track.kind == .video {
-            par.pointee.width = Int32(track.width)
-            par.pointee.height = Int32(track.height)
+            // Sizes come from a publisher's SPS or metadata: checked, never trapped on.
+            par.pointee.width = try int32(track.width, "video width")
+            par.pointee.height = try int32(track.height, "video height")
             if let rate = track.frameRate { st.pointee.avg_frame_rate = rate.av }
         } else {
-            par.pointee.sample_rate = Int32(track.sampleRate)
-            av_channel_layout_default(&par.pointee.ch_layout, Int32(max(track.channels, 1)))
+            par.pointee.sample_rate = try int32(track.sampleRate, "sample rate")
+            av_channel_layout_default(&par.pointee.ch_layout, try int32(max(track.channels, 1), "channel count"))
             // Nominal frame sizes; every packet also carries its exact duration.
             if track.codec == .aac { par.pointee.frame_size = 1024 }
-            if track.codec == .opus { par.pointee.frame_size = Int32(max(track.sampleRate, 48000) / 50) }
+            if track.codec == .opus { par.pointee.frame_size = try int32(max(track.sampleRate, 48000) / 50, "Opus frame size") }
         }
         if let bitrate = track.bitrate { par.pointee.bit_rate = Int64(bitrate) }
         if let extra = track.extradata, extra.readableBytes > 0 {
             let count = extra.readableBytes
+            let size = try int32(count, "extradata size")
             guard let mem = av_mallocz(count + Int(AV_INPUT_BUFFER_PADDING_SIZE)) else {
                 throw FFmpegError("av_mallocz", message: "out of memory")
             }
@@ -107,7 +109,7 @@ public final class Muxer {
                 mem.copyMemory(from: raw.baseAddress!, byteCount: count)
             }
             par.pointee.extradata = mem.assumingMemoryBound(to: UInt8.self)
-            par.pointee.extradata_size = Int32(count)
+            par.pointee.extradata_size = size
         }
     }
 
@@ -124,7 +126,7 @@ public final class Muxer {
         packet.dts = dts
         packet.duration = duration
         packet.isKeyframe = isKeyframe
-        packet.streamIndex = Int32(index)
+        packet.streamIndex = try int32(index, "stream index")
         packet.rescale(from: tracks[index].timebase, to: timebase(track: index))
         // av_write_frame, not the interleaving variant: the caller already orders by dts per part.
         try check(av_write_frame(context, packet.pointer), "av_write_frame")

@@ -7,7 +7,8 @@ import NIOCore
 /// @unchecked Sendable: a packet is handed from one codec thread to the next through queues
 /// and is never touched by two threads at once; FFmpeg's refcounted buffers are thread-safe.
 public final class Packet: @unchecked Sendable {
-    public let pointer: UnsafeMutablePointer<AVPacket>
+    /// Internal: callers use the accessors, so only this module touches the AVPacket.
+    let pointer: UnsafeMutablePointer<AVPacket>
 
     public init() {
         guard let p = av_packet_alloc() else { fatalError("av_packet_alloc: out of memory") }
@@ -17,7 +18,7 @@ public final class Packet: @unchecked Sendable {
     /// A packet holding a copy of `bytes`.
     public convenience init(copying bytes: UnsafeRawBufferPointer) throws {
         self.init()
-        try check(av_new_packet(pointer, Int32(bytes.count)), "av_new_packet")
+        try check(av_new_packet(pointer, try int32(bytes.count, "packet size")), "av_new_packet")
         if let base = bytes.baseAddress, bytes.count > 0 {
             pointer.pointee.data.update(from: base.assumingMemoryBound(to: UInt8.self), count: bytes.count)
         }
@@ -25,7 +26,7 @@ public final class Packet: @unchecked Sendable {
 
     public convenience init(copying buffer: ByteBuffer) throws {
         self.init()
-        try check(av_new_packet(pointer, Int32(buffer.readableBytes)), "av_new_packet")
+        try check(av_new_packet(pointer, try int32(buffer.readableBytes, "packet size")), "av_new_packet")
         buffer.withUnsafeReadableBytes { raw in
             if let base = raw.baseAddress, raw.count > 0 {
                 pointer.pointee.data.update(from: base.assumingMemoryBound(to: UInt8.self), count: raw.count)

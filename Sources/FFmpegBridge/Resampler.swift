@@ -11,22 +11,22 @@ public final class Resampler {
 
     public init(inputRate: Int, inputChannels: Int, inputFormat: AVSampleFormat,
                 outputRate: Int, outputChannels: Int, outputFormat: AVSampleFormat) throws {
+        self.outputRate = outputRate
+        self.outputChannels = outputChannels
+        self.outputFormat = outputFormat
+        // Every stored property is set from here on: on a throw, deinit frees the SwrContext.
         var inLayout = AVChannelLayout()
         var outLayout = AVChannelLayout()
-        av_channel_layout_default(&inLayout, Int32(inputChannels))
-        av_channel_layout_default(&outLayout, Int32(outputChannels))
+        av_channel_layout_default(&inLayout, try int32(inputChannels, "resampler input channels"))
+        av_channel_layout_default(&outLayout, try int32(outputChannels, "resampler output channels"))
         defer {
             av_channel_layout_uninit(&inLayout)
             av_channel_layout_uninit(&outLayout)
         }
-        var ctx: OpaquePointer?
-        try check(swr_alloc_set_opts2(&ctx, &outLayout, outputFormat, Int32(outputRate),
-                                      &inLayout, inputFormat, Int32(inputRate), 0, nil), "swr_alloc_set_opts2")
-        context = ctx
-        try check(swr_init(ctx), "swr_init")
-        self.outputRate = outputRate
-        self.outputChannels = outputChannels
-        self.outputFormat = outputFormat
+        try check(swr_alloc_set_opts2(&context, &outLayout, outputFormat, try int32(outputRate, "resampler output rate"),
+                                      &inLayout, inputFormat, try int32(inputRate, "resampler input rate"), 0, nil),
+                  "swr_alloc_set_opts2")
+        try check(swr_init(context), "swr_init")
     }
 
     deinit {
@@ -37,11 +37,11 @@ public final class Resampler {
     /// while the resampler fills its filter; pts is the caller's to assign.
     public func convert(_ input: Frame?) throws -> Frame {
         let inputSamples = input?.sampleCount ?? 0
-        let capacity = Int(swr_get_out_samples(context, Int32(inputSamples)))
+        let capacity = Int(swr_get_out_samples(context, try int32(inputSamples, "resampler input samples")))
         let output = try Frame(samples: max(capacity, 1), format: outputFormat,
                                sampleRate: outputRate, channels: outputChannels)
         let converted = try withInputData(input) { data, count in
-            try check(swr_convert(context, output.pointer.pointee.extended_data, Int32(max(capacity, 1)), data, count), "swr_convert")
+            try check(swr_convert(context, output.pointer.pointee.extended_data, output.pointer.pointee.nb_samples, data, count), "swr_convert")
         }
         output.pointer.pointee.nb_samples = converted
         return output

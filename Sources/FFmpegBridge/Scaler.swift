@@ -27,8 +27,8 @@ public final class Scaler {
         guard inputWidth > 0, inputHeight > 0, outputWidth > 0, outputHeight > 0 else {
             throw FFmpegError("sws_getContext", message: "invalid size \(inputWidth)x\(inputHeight) -> \(outputWidth)x\(outputHeight)")
         }
-        guard let ctx = sws_getContext(Int32(inputWidth), Int32(inputHeight), inputFormat,
-                                       Int32(outputWidth), Int32(outputHeight), outputFormat,
+        guard let ctx = sws_getContext(try int32(inputWidth, "scaler input width"), try int32(inputHeight, "scaler input height"), inputFormat,
+                                       try int32(outputWidth, "scaler output width"), try int32(outputHeight, "scaler output height"), outputFormat,
                                        quality.rawValue, nil, nil, nil) else {
             throw FFmpegError("sws_getContext", message: "unsupported conversion \(inputWidth)x\(inputHeight) fmt \(inputFormat.rawValue) -> \(outputWidth)x\(outputHeight) fmt \(outputFormat.rawValue)")
         }

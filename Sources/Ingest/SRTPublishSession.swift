@@ -59,11 +59,28 @@ final class SRTPublishSession: Sendable {
             connection.close()
             return
         }
-        var builder = TSUnitBuilder(streams: demuxer.streams.map { ($0.index, $0.codecName, $0.track) })
-        for index in builder.unsupportedCodecs {
-            logger.warning("SRT stream \(index) has codec \(demuxer.streams[index].codecName), which Sluice does not carry; ignored",
+        // Audio HLS players cannot play (MP2, MP3, AC-3) is re-encoded as AAC on this thread.
+        var transcoders: [Int: AACTranscoder] = [:]
+        for st in demuxer.streams where st.kind == .audio && TSUnitBuilder.kind(codecName: st.codecName) == .unsupported {
+            guard let t = try? AACTranscoder(codecName: st.codecName, sampleRate: st.sampleRate, channels: st.channels,
+                                             timebase: st.timebase) else { continue } // no decoder: dropped with a warning below
+            transcoders[st.index] = t
+            logger.info("SRT audio codec \(st.codecName) is transcoded to AAC (HLS players cannot play it)", metadata: ["path": "\(publisher.path)"])
+        }
+        let carried = demuxer.streams.map { (index: $0.index, codecName: transcoders[$0.index] == nil ? $0.codecName : "aac",
+                                             kind: $0.kind, hint: transcoders[$0.index] == nil ? $0.track : nil) }
+        if let why = TSUnitBuilder.refusal(streams: carried.map { ($0.codecName, $0.kind) }) {
+            logger.error("SRT publish refused: \(why)", metadata: ["path": "\(publisher.path)"])
+            connection.close()
+            return
+        }
+        var builder = TSUnitBuilder(streams: carried.map { ($0.index, $0.codecName, $0.hint) })
+        for index in builder.unsupportedCodecs where demuxer.streams[index].kind != nil {
+            let kind = demuxer.streams[index].kind == .video ? "video" : "audio"
+            logger.warning("SRT \(kind) codec \(demuxer.streams[index].codecName) is not supported (Sluice carries H.264 or HEVC video with AAC audio); stream \(index) dropped",
                            metadata: ["path": "\(publisher.path)"])
         }
+        var transcodeFailed = false
         var failures = 0
         while true {
             let packet: Packet?
@@ -79,12 +96,35 @@ final class SRTPublishSession: Sendable {
             }
             guard let packet else { return }
             let index = Int(packet.streamIndex)
-            guard index < demuxer.streams.count, let tb = demuxer.streams[index].track?.timebase else { continue }
-            let dts = packet.dts == noPTS ? packet.pts : packet.dts
-            let pts = packet.pts == noPTS ? dts : packet.pts
+            guard index < demuxer.streams.count else { continue }
+            let tb = demuxer.streams[index].timebase
+            var dts = packet.dts == noPTS ? packet.pts : packet.dts
+            var pts = packet.pts == noPTS ? dts : packet.pts
             if pts == noPTS { continue }
-            let units = builder.units(stream: index, bytes: Array(packet.bytes), pts: pts, dts: dts, timebase: tb,
-                                      wallClock: WallClock.nowMicros())
+            var bytes = Array(packet.bytes)
+            if let t = transcoders[index] {
+                let frames: [(pts: Int64, data: [UInt8])]
+                do {
+                    frames = try t.transcode(packet.bytes, pts: pts)
+                } catch {
+                    // A corrupt packet costs its samples; the first such failure is logged.
+                    if !transcodeFailed { logger.warning("SRT audio transcode: \(error)", metadata: ["path": "\(publisher.path)"]) }
+                    transcodeFailed = true
+                    continue
+                }
+                guard let first = frames.first else { continue }
+                bytes = TSUnitBuilder.adts(frames.map(\.data), sampleRate: t.sampleRate, channels: t.channels)
+                (pts, dts) = (first.pts, first.pts)
+            }
+            let units: [MediaUnit]
+            do {
+                units = try builder.units(stream: index, bytes: bytes, pts: pts, dts: dts, timebase: tb,
+                                          wallClock: WallClock.nowMicros())
+            } catch {
+                logger.error("SRT publish refused: \(error)", metadata: ["path": "\(publisher.path)"])
+                connection.close()
+                return
+            }
             if builder.tracksChanged {
                 builder.tracksChanged = false
                 publisher.setTracks(builder.tracks)

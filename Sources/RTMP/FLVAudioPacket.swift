@@ -8,7 +8,16 @@ public enum FLVAudioPacket: Sendable, Equatable {
     /// A raw AAC frame (no ADTS).
     case aacFrame(ByteBuffer)
     case mp3Frame(ByteBuffer, sampleRate: Int, channels: Int)
+    /// A sound format Sluice does not carry; the name is for the publisher and the log.
+    case unsupportedCodec(String)
     case ignored(String)
+
+    /// FLV SoundFormat names (FLV spec v10.1 E.4.2.1), for refusals.
+    static let formatNames = [0: "linear PCM (FLV sound format 0)", 1: "ADPCM (FLV sound format 1)",
+                              3: "linear PCM little-endian (FLV sound format 3)", 4: "Nellymoser 16 kHz (FLV sound format 4)",
+                              5: "Nellymoser 8 kHz (FLV sound format 5)", 6: "Nellymoser (FLV sound format 6)",
+                              7: "G.711 A-law (FLV sound format 7)", 8: "G.711 mu-law (FLV sound format 8)",
+                              11: "Speex (FLV sound format 11)", 14: "MP3 8 kHz (FLV sound format 14)"]
 
     public static func parse(_ payload: ByteBuffer) throws -> FLVAudioPacket {
         var p = payload
@@ -22,7 +31,7 @@ public enum FLVAudioPacket: Sendable, Equatable {
             let rates = [5512, 11025, 22050, 44100]
             return .mp3Frame(p, sampleRate: rates[Int((b0 >> 2) & 3)], channels: Int(b0 & 1) + 1)
         default:
-            return .ignored("FLV audio format \(format)")
+            return .unsupportedCodec(Self.formatNames[Int(format)] ?? "FLV sound format \(format)")
         }
     }
 
@@ -41,7 +50,7 @@ public enum FLVAudioPacket: Sendable, Equatable {
             let rateBits: UInt8 = rate >= 44100 ? 3 : rate >= 22050 ? 2 : rate >= 11025 ? 1 : 0
             b.writeInteger(UInt8(2 << 4) | rateBits << 2 | 2 | (channels > 1 ? 1 : 0))
             b.writeBuffer(&data)
-        case .ignored:
+        case .unsupportedCodec, .ignored:
             break
         }
         return b

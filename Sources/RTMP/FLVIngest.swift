@@ -1,3 +1,4 @@
+import Bitstream
 import MediaCore
 import NIOCore
 
@@ -39,12 +40,18 @@ public struct FLVIngest: Sendable {
                               width: metaWidth, height: metaHeight)
             if metaFrameRate > 0, metaFrameRate < 1000 { t.frameRate = Rational(Int32((metaFrameRate * 1000).rounded()), 1000) }
             if metaVideoBitrate > 0 { t.bitrate = (metaVideoBitrate * 1000).saturatingInt }
-            if codec == .h264, let c = try? AVCConfiguration(avcC: config) {
-                t.width = c.width
-                t.height = c.height
-            } else if codec == .hevc, let c = try? HEVCConfiguration(hvcC: config) {
-                t.width = c.width
-                t.height = c.height
+            // The SPS sizes the track; one that cannot be valid is refused here, before its
+            // numbers reach a muxer or a decoder.
+            do throws(BitstreamError) {
+                if codec == .h264 {
+                    let sps = try H264SPS(avcC: config.readableBytesView)
+                    (t.width, t.height) = (sps.width, sps.height)
+                } else if codec == .hevc {
+                    let sps = try H265SPS(hvcC: config.readableBytesView)
+                    (t.width, t.height) = (sps.width, sps.height)
+                }
+            } catch {
+                throw FLVIngestError.invalidSequenceHeader(codec: codec == .h264 ? "H.264" : "HEVC", reason: error.description)
             }
             guard t != video else { return [] }
             video = t
@@ -56,6 +63,8 @@ public struct FLVIngest: Sendable {
                                     isKeyframe: keyframe, data: data, ingestWallClock: wallClock))]
         case .sequenceEnd, .metadata:
             return []
+        case .unsupportedCodec(let name):
+            throw FLVIngestError.unsupportedCodec(kind: "video", name: name)
         case .ignored(let why):
             return skip(why)
         }
@@ -65,7 +74,7 @@ public struct FLVIngest: Sendable {
         switch try FLVAudioPacket.parse(message.payload) {
         case .aacSequenceHeader(let asc):
             var t = TrackInfo(codec: .aac, timebase: .milliseconds, extradata: asc)
-            if let c = try? AACAudioSpecificConfig(asc) {
+            if let c = try? AACAudioSpecificConfig(asc.readableBytesView) {
                 t.sampleRate = c.sampleRate
                 t.channels = c.channels
             }
@@ -76,15 +85,11 @@ public struct FLVIngest: Sendable {
         case .aacFrame(let data):
             guard audio?.codec == .aac else { return skip("AAC frame before its sequence header") }
             return [unit(.audio, message, data, wallClock)]
-        case .mp3Frame(let data, let rate, let channels):
-            var out: [Event] = []
-            let t = TrackInfo(codec: .mp3, timebase: .milliseconds, sampleRate: rate, channels: channels)
-            if audio != t {
-                audio = t
-                out.append(.tracks(tracks))
-            }
-            out.append(unit(.audio, message, data, wallClock))
-            return out
+        case .mp3Frame:
+            // HLS players (hls.js, in fMP4) cannot play MP3: refused rather than served broken.
+            throw FLVIngestError.unsupportedCodec(kind: "audio", name: "MP3 (FLV sound format 2)")
+        case .unsupportedCodec(let name):
+            throw FLVIngestError.unsupportedCodec(kind: "audio", name: name)
         case .ignored(let why):
             return skip(why)
         }

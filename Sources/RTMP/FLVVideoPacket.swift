@@ -10,8 +10,15 @@ public enum FLVVideoPacket: Sendable, Equatable {
     case sequenceEnd(CodecID)
     /// Enhanced RTMP metadata (AMF), e.g. HDR colour info.
     case metadata(ByteBuffer)
-    /// Things we carry no further (command frames, other codecs); the reason is for logs.
+    /// A codec Sluice does not carry; the name is for the publisher and the log.
+    case unsupportedCodec(String)
+    /// Things we carry no further (command frames, packet types); the reason is for logs.
     case ignored(String)
+
+    /// FLV VideoTagHeader CodecID names (FLV spec v10.1 E.4.3.1), for refusals.
+    static let legacyCodecNames = [2: "Sorenson H.263 (FLV codec 2)", 3: "Screen video (FLV codec 3)",
+                                   4: "On2 VP6 (FLV codec 4)", 5: "On2 VP6 with alpha (FLV codec 5)",
+                                   6: "Screen video 2 (FLV codec 6)"]
 
     public static func parse(_ payload: ByteBuffer) throws -> FLVVideoPacket {
         var p = payload
@@ -19,13 +26,16 @@ public enum FLVVideoPacket: Sendable, Equatable {
         if b0 & 0x80 != 0 {
             let frameType = (b0 >> 4) & 0x07
             let packetType = b0 & 0x0F
-            guard let fourCC = p.readString(length: 4) else { throw RTMPError.malformedMessage("truncated Enhanced RTMP FourCC") }
+            guard let raw = p.readBytes(length: 4) else { throw RTMPError.malformedMessage("truncated Enhanced RTMP FourCC") }
+            // Printable ASCII or hex: the name reaches logs.
+            let fourCC = raw.allSatisfy { (0x20..<0x7F).contains($0) && $0 != 0x22 && $0 != 0x5C }
+                ? String(decoding: raw, as: UTF8.self) : "0x" + raw.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
             let codec: CodecID
             switch fourCC {
             case "hvc1": codec = .hevc
             case "av01": codec = .av1
             case "avc1": codec = .h264
-            default: return .ignored("Enhanced RTMP codec \(fourCC)")
+            default: return .unsupportedCodec("Enhanced RTMP FourCC \"\(fourCC)\"")
             }
             if frameType == 5 { return .ignored("video command frame") }
             switch packetType {
@@ -50,7 +60,7 @@ public enum FLVVideoPacket: Sendable, Equatable {
         switch codecID {
         case 7: codec = .h264
         case 12: codec = .hevc // pre-Enhanced-RTMP convention of some Chinese CDNs
-        default: return .ignored("FLV video codec \(codecID)")
+        default: return .unsupportedCodec(Self.legacyCodecNames[Int(codecID)] ?? "FLV video codec \(codecID)")
         }
         if frameType == 5 { return .ignored("video command frame") }
         guard let packetType = p.readInteger(as: UInt8.self), let cts = p.readInt24() else {
@@ -87,7 +97,7 @@ public enum FLVVideoPacket: Sendable, Equatable {
             b.writeBuffer(&data)
         case .sequenceEnd(let codec):
             header(codec, frameType: 1, packetType: 2, cts: 0)
-        case .metadata, .ignored:
+        case .metadata, .unsupportedCodec, .ignored:
             break
         }
         return b

@@ -39,7 +39,7 @@ final class AudioEncoding {
         }
     }
 
-    var timebase: Rational { Rational(1, Int32(spec.sampleRate)) }
+    var timebase: Rational { Rational(1, Int32(clamping: spec.sampleRate)) }
 
     func track() throws -> TrackInfo {
         let extradata: [UInt8]

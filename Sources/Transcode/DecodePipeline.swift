@@ -279,7 +279,7 @@ final class DecodePipeline {
         let threadsPerRung = config.encoderThreadCount(rungCount: rungs.count)
         for rung in rungs {
             let fps = min(sourceFPS, rung.spec.maxFrameRate ?? sourceFPS)
-            let frameRate = fps == sourceFPS ? (track.frameRate ?? Rational(30, 1)) : Rational(Int32((fps * 1000).rounded()), 1000)
+            let frameRate = fps == sourceFPS ? (track.frameRate ?? Rational(30, 1)) : Rational(Int32(clamping: Int((min(fps, 1000) * 1000).rounded())), 1000)
             let bitrate = control.bitrate(for: rung.name) ?? rung.spec.bitrate
             var options = ["preset": config.preset, "forced-idr": "1", "x264-params": "scenecut=0:open-gop=0"]
             if !config.tune.isEmpty { options["tune"] = config.tune }

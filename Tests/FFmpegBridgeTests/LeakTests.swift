@@ -56,4 +56,21 @@ struct LeakTests {
         // One leaked 64x64 frame per trip alone would be ~6 MB per thousand; a leaked codec context far more.
         #expect(growth < 256 << 10, "heap grew by \(growth / 1024) KiB over the second 1,000 round trips")
     }
+
+    /// Finding 1: initializers that throw after allocating (swr_init failing, a demuxer that
+    /// cannot open its input) free what they allocated; a leaked SwrContext is tens of KB.
+    @Test func failedInitializersKeepTheHeapFlat() {
+        func failInits(_ count: Int) {
+            for _ in 0..<count {
+                _ = try? Resampler(inputRate: 0, inputChannels: 2, inputFormat: AV_SAMPLE_FMT_FLTP,
+                                   outputRate: 48000, outputChannels: 2, outputFormat: AV_SAMPLE_FMT_FLTP)
+                _ = try? Demuxer(format: "mpegts") { _ in 0 }
+            }
+        }
+        failInits(200) // warm up allocator pools
+        let start = Int(sluice_heap_bytes_in_use())
+        failInits(2000)
+        let growth = Int(sluice_heap_bytes_in_use()) - start
+        #expect(growth < 256 << 10, "heap grew by \(growth / 1024) KiB over 2,000 failed initializers")
+    }
 }

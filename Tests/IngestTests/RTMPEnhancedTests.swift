@@ -23,7 +23,11 @@ import Testing
     }
 
     private func publishAndPlayHEVC(server: RTMPServer, port: Int) async throws {
-        let hvcC = ByteBuffer(bytes: [1, 2, 3, 4])
+        // A real hvcC header with one SPS (Main, 1280x720): ingest parses it and refuses a made-up one.
+        let hvcCHex = "0101600000009000000000003ff000fcfdf8f800000f01a10001001842010101600000030090000003000003003fa00280802d17"
+        let hvcC = ByteBuffer(bytes: stride(from: 0, to: hvcCHex.count, by: 2).map { i in
+            UInt8(hvcCHex.dropFirst(i).prefix(2), radix: 16)!
+        })
         let publisher = try await RawRTMPClient.connect(port: port)
         let id = try await publisher.publish(name: "hevc")
         let meta = AMF0.encode([.string("@setDataFrame"), .string("onMetaData"),

@@ -3,7 +3,7 @@ import NIOCore
 import Testing
 @testable import RTMP
 
-/// Input a peer controls must fail as an RTMPError, never trap.
+/// Input a peer controls must fail as an RTMPError (or FLVIngestError for media), never trap.
 @Suite struct HostileInputTests {
     /// SplitMix64: deterministic, so a failure reproduces.
     struct Random {
@@ -42,6 +42,8 @@ import Testing
                 }
             } catch is RTMPError {
                 errors += 1
+            } catch is FLVIngestError {
+                errors += 1
             }
         }
         #expect(messages >= 4000) // the valid prefix always decodes
@@ -63,18 +65,22 @@ import Testing
                 units += events.count
             } catch is RTMPError {
                 errors += 1
+            } catch is FLVIngestError {
+                errors += 1
             }
         }
         #expect(units > 0 && errors > 0)
-        // Random SPS bytes in an avcC: an error or a size, never a trap.
+        // Random SPS bytes in an avcC: a track or a refusal, never a trap.
         var parsed = 0, rejected = 0
         for _ in 0..<2000 {
             var avcC = ByteBuffer(bytes: [1, 0x64, 0, 0x1E, 0xFF, 0xE1, 0, 40, 0x67])
             avcC.writeBytes(rng.bytes(39))
+            var fresh = FLVIngest()
             do {
-                _ = try AVCConfiguration(avcC: avcC)
+                _ = try fresh.handle(RTMPMessage(chunkStreamID: 6, type: .video, streamID: 1, timestamp: 0,
+                                                 payload: FLVVideoPacket.sequenceStart(.h264, config: avcC).serialize()), wallClock: 0)
                 parsed += 1
-            } catch is RTMPError {
+            } catch is FLVIngestError {
                 rejected += 1
             }
         }
@@ -89,7 +95,7 @@ import Testing
         ])])
         _ = try ingest.handle(RTMPMessage(chunkStreamID: 5, type: .amf0Data, streamID: 1, timestamp: 0, payload: meta), wallClock: 0)
         guard case .tracks(let t) = try ingest.handle(RTMPMessage(chunkStreamID: 6, type: .video, streamID: 1, timestamp: 0,
-                                                                  payload: FLVVideoPacket.sequenceStart(.hevc, config: ByteBuffer()).serialize()), wallClock: 0).first
+                                                                  payload: FLVVideoPacket.sequenceStart(.av1, config: ByteBuffer()).serialize()), wallClock: 0).first
         else { Issue.record("no tracks"); return }
         #expect(t[0].width == 0 && t[0].height == 65_536 && t[0].frameRate == nil && t[0].bitrate == nil)
 

@@ -56,4 +56,45 @@ import Testing
         #expect(r.repair(0x0000_0010, track: .video) == 0xFFFF_FFE0 + 0x30)
         #expect(r.repairs == 0)
     }
+
+    /// Finding 12: timestamps running backwards used to advance 1 ms per frame.
+    @Test func descendingRunContinuesWithTheTypicalFrameDuration() {
+        var r = TimestampRepair()
+        for i in 0..<10 { _ = r.repair(UInt32(10_000 + i * 33), track: .video) }
+        var out: [Int64] = []
+        for i in 0..<600 { out.append(r.repair(UInt32(9_000 - i * 15), track: .video)) }
+        #expect(zip(out, out.dropFirst()).allSatisfy { $1 - $0 == 33 })
+        #expect(out[599] - out[0] == 599 * 33)
+    }
+
+    @Test func standingTimestampsContinueWithTheTypicalFrameDuration() {
+        var r = TimestampRepair()
+        for i in 0..<10 { _ = r.repair(UInt32(i * 23), track: .audio) }
+        let first = r.repair(207, track: .audio) // repeated once: clamped
+        #expect(first == 208)
+        #expect(r.repair(207, track: .audio) == 231) // still standing: rebased
+        #expect(r.repair(207, track: .audio) == 254)
+        #expect(r.repair(230, track: .audio) == 277) // then its own spacing again
+    }
+
+    /// After a rebase, the new timestamps keep their spacing (here 40 ms, not the old 33).
+    @Test func jumpBackKeepsTheSpacingOfTheNewTimestamps() {
+        var r = TimestampRepair()
+        for i in 0..<10 { _ = r.repair(UInt32(60_000 + i * 33), track: .video) }
+        let rebased = r.repair(1_000, track: .video)
+        #expect(rebased == 60_000 + 9 * 33 + 33)
+        #expect(r.repair(1_040, track: .video) == rebased + 40)
+        #expect(r.repair(1_080, track: .video) == rebased + 80)
+    }
+
+    /// Timestamps running backwards on one track do not drag the other track along.
+    @Test func oneTracksRepairLeavesTheOtherTracksTimeline() {
+        var r = TimestampRepair()
+        var audio: [Int64] = []
+        for i in 0..<200 {
+            _ = r.repair(UInt32(max(0, 2_000 - i * 33)), track: .video)
+            audio.append(r.repair(UInt32(i * 23), track: .audio))
+        }
+        #expect(audio == (0..<200).map { Int64($0 * 23) })
+    }
 }

@@ -9,11 +9,12 @@ import RTMP
 func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size > 0 else { return 0 }
     let bytes = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
-    switch data[0] % 4 {
+    switch data[0] % 5 {
     case 0: publishSession(bytes)
     case 1: handshake(bytes)
     case 2: bitstream(bytes)
-    default: amf(bytes)
+    case 3: amf(bytes)
+    default: parameterSets(bytes)
     }
     return 0
 }
@@ -58,6 +59,18 @@ func bitstream(_ bytes: [UInt8]) {
     _ = SEIMessage.userDataUnregistered(inLengthPrefixed: bytes)
     _ = EmulationPrevention.remove(bytes)
     _ = ADTSHeader(bytes)
+}
+
+/// SPS, avcC/hvcC and AudioSpecificConfig parsers: an error, or sizes within their bounds.
+func parameterSets(_ bytes: [UInt8]) {
+    let sizes = [(try? H264SPS(nal: bytes)).map { ($0.width, $0.height) },
+                 (try? H265SPS(nal: bytes)).map { ($0.width, $0.height) },
+                 (try? H264SPS(avcC: bytes)).map { ($0.width, $0.height) },
+                 (try? H265SPS(hvcC: bytes)).map { ($0.width, $0.height) }]
+    for case let (w, h)? in sizes {
+        precondition((1...VideoLimits.maxDimension).contains(w) && (1...VideoLimits.maxDimension).contains(h), "unbounded size \(w)x\(h)")
+    }
+    _ = try? AACAudioSpecificConfig(bytes)
 }
 
 func amf(_ bytes: [UInt8]) {
