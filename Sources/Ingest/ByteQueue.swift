@@ -2,7 +2,8 @@ import Foundation
 
 /// Bytes from a network thread to a demux thread. The writer never blocks: past `capacity`
 /// the newest chunk is dropped and counted (the MPEG-TS demuxer resynchronises on the next
-/// packet), so a stalled demuxer cannot grow memory.
+/// packet), so a stalled demuxer cannot grow memory. The reader gives up (reads end) when
+/// the writer stays silent: `firstByteTimeout` before any byte, `idleTimeout` after.
 ///
 /// @unchecked Sendable: every stored property is guarded by `condition`.
 final class ByteQueue: @unchecked Sendable {
@@ -12,12 +13,26 @@ final class ByteQueue: @unchecked Sendable {
     private var offset = 0
     private var bytes = 0
     private var closed = false
+    private var receivedAny = false
     private(set) var droppedBytes = 0
+    private var timedOut = false
     let capacity: Int
+    let firstByteTimeout: Double
+    let idleTimeout: Double
 
-    init(capacity: Int) {
+    init(capacity: Int, firstByteTimeout: Duration = .seconds(3600), idleTimeout: Duration = .seconds(3600)) {
         self.capacity = capacity
+        self.firstByteTimeout = Self.seconds(firstByteTimeout)
+        self.idleTimeout = Self.seconds(idleTimeout)
     }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    var hasReceived: Bool { condition.withLock { receivedAny } }
+    /// True once reads ended because the writer was silent too long.
+    var didTimeOut: Bool { condition.withLock { timedOut } }
 
     /// False when the chunk was dropped because the reader is too far behind.
     @discardableResult
@@ -31,6 +46,7 @@ final class ByteQueue: @unchecked Sendable {
         }
         chunks.append(Array(data))
         bytes += data.count
+        receivedAny = true
         condition.signal()
         return true
     }
@@ -42,13 +58,17 @@ final class ByteQueue: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Blocks until bytes arrive; 0 once closed and drained.
+    /// Blocks until bytes arrive; 0 once closed and drained, or after a silence (`timedOut`).
     func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
         condition.lock()
         defer { condition.unlock() }
+        let deadline = Date().addingTimeInterval(receivedAny ? idleTimeout : firstByteTimeout)
         while head == chunks.count {
-            if closed { return 0 }
-            condition.wait()
+            if closed || timedOut { return 0 }
+            if !condition.wait(until: deadline) {
+                timedOut = true
+                return 0
+            }
         }
         var copied = 0
         while copied < buffer.count, head < chunks.count {

@@ -8,25 +8,28 @@ import StreamHub
 /// One SRT publisher: bytes from the epoll thread go through a bounded queue to this
 /// session's demux thread (libavformat's MPEG-TS demuxer over a custom AVIO), which writes
 /// hub units. The epoll thread never touches FFmpeg.
+///
+/// The caller becomes the path's publisher (taking over a live one) only once the demuxer
+/// found media in what it sent: a caller that only wants to read (ffprobe on the same URL)
+/// sends nothing, is closed after `firstMediaTimeout`, and never ends the show.
 final class SRTPublishSession: Sendable {
     let connection: SRTConnection
-    let path: String
+    let path: StreamPath
     private let queue: ByteQueue
-    private let publisher: Publisher
     private let logger: Logger
 
     /// ~8 s of a 8 Mbit/s stream: enough for any scheduling hiccup, bounded for a stalled demuxer.
     static let queueCapacity = 8 << 20
 
-    init(connection: SRTConnection, path: String, hub: StreamHub, logger: Logger) {
+    init(connection: SRTConnection, path: StreamPath, hub: StreamHub, logger: Logger,
+         firstMediaTimeout: Duration, idleTimeout: Duration) {
         self.connection = connection
         self.path = path
-        self.queue = ByteQueue(capacity: Self.queueCapacity)
+        self.queue = ByteQueue(capacity: Self.queueCapacity, firstByteTimeout: firstMediaTimeout, idleTimeout: idleTimeout)
         self.logger = logger
-        // A new push on a busy path takes it over; the old caller is disconnected.
-        self.publisher = hub.publish(path: path, onEvicted: { [connection] in connection.close() })
-        let thread = Thread { [queue, publisher, logger, connection] in
-            SRTPublishSession.demux(queue: queue, publisher: publisher, logger: logger, connection: connection)
+        let thread = Thread { [queue, logger, connection] in
+            SRTPublishSession.demux(queue: queue, path: path, hub: hub, logger: logger, connection: connection,
+                                    firstMediaTimeout: firstMediaTimeout, idleTimeout: idleTimeout)
         }
         thread.name = "srt-demux-\(path)"
         thread.start()
@@ -43,10 +46,18 @@ final class SRTPublishSession: Sendable {
         queue.close()
     }
 
-    private static func demux(queue: ByteQueue, publisher: Publisher, logger: Logger, connection: SRTConnection) {
+    private static func demux(queue: ByteQueue, path: StreamPath, hub: StreamHub, logger: Logger, connection: SRTConnection,
+                              firstMediaTimeout: Duration, idleTimeout: Duration) {
+        var claimed: Publisher?
         defer {
-            publisher.end()
-            logger.info("SRT publish ended", metadata: ["path": "\(publisher.path)", "peer": "\(connection.peer)"])
+            if let claimed {
+                claimed.end()
+                if queue.didTimeOut {
+                    logger.warning("SRT publisher sent nothing for \(idleTimeout); closed", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
+                }
+                logger.info("SRT publish ended", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
+            }
+            connection.close()
         }
         let demuxer: Demuxer
         do {
@@ -55,10 +66,24 @@ final class SRTPublishSession: Sendable {
                 queue.read(into: buffer)
             }
         } catch {
-            logger.error("SRT input is not MPEG-TS we can read: \(error)", metadata: ["path": "\(publisher.path)"])
-            connection.close()
+            if !queue.hasReceived {
+                logger.notice("SRT caller sent no media within \(firstMediaTimeout); closed (SRT playback is not supported)",
+                              metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
+            } else {
+                logger.error("SRT input is not MPEG-TS we can read: \(error)", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
+            }
             return
         }
+        // Media arrived: only now does this caller take the path (over a live publisher, if any).
+        let publisher: Publisher
+        do {
+            publisher = try hub.publish(path, onEvicted: { [connection] in connection.close() })
+        } catch {
+            logger.warning("SRT publish refused: \(error)", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
+            return
+        }
+        claimed = publisher
+        logger.info("SRT publish started", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
         var builder = TSUnitBuilder(streams: demuxer.streams.map { ($0.index, $0.codecName, $0.track) })
         for index in builder.unsupportedCodecs {
             logger.warning("SRT stream \(index) has codec \(demuxer.streams[index].codecName), which Sluice does not carry; ignored",
@@ -74,7 +99,7 @@ final class SRTPublishSession: Sendable {
                 // Corrupt input: log, and keep reading unless it is all corrupt.
                 failures += 1
                 logger.warning("SRT demux error: \(error)", metadata: ["path": "\(publisher.path)"])
-                if failures > 100 { connection.close(); return }
+                if failures > 100 { return }
                 continue
             }
             guard let packet else { return }
