@@ -39,7 +39,7 @@ public final class SRTIngestServer: Sendable {
     public init(configuration: Configuration, hub: StreamHub, access: any AccessControl = AllowAll(), logger: Logger) throws {
         let sessions = SessionTable()
         let config = configuration
-        let refusals = LogThrottle()
+        let refusals = LogThrottle(window: .seconds(10), burst: 10)
         logSink = Self.routeLibraryLog(to: logger)
         let handlers = SRTListenerHandlers(
             decide: { id, _ in
@@ -123,7 +123,7 @@ public final class SRTIngestServer: Sendable {
         let throttle = LogThrottle(window: .seconds(10), burst: 5)
         return SRTLibrary.addLogSink(level: 3) { level, area, message in
             guard let suppressed = throttle.admit() else { return }
-            logger.log(level: level <= 3 ? .warning : .notice, "libsrt: \(area): \(StreamPath.escaped(message, limit: 300))",
+            logger.log(level: level <= 3 ? .warning : .notice, "libsrt: \(area.isEmpty ? "" : area + ": ")\(StreamPath.escaped(message, limit: 300))",
                        metadata: suppressed > 0 ? ["suppressed-since-last-line": "\(suppressed)"] : [:])
         }
     }
