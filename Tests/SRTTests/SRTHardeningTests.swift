@@ -106,13 +106,27 @@ import TestSupport
         let hub = StreamHub()
         let server = try Self.server(log, hub: hub) { $0.idleTimeout = .seconds(2) }
         defer { server.close() }
-        // srt-live-transmit relays stdin; a stdin that sends a few seconds of TS and then holds
-        // the connection open without data is a publisher gone silent.
-        let push = try ffmpegSRTPush(port: server.port, streamID: "live/quiet", seconds: 60)
-        defer { push.kill() }
-        #expect(await eventually(within: 10) { hub.stream("live/quiet")?.unitsIn ?? 0 > 10 })
-        _ = Foundation.kill(push.pid, SIGSTOP) // the encoder hangs; its SRT socket stays up
-        defer { _ = Foundation.kill(push.pid, SIGCONT) }
+        // Two seconds of MPEG-TS, then a stdin that stays open and silent: srt-live-transmit
+        // keeps the SRT connection alive (keepalives) but sends no more media.
+        let ts = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-quiet-\(UUID().uuidString).ts")
+        defer { try? FileManager.default.removeItem(at: ts) }
+        let encode = try ExternalProcess("ffmpeg", ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25",
+                                                    "-t", "2", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-f", "mpegts", ts.path])
+        #expect(await encode.waitForExit(seconds: 30) == 0)
+        let stdin = Pipe()
+        let push = Process()
+        push.executableURL = URL(fileURLWithPath: "/usr/bin/srt-live-transmit")
+        push.arguments = ["-q", "file://con", "srt://127.0.0.1:\(server.port)?streamid=live/quiet"]
+        push.standardInput = stdin
+        push.standardOutput = FileHandle.nullDevice
+        push.standardError = FileHandle.nullDevice
+        try push.run()
+        defer {
+            _ = Foundation.kill(push.processIdentifier, SIGKILL)
+            push.waitUntilExit()
+        }
+        try stdin.fileHandleForWriting.write(contentsOf: Data(contentsOf: ts)) // then nothing more, pipe left open
+        #expect(await eventually(within: 10) { hub.stream("live/quiet") != nil })
         #expect(await eventually(within: 15) { hub.stream("live/quiet") == nil })
         #expect(log.contains("SRT publisher sent nothing for"))
     }
