@@ -17,6 +17,7 @@ final class SRTPublishSession: Sendable {
     let path: StreamPath
     private let queue: ByteQueue
     private let logger: Logger
+    private let dropLog = LogThrottle()
 
     /// ~8 s of a 8 Mbit/s stream: enough for any scheduling hiccup, bounded for a stalled demuxer.
     static let queueCapacity = 8 << 20
@@ -36,8 +37,8 @@ final class SRTPublishSession: Sendable {
     }
 
     func received(_ bytes: UnsafeRawBufferPointer) {
-        if !queue.write(bytes) {
-            logger.warning("SRT demuxer behind; dropped \(bytes.count) bytes", metadata: ["path": "\(path)"])
+        if !queue.write(bytes), let suppressed = dropLog.admit() {
+            logger.warning("SRT demuxer behind; dropped \(bytes.count) bytes", metadata: ["path": "\(path)", "drops-since-last-line": "\(suppressed)"])
         }
     }
 

@@ -156,6 +156,34 @@ import Testing
         }
     }
 
+    @Test func aPlayerThatNeverReadsIsClosedAfterTheStallTimeout() async throws {
+        try await S.withServer(configure: { $0.playerStallTimeout = .seconds(1) }) { server, port in
+            let publisher = try await RawRTMPClient.connect(port: port)
+            let id = try await publisher.publish(name: "stall")
+            try await publisher.send([RTMPMessage(chunkStreamID: 6, type: .video, streamID: id, timestamp: 0,
+                                                  payload: FLVVideoPacket.sequenceStart(.h264, config: Self.avcC).serialize())])
+            let player = try await RawRTMPClient.connect(port: port)
+            _ = try await player.play(name: "stall")
+            try await player.stopReading()
+            // 40 MB of frames: far more than the socket buffers hold, so the player's socket stays unwritable.
+            for batch in stride(from: 0, to: 800, by: 100) {
+                var messages: [RTMPMessage] = []
+                for i in batch..<(batch + 100) {
+                    let data = ByteBuffer(repeating: UInt8(i & 0xFF), count: 50_000)
+                    let frame = FLVVideoPacket.frame(.h264, keyframe: i % 30 == 0, compositionTime: 0, data: data)
+                    messages.append(RTMPMessage(chunkStreamID: 6, type: .video, streamID: id, timestamp: UInt32(i * 33),
+                                                payload: frame.serialize()))
+                }
+                try await publisher.send(messages)
+            }
+            #expect(await S.eventually { server.statistics.snapshot.closedForTimeout == 1 })
+            #expect(await S.eventually { server.hub.stream("live/stall")?.readerCount == 0 })
+            #expect(publisher.isClosed == false)
+            await player.close()
+            await publisher.close()
+        }
+    }
+
     @Test func connectionsBeyondTheLimitAreClosedOnAccept() async throws {
         try await S.withServer(configure: { $0.maxConnections = 2 }) { server, port in
             let first = try await RawRTMPClient.connect(port: port)
