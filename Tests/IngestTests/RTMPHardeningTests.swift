@@ -140,18 +140,21 @@ import Testing
         }
     }
 
-    @Test func idleConnectionsAndSilentPublishersAreClosed() async throws {
-        try await S.withServer(configure: {
-            $0.sessionStartTimeout = .seconds(1)
-            $0.publisherIdleTimeout = .seconds(1)
-        }) { server, port in
+    @Test func aConnectionThatNeitherPublishesNorPlaysIsClosed() async throws {
+        try await S.withServer(configure: { $0.sessionStartTimeout = .seconds(1) }) { server, port in
             let idle = try await RawRTMPClient.connect(port: port)
-            _ = try await connected(idle) // connects, then neither publishes nor plays
+            try await idle.handshake() // then neither connect, publish nor play
             #expect(await idle.waitUntilClosed(seconds: 10))
+            #expect(server.statistics.snapshot.closedForTimeout == 1)
+        }
+    }
+
+    @Test func aSilentPublisherIsClosed() async throws {
+        try await S.withServer(configure: { $0.publisherIdleTimeout = .seconds(1) }) { server, port in
             let silent = try await RawRTMPClient.connect(port: port)
             _ = try await silent.publish(name: "silent")
             #expect(await silent.waitUntilClosed(seconds: 10))
-            #expect(server.statistics.snapshot.closedForTimeout == 2)
+            #expect(server.statistics.snapshot.closedForTimeout == 1)
             #expect(await S.eventually { server.hub.stream("live/silent") == nil })
         }
     }
