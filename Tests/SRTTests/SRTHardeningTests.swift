@@ -133,6 +133,21 @@ import TestSupport
         #expect(log.contains("SRT publisher sent nothing for"), "\(log.all)")
     }
 
+    @Test func callersBeyondTheConnectionLimitAreRefused() async throws {
+        let log = LogCapture()
+        let hub = StreamHub()
+        let server = try Self.server(log, hub: hub) { $0.maxConnections = 1 }
+        defer { server.close() }
+        let first = try ffmpegSRTPush(port: server.port, streamID: "live/one", seconds: 60)
+        defer { first.kill() }
+        #expect(await eventually(within: 10) { hub.stream("live/one")?.unitsIn ?? 0 > 10 })
+        let second = try ffmpegSRTPush(port: server.port, streamID: "live/two", seconds: 5)
+        #expect(await second.waitForExit(seconds: 15) != 0)
+        #expect(log.contains("1 SRT connections are open already"))
+        #expect(hub.paths == ["live/one"])
+        #expect(first.isRunning)
+    }
+
     @Test func libsrtLogLinesGoThroughTheServerLoggerThrottled() async throws {
         let log = LogCapture()
         let server = try Self.server(log) { $0.passphrase = { _ in "correcthorsebattery" } }
