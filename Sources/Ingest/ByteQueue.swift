@@ -1,74 +1,66 @@
-import Foundation
+import StreamHub
+import Synchronization
 
-/// Bytes from a network thread to a demux thread. The writer never blocks: past `capacity`
-/// the newest chunk is dropped and counted (the MPEG-TS demuxer resynchronises on the next
-/// packet), so a stalled demuxer cannot grow memory.
-///
-/// @unchecked Sendable: every stored property is guarded by `condition`.
-final class ByteQueue: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var chunks: [[UInt8]] = []
-    private var head = 0
-    private var offset = 0
-    private var bytes = 0
-    private var closed = false
-    private(set) var droppedBytes = 0
+/// Bytes from a network thread to a demux thread: a `HandOffQueue` of chunks under a byte
+/// budget (`ByteBudgetPolicy`; the writer never blocks). The reader gives up (reads end) when
+/// the writer stays silent: `firstByteTimeout` before any byte, `idleTimeout` after.
+final class ByteQueue: Sendable {
+    private let queue: HandOffQueue<ByteBudgetPolicy>
+    /// The reader's unfinished chunk; only the demux thread touches it.
+    private let partial = Mutex<(chunk: [UInt8], offset: Int)>(([], 0))
+    private let timedOut = Atomic<Bool>(false)
     let capacity: Int
+    let firstByteTimeout: Duration
+    let idleTimeout: Duration
 
-    init(capacity: Int) {
+    init(capacity: Int, firstByteTimeout: Duration = .seconds(3600), idleTimeout: Duration = .seconds(3600)) {
         self.capacity = capacity
+        self.firstByteTimeout = firstByteTimeout
+        self.idleTimeout = idleTimeout
+        queue = HandOffQueue(policy: ByteBudgetPolicy(capacity: capacity))
     }
 
-    /// False when the chunk was dropped because the reader is too far behind.
+    var droppedBytes: Int { queue.withPolicy { $0.droppedBytes } }
+    var hasReceived: Bool { queue.withPolicy { $0.receivedAny } }
+    /// True once reads ended because the writer was silent too long.
+    var didTimeOut: Bool { timedOut.load(ordering: .relaxed) }
+
+    /// False when the chunk was dropped because the reader is too far behind (or after close).
     @discardableResult
     func write(_ data: UnsafeRawBufferPointer) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        guard !closed else { return false }
-        guard bytes + data.count <= capacity else {
-            droppedBytes += data.count
-            return false
-        }
-        chunks.append(Array(data))
-        bytes += data.count
-        condition.signal()
-        return true
+        queue.push(Array(data))
     }
 
     func close() {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        condition.unlock()
+        queue.close()
     }
 
-    /// Blocks until bytes arrive; 0 once closed and drained.
+    /// Blocks until bytes arrive; 0 once closed and drained, or after a silence (`didTimeOut`).
     func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        condition.lock()
-        defer { condition.unlock() }
-        while head == chunks.count {
-            if closed { return 0 }
-            condition.wait()
-        }
-        var copied = 0
-        while copied < buffer.count, head < chunks.count {
-            let chunk = chunks[head]
-            let n = min(buffer.count - copied, chunk.count - offset)
-            chunk.withUnsafeBytes { src in
-                buffer.baseAddress!.advanced(by: copied).copyMemory(from: src.baseAddress!.advanced(by: offset), byteCount: n)
+        guard !didTimeOut else { return 0 }
+        return partial.withLock { p -> Int in
+            var copied = 0
+            while copied < buffer.count {
+                if p.offset == p.chunk.count {
+                    // Wait only while nothing was copied yet; then take what is already queued.
+                    let next: [UInt8]?
+                    if copied == 0 {
+                        next = queue.pop(timeout: hasReceived ? idleTimeout : firstByteTimeout)
+                        if next == nil, !queue.isClosed { timedOut.store(true, ordering: .relaxed) }
+                    } else {
+                        next = queue.drain(max: 1).elements.first
+                    }
+                    guard let next else { break }
+                    p = (next, 0)
+                }
+                let n = min(buffer.count - copied, p.chunk.count - p.offset)
+                p.chunk.withUnsafeBytes { src in
+                    buffer.baseAddress!.advanced(by: copied).copyMemory(from: src.baseAddress!.advanced(by: p.offset), byteCount: n)
+                }
+                copied += n
+                p.offset += n
             }
-            copied += n
-            offset += n
-            if offset == chunk.count {
-                head += 1
-                offset = 0
-            }
+            return copied
         }
-        if head > 64, head * 2 > chunks.count {
-            chunks.removeFirst(head)
-            head = 0
-        }
-        bytes -= copied
-        return copied
     }
 }

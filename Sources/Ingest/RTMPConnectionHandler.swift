@@ -18,6 +18,8 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         var loggedRepairs = 0
         var countedRepairs = 0
         var lastRepairLog: NIODeadline?
+        var lastMetadata: NIODeadline?
+        var droppedMetadata = 0
     }
 
     private struct Playing {
@@ -34,7 +36,9 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
 
     private var handshake = RTMPServerHandshake()
     private var handshakeBytes: ByteBuffer?
-    private var decoder: NIOSingleStepByteToMessageProcessor<RTMPChunkDecoder>
+    private var decoder: RTMPChunkDecoder
+    /// Socket bytes not yet decoded: at most one chunk, which the decoder bounds.
+    private var inbound: ByteBuffer?
     private var session = RTMPServerSession()
     private var encoder = RTMPChunkEncoder()
     private var publishing: [UInt32: Publishing] = [:]
@@ -45,6 +49,11 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     private var closing = false
     private var publishGeneration = 0
     private var handshakeDeadline: Scheduled<Void>?
+    private var timeoutCheck: RepeatedTask?
+    private var lastRead = NIODeadline.now()
+    /// Since when the connection neither publishes nor plays.
+    private var inactiveSince: NIODeadline? = NIODeadline.now()
+    private var unwritableSince: NIODeadline?
 
     init(hub: StreamHub, access: any AccessControl, logger: Logger, configuration: RTMPServerConfiguration,
          statistics: RTMPServerStatistics = RTMPServerStatistics()) {
@@ -53,7 +62,9 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         self.access = access
         self.logger = logger
         self.configuration = configuration
-        self.decoder = NIOSingleStepByteToMessageProcessor(RTMPChunkDecoder(maxMessageSize: configuration.maxMessageSize))
+        // Pre-authorisation caps until a publish is accepted.
+        self.decoder = RTMPChunkDecoder(maxMessageSize: min(configuration.preAuthMaxMessageSize, configuration.maxMessageSize),
+                                        maxBufferedBytes: configuration.preAuthMaxBufferedBytes)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -76,12 +87,16 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
                 handler.close(reason: "no RTMP handshake within \(handler.configuration.handshakeTimeout)", level: .info)
             }
         }
+        timeoutCheck = context.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+            bound.value.checkTimeouts()
+        }
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
         var bytes = unwrapInboundIn(data)
+        lastRead = .now()
         run(session.bytesReceived(bytes.readableBytes))
         do {
             if !handshake.isComplete {
@@ -99,9 +114,14 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
                 handshakeDeadline = nil
                 logger.debug("RTMP handshake done")
             }
-            try decoder.process(buffer: bytes) { message in
-                guard !closing else { return }
+            inbound.setOrWriteBuffer(&bytes)
+            while !closing, let message = try decoder.decode(buffer: &inbound!) {
                 try received(message)
+            }
+            if inbound?.readableBytes == 0 {
+                inbound = nil
+            } else if let reader = inbound?.readerIndex, reader > 64 << 10 {
+                inbound!.discardReadBytes()
             }
         } catch {
             statistics.closedForBadInput.add(1, ordering: .relaxed)
@@ -116,6 +136,8 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         handshakeDeadline?.cancel()
         handshakeDeadline = nil
+        timeoutCheck?.cancel()
+        timeoutCheck = nil
         for (_, p) in publishing {
             p.publisher.end()
             logger.info("RTMP publish ended", metadata: ["path": "\(p.publisher.path)", "units": "\(p.publisher.stream.unitsIn)"])
@@ -133,6 +155,31 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         close(reason: "\(error)", level: .warning)
+    }
+
+    /// Read timeouts and the player write stall, checked once a second.
+    private func checkTimeouts() {
+        guard !closing else { return }
+        let now = NIODeadline.now()
+        if let since = inactiveSince, now - since >= configuration.sessionStartTimeout {
+            statistics.closedForTimeout.add(1, ordering: .relaxed)
+            close(reason: "neither publishing nor playing for \(configuration.sessionStartTimeout)", level: .info)
+        } else if !publishing.isEmpty, now - lastRead >= configuration.publisherIdleTimeout {
+            statistics.closedForTimeout.add(1, ordering: .relaxed)
+            close(reason: "publisher sent nothing for \(configuration.publisherIdleTimeout)", level: .warning)
+        } else if let since = unwritableSince, now - since >= configuration.playerStallTimeout {
+            statistics.closedForTimeout.add(1, ordering: .relaxed)
+            close(reason: "peer read nothing for \(configuration.playerStallTimeout)", level: .info)
+        }
+    }
+
+    /// Keeps `inactiveSince` in step with whether anything is published or played.
+    private func updateActivity() {
+        if publishing.isEmpty && playing.isEmpty {
+            if inactiveSince == nil { inactiveSince = .now() }
+        } else {
+            inactiveSince = nil
+        }
     }
 
     // MARK: session
@@ -154,6 +201,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
             case .close(let reason): close(reason: reason, level: .info)
             }
         }
+        updateActivity()
     }
 
     private func send(_ message: RTMPMessage) {
@@ -173,8 +221,16 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
 
     // MARK: publish
 
-    private func startPublishing(streamID: UInt32, path: String, query: String) {
-        guard access.authorize(path: path, query: query, action: .publish) else {
+    private func startPublishing(streamID: UInt32, path raw: String, query: String) {
+        let path: StreamPath
+        do {
+            path = try StreamPath(validating: raw)
+        } catch {
+            logger.warning("RTMP publish refused: \(error)", metadata: ["path": "\(StreamPath.escaped(raw))"])
+            run(session.publishRejected(streamID: streamID, code: "NetStream.Publish.BadName", reason: "bad stream name: \(error)"))
+            return
+        }
+        guard access.authorize(path: path.value, query: query, action: .publish) else {
             logger.info("RTMP publish denied", metadata: ["path": "\(path)"])
             run(session.publishRejected(streamID: streamID, reason: "publishing \(path) is not allowed"))
             return
@@ -184,9 +240,18 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         publishGeneration += 1
         let generation = publishGeneration
         if let old = publishing.removeValue(forKey: streamID) { old.publisher.end() } // re-publish on the same stream
-        let publisher = hub.publish(path: path) {
-            eventLoop.execute { bound.value.evicted(streamID: streamID, generation: generation) }
+        let publisher: Publisher
+        do {
+            publisher = try hub.publish(path) {
+                eventLoop.execute { bound.value.evicted(streamID: streamID, generation: generation) }
+            }
+        } catch {
+            logger.warning("RTMP publish refused: \(error)", metadata: ["path": "\(path)"])
+            run(session.publishRejected(streamID: streamID, code: "NetStream.Publish.BadName", reason: "\(error)"))
+            return
         }
+        // Authorised: full-size media messages from now on.
+        decoder.setLimits(maxMessageSize: configuration.maxMessageSize, maxBufferedBytes: configuration.maxMessageSize + (1 << 20))
         publishing[streamID] = Publishing(publisher: publisher, generation: generation)
         statistics.publishes.add(1, ordering: .relaxed)
         logger.info("RTMP publish started", metadata: ["path": "\(path)"])
@@ -223,7 +288,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
                 p.publisher.setTracks(tracks)
                 logger.info("RTMP tracks", metadata: ["path": "\(p.publisher.path)", "tracks": "\(tracks.map(Self.describe))"])
             case .unit(let unit): p.publisher.write(unit)
-            case .metadata(let meta): p.publisher.setMetadata(meta)
+            case .metadata(let meta): metadata(meta, publishing: &p)
             }
         }
         let repairs = p.ingest.timestamps.repairs
@@ -244,6 +309,22 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         publishing[message.streamID] = p
     }
 
+    /// onMetaData is informational and sent once per publish; a flood or a huge one is dropped.
+    private func metadata(_ meta: [String: String], publishing p: inout Publishing) {
+        let now = NIODeadline.now()
+        let size = meta.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
+        if size > configuration.maxMetadataBytes || p.lastMetadata.map({ now - $0 < configuration.metadataInterval }) ?? false {
+            p.droppedMetadata += 1
+            if p.droppedMetadata == 1 {
+                logger.warning("RTMP onMetaData dropped: \(size) bytes, or more than one per \(configuration.metadataInterval)",
+                               metadata: ["path": "\(p.publisher.path)"])
+            }
+            return
+        }
+        p.lastMetadata = now
+        p.publisher.setMetadata(meta)
+    }
+
     static func describe(_ t: TrackInfo) -> String {
         switch t.kind {
         case .video: "\(t.codec.rawValue) \(t.width)x\(t.height)"
@@ -253,13 +334,19 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
 
     // MARK: play
 
-    private func startPlaying(streamID: UInt32, path: String, query: String) {
+    private func startPlaying(streamID: UInt32, path raw: String, query: String) {
+        guard let path = try? StreamPath(validating: raw).value else {
+            logger.info("RTMP play of an invalid name", metadata: ["path": "\(StreamPath.escaped(raw))"])
+            run(session.playRejected(streamID: streamID, reason: "no such stream"))
+            return
+        }
         guard access.authorize(path: path, query: query, action: .play) else {
             logger.info("RTMP play denied", metadata: ["path": "\(path)"])
             run(session.playRejected(streamID: streamID, code: "NetStream.Play.Failed", reason: "playing \(path) is not allowed"))
             return
         }
-        guard let context, let stream = hub.stream(path), let queue = stream.subscribe(capacity: configuration.playerQueueCapacity) else {
+        guard let context, let stream = hub.stream(path), let queue = stream.subscribe(capacity: configuration.playerQueueCapacity,
+                                                                                                       byteCapacity: configuration.playerQueueBytes) else {
             logger.info("RTMP play of a path nobody publishes", metadata: ["path": "\(path)"])
             run(session.playRejected(streamID: streamID, reason: "\(path) is not published"))
             return
@@ -285,6 +372,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         guard let context, !closing, playing[streamID]?.queue === queue else { return }
         guard context.channel.isWritable else {
             waitingForWritable.insert(streamID)
+            if unwritableSince == nil { unwritableSince = .now() }
             return
         }
         let (events, ended) = queue.drain(max: Self.pumpBatch)
@@ -304,6 +392,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
+            unwritableSince = nil
             let waiting = waitingForWritable
             waitingForWritable.removeAll()
             for id in waiting { if let p = playing[id] { pump(streamID: id, queue: p.queue) } }
@@ -317,9 +406,11 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         guard let context, isCurrent(streamID: streamID, queue: queue), let path = playing[streamID]?.stream.path else { return }
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
-        let hub = self.hub, capacity = configuration.playerQueueCapacity, grace = configuration.playerRepublishGrace
+        let hub = self.hub, capacity = configuration.playerQueueCapacity, bytes = configuration.playerQueueBytes
+        let grace = configuration.playerRepublishGrace
         Task {
-            guard let found = await RTMPConnectionHandler.waitForRepublish(hub: hub, path: path, capacity: capacity, grace: grace) else {
+            guard let found = await RTMPConnectionHandler.waitForRepublish(hub: hub, path: path, capacity: capacity,
+                                                                                 bytes: bytes, grace: grace) else {
                 loop.execute { bound.value.playEnded(streamID: streamID, queue: queue) }
                 return
             }
@@ -333,12 +424,12 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private static func waitForRepublish(hub: StreamHub, path: String, capacity: Int,
+    private static func waitForRepublish(hub: StreamHub, path: String, capacity: Int, bytes: Int,
                                          grace: Duration) async -> (stream: LiveStream, queue: ReaderQueue)? {
         let clock = ContinuousClock()
         let deadline = clock.now + grace
         while clock.now < deadline {
-            if let stream = hub.stream(path), stream.hasPublisher, let queue = stream.subscribe(capacity: capacity) {
+            if let stream = hub.stream(path), stream.hasPublisher, let queue = stream.subscribe(capacity: capacity, byteCapacity: bytes) {
                 return (stream, queue)
             }
             do {
@@ -386,6 +477,7 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         statistics.playerUnitsDropped.add(p.queue.dropped, ordering: .relaxed)
         logger.info("RTMP play ended: the publisher left", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
         run(session.playEnded(streamID: streamID))
+        updateActivity()
         context?.flush()
     }
 

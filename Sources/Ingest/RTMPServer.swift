@@ -13,6 +13,8 @@ public final class RTMPServer: Sendable {
     private let logger: Logger
     private let group: any EventLoopGroup
     private let state = Mutex(State())
+    private let refusals = LogThrottle()
+    private let acceptFailures = LogThrottle()
 
     struct State {
         var listener: (any Channel)?
@@ -37,14 +39,38 @@ public final class RTMPServer: Sendable {
     public func start() async throws -> Int {
         let hub = self.hub, access = self.access, logger = self.logger, config = self.configuration
         let statistics = self.statistics
+        let acceptFailures = self.acceptFailures
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                // Out of descriptors (EMFILE): stop accepting for a second instead of spinning.
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { error in
+                        if let suppressed = acceptFailures.admit() {
+                            logger.error("RTMP accept failed, pausing accepts for 1 s: \(error)",
+                                         metadata: ["port": "\(config.port)", "since-last-line": "\(suppressed)"])
+                        }
+                        return .seconds(1)
+                    })
+                }
+            }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1) // finds peers that vanished without a FIN
             .childChannelInitializer { channel in
-                self.track(channel)
+                guard self.track(channel) else {
+                    statistics.refusedConnections.add(1, ordering: .relaxed)
+                    if let suppressed = self.refusals.admit() {
+                        logger.warning("RTMP connection refused: \(config.maxConnections) connections open",
+                                       metadata: ["peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")",
+                                                  "refused-since-last-line": "\(suppressed)"])
+                    }
+                    // A failed initializer makes NIO close the socket before it is registered.
+                    return channel.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
+                }
                 return channel.eventLoop.makeCompletedFuture {
+                    // Stop reading a peer whose replies are not being read (writability).
+                    try channel.pipeline.syncOperations.addHandler(BackPressureHandler())
                     try channel.pipeline.syncOperations.addHandler(RTMPConnectionHandler(
                         hub: hub, access: access, logger: logger, configuration: config, statistics: statistics))
                 }
@@ -57,10 +83,18 @@ public final class RTMPServer: Sendable {
         return port
     }
 
-    private func track(_ channel: any Channel) {
+    /// False when `maxConnections` are open already.
+    private func track(_ channel: any Channel) -> Bool {
         let id = ObjectIdentifier(channel)
-        state.withLock { $0.connections[id] = channel }
-        channel.closeFuture.whenComplete { _ in _ = self.state.withLock { $0.connections.removeValue(forKey: id) } }
+        let admitted = state.withLock { s -> Bool in
+            guard s.connections.count < configuration.maxConnections else { return false }
+            s.connections[id] = channel
+            return true
+        }
+        if admitted {
+            channel.closeFuture.whenComplete { _ in _ = self.state.withLock { $0.connections.removeValue(forKey: id) } }
+        }
+        return admitted
     }
 
     /// Returns when the listener has closed.

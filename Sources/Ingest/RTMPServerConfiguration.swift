@@ -1,11 +1,12 @@
 import NIOCore
 
-/// Where and how the RTMP server listens.
+/// Where and how the RTMP server listens, and the bounds one connection lives within.
 public struct RTMPServerConfiguration: Sendable {
     public var host: String
     /// 0 picks a free port; `RTMPServer.port` tells which.
     public var port: Int
-    /// Larger messages close the connection (the wire allows 16 MiB - 1).
+    /// Larger messages close the connection (the wire allows 16 MiB - 1). Applies once a
+    /// publish was accepted; before that `preAuthMaxMessageSize` does.
     public var maxMessageSize: Int
     /// Events a slow player may lag before it loses media up to the next keyframe.
     public var playerQueueCapacity: Int
@@ -14,6 +15,25 @@ public struct RTMPServerConfiguration: Sendable {
     public var playerRepublishGrace: Duration
     /// A connection that has not finished the handshake by then is closed.
     public var handshakeTimeout: TimeAmount
+    /// Message size and unfinished-message bytes a connection may use before it publishes:
+    /// connect, createStream and publish are small, so anonymous peers hold little memory.
+    public var preAuthMaxMessageSize = 64 << 10
+    public var preAuthMaxBufferedBytes = 128 << 10
+    /// A connection neither publishing nor playing for this long is closed (counted from the
+    /// connection, or from the end of its last publish or play).
+    public var sessionStartTimeout: TimeAmount = .seconds(10)
+    /// A publisher that sends nothing for this long is closed.
+    public var publisherIdleTimeout: TimeAmount = .seconds(30)
+    /// A player whose socket stays unwritable (it does not read) for this long is closed.
+    public var playerStallTimeout: TimeAmount = .seconds(30)
+    /// Connections beyond this are closed as they are accepted.
+    public var maxConnections = 1000
+    /// Bytes of media a slow player may lag before it loses media up to the next keyframe.
+    public var playerQueueBytes = 32 << 20
+    /// onMetaData larger than this is dropped; more often than once per `metadataInterval`
+    /// is dropped too (encoders send it once per publish).
+    public var maxMetadataBytes = 16 << 10
+    public var metadataInterval: TimeAmount = .seconds(1)
 
     public init(host: String = "0.0.0.0", port: Int = 1935, maxMessageSize: Int = 16 << 20, playerQueueCapacity: Int = 512,
                 playerRepublishGrace: Duration = .seconds(5), handshakeTimeout: TimeAmount = .seconds(10)) {

@@ -9,6 +9,8 @@ public final class RTMPServerStatistics: Sendable {
     let closedForBadInput = Atomic<Int>(0)
     let takeovers = Atomic<Int>(0)
     let playerUnitsDropped = Atomic<Int>(0)
+    let closedForTimeout = Atomic<Int>(0)
+    let refusedConnections = Atomic<Int>(0)
 
     public init() {}
 
@@ -24,12 +26,18 @@ public final class RTMPServerStatistics: Sendable {
         public var takeovers: Int
         /// Media units players lost because they read slower than the stream (counted when they leave).
         public var playerUnitsDropped: Int
+        /// Connections closed by a read, session-start or write-stall timeout.
+        public var closedForTimeout: Int
+        /// Connections closed on accept because `maxConnections` were open.
+        public var refusedConnections: Int
     }
 
     public var snapshot: Snapshot {
         Snapshot(connections: connections.load(ordering: .relaxed), publishes: publishes.load(ordering: .relaxed),
                  plays: plays.load(ordering: .relaxed), timestampRepairs: timestampRepairs.load(ordering: .relaxed),
                  closedForBadInput: closedForBadInput.load(ordering: .relaxed), takeovers: takeovers.load(ordering: .relaxed),
-                 playerUnitsDropped: playerUnitsDropped.load(ordering: .relaxed))
+                 playerUnitsDropped: playerUnitsDropped.load(ordering: .relaxed),
+                 closedForTimeout: closedForTimeout.load(ordering: .relaxed),
+                 refusedConnections: refusedConnections.load(ordering: .relaxed))
     }
 }

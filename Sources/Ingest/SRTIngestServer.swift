@@ -16,6 +16,13 @@ public final class SRTIngestServer: Sendable {
         public var latencyMs: Int = 120
         /// The passphrase a publisher of `path` must use, or nil for none.
         public var passphrase: @Sendable (_ path: String) -> String? = { _ in nil }
+        /// A caller that sends no MPEG-TS the demuxer can read within this is closed (it never
+        /// touches a live stream on its path).
+        public var firstMediaTimeout: Duration = .seconds(5)
+        /// A publisher that sends nothing for this long is closed.
+        public var idleTimeout: Duration = .seconds(10)
+        /// Callers beyond this many open connections are rejected (each costs a thread).
+        public var maxConnections = 100
 
         public init(host: String = "0.0.0.0", port: Int = 9000, latencyMs: Int = 120) {
             self.host = host
@@ -25,29 +32,33 @@ public final class SRTIngestServer: Sendable {
     }
 
     private let listener: SRTListener
+    private let logSink: Int
     public var port: Int { listener.port }
 
     /// `access` sees the streamid's other keys (`u=`, `s=`, ...) as the query, e.g. `u=alice&s=token`.
     public init(configuration: Configuration, hub: StreamHub, access: any AccessControl = AllowAll(), logger: Logger) throws {
         let sessions = SessionTable()
         let config = configuration
-        listener = try SRTListener(host: config.host, port: config.port, latencyMs: config.latencyMs, handlers: SRTListenerHandlers(
-            decide: { id, peer in
-                guard id.mode == .publish else {
-                    // Playback over SRT is not built yet; say so instead of accepting and sending nothing.
-                    logger.notice("SRT play (m=request) is not supported yet", metadata: ["peer": "\(peer)", "streamid": "\(id.resource)"])
-                    return .reject(code: SRTAcceptDecision.badMode)
+        let refusals = LogThrottle(window: .seconds(10), burst: 10)
+        logSink = Self.routeLibraryLog(to: logger)
+        let handlers = SRTListenerHandlers(
+            decide: { id, _ in
+                do throws(SRTRefusal) {
+                    let path = try SRTIngestServer.admit(id, hub: hub, access: access)
+                    return .accept(passphrase: config.passphrase(path.value))
+                } catch {
+                    return .reject(code: error.code, reason: error.reason)
                 }
-                guard let path = SRTIngestServer.path(id.resource) else { return .reject(code: SRTAcceptDecision.badRequest) }
-                guard access.authorize(path: path, query: SRTIngestServer.query(id), action: .publish) else {
-                    return .reject(code: SRTAcceptDecision.forbidden)
-                }
-                return .accept(passphrase: config.passphrase(path))
             },
             opened: { connection in
-                guard let path = SRTIngestServer.path(connection.streamID.resource) else { connection.close(); return }
-                logger.info("SRT publish started", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
-                sessions.insert(SRTPublishSession(connection: connection, path: path, hub: hub, logger: logger))
+                // `decide` accepted this streamid moments ago; a path refused now is closed.
+                guard let path = try? SRTIngestServer.admit(connection.streamID, hub: hub, access: access) else {
+                    connection.close()
+                    return
+                }
+                logger.info("SRT caller connected", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
+                sessions.insert(SRTPublishSession(connection: connection, path: path, hub: hub, logger: logger,
+                                                  firstMediaTimeout: config.firstMediaTimeout, idleTimeout: config.idleTimeout))
             },
             received: { connection, bytes in
                 sessions.get(connection.socket)?.received(bytes)
@@ -56,14 +67,65 @@ public final class SRTIngestServer: Sendable {
                 sessions.remove(connection.socket)?.closed()
             },
             refused: { raw, peer, reason in
-                logger.warning("SRT caller refused: \(reason)", metadata: ["peer": "\(peer)", "streamid": "\(raw)"])
+                guard let suppressed = refusals.admit() else { return }
+                logger.warning("SRT caller refused: \(reason)", metadata: [
+                    "peer": "\(peer)", "streamid": "\(StreamPath.escaped(raw))", "refused-since-last-line": "\(suppressed)",
+                ])
             }
-        ))
+        )
+        do {
+            listener = try SRTListener(host: config.host, port: config.port, latencyMs: config.latencyMs,
+                                       maxConnections: config.maxConnections, handlers: handlers)
+        } catch {
+            SRTLibrary.removeLogSink(logSink)
+            throw error
+        }
         logger.info("SRT listening", metadata: ["host": "\(config.host)", "port": "\(listener.port)"])
     }
 
     public func close() {
         listener.close()
+        SRTLibrary.removeLogSink(logSink)
+    }
+
+    /// The path a caller may publish, or why not, in words a human can act on.
+    static func admit(_ id: SRTStreamID, hub: StreamHub, access: any AccessControl) throws(SRTRefusal) -> StreamPath {
+        guard id.mode == .publish else {
+            // Playback over SRT is not built yet; say so instead of accepting and sending nothing.
+            throw SRTRefusal(code: SRTAcceptDecision.badMode,
+                             reason: "SRT playback (m=\(id.mode.rawValue)) is not supported; publish with streamid=live/<name>")
+        }
+        let resource = id.resource.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        guard !resource.isEmpty else {
+            throw SRTRefusal(code: SRTAcceptDecision.badRequest,
+                             reason: "no streamid: name the stream in the caller's URL, e.g. srt://host:port?streamid=live/<name>")
+        }
+        let path: StreamPath
+        do {
+            path = try StreamPath(validating: resource)
+        } catch {
+            throw SRTRefusal(code: SRTAcceptDecision.badRequest, reason: "bad stream name: \(error)")
+        }
+        guard access.authorize(path: path.value, query: query(id), action: .publish) else {
+            throw SRTRefusal(code: SRTAcceptDecision.forbidden, reason: "publishing \(path) is not allowed")
+        }
+        do {
+            try hub.check(path)
+        } catch {
+            throw SRTRefusal(code: SRTAcceptDecision.conflict, reason: "\(error)")
+        }
+        return path
+    }
+
+    /// libsrt's own lines (e.g. a flood of spoofed handshakes) go through the server's logger,
+    /// a few per 10 s.
+    private static func routeLibraryLog(to logger: Logger) -> Int {
+        let throttle = LogThrottle(window: .seconds(10), burst: 5)
+        return SRTLibrary.addLogSink(level: 3) { level, area, message in
+            guard let suppressed = throttle.admit() else { return }
+            logger.log(level: level <= 3 ? .warning : .notice, "libsrt: \(area.isEmpty ? "" : area + ": ")\(StreamPath.escaped(message, limit: 300))",
+                       metadata: suppressed > 0 ? ["suppressed-since-last-line": "\(suppressed)"] : [:])
+        }
     }
 
     static func query(_ id: SRTStreamID) -> String {
@@ -72,14 +134,6 @@ public final class SRTIngestServer: Sendable {
         if let s = id.session { pairs.append(("s", s)) }
         pairs += id.extra.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         return pairs.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
-    }
-
-    /// `live/demo` from a streamid resource; nil for an empty or unsafe path.
-    static func path(_ resource: String) -> String? {
-        let trimmed = resource.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
-        let parts = trimmed.split(separator: "/").filter { !$0.isEmpty }
-        guard parts.count >= 2, !parts.contains(where: { $0 == ".." || $0 == "." }) else { return nil }
-        return parts.joined(separator: "/")
     }
 
     final class SessionTable: Sendable {

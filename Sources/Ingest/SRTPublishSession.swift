@@ -8,33 +8,37 @@ import StreamHub
 /// One SRT publisher: bytes from the epoll thread go through a bounded queue to this
 /// session's demux thread (libavformat's MPEG-TS demuxer over a custom AVIO), which writes
 /// hub units. The epoll thread never touches FFmpeg.
+///
+/// The caller becomes the path's publisher (taking over a live one) only once the demuxer
+/// found media in what it sent: a caller that only wants to read (ffprobe on the same URL)
+/// sends nothing, is closed after `firstMediaTimeout`, and never ends the show.
 final class SRTPublishSession: Sendable {
     let connection: SRTConnection
-    let path: String
+    let path: StreamPath
     private let queue: ByteQueue
-    private let publisher: Publisher
     private let logger: Logger
+    private let dropLog = LogThrottle()
 
     /// ~8 s of a 8 Mbit/s stream: enough for any scheduling hiccup, bounded for a stalled demuxer.
     static let queueCapacity = 8 << 20
 
-    init(connection: SRTConnection, path: String, hub: StreamHub, logger: Logger) {
+    init(connection: SRTConnection, path: StreamPath, hub: StreamHub, logger: Logger,
+         firstMediaTimeout: Duration, idleTimeout: Duration) {
         self.connection = connection
         self.path = path
-        self.queue = ByteQueue(capacity: Self.queueCapacity)
+        self.queue = ByteQueue(capacity: Self.queueCapacity, firstByteTimeout: firstMediaTimeout, idleTimeout: idleTimeout)
         self.logger = logger
-        // A new push on a busy path takes it over; the old caller is disconnected.
-        self.publisher = hub.publish(path: path, onEvicted: { [connection] in connection.close() })
-        let thread = Thread { [queue, publisher, logger, connection] in
-            SRTPublishSession.demux(queue: queue, publisher: publisher, logger: logger, connection: connection)
+        let thread = Thread { [queue, logger, connection] in
+            SRTPublishSession.demux(queue: queue, path: path, hub: hub, logger: logger, connection: connection,
+                                    firstMediaTimeout: firstMediaTimeout, idleTimeout: idleTimeout)
         }
         thread.name = "srt-demux-\(path)"
         thread.start()
     }
 
     func received(_ bytes: UnsafeRawBufferPointer) {
-        if !queue.write(bytes) {
-            logger.warning("SRT demuxer behind; dropped \(bytes.count) bytes", metadata: ["path": "\(path)"])
+        if !queue.write(bytes), let suppressed = dropLog.admit() {
+            logger.warning("SRT demuxer behind; dropped \(bytes.count) bytes", metadata: ["path": "\(path)", "drops-since-last-line": "\(suppressed)"])
         }
     }
 
@@ -43,10 +47,18 @@ final class SRTPublishSession: Sendable {
         queue.close()
     }
 
-    private static func demux(queue: ByteQueue, publisher: Publisher, logger: Logger, connection: SRTConnection) {
+    private static func demux(queue: ByteQueue, path: StreamPath, hub: StreamHub, logger: Logger, connection: SRTConnection,
+                              firstMediaTimeout: Duration, idleTimeout: Duration) {
+        var claimed: Publisher?
         defer {
-            publisher.end()
-            logger.info("SRT publish ended", metadata: ["path": "\(publisher.path)", "peer": "\(connection.peer)"])
+            if let claimed {
+                claimed.end()
+                if queue.didTimeOut {
+                    logger.warning("SRT publisher sent nothing for \(idleTimeout); closed", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
+                }
+                logger.info("SRT publish ended", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
+            }
+            connection.close()
         }
         let demuxer: Demuxer
         do {
@@ -55,8 +67,12 @@ final class SRTPublishSession: Sendable {
                 queue.read(into: buffer)
             }
         } catch {
-            logger.error("SRT input is not MPEG-TS we can read: \(error)", metadata: ["path": "\(publisher.path)"])
-            connection.close()
+            if !queue.hasReceived {
+                logger.notice("SRT caller sent no media within \(firstMediaTimeout); closed (SRT playback is not supported)",
+                              metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
+            } else {
+                logger.error("SRT input is not MPEG-TS we can read: \(error)", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
+            }
             return
         }
         // Audio HLS players cannot play (MP2, MP3, AC-3) is re-encoded as AAC on this thread.
@@ -65,15 +81,25 @@ final class SRTPublishSession: Sendable {
             guard let t = try? AACTranscoder(codecName: st.codecName, sampleRate: st.sampleRate, channels: st.channels,
                                              timebase: st.timebase) else { continue } // no decoder: dropped with a warning below
             transcoders[st.index] = t
-            logger.info("SRT audio codec \(st.codecName) is transcoded to AAC (HLS players cannot play it)", metadata: ["path": "\(publisher.path)"])
+            logger.info("SRT audio codec \(st.codecName) is transcoded to AAC (HLS players cannot play it)", metadata: ["path": "\(path)"])
         }
         let carried = demuxer.streams.map { (index: $0.index, codecName: transcoders[$0.index] == nil ? $0.codecName : "aac",
                                              kind: $0.kind, hint: transcoders[$0.index] == nil ? $0.track : nil) }
+        // A refused codec never takes the path: checked before publishing.
         if let why = TSUnitBuilder.refusal(streams: carried.map { ($0.codecName, $0.kind) }) {
-            logger.error("SRT publish refused: \(why)", metadata: ["path": "\(publisher.path)"])
-            connection.close()
+            logger.error("SRT publish refused: \(why)", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
             return
         }
+        // Media arrived: only now does this caller take the path (over a live publisher, if any).
+        let publisher: Publisher
+        do {
+            publisher = try hub.publish(path, onEvicted: { [connection] in connection.close() })
+        } catch {
+            logger.warning("SRT publish refused: \(error)", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
+            return
+        }
+        claimed = publisher
+        logger.info("SRT publish started", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
         var builder = TSUnitBuilder(streams: carried.map { ($0.index, $0.codecName, $0.hint) })
         for index in builder.unsupportedCodecs where demuxer.streams[index].kind != nil {
             let kind = demuxer.streams[index].kind == .video ? "video" : "audio"
@@ -91,7 +117,7 @@ final class SRTPublishSession: Sendable {
                 // Corrupt input: log, and keep reading unless it is all corrupt.
                 failures += 1
                 logger.warning("SRT demux error: \(error)", metadata: ["path": "\(publisher.path)"])
-                if failures > 100 { connection.close(); return }
+                if failures > 100 { return }
                 continue
             }
             guard let packet else { return }

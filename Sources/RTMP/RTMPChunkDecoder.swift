@@ -12,9 +12,9 @@ public struct RTMPChunkDecoder: NIOSingleStepByteToMessageDecoder {
     public static let defaultMaxMessageSize = 16 << 20
 
     public private(set) var chunkSize = 128
-    public let maxMessageSize: Int
+    public private(set) var maxMessageSize: Int
     /// Cap on bytes held in unfinished messages across all chunk streams.
-    public let maxBufferedBytes: Int
+    public private(set) var maxBufferedBytes: Int
     public let maxChunkStreams: Int
     /// nil until the peer's fmt-3 behaviour has been seen.
     public private(set) var type3RepeatsExtendedTimestamp: Bool?
@@ -39,6 +39,13 @@ public struct RTMPChunkDecoder: NIOSingleStepByteToMessageDecoder {
         self.maxMessageSize = maxMessageSize
         self.maxBufferedBytes = maxBufferedBytes ?? 2 * maxMessageSize
         self.maxChunkStreams = maxChunkStreams
+    }
+
+    /// Raises (or lowers) the caps, e.g. once a connection is authorised to publish. Applies
+    /// to the next message header and the next chunk.
+    public mutating func setLimits(maxMessageSize: Int, maxBufferedBytes: Int) {
+        self.maxMessageSize = maxMessageSize
+        self.maxBufferedBytes = maxBufferedBytes
     }
 
     public mutating func decode(buffer: inout ByteBuffer) throws -> RTMPMessage? {

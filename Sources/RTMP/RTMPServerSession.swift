@@ -8,6 +8,8 @@ import NIOCore
 public struct RTMPServerSession: Sendable {
     public static let windowAckSize: UInt32 = 2_500_000
     public static let outgoingChunkSize: UInt32 = 4096
+    /// Message streams one connection may create: clients use one or two.
+    public static let maxStreams = 8
 
     enum StreamState: Equatable { case created, publishPending(String), publishing(String), playPending(String), playing(String) }
 
@@ -72,6 +74,12 @@ public struct RTMPServerSession: Sendable {
         case "connect":
             return connect(cmd)
         case "createStream":
+            guard streams.count < Self.maxStreams else {
+                return [.send(RTMPCommand(name: "_error", transactionID: cmd.transactionID, commandObject: .null,
+                                          arguments: [Self.info("error", "NetConnection.Call.Failed", "too many streams")])
+                            .message(streamID: 0)),
+                        .close(reason: "more than \(Self.maxStreams) createStream on one connection")]
+            }
             let id = nextStreamID
             nextStreamID += 1
             streams[id] = .created
@@ -80,7 +88,9 @@ public struct RTMPServerSession: Sendable {
             var out: [RTMPSessionAction] = []
             if cmd.transactionID != 0 { out.append(reply(cmd, .null, .undefined)) }
             if cmd.name == "FCPublish", let name = cmd.arguments.first?.string {
-                out.append(.send(status(streamID: 0, command: "onFCPublish", "status", "NetStream.Publish.Start", name)))
+                // Echo a bounded name: a reply never grows with what the peer sent.
+                out.append(.send(status(streamID: 0, command: "onFCPublish", "status", "NetStream.Publish.Start",
+                                        String(decoding: name.utf8.prefix(256), as: UTF8.self))))
             }
             return out
         case "FCUnpublish":
@@ -129,7 +139,8 @@ public struct RTMPServerSession: Sendable {
             // Unknown: a client waiting on a transaction gets an error reply; nothing else changes.
             guard cmd.transactionID != 0 else { return [] }
             return [.send(RTMPCommand(name: "_error", transactionID: cmd.transactionID, commandObject: .null,
-                                      arguments: [Self.info("error", "NetConnection.Call.Failed", "unknown command \(cmd.name)")])
+                                      arguments: [Self.info("error", "NetConnection.Call.Failed",
+                                                                "unknown command \(String(decoding: cmd.name.utf8.prefix(64), as: UTF8.self))")])
                           .message(streamID: streamID))]
         }
     }
@@ -180,9 +191,9 @@ public struct RTMPServerSession: Sendable {
         return [.send(status(streamID: streamID, "status", "NetStream.Publish.Start", "\(path) is now published."))]
     }
 
-    public mutating func publishRejected(streamID: UInt32, reason: String) -> [RTMPSessionAction] {
+    public mutating func publishRejected(streamID: UInt32, code: String = "NetStream.Publish.Denied", reason: String) -> [RTMPSessionAction] {
         streams[streamID] = .created
-        return [.send(status(streamID: streamID, "error", "NetStream.Publish.Denied", reason)), .close(reason: reason)]
+        return [.send(status(streamID: streamID, "error", code, reason)), .close(reason: reason)]
     }
 
     /// The publisher was replaced by another connection publishing the same path.

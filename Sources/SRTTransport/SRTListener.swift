@@ -19,12 +19,20 @@ public final class SRTListener: Sendable {
 
     final class CallbackBox: Sendable {
         let handlers: SRTListenerHandlers
-        init(_ handlers: SRTListenerHandlers) { self.handlers = handlers }
+        let maxConnections: Int
+        /// Open connections, kept by the epoll thread, read by the handshake callback.
+        let open = Atomic<Int>(0)
+        init(_ handlers: SRTListenerHandlers, maxConnections: Int) {
+            self.handlers = handlers
+            self.maxConnections = maxConnections
+        }
     }
 
     /// Binds and listens. `latencyMs` is the receiver's TSBPD latency: the loss it can absorb
     /// by retransmission, paid once in end-to-end delay.
-    public init(host: String = "0.0.0.0", port: Int, latencyMs: Int = 120, backlog: Int = 64,
+    /// Callers beyond `maxConnections` open connections are rejected during the handshake
+    /// (each connection costs a demux thread).
+    public init(host: String = "0.0.0.0", port: Int, latencyMs: Int = 120, backlog: Int = 64, maxConnections: Int = 100,
                 handlers: SRTListenerHandlers) throws {
         try SRTLibrary.startup()
         let sock = srt_create_socket()
@@ -48,13 +56,13 @@ public final class SRTListener: Sendable {
         }
         self.port = SRTSocketAddress.port(of: storage)
         self.socket = sock
-        self.callbacks = CallbackBox(handlers)
+        self.callbacks = CallbackBox(handlers, maxConnections: maxConnections)
 
         // The hook must be installed before srt_listen.
         let opaque = Unmanaged.passUnretained(callbacks).toOpaque()
         srt_listen_callback(sock, { opaque, accepted, _, peer, rawID in
             let box = Unmanaged<SRTListener.CallbackBox>.fromOpaque(opaque!).takeUnretainedValue()
-            return SRTListener.handshake(box.handlers, socket: accepted, peer: peer, rawStreamID: rawID)
+            return SRTListener.handshake(box, socket: accepted, peer: peer, rawStreamID: rawID)
         }, opaque)
         guard srt_listen(sock, Int32(backlog)) == 0 else {
             let error = SRTError.last("srt_listen")
@@ -67,7 +75,7 @@ public final class SRTListener: Sendable {
         self.epoll = eid
 
         let thread = Thread { [callbacks, running, stopped] in
-            SRTListener.pollLoop(listener: sock, epoll: eid, handlers: callbacks.handlers, running: running)
+            SRTListener.pollLoop(listener: sock, epoll: eid, callbacks: callbacks, running: running)
             stopped.signal()
         }
         thread.name = "srt-epoll-\(port)"
@@ -84,10 +92,16 @@ public final class SRTListener: Sendable {
 
     deinit { close() }
 
-    static func handshake(_ handlers: SRTListenerHandlers, socket: Int32, peer: UnsafePointer<sockaddr>?,
+    static func handshake(_ box: CallbackBox, socket: Int32, peer: UnsafePointer<sockaddr>?,
                           rawStreamID: UnsafePointer<CChar>?) -> Int32 {
+        let handlers = box.handlers
         let raw = rawStreamID.map { String(cString: $0) } ?? ""
         let peerText = SRTSocketAddress.describe(peer)
+        guard box.open.load(ordering: .relaxed) < box.maxConnections else {
+            srt_setrejectreason(socket, SRTAcceptDecision.overload)
+            handlers.refused(raw, peerText, "\(box.maxConnections) SRT connections are open already")
+            return -1
+        }
         let id: SRTStreamID
         do {
             id = try SRTStreamID.parse(raw)
@@ -107,14 +121,15 @@ public final class SRTListener: Sendable {
                 }
             }
             return 0
-        case .reject(let code):
+        case .reject(let code, let reason):
             srt_setrejectreason(socket, code)
-            handlers.refused(raw, peerText, "access control rejected (\(code))")
+            handlers.refused(raw, peerText, "\(reason) (rejected with SRT code \(code))")
             return -1
         }
     }
 
-    private static func pollLoop(listener: Int32, epoll: Int32, handlers: SRTListenerHandlers, running: RunFlag) {
+    private static func pollLoop(listener: Int32, epoll: Int32, callbacks: CallbackBox, running: RunFlag) {
+        let handlers = callbacks.handlers
         var connections: [Int32: SRTConnection] = [:]
         var ready = [SRTSOCKET](repeating: SRT_INVALID_SOCK, count: 256)
         var buffer = [UInt8](repeating: 0, count: 1500)
@@ -123,7 +138,10 @@ public final class SRTListener: Sendable {
         func drop(_ s: Int32) {
             srt_epoll_remove_usock(epoll, s)
             srt_close(s)
-            if let c = connections.removeValue(forKey: s) { handlers.closed(c) }
+            if let c = connections.removeValue(forKey: s) {
+                callbacks.open.store(connections.count, ordering: .relaxed)
+                handlers.closed(c)
+            }
         }
 
         while running.value.load(ordering: .acquiring) {
@@ -151,6 +169,7 @@ public final class SRTListener: Sendable {
                         let id = (try? SRTStreamID.parse(raw)) ?? SRTStreamID(resource: raw)
                         let connection = SRTConnection(socket: accepted, streamID: id, peer: peer)
                         connections[accepted] = connection
+                        callbacks.open.store(connections.count, ordering: .relaxed)
                         srt_epoll_add_usock(epoll, accepted, &inOrErr)
                         handlers.opened(connection)
                     }

@@ -35,8 +35,8 @@ public final class LiveStream: Sendable {
 
     /// A reader: gets the tracks and the cached GOP at once, then live media. Returns nil if
     /// the stream has ended.
-    public func subscribe(capacity: Int = 512) -> ReaderQueue? {
-        let queue = ReaderQueue(capacity: capacity)
+    public func subscribe(capacity: Int = 512, byteCapacity: Int = ReaderQueue.defaultByteCapacity) -> ReaderQueue? {
+        let queue = ReaderQueue(capacity: capacity, byteCapacity: byteCapacity)
         let ok = state.withLock { s -> Bool in
             if s.ended { return false }
             if !s.tracks.isEmpty { queue.push(.tracks(s.tracks)) }
@@ -80,7 +80,7 @@ public final class LiveStream: Sendable {
 
     func setMetadata(_ metadata: [String: String], publisher: Int) {
         let readers = state.withLock { s -> [ReaderQueue] in
-            guard s.publisherID == publisher else { return [] }
+            guard s.publisherID == publisher, s.metadata != metadata else { return [] }
             s.metadata = metadata
             return Array(s.readers.values)
         }

@@ -5,24 +5,55 @@ import Synchronization
 /// The registry of live streams: one publisher per path, any number of readers.
 ///
 /// A new publisher on a busy path takes it over at once (the old one is told to stop), so a
-/// host whose connection half-died is never locked out.
+/// host whose connection half-died is never locked out. A path that overlaps another one in
+/// use (`live/a/source` while `live/a` is live) is refused: their URLs would collide.
 public final class StreamHub: Sendable {
-    private let streams = Mutex<[String: LiveStream]>([:])
+    private let state = Mutex(State())
     private let observers = Mutex<[@Sendable (LiveStream) -> Void]>([])
+    private let pathsInUse: @Sendable () -> [String]
 
-    public init() {}
+    struct State {
+        var streams: [String: LiveStream] = [:]
+        /// Paths of streams whose publisher came from the network (validated). The server's
+        /// own derived streams (`live/a/720p` from the transcoder) are not claims.
+        var claimed: Set<String> = []
+    }
 
-    /// Starts publishing on `path`. If the path is busy, the previous publisher is evicted
-    /// (its `onEvicted` runs) and the stream continues with a discontinuity.
-    public func publish(path: String, onEvicted: @escaping @Sendable () -> Void = {}) -> Publisher {
-        var created = false
-        let stream = streams.withLock { map -> LiveStream in
-            if let existing = map[path] { return existing }
-            let s = LiveStream(path: path)
-            map[path] = s
-            created = true
-            return s
+    /// `pathsInUse`: paths the composition still serves after their publisher left (e.g. the
+    /// HLS registry during its end grace); a new publisher may not overlap them either.
+    public init(pathsInUse: @escaping @Sendable () -> [String] = { [] }) {
+        self.pathsInUse = pathsInUse
+    }
+
+    /// Starts publishing a path that came from the network. A busy path is taken over (see
+    /// `publish(path:onEvicted:)`); a path overlapping another one in use is refused.
+    public func publish(_ path: StreamPath, onEvicted: @escaping @Sendable () -> Void = {}) throws(PublishRefusal) -> Publisher {
+        let outside = pathsInUse()
+        let result = state.withLock { s -> Result<(LiveStream, Bool), PublishRefusal> in
+            if let clash = Self.overlap(path, claimed: s.claimed, inUse: outside) { return .failure(clash) }
+            s.claimed.insert(path.value)
+            return .success(Self.streamLocked(&s, path.value))
         }
+        let (stream, created) = try result.get()
+        return attach(stream, created: created, onEvicted: onEvicted)
+    }
+
+    /// Whether `publish(_:)` would accept `path` now, without publishing (an SRT listener asks
+    /// during the handshake).
+    public func check(_ path: StreamPath) throws(PublishRefusal) {
+        let outside = pathsInUse()
+        if let clash = state.withLock({ Self.overlap(path, claimed: $0.claimed, inUse: outside) }) { throw clash }
+    }
+
+    /// Starts publishing on `path` for the server's own streams (transcoder renditions). If the
+    /// path is busy, the previous publisher is evicted (its `onEvicted` runs) and the stream
+    /// continues with a discontinuity.
+    public func publish(path: String, onEvicted: @escaping @Sendable () -> Void = {}) -> Publisher {
+        let (stream, created) = state.withLock { Self.streamLocked(&$0, path) }
+        return attach(stream, created: created, onEvicted: onEvicted)
+    }
+
+    private func attach(_ stream: LiveStream, created: Bool, onEvicted: @escaping @Sendable () -> Void) -> Publisher {
         let publisher = stream.attach(onEvicted: onEvicted, hub: self)
         if created {
             for observer in observers.withLock({ $0 }) { observer(stream) }
@@ -30,12 +61,25 @@ public final class StreamHub: Sendable {
         return publisher
     }
 
-    /// The live stream at `path`, if someone publishes there.
-    public func stream(_ path: String) -> LiveStream? {
-        streams.withLock { $0[path] }
+    private static func streamLocked(_ s: inout State, _ path: String) -> (LiveStream, Bool) {
+        if let existing = s.streams[path] { return (existing, false) }
+        let stream = LiveStream(path: path)
+        s.streams[path] = stream
+        return (stream, true)
     }
 
-    public var paths: [String] { streams.withLock { Array($0.keys).sorted() } }
+    private static func overlap(_ path: StreamPath, claimed: Set<String>, inUse: [String]) -> PublishRefusal? {
+        for other in claimed where path.collides(with: other) { return .overlaps(path: path.value, inUse: other) }
+        for other in inUse where path.collides(with: other) { return .overlaps(path: path.value, inUse: other) }
+        return nil
+    }
+
+    /// The live stream at `path`, if someone publishes there.
+    public func stream(_ path: String) -> LiveStream? {
+        state.withLock { $0.streams[path] }
+    }
+
+    public var paths: [String] { state.withLock { Array($0.streams.keys).sorted() } }
 
     /// Runs `observer` for every stream that appears from now on (e.g. to start a transcoder).
     public func onNewStream(_ observer: @escaping @Sendable (LiveStream) -> Void) {
@@ -43,8 +87,11 @@ public final class StreamHub: Sendable {
     }
 
     func remove(_ stream: LiveStream) {
-        streams.withLock { map in
-            if map[stream.path] === stream { map[stream.path] = nil }
+        state.withLock { s in
+            if s.streams[stream.path] === stream {
+                s.streams[stream.path] = nil
+                s.claimed.remove(stream.path)
+            }
         }
     }
 }

@@ -16,10 +16,12 @@ enum IngestTestSupport {
     }()
 
     /// Runs `body` with a server on an ephemeral loopback port; always shuts it down.
-    static func withServer<T>(access: any AccessControl = AllowAll(), maxMessageSize: Int = 16 << 20,
+    static func withServer<T>(access: any AccessControl = AllowAll(), maxMessageSize: Int = 16 << 20, hub: StreamHub = StreamHub(),
+                              configure: (inout RTMPServerConfiguration) -> Void = { _ in },
                               _ body: (RTMPServer, Int) async throws -> T) async throws -> T {
-        let server = RTMPServer(configuration: RTMPServerConfiguration(host: "127.0.0.1", port: 0, maxMessageSize: maxMessageSize),
-                                hub: StreamHub(), access: access, logger: logger)
+        var configuration = RTMPServerConfiguration(host: "127.0.0.1", port: 0, maxMessageSize: maxMessageSize)
+        configure(&configuration)
+        let server = RTMPServer(configuration: configuration, hub: hub, access: access, logger: logger)
         let port = try await server.start()
         let result: T
         do {

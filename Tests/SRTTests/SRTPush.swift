@@ -2,8 +2,10 @@ import Foundation
 import TestSupport
 
 /// ffmpeg pushing a test pattern with a tone as MPEG-TS over SRT, for `seconds` of media.
-func ffmpegSRTPush(port: Int, streamID: String, passphrase: String? = nil, seconds: Int = 20) throws -> ExternalProcess {
-    var query = "streamid=\(streamID.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&latency=120000&pkt_size=1316"
+/// `encode: false` puts `streamID` into the URL as given (to send escapes such as `%00`).
+func ffmpegSRTPush(port: Int, streamID: String, passphrase: String? = nil, seconds: Int = 20, encode: Bool = true) throws -> ExternalProcess {
+    let id = encode ? streamID.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! : streamID
+    var query = "streamid=\(id)&latency=120000&pkt_size=1316"
     if let passphrase { query += "&passphrase=\(passphrase)" }
     return try ExternalProcess("ffmpeg", [
         "-hide_banner", "-loglevel", "error", "-re",

@@ -86,6 +86,34 @@ private func pts(_ e: HubEvent?) -> Int64? {
         #expect(q.drain(max: 10).ended)
     }
 
+    @Test func controlEventFloodIsCoalescedLatestWins() {
+        let q = ReaderQueue(capacity: 8)
+        for i in 0..<100_000 { q.push(.metadata(["n": "\(i)"])) }
+        q.push(.tracks([]))
+        q.push(.tracks([]))
+        #expect(q.count == 2)
+        if case .metadata(let m) = q.next(timeout: .zero) { #expect(m["n"] == "99999") } else { Issue.record("metadata lost") }
+    }
+
+    @Test func interleavedControlAndMediaStayBoundedInCount() {
+        let q = ReaderQueue(capacity: 16)
+        for i in 0..<10_000 {
+            q.push(.metadata(["n": "\(i)"]))
+            q.push(.unit(unit(Int64(i), key: i % 30 == 0)))
+        }
+        #expect(q.count <= 16)
+    }
+
+    @Test func mediaIsBoundedInBytes() {
+        let q = ReaderQueue(capacity: 1000, byteCapacity: 1 << 20)
+        for i in 0..<100 {
+            q.push(.unit(MediaUnit(track: .video, pts: Int64(i), dts: Int64(i), timebase: .milliseconds, isKeyframe: i % 10 == 0,
+                                   data: ByteBuffer(repeating: 1, count: 100_000), ingestWallClock: 0)))
+        }
+        #expect(q.queuedBytes <= 1 << 20)
+        #expect(q.dropped > 0)
+    }
+
     final class Counter: Sendable {
         private let n = Atomic<Int>(0)
         func add() { n.add(1, ordering: .relaxed) }
