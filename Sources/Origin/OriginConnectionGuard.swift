@@ -2,8 +2,9 @@ import Logging
 import NIOCore
 
 /// First in the pipeline, before the HTTP decoder: bounds what a connection may cost in time
-/// and bytes. A request must arrive whole within `requestTimeout` of its first byte and within
-/// `maxRequestBytes` (slowloris, endless URLs: the decoder would buffer them); a connection
+/// and bytes. A request must arrive whole within `requestTimeout` of its first byte (slowloris)
+/// and within `maxRequestBytes` (NIO's decoder bounds the head; this also bounds a body the
+/// origin never asked for, which was otherwise drained forever); a connection
 /// with nothing in progress closes after `idleTimeout`; one whose client stops reading its
 /// responses closes after `writeStallTimeout`. While a request is being answered (also a
 /// held blocking reload, which has its own limit) no timer runs. `OriginFastPath` tells it
