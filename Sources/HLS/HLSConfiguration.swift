@@ -19,9 +19,18 @@ public struct HLSConfiguration: Sendable, Equatable {
     /// the lightest; a viewer on a phone should not stall on the source's bitrate before its
     /// player has measured the network. nil keeps the source first.
     public var startBandwidth: Int?
+    /// Bytes of media one rendition keeps (parts and segments, oldest dropped first). Retention
+    /// is by media time; this bound holds when a publisher's timestamps do not advance or its
+    /// frames are huge. 128 MiB keeps 26 s at 40 Mbit/s.
+    public var maxRetainedBytes: Int
+    /// Segments one rendition keeps, whatever their duration (normal streams keep ≤ 60).
+    public var maxRetainedSegments: Int
 
     public init(partTarget: Double = 0.25, targetDuration: Int = 2, segmentMinimum: Double = 0.5,
-                playlistWindow: Double = 20, legacyTS: Bool = false, startBandwidth: Int? = 3_500_000) {
+                playlistWindow: Double = 20, legacyTS: Bool = false, startBandwidth: Int? = 3_500_000,
+                maxRetainedBytes: Int = 128 << 20, maxRetainedSegments: Int = 128) {
+        self.maxRetainedBytes = max(1 << 20, maxRetainedBytes)
+        self.maxRetainedSegments = max(4, maxRetainedSegments)
         self.legacyTS = legacyTS
         self.startBandwidth = startBandwidth
         self.partTarget = partTarget
@@ -43,4 +52,13 @@ public struct HLSConfiguration: Sendable, Equatable {
     public var partListing: Double { 3 * Double(targetDuration) }
     /// Media that left the playlist stays downloadable this long (media time) before eviction.
     public var retention: Double { 3 * Double(targetDuration) }
+    /// A part closes before a sample that would take it past this many bytes or samples, and a
+    /// segment starts once it has this many parts or bytes, whatever the timestamps say: a
+    /// source whose timestamps do not advance is still cut into bounded pieces.
+    public var maxPartBytes: Int { maxRetainedBytes / 32 }
+    public var maxPartSamples: Int { 128 }
+    public var maxSegmentBytes: Int { maxRetainedBytes / 8 }
+    public var maxSegmentParts: Int { max(8, Int(4 * Double(targetDuration) / partTarget)) }
+    /// Closed parts waiting for late audio; beyond this they go out without it.
+    public var maxWaitingParts: Int { 16 }
 }

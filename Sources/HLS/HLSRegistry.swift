@@ -1,11 +1,31 @@
 import Logging
 import Synchronization
 
-/// The HLS streams the origin serves, by path (`<app>/<stream>`).
+/// The HLS streams the origin serves, by path (`<app>/<stream>`), and the playlist requests
+/// held for a path that is not live yet (a viewer who opens a show a little early).
 public final class HLSRegistry: Sendable {
     private let streams = Mutex<[String: HLSStream]>([:])
+    /// How long a playlist request for a path that is not live is held before its 404.
+    public let joinWait: Duration
+    /// At most this many such requests are held at once (the rest get their 404 at once).
+    public let maxJoinWaiters: Int
+    private let joins = Mutex(JoinWaiters())
+    private let clock = ContinuousClock()
 
-    public init() {}
+    private struct JoinWaiters {
+        var waiting: [Int: (deadline: ContinuousClock.Instant, done: @Sendable (Bool) -> Void)] = [:]
+        var next = 0
+        /// Counts first parts of any stream; a request that saw an older value re-checks at once.
+        var generation = 0
+        var sweeper: Task<Void, Never>?
+        var closed = false
+    }
+
+    /// `joinWait` zero answers such requests 404 at once.
+    public init(joinWait: Duration = .seconds(10), maxJoinWaiters: Int = 1_000) {
+        self.joinWait = joinWait
+        self.maxJoinWaiters = maxJoinWaiters
+    }
 
     public func stream(_ path: String) -> HLSStream? {
         streams.withLock { $0[path] }
@@ -18,7 +38,8 @@ public final class HLSRegistry: Sendable {
                        clock: any HLSClock = ContinuousHLSClock(), logger: Logger = Logger(label: "sluice.hls")) -> HLSStream {
         streams.withLock { map in
             if let s = map[path], !s.isEnded { return s }
-            let s = HLSStream(path: path, configuration: configuration, clock: clock, logger: logger)
+            let s = HLSStream(path: path, configuration: configuration, clock: clock, logger: logger,
+                              onFirstPart: { [weak self] in self?.wakeJoiners() })
             map[path] = s
             return s
         }
@@ -38,4 +59,87 @@ public final class HLSRegistry: Sendable {
     }
 
     public var paths: [String] { streams.withLock { Array($0.keys).sorted() } }
+
+    /// Server shutdown: every stream ends (ENDLIST; held blocking requests are answered with
+    /// it) and requests held for a path that is not live get their 404 now. Call before the
+    /// HTTP server closes its connections; streams created afterwards are not ended.
+    public func endAll() {
+        let all = streams.withLock { Array($0.values) }
+        for s in all { s.end() }
+        let held = joins.withLock { j -> [@Sendable (Bool) -> Void] in
+            j.closed = true
+            j.sweeper?.cancel()
+            j.sweeper = nil
+            defer { j.waiting = [:] }
+            return j.waiting.values.map(\.done)
+        }
+        for done in held { done(false) }
+    }
+
+    // MARK: requests held for a path that is not live yet
+
+    /// Pass to `waitForMedia` after checking that a path is not live.
+    public var mediaGeneration: Int { joins.withLock { $0.generation } }
+
+    /// Holds `done` until any stream publishes its first part (`true`: check again) or
+    /// `deadline` passes (`false`). Returns false, and keeps nothing, when `maxJoinWaiters`
+    /// requests are already held or the registry was ended. `done` runs on the publisher's
+    /// thread or the sweeper's, once.
+    public func waitForMedia(since generation: Int, until deadline: ContinuousClock.Instant,
+                             _ done: @escaping @Sendable (Bool) -> Void) -> Bool {
+        enum Outcome { case held, refused, changed }
+        let outcome = joins.withLock { j -> Outcome in
+            if j.closed || j.waiting.count >= maxJoinWaiters { return .refused }
+            if j.generation != generation { return .changed }
+            j.waiting[j.next] = (deadline, done)
+            j.next += 1
+            if j.sweeper == nil { j.sweeper = startSweeper() }
+            return .held
+        }
+        switch outcome {
+        case .held: return true
+        case .refused: return false
+        case .changed:
+            done(true)
+            return true
+        }
+    }
+
+    /// Requests currently held for a path that is not live.
+    public var heldJoinCount: Int { joins.withLock { $0.waiting.count } }
+
+    private func wakeJoiners() {
+        let woken = joins.withLock { j -> [@Sendable (Bool) -> Void] in
+            j.generation += 1
+            defer { j.waiting = [:] }
+            return j.waiting.values.map(\.done)
+        }
+        for done in woken { done(true) }
+    }
+
+    /// One timer while requests are held (not one per request); it ends when none are left.
+    private func startSweeper() -> Task<Void, Never> {
+        Task { [weak self] in
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: .milliseconds(100)) } catch { return }
+                guard let self, self.expireJoiners() else { return }
+            }
+        }
+    }
+
+    /// Answers expired held requests; false (and the sweeper stops) once none are left.
+    private func expireJoiners() -> Bool {
+        let now = clock.now
+        let (expired, more) = joins.withLock { j -> ([@Sendable (Bool) -> Void], Bool) in
+            var out: [@Sendable (Bool) -> Void] = []
+            for (id, w) in j.waiting where w.deadline <= now {
+                out.append(w.done)
+                j.waiting[id] = nil
+            }
+            if j.waiting.isEmpty { j.sweeper = nil }
+            return (out, !j.waiting.isEmpty)
+        }
+        for done in expired { done(false) }
+        return more
+    }
 }

@@ -15,6 +15,10 @@ public final class HLSRendition: Sendable {
     private let logger: Logger
     private let writer: Mutex<WriterState>
     private let state: Mutex<ServeState>
+    /// Called once, after the first part is published (the stream became playable).
+    private let onFirstPart: @Sendable () -> Void
+    /// Tests only: runs between cutting parts and publishing them.
+    let afterCut: (@Sendable () -> Void)?
 
     struct WriterState {
         var tracks: [TrackInfo]
@@ -50,7 +54,10 @@ public final class HLSRendition: Sendable {
     }
 
     init(name: String, tracks: [TrackInfo], isSource: Bool, configuration: HLSConfiguration,
-         clock: any HLSClock, board: RenditionReportBoard, logger: Logger) {
+         clock: any HLSClock, board: RenditionReportBoard, logger: Logger,
+         onFirstPart: @escaping @Sendable () -> Void = {}, afterCut: (@Sendable () -> Void)? = nil) {
+        self.onFirstPart = onFirstPart
+        self.afterCut = afterCut
         self.name = name
         self.isSource = isSource
         self.configuration = configuration
@@ -66,30 +73,41 @@ public final class HLSRendition: Sendable {
     /// New codec parameters. A change closes the open segment; the next one gets a new init
     /// segment and a discontinuity.
     public func setTracks(_ tracks: [TrackInfo]) throws {
-        try writer.withLock { w in
-            guard w.tracks != tracks else { return }
-            try closeSegmenter(&w)
+        let ready = try writer.withLock { w -> Published in
+            guard w.tracks != tracks else { return Published() }
+            let ready = try closeSegmenter(&w)
             w.tracks = tracks
             state.withLock { $0.tracks = tracks; $0.timeline.markDiscontinuity() }
+            return ready
         }
+        ready.notify(self)
     }
 
-    /// Muxes one unit (libavformat work on the calling thread); publishes the part it completes.
-    /// Ignored after `end()`.
+    /// Muxes one unit (libavformat work on the calling thread); publishes the parts it completes.
+    /// Ignored after `end()`. Cutting and publishing are one step under the writer lock: a
+    /// rung's encoder and the audio thread both write here, and a part cut first must be
+    /// published first.
     public func write(_ unit: MediaUnit) throws {
         if isEnded { return }
-        let parts = try writer.withLock { w -> [CutPart] in
+        let ready = try writer.withLock { w -> Published in
+            var parts: [CutPart]
             do {
-                return try segmenter(&w).write(unit)
+                parts = try segmenter(&w).write(unit)
             } catch is Segmenter.TimestampsWentBack {
                 // A source that restarts its timestamps without a new publisher: same as a reconnect.
                 logger.info("hls \(name): timestamps went back; discontinuity")
-                try closeSegmenter(&w)
+                var ready = try closeSegmenter(&w)
                 state.withLock { $0.timeline.markDiscontinuity() }
-                return try segmenter(&w).write(unit)
+                parts = try segmenter(&w).write(unit)
+                ready.publish(parts, into: self)
+                return ready
             }
+            var ready = Published()
+            if !parts.isEmpty { afterCut?() }
+            ready.publish(parts, into: self)
+            return ready
         }
-        for part in parts { publish(part) }
+        ready.notify(self)
     }
 
     private func segmenter(_ w: inout WriterState) throws -> Segmenter {
@@ -103,47 +121,66 @@ public final class HLSRendition: Sendable {
     /// The publisher restarted (timestamps restart): close the open segment; the next starts
     /// with EXT-X-DISCONTINUITY and a new init segment. Sequence numbers continue.
     public func discontinuity() throws {
-        try writer.withLock { w in try closeSegmenter(&w) }
-        let ready = state.withLock { s in
+        var ready = try writer.withLock { w in try closeSegmenter(&w) }
+        ready.waiters += state.withLock { s in
             s.timeline.markDiscontinuity()
             s.cache = [nil, nil, nil]
             return takeSatisfied(&s)
         }
-        for done in ready { done(true) }
+        ready.notify(self)
     }
 
     /// The stream ended: last part published, ENDLIST, every held request answered.
     public func end() {
+        var ready = Published()
         do {
-            try writer.withLock { w in try closeSegmenter(&w) }
+            ready = try writer.withLock { w in try closeSegmenter(&w) }
         } catch {
             logger.warning("hls: closing \(name): \(error)")
         }
-        let ready = state.withLock { s in
+        ready.waiters += state.withLock { s in
             s.timeline.end()
             s.cache = [nil, nil, nil]
             return takeSatisfied(&s)
         }
-        for done in ready { done(true) }
+        ready.notify(self)
     }
 
-    private func closeSegmenter(_ w: inout WriterState) throws {
-        guard let segmenter = w.segmenter else { return }
+    /// Publishes the open segment's last parts; the caller holds the writer lock.
+    private func closeSegmenter(_ w: inout WriterState) throws -> Published {
+        guard let segmenter = w.segmenter else { return Published() }
         w.segmenter = nil
-        for part in try segmenter.finish() { publish(part) }
+        var ready = Published()
+        ready.publish(try segmenter.finish(), into: self)
         state.withLock { $0.timeline.closeSegment() }
+        return ready
     }
 
-    private func publish(_ cut: CutPart) {
-        let published = state.withLock { s -> (Part, [@Sendable (Bool) -> Void])? in
-            guard !s.timeline.ended else { return nil } // a write racing end(): dropped
-            let part = s.timeline.add(cut)
-            s.cache = [nil, nil, nil]
-            return (part, takeSatisfied(&s))
+    /// What publishing left to do outside the locks: held requests to answer, and whether the
+    /// rendition just got its first part.
+    private struct Published {
+        var waiters: [@Sendable (Bool) -> Void] = []
+        var first = false
+
+        mutating func publish(_ parts: [CutPart], into r: HLSRendition) {
+            for cut in parts {
+                let published = r.state.withLock { s -> (Part, [@Sendable (Bool) -> Void])? in
+                    guard !s.timeline.ended else { return nil } // a write racing end(): dropped
+                    let part = s.timeline.add(cut)
+                    s.cache = [nil, nil, nil]
+                    return (part, r.takeSatisfied(&s))
+                }
+                guard let (part, ready) = published else { continue }
+                r.board.update(r.name, msn: part.msn, part: part.index)
+                waiters += ready
+                if part.id == 0 { first = true }
+            }
         }
-        guard let (part, ready) = published else { return }
-        board.update(name, msn: part.msn, part: part.index)
-        for done in ready { done(true) }
+
+        func notify(_ r: HLSRendition) {
+            for done in waiters { done(true) }
+            if first { r.onFirstPart() }
+        }
     }
 
     private func takeSatisfied(_ s: inout ServeState) -> [@Sendable (Bool) -> Void] {

@@ -13,9 +13,17 @@ public final class HLSStream: Sendable {
     private let renditions = Mutex<[HLSRendition]>([])
     private let sweeper = Mutex<Task<Void, Never>?>(nil)
     private let ended = Atomic<Bool>(false)
+    /// Called when a rendition publishes its first part (the registry wakes early viewers).
+    private let onFirstPart: @Sendable () -> Void
 
-    public init(path: String, configuration: HLSConfiguration = HLSConfiguration(),
-                clock: any HLSClock = ContinuousHLSClock(), logger: Logger = Logger(label: "sluice.hls")) {
+    public convenience init(path: String, configuration: HLSConfiguration = HLSConfiguration(),
+                            clock: any HLSClock = ContinuousHLSClock(), logger: Logger = Logger(label: "sluice.hls")) {
+        self.init(path: path, configuration: configuration, clock: clock, logger: logger, onFirstPart: {})
+    }
+
+    init(path: String, configuration: HLSConfiguration, clock: any HLSClock, logger: Logger,
+         onFirstPart: @escaping @Sendable () -> Void) {
+        self.onFirstPart = onFirstPart
         self.path = path
         self.configuration = configuration
         self.clock = clock
@@ -46,7 +54,7 @@ public final class HLSStream: Sendable {
         return renditions.withLock { list in
             if let existing = list.first(where: { $0.name == name }) { return existing }
             let r = HLSRendition(name: name, tracks: tracks, isSource: isSource, configuration: configuration,
-                                 clock: clock, board: board, logger: logger)
+                                 clock: clock, board: board, logger: logger, onFirstPart: onFirstPart)
             list.append(r)
             return r
         }

@@ -95,14 +95,21 @@ public struct RenditionTimeline: Sendable {
         return i
     }
 
-    /// Segments that left the playlist stay downloadable for the retention time, then go.
+    /// Segments that left the playlist stay downloadable for the retention time, then go. Bytes
+    /// and count are bounded too (media time alone keeps everything when timestamps stall); the
+    /// newest segment always stays.
     private mutating func evict() {
         var kept = 0.0
+        var bytes = 0
         var i = segments.count
         let limit = configuration.playlistWindow + configuration.retention
         while i > 0 && kept < limit {
+            let size = segments[i - 1].byteCount + (segments[i - 1].legacy?.readableBytes ?? 0)
+            if i < segments.count && (bytes + size > configuration.maxRetainedBytes
+                                      || segments.count - i >= configuration.maxRetainedSegments) { break }
             i -= 1
             kept += segments[i].duration
+            bytes += size
         }
         if i > 0 {
             evictedDiscontinuities += segments[..<i].filter(\.discontinuity).count
@@ -112,6 +119,9 @@ public struct RenditionTimeline: Sendable {
             for id in inits.keys where !needed.contains(id) { inits[id] = nil }
         }
     }
+
+    /// Bytes of media held (parts; a complete segment is served from its parts).
+    public var retainedBytes: Int { segments.reduce(0) { $0 + $1.byteCount } }
 
     /// EXT-X-DISCONTINUITY-SEQUENCE for a playlist starting at `segments[start]`.
     public func discontinuitySequence(start: Int) -> Int {

@@ -82,6 +82,10 @@ final class Segmenter {
     private var partIndependent = false
     private var partStartsSegment = true
     private var partVideoSamples = 0
+    /// Bytes of the open part's driver samples, of the open segment, and its parts so far.
+    private var partBytes = 0
+    private var segmentBytes = 0
+    private var segmentParts = 0
     private var started = false
     /// Legacy MPEG-TS muxer of the open segment (a fresh one per segment, so each starts with
     /// PAT/PMT); nil when legacy output is off.
@@ -164,6 +168,9 @@ final class Segmenter {
             if driverKind == .video && !unit.isKeyframe { return [] }
             started = true
             pending = unit
+            partBytes = 0
+            segmentBytes = 0
+            segmentParts = 0
             partStart = t
             segmentStart = t
             newestDriverDTS = t
@@ -183,6 +190,7 @@ final class Segmenter {
         if delta < -ticks(1) { throw TimestampsWentBack() } // the source restarted its clock
         if delta <= 0 { return [] } // non-monotonic dts: the muxer would refuse it
         open.append(Sample(index: index, unit: held, duration: delta))
+        partBytes += held.data.readableBytes
         lastDelta[index] = delta
         newestDriverDTS = t
         let frame = delta
@@ -193,8 +201,18 @@ final class Segmenter {
         if !startSegment && seconds(t + frame - segmentStart) >= Double(configuration.targetDuration) + 0.5 {
             startSegment = true
         }
-        if startSegment || t + frame - partStart > ticks(configuration.partTarget) {
+        // Timestamps that barely advance (or huge frames) must not grow a part or segment without bound.
+        let partFull = open.count >= configuration.maxPartSamples
+            || partBytes + unit.data.readableBytes > configuration.maxPartBytes
+        if partFull && (segmentParts + 1 >= configuration.maxSegmentParts
+                        || segmentBytes + partBytes >= configuration.maxSegmentBytes) {
+            startSegment = true
+        }
+        if startSegment || partFull || t + frame - partStart > ticks(configuration.partTarget) {
             closeOpenPart(cut: t, duration: seconds(t - partStart), endsSegment: startSegment)
+            segmentBytes = startSegment ? 0 : segmentBytes + partBytes
+            segmentParts = startSegment ? 0 : segmentParts + 1
+            partBytes = 0
             partStart = t
             partWallClock = unit.ingestWallClock
             partIndependent = keyframe
@@ -219,7 +237,8 @@ final class Segmenter {
         while let part = closed.first {
             let late = others.filter { i in !silent.contains(i) && !(pendingOther[i].map { driverTicks($0) >= part.end } ?? false) }
             if !late.isEmpty {
-                if newestDriverDTS - part.cut < ticks(Self.maxAudioWait) { break }
+                // Waiting is bounded in media time and, for timestamps that stall, in parts.
+                if newestDriverDTS - part.cut < ticks(Self.maxAudioWait) && closed.count <= configuration.maxWaitingParts { break }
                 silent.formUnion(late)
             }
             closed.removeFirst()

@@ -11,18 +11,25 @@ public struct HTTPOriginService: Service {
     public let host: String
     public let port: Int
     public let logger: Logger
+    public let limits: OriginLimits
+    /// On graceful shutdown, end every stream first (`HLSRegistry.endAll()`): held blocking
+    /// reloads are answered with ENDLIST instead of a reset, then the connections drain.
+    public let endStreamsOnShutdown: Bool
     private let onRunning: @Sendable (Int) async -> Void
     private let extraRoutes: @Sendable (Router<BasicRequestContext>) -> Void
 
     /// `onRunning` gets the bound port (useful with port 0); `extraRoutes` adds the server's own
     /// routes (status API) next to the HLS ones.
     public init(registry: HLSRegistry, host: String = "0.0.0.0", port: Int = 8080,
-                logger: Logger = Logger(label: "sluice.origin"), onRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+                logger: Logger = Logger(label: "sluice.origin"), limits: OriginLimits = OriginLimits(),
+                endStreamsOnShutdown: Bool = true, onRunning: @escaping @Sendable (Int) async -> Void = { _ in },
                 extraRoutes: @escaping @Sendable (Router<BasicRequestContext>) -> Void = { _ in }) {
         self.registry = registry
         self.host = host
         self.port = port
         self.logger = logger
+        self.limits = limits
+        self.endStreamsOnShutdown = endStreamsOnShutdown
         self.onRunning = onRunning
         self.extraRoutes = extraRoutes
     }
@@ -33,13 +40,25 @@ public struct HTTPOriginService: Service {
         OriginRoutes.register(on: router, registry: registry)
         let serverName = "sluice"
         let app = Application(router: router,
-                              server: HTTPServerBuilder { [registry] responder in
-                                  OriginHTTP1Channel(responder: responder, registry: registry, serverName: serverName)
+                              server: HTTPServerBuilder { [registry, limits] responder in
+                                  OriginHTTP1Channel(responder: responder, registry: registry, serverName: serverName, limits: limits)
                               },
                               configuration: .init(address: .hostname(host, port: port), serverName: serverName,
-                                                   backlog: 4096), // viewers arrive in waves when a show starts
+                                                   backlog: 4096, // viewers arrive in waves when a show starts
+                                                   availableConnectionsDelegate: OriginConnectionLimit(maximum: limits.maxConnections,
+                                                                                                       logger: logger)),
                               onServerRunning: { [onRunning] channel in await onRunning(channel.localAddress?.port ?? 0) },
                               logger: logger)
-        try await app.run()
+        // NIO's ServerBootstrap already backs accept off for a second on EMFILE/ENFILE
+        // (AcceptBackoffHandler); the connection limit keeps the origin below that point.
+        if endStreamsOnShutdown {
+            try await withGracefulShutdownHandler {
+                try await app.run()
+            } onGracefulShutdown: { [registry] in
+                registry.endAll()
+            }
+        } else {
+            try await app.run()
+        }
     }
 }

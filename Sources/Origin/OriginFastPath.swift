@@ -7,15 +7,24 @@ import NIOHTTP1
 /// sees them: no task hop, no async writer per response, and a held (blocking) request costs a
 /// callback, not a suspended task. Everything else (API routes, OPTIONS) passes through to
 /// Hummingbird unchanged; HEAD gets GET's headers without the body.
-/// Responses leave in request order: while one is outstanding, later
-/// pipelined requests wait here (at most `maxQueuedParts`, then the connection is closed).
+/// Responses leave in request order: while one is outstanding, later pipelined requests wait
+/// here. Back-pressure: no request is started while the socket is not writable, and no more is
+/// read while one waits here, so a client that pipelines without reading its answers costs one
+/// read's worth of request heads and one response, not one response per request.
+///
+/// Why not NIO's `HTTPServerPipelineHandler`: this handler must see every request anyway (to
+/// answer HLS GETs on the loop or pass them to Hummingbird), and NIO's handler starts the next
+/// buffered request whether or not the socket is writable; two queues would still need this
+/// writability rule. (No benchmark was run for this choice.)
 final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    static let maxQueuedParts = 64
+    /// A failsafe only: reading stops while anything is queued, so the queue holds at most one
+    /// read (≤ 4 × 64 KB of pipelined requests).
+    static let maxQueuedParts = 16_384
 
     private enum Owner { case fastPath, router }
     private enum Body { case none, forward, discard }
@@ -29,21 +38,51 @@ final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// Where the current request's body parts go.
     private var body = Body.none
     private var pumping = false
+    /// A `read()` held back while requests are queued or the socket is not writable.
+    private var readPending = false
+    /// Server shutdown: answer what was read, then close.
+    private var quiescing = false
+    private let connectionGuard: OriginConnectionGuard?
 
-    init(registry: HLSRegistry, serverName: String?) {
+    init(registry: HLSRegistry, serverName: String?, connectionGuard: OriginConnectionGuard? = nil) {
         self.registry = registry
         self.serverName = serverName
+        self.connectionGuard = connectionGuard
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        queue.append(unwrapInboundIn(data))
+        let part = unwrapInboundIn(data)
+        queue.append(part)
+        if case .end = part { connectionGuard?.requestRead() }
         if queue.count > Self.maxQueuedParts {
-            // Only a client that pipelines without reading its answers gets here.
             context.fireErrorCaught(PipelineOverflow())
             context.close(promise: nil)
             return
         }
         pump(context: context)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if queue.isEmpty && context.channel.isWritable {
+            context.read()
+        } else {
+            readPending = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        context.fireChannelWritabilityChanged()
+        if context.channel.isWritable { pump(context: context) }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
+        quiescing = true
+        switch responding {
+        case .router: context.fireUserInboundEventTriggered(event) // Hummingbird closes after its response
+        case .fastPath: break // `finish` closes after the held answer (the registry's endAll answers it)
+        case nil: context.close(promise: nil)
+        }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -62,7 +101,10 @@ final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         defer { pumping = false }
         var forwarded = false
         while let part = queue.first {
-            if case .head = part, responding != nil { break } // waits for the outstanding response
+            if case .head = part {
+                // Waits for the outstanding response, and for the socket to take more.
+                if responding != nil || quiescing || !context.channel.isWritable { break }
+            }
             queue.removeFirst()
             switch part {
             case .head(let head):
@@ -87,6 +129,11 @@ final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         }
         // NIOAsyncChannel hands reads to Hummingbird's task on read-complete.
         if forwarded { context.fireChannelReadComplete() }
+        if queue.isEmpty && responding == nil { connectionGuard?.becameIdle() }
+        if readPending && queue.isEmpty && context.channel.isWritable {
+            readPending = false
+            context.read()
+        }
     }
 
     /// Not passed on: `pump` already fired it after any read it passed on, and a walk down the
@@ -122,6 +169,7 @@ final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         headers.add(name: "Date", value: HTTPDate.now())
         headers.add(name: "Content-Length", value: String(reply.body.readableBytes))
         for (name, value) in reply.headers { headers.add(name: name, value: value) }
+        let keepAlive = keepAlive && !quiescing
         if !keepAlive {
             headers.add(name: "Connection", value: "close")
         } else if version.minor == 0 {
@@ -141,6 +189,6 @@ final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     struct PipelineOverflow: Error, CustomStringConvertible {
-        var description: String { "HTTP client pipelined more than \(OriginFastPath.maxQueuedParts) request parts without reading" }
+        var description: String { "HTTP client sent more than \(OriginFastPath.maxQueuedParts) request parts in one read" }
     }
 }

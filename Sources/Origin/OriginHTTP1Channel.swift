@@ -14,18 +14,25 @@ struct OriginHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     let responder: HTTPChannelHandler.Responder
     let registry: HLSRegistry
     let serverName: String?
+    let limits: OriginLimits
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
+            var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+            decoderLimits.maxHeaderListSize = limits.maxRequestBytes
+            decoderLimits.maxHeaderFieldSize = limits.maxRequestBytes
+            decoderLimits.maxHeaderFieldCount = 100
+            let connectionGuard = OriginConnectionGuard(limits: limits, logger: logger)
+            try pipeline.addHandler(connectionGuard)
             try pipeline.configureHTTPServerPipeline(
                 withPipeliningAssistance: false, // OriginFastPath orders responses
                 withErrorHandling: false, // Hummingbird answers protocol errors
                 withOutboundHeaderValidation: false,
                 withEncoderConfiguration: .init(),
-                withDecoderLimitConfiguration: .init()
+                withDecoderLimitConfiguration: decoderLimits
             )
-            try pipeline.addHandler(OriginFastPath(registry: registry, serverName: serverName))
+            try pipeline.addHandler(OriginFastPath(registry: registry, serverName: serverName, connectionGuard: connectionGuard))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
             return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))

@@ -12,6 +12,8 @@ public struct OriginReply: Sendable {
     public var varyByEncoding = false
     public var gzip = false
     public var body: ByteBuffer
+    /// Seconds after which a client may ask again (a stream that is not live yet).
+    public var retryAfter: Int?
 
     /// Every reply allows any origin: players run on other sites than the origin's.
     public static let allowOrigin = "*"
@@ -23,6 +25,7 @@ public struct OriginReply: Sendable {
                    ("Access-Control-Allow-Origin", Self.allowOrigin)]
         if varyByEncoding { out.append(("Vary", "Accept-Encoding")) }
         if gzip { out.append(("Content-Encoding", "gzip")) }
+        if let retryAfter { out.append(("Retry-After", String(retryAfter))) }
         return out
     }
 
@@ -47,9 +50,28 @@ public enum OriginResponder {
         path.hasSuffix(".m3u8") || path.hasSuffix(".m4s") || path.hasSuffix(".mp4") || path.hasSuffix(".ts")
     }
 
-    /// Answers `GET path?query` from `registry` through `reply` (called exactly once).
+    /// Answers `GET path?query` from `registry` through `reply` (called exactly once). A playlist
+    /// of a path that is not live is held up to `registry.joinWait` for the show to start.
     public static func respond(path: String, query: [String: String], acceptsGzip: Bool, registry: HLSRegistry,
                                reply: @escaping @Sendable (OriginReply) -> Void) {
+        respond(path: path, query: query, acceptsGzip: acceptsGzip, registry: registry, joinBy: nil, reply: reply)
+    }
+
+    private static func respond(path: String, query: [String: String], acceptsGzip: Bool, registry: HLSRegistry,
+                                joinBy: ContinuousClock.Instant?, reply: @escaping @Sendable (OriginReply) -> Void) {
+        let generation = registry.mediaGeneration
+        // Not live (yet): hold the request until some stream gets media, then look again.
+        let notLive: @Sendable () -> Void = {
+            let deadline = joinBy ?? ContinuousClock.now + registry.joinWait
+            guard deadline > ContinuousClock.now, isJoinable(path),
+                  registry.waitForMedia(since: generation, until: deadline, { changed in
+                      if changed {
+                          respond(path: path, query: query, acceptsGzip: acceptsGzip, registry: registry, joinBy: deadline, reply: reply)
+                      } else {
+                          reply(notYetLive)
+                      }
+                  }) else { return reply(notYetLive) }
+        }
         guard let request = OriginRequest(path: path, isStream: { registry.stream($0) != nil }) else {
             return reply(status(.notFound))
         }
@@ -58,10 +80,16 @@ public enum OriginResponder {
         }
         switch request {
         case .multivariant(let path):
-            guard let stream = registry.stream(path) else { return reply(status(.notFound)) }
-            stream.multivariantPlaylist { playlistReply($0, "public, max-age=2") }
+            guard let stream = registry.stream(path) else { return notLive() }
+            stream.multivariantPlaylist { body in
+                guard let body else { return notLive() } // a stream without media yet
+                reply(playlist(body, cache: "public, max-age=2", gzip: acceptsGzip))
+            }
         case .mediaPlaylist(let path, let name):
-            guard let rendition = registry.stream(path)?.rendition(named: name) else { return reply(status(.notFound)) }
+            guard let stream = registry.stream(path) else { return notLive() }
+            guard let rendition = stream.rendition(named: name) else {
+                return stream.allRenditions.contains { $0.timeline.hasParts } ? reply(status(.notFound)) : notLive()
+            }
             guard let directives = PlaylistRequest.parse(query) else { return reply(status(.badRequest, "bad delivery directives")) }
             // A blocking answer names a fixed point of the stream: briefly cacheable by an edge.
             let cache = directives.msn != nil ? "public, max-age=\(rendition.configuration.targetDuration)" : "no-cache"
@@ -74,7 +102,7 @@ public enum OriginResponder {
                 }
             }
         case .legacyMultivariant(let path):
-            guard let stream = registry.stream(path) else { return reply(status(.notFound)) }
+            guard let stream = registry.stream(path) else { return notLive() }
             stream.legacyMultivariantPlaylist { playlistReply($0, "public, max-age=2") }
         case .legacyPlaylist(let path, let name):
             playlistReply(registry.stream(path)?.rendition(named: name)?.legacyPlaylist(), "no-cache")
@@ -95,6 +123,30 @@ public enum OriginResponder {
                 }
             }
         }
+    }
+
+    /// The 404 for a path that is not live (yet): a player may ask again.
+    static var notYetLive: OriginReply {
+        var r = status(.notFound, "not live (yet)")
+        r.retryAfter = 5
+        return r
+    }
+
+    /// Whether a request for `path` may be held for a show that has not started: a playlist
+    /// URL of plausible shape. Anything else answers at once, so odd URLs cannot fill the
+    /// waiting list with long strings.
+    static func isJoinable(_ path: String) -> Bool {
+        guard path.utf8.count <= 256, path.hasSuffix(".m3u8") else { return false }
+        var depth = 0
+        for c in path.utf8 {
+            switch c {
+            case UInt8(ascii: "/"): depth += 1
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."): break
+            default: return false
+            }
+        }
+        return depth >= 3 && depth <= 8 && !path.contains("..") && !path.contains("//")
     }
 
     static func playlist(_ body: PlaylistBody, cache: String, gzip: Bool) -> OriginReply {

@@ -1,4 +1,5 @@
 import HLS
+import Hummingbird
 import Logging
 import Origin
 import ServiceLifecycle
@@ -10,12 +11,13 @@ struct LoopbackServer {
     let group: ServiceGroup
     let task: Task<Void, any Error>
 
-    static func start(_ registry: HLSRegistry) async throws -> LoopbackServer {
+    static func start(_ registry: HLSRegistry, limits: OriginLimits = OriginLimits(),
+                      extraRoutes: @escaping @Sendable (Router<BasicRequestContext>) -> Void = { _ in }) async throws -> LoopbackServer {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "test.origin")
         logger.logLevel = .warning
-        let service = HTTPOriginService(registry: registry, host: "127.0.0.1", port: 0, logger: logger,
-                                        onRunning: { continuation.yield($0); continuation.finish() })
+        let service = HTTPOriginService(registry: registry, host: "127.0.0.1", port: 0, logger: logger, limits: limits,
+                                        onRunning: { continuation.yield($0); continuation.finish() }, extraRoutes: extraRoutes)
         let group = ServiceGroup(services: [service], logger: logger)
         let task = Task { try await group.run() }
         var port = 0

@@ -13,7 +13,7 @@ import TestSupport
 
     /// `live/cam` rendition `src` fed `fraction` of the test media, left live.
     static func registry(fraction: Double = 1) throws -> (HLSRegistry, HLSRendition) {
-        let registry = HLSRegistry()
+        let registry = HLSRegistry(joinWait: .zero) // a missing stream answers 404 at once
         let r = try registry.stream(path: "live/cam").rendition(name: "src", tracks: media.tracks, isSource: true)
         for u in media.units.prefix(Int(Double(media.units.count) * fraction)) { try r.write(u) }
         return (registry, r)

@@ -14,7 +14,7 @@ import TestSupport
 
     /// A registry with `live/cam` (rendition `src`) fed the whole test media, left live.
     static func registry() throws -> (HLSRegistry, HLSRendition) {
-        let registry = HLSRegistry()
+        let registry = HLSRegistry(joinWait: .zero) // a missing stream answers 404 at once
         let stream = registry.stream(path: "live/cam")
         let r = try stream.rendition(name: "src", tracks: media.tracks, isSource: true)
         for u in media.units { try r.write(u) }
