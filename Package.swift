@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Ingest", dependencies: ["RTMP", "StreamHub", "MediaCore", "Bitstream", "FFmpegBridge", "SRTTransport", nioCore, nioPosix, logging], swiftSettings: settings),
         .target(name: "Transcode", dependencies: ["FFmpegBridge", "OpusCodec", "MediaCore", "Bitstream", "StreamHub", logging], swiftSettings: settings),
         .target(name: "HLS", dependencies: ["FFmpegBridge", "MediaCore", "Bitstream", "StreamHub", logging], swiftSettings: settings),
-        .target(name: "LatencyProbe", dependencies: ["Bitstream", "FFmpegBridge", "MediaCore", nioCore], swiftSettings: settings),
+        .target(name: "LatencyProbe", dependencies: ["Bitstream", "FFmpegBridge", "HLS", "MediaCore", nioCore], swiftSettings: settings),
         .target(name: "Origin", dependencies: [
             "HLS", "StreamHub", "MediaCore", "CZlib", logging, nioCore,
             .product(name: "Hummingbird", package: "hummingbird"),

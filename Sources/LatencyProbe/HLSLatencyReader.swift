@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import HLS
 import MediaCore
 
 /// Reads an LL-HLS stream as a low-latency player does (blocking playlist reloads, every new
@@ -27,46 +28,20 @@ public struct HLSLatencyReader: Sendable {
         var uri: String
     }
 
-    /// Parts (and, for a playlist without parts, whole segments as part 0) in playlist order.
+    /// Parts (and, for a playlist without parts, whole segments as part 0) in playlist order,
+    /// read with the one M3U8 reader the packager's writer is tested against.
     static func listed(_ playlist: String) -> [ListedPart] {
-        var msn = 0
-        var part = 0
-        var out: [ListedPart] = []
-        var awaitingSegmentURI = false
-        var sawParts = false
-        for raw in playlist.split(separator: "\n") {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.hasPrefix("#EXT-X-MEDIA-SEQUENCE:") {
-                msn = Int(line.dropFirst("#EXT-X-MEDIA-SEQUENCE:".count)) ?? 0
-            } else if line.hasPrefix("#EXT-X-PART:"), let uri = attribute("URI", in: line) {
-                out.append(ListedPart(msn: msn, part: part, uri: uri))
-                part += 1
-                sawParts = true
-            } else if line.hasPrefix("#EXTINF") {
-                awaitingSegmentURI = true
-            } else if awaitingSegmentURI, !line.hasPrefix("#"), !line.isEmpty {
-                if !sawParts { out.append(ListedPart(msn: msn, part: 0, uri: line)) }
-                awaitingSegmentURI = false
-                msn += 1
-                part = 0
+        guard let media = try? PlaylistReader.media(playlist) else { return [] }
+        return media.segments.flatMap { segment -> [ListedPart] in
+            if segment.parts.isEmpty {
+                return segment.uri.map { [ListedPart(msn: segment.msn, part: 0, uri: $0)] } ?? []
             }
+            return segment.parts.enumerated().map { ListedPart(msn: segment.msn, part: $0.offset, uri: $0.element.uri) }
         }
-        return out
-    }
-
-    static func attribute(_ name: String, in line: String) -> String? {
-        guard let r = line.range(of: "\(name)=\"") else { return nil }
-        let rest = line[r.upperBound...]
-        guard let end = rest.firstIndex(of: "\"") else { return nil }
-        return String(rest[..<end])
     }
 
     static func variant(_ playlist: String, named name: String?) -> String? {
-        let lines = playlist.split(separator: "\n").map(String.init)
-        for (i, line) in lines.enumerated() where line.hasPrefix("#EXT-X-STREAM-INF") && i + 1 < lines.count {
-            if name == nil || attribute("NAME", in: line) == name { return lines[i + 1] }
-        }
-        return nil
+        (try? PlaylistReader.multivariant(playlist))?.first { name == nil || $0.name == name }?.uri
     }
 
     func get(_ url: URL) async throws -> (Data, Int64) {

@@ -17,14 +17,18 @@ public final class SluiceServer: Sendable {
     private let access: any AccessControl
     private let srt = Mutex<SRTIngestServer?>(nil)
     private let http = Mutex<Int?>(nil)
-    public let registry = HLSRegistry()
+    public let registry: HLSRegistry
     let pipelines: StreamPipelines
     private let logger: Logger
 
     public init(configuration: SluiceServerConfiguration, logger: Logger, access: any AccessControl = AllowAll()) {
         self.configuration = configuration
         self.logger = logger
-        self.hub = StreamHub()
+        let registry = HLSRegistry()
+        self.registry = registry
+        // A path still served after its publisher left (grace, ENDLIST) keeps its URLs: a new
+        // publisher may not overlap it (`live/a/source` would shadow `live/a`'s rendition).
+        self.hub = StreamHub(pathsInUse: { registry.paths })
         self.access = access
         self.rtmp = RTMPServer(configuration: RTMPServerConfiguration(host: configuration.host, port: configuration.rtmpPort),
                                hub: hub, access: access, logger: logger)
@@ -69,6 +73,7 @@ public final class SluiceServer: Sendable {
     public func run(onHTTPRunning: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         if rtmp.port == nil { try await start() }
         let origin = HTTPOriginService(registry: registry, host: configuration.host, port: configuration.httpPort, logger: logger,
+                                       endStreamsOnShutdown: false, // StreamsService owns it, before the origin stops
                                        onRunning: { [self, logger, shownHost] port in
             self.http.withLock { $0 = port }
             // Printed only now: a URL is shown once every listener is up, never before a failure.

@@ -37,7 +37,8 @@ struct Push: ParsableCommand {
         guard parts.count == 2, parts[0] > 0, parts[1] > 0, parts[0] % 2 == 0, parts[1] % 2 == 0 else {
             throw ValidationError("--size must be WIDTHxHEIGHT with even numbers, e.g. 1280x720")
         }
-        FFmpegLog.install(logger: Logger(label: "push", factory: { StreamLogHandler.standardError(label: $0) }), level: .error)
+        // Our own error line says what failed; libavformat's lines would repeat it.
+        FFmpegLog.install(logger: Logger(label: "push", factory: { StreamLogHandler.standardError(label: $0) }), level: .critical)
         var publisher = StampingPublisher(url: url)
         publisher.width = parts[0]
         publisher.height = parts[1]
