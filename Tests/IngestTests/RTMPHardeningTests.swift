@@ -128,6 +128,34 @@ import Testing
         }
     }
 
+    @Test func aPeerThatDoesNotReadRepliesStopsBeingRead() async throws {
+        try await S.withServer { server, port in
+            let client = try await RawRTMPClient.connect(port: port)
+            let id = try await client.publish(name: "pressure")
+            try await client.stopReading()
+            // 80,000 unknown commands, each answered with an error of ~130 bytes (over 10 MB of
+            // replies): more than the socket buffers hold while nobody reads them.
+            let count = 80_000
+            let name = String(repeating: "u", count: 60)
+            var out = ByteBuffer()
+            var encoder = RTMPChunkEncoder()
+            for i in 0..<count {
+                encoder.encode(RTMPCommand(name: name, transactionID: Double(i + 10)).message(streamID: id), into: &out)
+            }
+            let written = client.channel.eventLoop.makePromise(of: Void.self)
+            client.channel.writeAndFlush(out, promise: written)
+            #expect(await S.eventually { server.statistics.snapshot.readPauses > 0 })
+            // Reading again, the client gets every reply: nothing was dropped, only delayed.
+            try await client.channel.setOption(.autoRead, value: true).get()
+            client.channel.read()
+            try await written.futureResult.get()
+            // Every reply is over 100 bytes (`_error`, the transaction, the status object).
+            #expect(await S.eventually(seconds: 60) { client.inbox.state.withLock { $0.bytes.readableBytes } >= count * 100 })
+            #expect(client.isClosed == false)
+            await client.close()
+        }
+    }
+
     @Test func createStreamIsCappedPerConnection() async throws {
         try await S.withServer { _, port in
             let client = try await RawRTMPClient.connect(port: port)
