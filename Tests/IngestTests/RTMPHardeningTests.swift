@@ -116,6 +116,22 @@ import Testing
         }
     }
 
+    @Test func beforePublishingUnfinishedMessagesAreCappedInTotal() async throws {
+        try await S.withServer { server, port in
+            let anonymous = try await RawRTMPClient.connect(port: port)
+            try await anonymous.handshake()
+            try await anonymous.send([RTMPControlMessages.setChunkSize(60_000)])
+            // Three 64,000-byte messages on three chunk streams, each left 4,000 bytes short:
+            // every one is under the 64 KiB message cap, together they pass the 128 KiB total.
+            for csid: UInt8 in [4, 5, 6] {
+                let header: [UInt8] = [csid, 0, 0, 0, 0x00, 0xFA, 0x00, 20, 0, 0, 0, 0] // length 64,000, AMF0 command
+                try await anonymous.write(ByteBuffer(bytes: header + [UInt8](repeating: 2, count: 60_000)))
+            }
+            #expect(await anonymous.waitUntilClosed())
+            #expect(server.statistics.snapshot.closedForBadInput == 1)
+        }
+    }
+
     @Test func aReplyNeverGrowsWithWhatThePeerSent() async throws {
         try await S.withServer { _, port in
             let client = try await RawRTMPClient.connect(port: port)
