@@ -6,8 +6,9 @@ import StreamHub
 
 /// One RTMP connection: a thin adapter that feeds socket bytes to the handshake, the chunk
 /// decoder and the session state machine, and carries their actions out to the hub and socket.
-final class RTMPConnectionHandler: ChannelInboundHandler {
+final class RTMPConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private struct Publishing {
@@ -54,6 +55,8 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
     /// Since when the connection neither publishes nor plays.
     private var inactiveSince: NIODeadline? = NIODeadline.now()
     private var unwritableSince: NIODeadline?
+    /// A read held back while the peer does not read our replies (NIO's back-pressure idiom).
+    private var pendingRead = false
 
     init(hub: StreamHub, access: any AccessControl, logger: Logger, configuration: RTMPServerConfiguration,
          statistics: RTMPServerStatistics = RTMPServerStatistics()) {
@@ -390,9 +393,24 @@ final class RTMPConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// Reads only while our writes drain: a peer that sends commands and never reads the
+    /// replies stops being read, so its replies cannot pile up in memory.
+    func read(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            context.read()
+        } else if !pendingRead {
+            pendingRead = true
+            statistics.readPauses.add(1, ordering: .relaxed)
+        }
+    }
+
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
             unwritableSince = nil
+            if pendingRead {
+                pendingRead = false
+                context.read()
+            }
             let waiting = waitingForWritable
             waitingForWritable.removeAll()
             for id in waiting { if let p = playing[id] { pump(streamID: id, queue: p.queue) } }

@@ -69,8 +69,6 @@ public final class RTMPServer: Sendable {
                     return channel.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
                 }
                 return channel.eventLoop.makeCompletedFuture {
-                    // Stop reading a peer whose replies are not being read (writability).
-                    try channel.pipeline.syncOperations.addHandler(BackPressureHandler())
                     try channel.pipeline.syncOperations.addHandler(RTMPConnectionHandler(
                         hub: hub, access: access, logger: logger, configuration: config, statistics: statistics))
                 }

@@ -11,6 +11,7 @@ public final class RTMPServerStatistics: Sendable {
     let playerUnitsDropped = Atomic<Int>(0)
     let closedForTimeout = Atomic<Int>(0)
     let refusedConnections = Atomic<Int>(0)
+    let readPauses = Atomic<Int>(0)
 
     public init() {}
 
@@ -30,6 +31,8 @@ public final class RTMPServerStatistics: Sendable {
         public var closedForTimeout: Int
         /// Connections closed on accept because `maxConnections` were open.
         public var refusedConnections: Int
+        /// Times a connection stopped being read because its peer did not read our writes.
+        public var readPauses: Int
     }
 
     public var snapshot: Snapshot {
@@ -38,6 +41,7 @@ public final class RTMPServerStatistics: Sendable {
                  closedForBadInput: closedForBadInput.load(ordering: .relaxed), takeovers: takeovers.load(ordering: .relaxed),
                  playerUnitsDropped: playerUnitsDropped.load(ordering: .relaxed),
                  closedForTimeout: closedForTimeout.load(ordering: .relaxed),
-                 refusedConnections: refusedConnections.load(ordering: .relaxed))
+                 refusedConnections: refusedConnections.load(ordering: .relaxed),
+                 readPauses: readPauses.load(ordering: .relaxed))
     }
 }

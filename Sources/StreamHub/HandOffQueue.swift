@@ -6,11 +6,11 @@ import Synchronization
 /// whose `Policy` decides what happens when it is full. One consumer, any number of
 /// producers; the consumer reads blocking (codec threads), async (tasks) or in batches after
 /// a wake-up (event loops). `close()` wakes every waiter; queued elements are still delivered.
+/// Blocking reads may come from several threads; an async reader or a wake-up is one at a time.
 public final class HandOffQueue<Policy: HandOffPolicy>: Sendable {
     public typealias Element = Policy.Element
 
     private enum Consumer {
-        case blocking(DispatchSemaphore)
         case async(CheckedContinuation<Element?, Never>)
         case ready(@Sendable () -> Void)
     }
@@ -20,6 +20,8 @@ public final class HandOffQueue<Policy: HandOffPolicy>: Sendable {
         var policy: Policy
         var closed = false
         var consumer: Consumer?
+        /// Blocked `pop(timeout:)` callers; each re-checks the queue when signalled.
+        var sleepers: [DispatchSemaphore] = []
         /// Producers the policy told to wait.
         var producers: [DispatchSemaphore] = []
     }
@@ -40,47 +42,48 @@ public final class HandOffQueue<Policy: HandOffPolicy>: Sendable {
     @discardableResult
     public func push(_ element: Element) -> Bool {
         while true {
-            let outcome = state.withLock { s -> (admitted: Bool?, wake: Consumer?, direct: Element?, wait: DispatchSemaphore?) in
-                if s.closed { return (false, nil, nil, nil) }
+            let outcome = state.withLock { s -> (admitted: Bool?, wake: Consumer?, direct: Element?, sleepers: [DispatchSemaphore]) in
+                if s.closed { return (false, nil, nil, []) }
                 switch s.policy.admit(element, queue: &s.buffer) {
                 case .drop:
-                    return (false, nil, nil, nil)
+                    return (false, nil, nil, [])
                 case .wait:
                     let semaphore = DispatchSemaphore(value: 0)
                     s.producers.append(semaphore)
-                    return (nil, nil, nil, semaphore)
+                    return (nil, nil, nil, [semaphore])
                 case .append:
                     s.buffer.append(element)
                     let consumer = s.consumer
                     s.consumer = nil
-                    if case .async = consumer { return (true, consumer, Self.popLocked(&s), nil) }
-                    return (true, consumer, nil, nil)
+                    let sleepers = s.sleepers
+                    s.sleepers.removeAll()
+                    if case .async = consumer { return (true, consumer, Self.popLocked(&s), sleepers) }
+                    return (true, consumer, nil, sleepers)
                 }
             }
-            if let wait = outcome.wait {
-                wait.wait()
+            guard let admitted = outcome.admitted else {
+                outcome.sleepers.first?.wait() // the policy said wait: until the consumer takes, or close
                 continue
             }
+            for sleeper in outcome.sleepers { sleeper.signal() }
             switch outcome.wake {
-            case .blocking(let semaphore): semaphore.signal()
             case .async(let continuation): continuation.resume(returning: outcome.direct)
             case .ready(let ready): ready()
             case nil: break
             }
-            return outcome.admitted ?? false
+            return admitted
         }
     }
 
     /// Ends the queue: producers are refused, the consumer gets what is queued, then nil.
     public func close() {
-        let (consumer, producers) = state.withLock { s -> (Consumer?, [DispatchSemaphore]) in
+        let (consumer, waiting) = state.withLock { s -> (Consumer?, [DispatchSemaphore]) in
             s.closed = true
-            defer { s.consumer = nil; s.producers.removeAll() }
-            return (s.consumer, s.producers)
+            defer { s.consumer = nil; s.producers.removeAll(); s.sleepers.removeAll() }
+            return (s.consumer, s.producers + s.sleepers)
         }
-        for p in producers { p.signal() }
+        for w in waiting { w.signal() }
         switch consumer {
-        case .blocking(let semaphore): semaphore.signal()
         case .async(let continuation): continuation.resume(returning: nil)
         case .ready(let ready): ready()
         case nil: break
@@ -103,13 +106,12 @@ public final class HandOffQueue<Policy: HandOffPolicy>: Sendable {
             let semaphore = DispatchSemaphore(value: 0)
             let registered = state.withLock { s -> Bool in
                 guard s.buffer.isEmpty, !s.closed else { return false }
-                precondition(s.consumer == nil, "one consumer per HandOffQueue")
-                s.consumer = .blocking(semaphore)
+                s.sleepers.append(semaphore)
                 return true
             }
             if registered, semaphore.wait(timeout: deadline) == .timedOut {
                 return state.withLock { s -> Element? in
-                    if case .blocking(let mine) = s.consumer, mine === semaphore { s.consumer = nil }
+                    s.sleepers.removeAll { $0 === semaphore }
                     return s.buffer.isEmpty ? nil : Self.popAndWakeLocked(&s)
                 }
             }
@@ -136,8 +138,8 @@ public final class HandOffQueue<Policy: HandOffPolicy>: Sendable {
     public func notifyWhenReady(_ ready: @escaping @Sendable () -> Void) {
         let now = state.withLock { s -> Bool in
             if !s.buffer.isEmpty || s.closed { return true }
-            precondition(s.consumer == nil, "one consumer per HandOffQueue")
-            s.consumer = .ready(ready)
+            if case .async = s.consumer { preconditionFailure("one async reader or wake-up per HandOffQueue") }
+            s.consumer = .ready(ready) // a newer wake-up replaces an older one
             return false
         }
         if now { ready() }

@@ -116,6 +116,22 @@ import Testing
         }
     }
 
+    @Test func beforePublishingUnfinishedMessagesAreCappedInTotal() async throws {
+        try await S.withServer { server, port in
+            let anonymous = try await RawRTMPClient.connect(port: port)
+            try await anonymous.handshake()
+            try await anonymous.send([RTMPControlMessages.setChunkSize(60_000)])
+            // Three 64,000-byte messages on three chunk streams, each left 4,000 bytes short:
+            // every one is under the 64 KiB message cap, together they pass the 128 KiB total.
+            for csid: UInt8 in [4, 5, 6] {
+                let header: [UInt8] = [csid, 0, 0, 0, 0x00, 0xFA, 0x00, 20, 0, 0, 0, 0] // length 64,000, AMF0 command
+                try await anonymous.write(ByteBuffer(bytes: header + [UInt8](repeating: 2, count: 60_000)))
+            }
+            #expect(await anonymous.waitUntilClosed())
+            #expect(server.statistics.snapshot.closedForBadInput == 1)
+        }
+    }
+
     @Test func aReplyNeverGrowsWithWhatThePeerSent() async throws {
         try await S.withServer { _, port in
             let client = try await RawRTMPClient.connect(port: port)
@@ -124,6 +140,34 @@ import Testing
             try await client.send([RTMPCommand(name: name, transactionID: 7).message(streamID: 0)])
             let reply = try await client.waitForCommand { $0.name == "_error" && $0.transactionID == 7 }
             #expect((reply.arguments.first?["description"]?.string?.utf8.count ?? .max) < 200)
+            await client.close()
+        }
+    }
+
+    @Test func aPeerThatDoesNotReadRepliesStopsBeingRead() async throws {
+        try await S.withServer { server, port in
+            let client = try await RawRTMPClient.connect(port: port)
+            let id = try await client.publish(name: "pressure")
+            try await client.stopReading()
+            // 80,000 unknown commands, each answered with an error of ~130 bytes (over 10 MB of
+            // replies): more than the socket buffers hold while nobody reads them.
+            let count = 80_000
+            let name = String(repeating: "u", count: 60)
+            var out = ByteBuffer()
+            var encoder = RTMPChunkEncoder()
+            for i in 0..<count {
+                encoder.encode(RTMPCommand(name: name, transactionID: Double(i + 10)).message(streamID: id), into: &out)
+            }
+            let written = client.channel.eventLoop.makePromise(of: Void.self)
+            client.channel.writeAndFlush(out, promise: written)
+            #expect(await S.eventually { server.statistics.snapshot.readPauses > 0 })
+            // Reading again, the client gets every reply: nothing was dropped, only delayed.
+            try await client.channel.setOption(.autoRead, value: true).get()
+            client.channel.read()
+            try await written.futureResult.get()
+            // Every reply is over 100 bytes (`_error`, the transaction, the status object).
+            #expect(await S.eventually(seconds: 60) { client.inbox.state.withLock { $0.bytes.readableBytes } >= count * 100 })
+            #expect(client.isClosed == false)
             await client.close()
         }
     }
