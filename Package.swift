@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "FFmpegBridge", dependencies: ["CFFmpeg", "CMediaShims", "MediaCore", logging], swiftSettings: settings),
         .target(name: "OpusCodec", dependencies: ["COpus", "CMediaShims"], swiftSettings: settings),
         .target(name: "SRTTransport", dependencies: ["CSRT"], swiftSettings: settings),
-        .target(name: "StreamHub", dependencies: ["MediaCore"], swiftSettings: settings),
+        .target(name: "StreamHub", dependencies: ["MediaCore", nioCore], swiftSettings: settings),
         .target(name: "RTMP", dependencies: ["MediaCore", "Bitstream", nioCore], swiftSettings: settings),
         .target(name: "Ingest", dependencies: ["RTMP", "StreamHub", "MediaCore", "Bitstream", "FFmpegBridge", "SRTTransport", nioCore, nioPosix, logging], swiftSettings: settings),
         .target(name: "Transcode", dependencies: ["FFmpegBridge", "OpusCodec", "MediaCore", "Bitstream", "StreamHub", logging], swiftSettings: settings),

@@ -280,6 +280,13 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         let events: [FLVIngest.Event]
         do {
             events = try p.ingest.handle(message, wallClock: WallClock.nowMicros())
+        } catch let refusal as FLVIngestError {
+            // A codec players cannot play, or parameter sets out of range: the publisher is told why.
+            statistics.closedForBadInput.add(1, ordering: .relaxed)
+            logger.warning("RTMP publish refused", metadata: ["path": "\(p.publisher.path)", "reason": "\(refusal)"])
+            stopPublishing(message.streamID)
+            run(session.publishRejected(streamID: message.streamID, reason: refusal.description))
+            return
         } catch {
             statistics.closedForBadInput.add(1, ordering: .relaxed)
             close(reason: "bad media message: \(error)", level: .warning)
