@@ -9,12 +9,14 @@ import Synchronization
 /// transcoder calls `HLSRendition.write` from its own encoder threads instead.
 public final class HLSFeed: Sendable {
     private let stopped = Atomic<Bool>(false)
+    private let queue: ReaderQueue
     private let done = Mutex<[CheckedContinuation<Void, Never>]?>([])
 
     /// Starts the thread. When the queue closes (publisher gone) the rendition is left open
     /// for a reconnect: `onClose` runs, and the owner decides when to end the stream.
     public init(queue: ReaderQueue, stream: HLSStream, rendition name: String, isSource: Bool = true,
                 logger: Logger = Logger(label: "sluice.hls"), onClose: @escaping @Sendable () -> Void = {}) {
+        self.queue = queue
         let thread = Thread { self.pump(queue: queue, stream: stream, name: name, isSource: isSource, logger: logger, onClose: onClose) }
         thread.name = "hls-\(name)"
         thread.start()
@@ -25,7 +27,8 @@ public final class HLSFeed: Sendable {
             var rendition: HLSRendition? = stream.rendition(named: name)
             var failed = false
             while !stopped.load(ordering: .relaxed) {
-                guard let event = queue.next(timeout: .milliseconds(200)) else {
+                // `stop()` closes the queue, which wakes this wait: the timeout is only a safety net.
+                guard let event = queue.next(timeout: .seconds(5)) else {
                     if queue.isClosed { break }
                     continue
                 }
@@ -61,6 +64,7 @@ public final class HLSFeed: Sendable {
     /// Stops the thread (after its current unit) and waits for it.
     public func stop() async {
         stopped.store(true, ordering: .relaxed)
+        queue.close()
         await finished()
     }
 

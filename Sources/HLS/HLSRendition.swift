@@ -267,9 +267,16 @@ public final class HLSRendition: Sendable {
     /// A copy of the published state (for tests and diagnostics).
     public var timeline: RenditionTimeline { state.withLock { $0.timeline } }
 
-    /// Calls `done` once the rendition has a part (false: the block timeout passed first).
-    func waitForFirstPart(_ done: @escaping @Sendable (Bool) -> Void) {
-        wait(.playlist(PlaylistRequest()), done)
+    /// Calls `done(true)` once a segment is complete (at once if one is), `done(false)` after the
+    /// block timeout.
+    func waitForFirstSegment(_ done: @escaping @Sendable (Bool) -> Void) {
+        let next = state.withLock { s -> Int? in
+            if s.timeline.ended || s.timeline.segments.contains(where: \.complete) { return nil }
+            return (s.timeline.segments.first?.msn ?? s.timeline.lastMSN + 1) + 1
+        }
+        guard let next else { return done(true) }
+        // Part 0 of the next segment exists exactly when the first one is complete.
+        wait(.playlist(PlaylistRequest(msn: next)), done)
     }
 
     /// Held requests whose deadline passed answer 503.

@@ -109,14 +109,17 @@ public final class HLSStream: Sendable {
         }
     }
 
-    /// The renditions that have a part, once each has one or the block timeout passed. All
-    /// renditions wait at once, so the bound is one block timeout, not one per rendition.
+    /// The renditions that have a complete segment, once each has one or the block timeout
+    /// passed. All renditions wait at once, so the bound is one block timeout, not one per
+    /// rendition. A player that starts from a multivariant playlist thus never sees a media
+    /// playlist of parts only, which hls.js takes as empty (levelEmptyError) and then joins
+    /// with a hole; only a show's first seconds wait for it.
     private func renditionsWithMedia(_ done: @escaping @Sendable ([HLSRendition]) -> Void) {
         let list = allRenditions
         guard !list.isEmpty else { return done([]) }
         let gather = Gather(count: list.count)
         for (i, r) in list.enumerated() {
-            r.waitForFirstPart { ready in
+            r.waitForFirstSegment { ready in
                 guard let ok = gather.record(i, ready) else { return }
                 done(list.enumerated().filter { ok[$0.offset] }.map(\.element))
             }

@@ -281,16 +281,8 @@ final class DecodePipeline {
             let fps = min(sourceFPS, rung.spec.maxFrameRate ?? sourceFPS)
             let frameRate = fps == sourceFPS ? (track.frameRate ?? Rational(30, 1)) : Rational(Int32(clamping: Int((min(fps, 1000) * 1000).rounded())), 1000)
             let bitrate = control.bitrate(for: rung.name) ?? rung.spec.bitrate
-            var options = ["preset": config.preset, "forced-idr": "1", "x264-params": "scenecut=0:open-gop=0"]
-            if !config.tune.isEmpty { options["tune"] = config.tune }
-            var encoder = VideoEncoderSettings(
-                width: rung.width, height: rung.height, timebase: outTB, frameRate: frameRate, bitrate: bitrate,
-                maxBitrate: Int(Double(bitrate) * config.maxRateFactor),
-                bufferSize: Int(Double(bitrate) * config.vbvBufferSeconds),
-                // Only a safety net: keyframes are forced at GOP boundaries.
-                gopSize: max(1, Int((config.gopSeconds * fps * 2).rounded())),
-                options: options)
-            encoder.threads = threadsPerRung
+            let encoder = X264RungSettings.make(config: config, width: rung.width, height: rung.height, timebase: outTB,
+                                                frameRate: frameRate, fps: fps, bitrate: bitrate, threads: threadsPerRung)
             let settings = VideoRungWorker.Settings(encoder: encoder, maxRateFactor: config.maxRateFactor,
                                                     vbvBufferSeconds: config.vbvBufferSeconds)
             let channel = RungChannel(rung: rung, capacity: config.rungQueueCapacity)

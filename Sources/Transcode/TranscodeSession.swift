@@ -30,6 +30,8 @@ public final class TranscodeSession: Sendable {
     private let threads = DispatchGroup()
     private let stopping = Atomic<Bool>(false)
     private let started = Atomic<Bool>(false)
+    /// The hub reader this session reads, closed by `stop()` to wake the decode thread at once.
+    private let hubReader = Mutex<ReaderQueue?>(nil)
     private let pushQueue: PushInput
 
     /// Input handed over by `push`: lossy in live mode (drops to the next keyframe, like a
@@ -53,9 +55,11 @@ public final class TranscodeSession: Sendable {
     /// Starts the threads, reading the stream from a hub reader (the server's path). The
     /// session ends when the reader closes or `stop()` is called.
     public func start(reading reader: ReaderQueue) {
+        hubReader.withLock { $0 = reader }
         startDecodeThread { [self] in
             while !stopping.load(ordering: .relaxed) {
-                if let event = reader.next(timeout: .milliseconds(200)) { return event }
+                // `stop()` closes the reader, which wakes this wait: the timeout is only a safety net.
+                if let event = reader.next(timeout: .seconds(5)) { return event }
                 if reader.isClosed && reader.count == 0 { return nil }
             }
             return nil
@@ -90,6 +94,7 @@ public final class TranscodeSession: Sendable {
     /// Stops reading at once (what is queued is still encoded) and waits for the threads.
     public func stop() {
         stopping.store(true, ordering: .relaxed)
+        hubReader.withLock { $0 }?.close()
         finish()
     }
 
