@@ -42,5 +42,11 @@ struct BenchViewersTests {
         #expect((report["parts"] as? Int ?? 0) > 0)
         #expect((report["requests"] as? Int ?? 0) > (report["parts"] as? Int ?? 0))
         #expect(report["media_playlist"] as? String == "/live/bench/src/index.m3u8")
+        // The keys scripts read, now from histograms merged across viewers.
+        for key in ["reload_to_delivery", "part_end_to_delivery", "part_request"] {
+            #expect(report["\(key)_ms_p50"] is Double && report["\(key)_ms_p99"] is Double, "\(key)")
+        }
+        #expect((report["part_request_ms_p50"] as? Double ?? 0) > 0)
+        #expect((report["part_request_ms_p99"] as? Double ?? 0) >= (report["part_request_ms_p50"] as? Double ?? 0))
     }
 }
