@@ -107,7 +107,7 @@ extension Bench {
             print(String(format: "  part end (PDT + part timing) -> part delivered: p50 %.1f ms, p99 %.1f ms",
                          ms(s.partEndToDelivery, 0.5), ms(s.partEndToDelivery, 0.99)))
             if s.partEndToDelivery.negativeCount > 0 {
-                print("  (\(s.partEndToDelivery.negativeCount) of \(s.partEndToDelivery.count) parts arrived before their PDT end: the clocks disagree)")
+                print("  (\(s.partEndToDelivery.negativeCount) of \(s.partEndToDelivery.count) parts arrived before their PDT end: the PDT clock runs ahead of this host's)")
             }
             print(String(format: "  part request -> part delivered: p50 %.1f ms, p99 %.1f ms",
                          ms(s.partRequest, 0.5), ms(s.partRequest, 0.99)))

@@ -76,6 +76,17 @@ import Testing
         #expect(merged == all)
     }
 
+    @Test func mergingWidensTheRange() {
+        var small = LatencyHistogram(), wide = LatencyHistogram()
+        small.record(micros: 3)
+        wide.record(micros: 4_000_000_000)
+        wide.record(micros: -70_000)
+        small.merge(wide)
+        #expect(small.count == 3 && small.negativeCount == 1)
+        #expect(small.micros(atQuantile: 0) == -70_000 && small.micros(atQuantile: 0.5) == 3)
+        #expect(small.micros(atQuantile: 1) == 4_000_000_000)
+    }
+
     @Test func memoryDoesNotGrowWithTheNumberOfSamples() {
         var few = LatencyHistogram(), many = LatencyHistogram()
         for v in 0..<1000 { few.record(micros: Int64(v) * 1000) }

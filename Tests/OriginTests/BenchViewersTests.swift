@@ -36,6 +36,7 @@ struct BenchViewersTests {
         try await server.stop()
         #expect(result.status == 0, "\(result.err)")
         let last = try #require(result.out.split(separator: "\n").last)
+        print(result.out)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
         #expect(report["mode"] as? String == "live")
         #expect(report["errors"] as? Int == 0)
