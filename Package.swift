@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        // Latency percentiles in bounded memory, however many samples (bench viewers, probe).
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -44,7 +46,10 @@ let package = Package(
         .target(name: "Ingest", dependencies: ["RTMP", "StreamHub", "MediaCore", "Bitstream", "FFmpegBridge", "SRTTransport", nioCore, nioPosix, logging], swiftSettings: settings),
         .target(name: "Transcode", dependencies: ["FFmpegBridge", "OpusCodec", "MediaCore", "Bitstream", "StreamHub", logging], swiftSettings: settings),
         .target(name: "HLS", dependencies: ["FFmpegBridge", "MediaCore", "Bitstream", "StreamHub", logging], swiftSettings: settings),
-        .target(name: "LatencyProbe", dependencies: ["Bitstream", "FFmpegBridge", "HLS", "MediaCore", nioCore], swiftSettings: settings),
+        .target(name: "LatencyProbe", dependencies: [
+            "Bitstream", "FFmpegBridge", "HLS", "MediaCore", nioCore,
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ], swiftSettings: settings),
         .target(name: "Origin", dependencies: [
             "HLS", "StreamHub", "MediaCore", "CZlib", logging, nioCore,
             .product(name: "Hummingbird", package: "hummingbird"),

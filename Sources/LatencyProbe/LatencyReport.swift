@@ -8,15 +8,20 @@ public struct LatencyReport: Sendable, Codable, Equatable {
     public var maxMs: Double
 
     public init?(_ samplesMs: [Double]) {
-        guard !samplesMs.isEmpty else { return nil }
-        let s = samplesMs.sorted()
-        func q(_ p: Double) -> Double { s[min(s.count - 1, Int((p * Double(s.count)).rounded(.down)))] }
-        count = s.count
-        minMs = s[0]
-        p50Ms = q(0.50)
-        p90Ms = q(0.90)
-        p99Ms = q(0.99)
-        maxMs = s[s.count - 1]
+        var h = LatencyHistogram()
+        for s in samplesMs { h.record(milliseconds: s) }
+        self.init(h)
+    }
+
+    /// Percentiles to 3 significant digits; count, min and max exact (to the microsecond).
+    public init?(_ histogram: LatencyHistogram) {
+        guard !histogram.isEmpty else { return nil }
+        count = histogram.count
+        minMs = histogram.minMilliseconds
+        p50Ms = histogram.milliseconds(atQuantile: 0.50)
+        p90Ms = histogram.milliseconds(atQuantile: 0.90)
+        p99Ms = histogram.milliseconds(atQuantile: 0.99)
+        maxMs = histogram.maxMilliseconds
     }
 
     public var text: String {

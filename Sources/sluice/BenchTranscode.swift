@@ -1,6 +1,7 @@
 import ArgumentParser
 import FFmpegBridge
 import Foundation
+import LatencyProbe
 import Logging
 import MediaCore
 import StreamHub
@@ -169,13 +170,13 @@ extension Bench {
             log("paced live run: \(fmt(run.wall)) s wall for \(fmt(source.duration)) s of media, CPU \(fmt(run.cpu)) s (\(fmt(run.cpu / run.wall * 100)) %)")
             var rows: [String: [String: Double]] = [:]
             for rung in rungs {
-                let ms = latencies.sorted(rung.name).map { Double($0) / 1000 }
-                guard !ms.isEmpty else { continue }
-                func pct(_ p: Double) -> Double { ms[min(ms.count - 1, Int(Double(ms.count) * p))] }
+                let h = latencies.histogram(rung.name)
+                guard !h.isEmpty else { continue }
+                func pct(_ p: Double) -> Double { h.milliseconds(atQuantile: p) }
                 let dropped = stats.rung(rung.name)?.framesDropped ?? 0
-                rows[rung.name] = ["p50_ms": round2(pct(0.5)), "p95_ms": round2(pct(0.95)), "max_ms": round2(ms.last!),
-                                   "frames": Double(ms.count), "dropped": Double(dropped)]
-                log("  \(rung.name): latency p50 \(fmt(pct(0.5))) ms, p95 \(fmt(pct(0.95))) ms, max \(fmt(ms.last!)) ms; \(ms.count) frames, \(dropped) dropped")
+                rows[rung.name] = ["p50_ms": round2(pct(0.5)), "p95_ms": round2(pct(0.95)), "max_ms": round2(h.maxMilliseconds),
+                                   "frames": Double(h.count), "dropped": Double(dropped)]
+                log("  \(rung.name): latency p50 \(fmt(pct(0.5))) ms, p95 \(fmt(pct(0.95))) ms, max \(fmt(h.maxMilliseconds)) ms; \(h.count) frames, \(dropped) dropped")
             }
             if json {
                 let encoder = JSONEncoder()
@@ -357,16 +358,16 @@ extension Bench {
         }
     }
 
-    /// Per-rendition latency samples from the codec threads.
+    /// Per-rendition latencies from the codec threads, as histograms (flat memory on long runs).
     final class LatencyLog: Sendable {
-        private let samples = Mutex<[String: [Int64]]>([:])
+        private let samples = Mutex<[String: LatencyHistogram]>([:])
 
         func add(_ micros: Int64, rendition: String) {
-            samples.withLock { $0[rendition, default: []].append(micros) }
+            samples.withLock { $0[rendition, default: LatencyHistogram()].record(micros: micros) }
         }
 
-        func sorted(_ rendition: String) -> [Int64] {
-            samples.withLock { ($0[rendition] ?? []).sorted() }
+        func histogram(_ rendition: String) -> LatencyHistogram {
+            samples.withLock { $0[rendition] ?? LatencyHistogram() }
         }
     }
 

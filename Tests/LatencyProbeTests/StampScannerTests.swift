@@ -31,7 +31,8 @@ import Testing
     @Test func percentilesOfKnownSamples() throws {
         let r = try #require(LatencyReport((1...100).map(Double.init)))
         #expect(r.count == 100 && r.minMs == 1 && r.maxMs == 100)
-        #expect(r.p50Ms == 51 && r.p90Ms == 91 && r.p99Ms == 100)
+        // Histogram buckets: 3 significant digits (max is exact).
+        #expect(abs(r.p50Ms - 51) <= 0.051 && abs(r.p90Ms - 91) <= 0.091 && r.p99Ms == 100)
         #expect(LatencyReport([]) == nil)
     }
 }

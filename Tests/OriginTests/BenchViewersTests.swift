@@ -36,11 +36,18 @@ struct BenchViewersTests {
         try await server.stop()
         #expect(result.status == 0, "\(result.err)")
         let last = try #require(result.out.split(separator: "\n").last)
+        print(result.out)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
         #expect(report["mode"] as? String == "live")
         #expect(report["errors"] as? Int == 0)
         #expect((report["parts"] as? Int ?? 0) > 0)
         #expect((report["requests"] as? Int ?? 0) > (report["parts"] as? Int ?? 0))
         #expect(report["media_playlist"] as? String == "/live/bench/src/index.m3u8")
+        // The keys scripts read, now from histograms merged across viewers.
+        for key in ["reload_to_delivery", "part_end_to_delivery", "part_request"] {
+            #expect(report["\(key)_ms_p50"] is Double && report["\(key)_ms_p99"] is Double, "\(key)")
+        }
+        #expect((report["part_request_ms_p50"] as? Double ?? 0) > 0)
+        #expect((report["part_request_ms_p99"] as? Double ?? 0) >= (report["part_request_ms_p50"] as? Double ?? 0))
     }
 }

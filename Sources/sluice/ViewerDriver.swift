@@ -1,0 +1,53 @@
+import NIOCore
+import NIOPosix
+
+/// Runs one viewer until the deadline, reconnecting (after 200 ms, counted as an error)
+/// when its connection fails.
+final class ViewerDriver {
+    let target: ViewerTarget
+    let path: String
+    let loop: any EventLoop
+    let deadline: NIODeadline
+    let tally: ViewerTally
+    let done: EventLoopPromise<Void>
+
+    private init(target: ViewerTarget, path: String, loop: any EventLoop, deadline: NIODeadline, tally: ViewerTally) {
+        self.target = target
+        self.path = path
+        self.loop = loop
+        self.deadline = deadline
+        self.tally = tally
+        done = loop.makePromise()
+    }
+
+    /// On `loop`; `tally` is that loop's.
+    static func run(target: ViewerTarget, path: String, loop: any EventLoop, deadline: NIODeadline, tally: ViewerTally) -> EventLoopFuture<Void> {
+        let driver = ViewerDriver(target: target, path: path, loop: loop, deadline: deadline, tally: tally)
+        driver.connect()
+        return driver.done.futureResult
+    }
+
+    private func connect() {
+        guard NIODeadline.now() < deadline else { return done.succeed() }
+        let me = NIOLoopBound(self, eventLoop: loop)
+        let tally = NIOLoopBound(tally, eventLoop: loop)
+        let dropped = loop.makePromise(of: Bool.self)
+        let (host, path, deadline) = (target.host, path, deadline)
+        ClientBootstrap(group: loop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ViewerHandler(host: host, base: path, deadline: deadline, tally: tally.value, dropped: dropped))
+                }
+            }
+            .connect(host: target.host, port: target.port)
+            .whenFailure { _ in dropped.succeed(true) }
+        dropped.futureResult.whenSuccess { dropped in
+            let driver = me.value
+            guard dropped else { return driver.done.succeed() }
+            driver.tally.stats.errors += 1
+            driver.loop.scheduleTask(in: .milliseconds(200)) { me.value.connect() }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import LatencyProbe
+
+/// What viewers measured. Kept per event loop (`ViewerTally`) and merged at the end: no lock
+/// per request, and histograms, so memory stays flat however many parts are fetched.
+struct ViewerStats: Sendable {
+    var requests = 0
+    var errors = 0
+    var parts = 0
+    var bytes = 0
+    var replayed = 0
+    /// From the blocking reload that listed a part to the part's last byte.
+    var reloadToDelivery = LatencyHistogram()
+    /// From the part's end on the ingest clock (PDT + preceding parts + its duration) to its
+    /// last byte. Same-host clocks only; negative when the clocks disagree.
+    var partEndToDelivery = LatencyHistogram()
+    var partRequest = LatencyHistogram()
+
+    mutating func merge(_ o: ViewerStats) {
+        requests += o.requests
+        errors += o.errors
+        parts += o.parts
+        bytes += o.bytes
+        replayed += o.replayed
+        reloadToDelivery.merge(o.reloadToDelivery)
+        partEndToDelivery.merge(o.partEndToDelivery)
+        partRequest.merge(o.partRequest)
+    }
+}
