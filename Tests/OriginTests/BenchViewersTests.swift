@@ -22,8 +22,14 @@ struct BenchViewersTests {
         let (publisher, feed) = LoopbackClientTests.feed(hub, registry, path: "live/bench")
         let media = LoopbackClientTests.media
         try await LoopbackClientTests.publish(Array(media.units.prefix(40)), to: publisher, speed: 0)
+        // Live for longer than the viewers watch: the multivariant playlist is answered once the
+        // first segment is complete, then the viewers run their 3 s.
         let pumping = Task {
             try await LoopbackClientTests.publish(Array(media.units.dropFirst(40)), to: publisher, speed: 1)
+            for loop in 1..<4 {
+                try await LoopbackClientTests.publish(media.shifted(by: 4 * Double(loop), restartTimestamps: false),
+                                                      to: publisher, speed: 1)
+            }
         }
         let url = server.url("live/bench/index.m3u8")
         let result = try await offPool {
