@@ -45,9 +45,10 @@ bench: APT_EXTRA = $(APT_BENCH)
 bench: deps release
 	Benchmarks/run.sh
 
-# Not part of `make test`: it runs for minutes by design. Findings land in Fuzz/artifacts/.
+# Not part of `make test`: 300 s per libFuzzer target, one after another (six targets: 30 min).
+# Findings land in Fuzz/artifacts/<target>/. FUZZ_SECONDS overrides the time per target.
 fuzz: deps
-	Fuzz/run.sh 300
+	Fuzz/run.sh $${FUZZ_SECONDS:-300}
 
 # Not part of `make test`: 30 minutes of mixed load; RSS and descriptors must stay flat.
 # SOAK_SECONDS and SOAK_VIEWERS shorten or lighten it.

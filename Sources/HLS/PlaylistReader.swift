@@ -84,7 +84,7 @@ public enum PlaylistReader {
             } else if let v = value(line, "#EXT-X-PART-INF:") {
                 m.partTarget = attributes(v)["PART-TARGET"].flatMap(Double.init)
             } else if let v = value(line, "#EXT-X-MEDIA-SEQUENCE:") {
-                m.mediaSequence = Int(v) ?? 0
+                m.mediaSequence = sequence(v) ?? 0
             } else if let v = value(line, "#EXT-X-DISCONTINUITY-SEQUENCE:") {
                 m.discontinuitySequence = Int(v) ?? 0
             } else if let v = value(line, "#EXT-X-SERVER-CONTROL:") {
@@ -93,7 +93,7 @@ public enum PlaylistReader {
                 m.canSkipUntil = a["CAN-SKIP-UNTIL"].flatMap(Double.init)
                 m.partHoldBack = a["PART-HOLD-BACK"].flatMap(Double.init)
             } else if let v = value(line, "#EXT-X-SKIP:") {
-                m.skippedSegments = attributes(v)["SKIPPED-SEGMENTS"].flatMap(Int.init) ?? 0
+                m.skippedSegments = attributes(v)["SKIPPED-SEGMENTS"].flatMap { sequence($0[...]) } ?? 0
             } else if line == "#EXT-X-DISCONTINUITY" {
                 var s = open()
                 s.discontinuity = true
@@ -162,6 +162,12 @@ public enum PlaylistReader {
             .filter { !$0.isEmpty }
         guard lines.first == "#EXTM3U" else { throw Failure(description: "not an M3U8 playlist (no #EXTM3U)") }
         return lines
+    }
+
+    /// A decimal-integer small enough that numbering segments from it cannot overflow (a server's
+    /// `MEDIA-SEQUENCE:9223372036854775807` trapped on the next msn); else unreadable.
+    static func sequence(_ v: Substring) -> Int? {
+        Int(v).flatMap { (0...(Int.max / 2)).contains($0) ? $0 : nil }
     }
 
     static func value(_ line: Substring, _ tag: String) -> Substring? {

@@ -45,7 +45,8 @@ public struct PlaylistRequest: Sendable, Equatable {
             return .wait
         }
         if let n = part {
-            let ahead = m == latest.msn ? n - latest.part : (m > latest.msn ? n + 1 : 0)
+            // min: n + 1 overflowed for _HLS_part=Int.max (a trap from one GET); past the limit is past it.
+            let ahead = m == latest.msn ? n - latest.part : (m > latest.msn ? min(n, Self.advancePartLimit) + 1 : 0)
             if ahead > Self.advancePartLimit { return .badRequest("_HLS_part \(n) beyond the advance part limit") }
             // N beyond the last part of M means part 0 of M+1: any part of a later segment satisfies it.
             return latest.msn > m || (latest.msn == m && latest.part >= n) ? .ready : .wait

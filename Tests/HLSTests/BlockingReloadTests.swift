@@ -33,6 +33,17 @@ import TestSupport
         }
     }
 
+    /// Found by Fuzz/ (fuzz-http): `_HLS_part=Int.max` of the next segment trapped on `n + 1`.
+    @Test func hugePartOfTheNextSegmentIsRejectedNotATrap() {
+        let t = Fixtures.timeline(segments: 3) // latest: msn 2 part 3
+        guard case .badRequest = PlaylistRequest(msn: 3, part: .max).decide(t) else {
+            Issue.record("part Int.max of msn 3 must be 400")
+            return
+        }
+        #expect(PlaylistRequest(msn: 3, part: 2).decide(t) == .wait)
+        #expect(PlaylistRequest.parse(["_HLS_msn": "3", "_HLS_part": "9223372036854775807"])?.decide(t) != .ready)
+    }
+
     @Test func presentPartAnswersAtOnceAndTheNextPartWaits() {
         let t = Fixtures.timeline(segments: 3)
         #expect(PlaylistRequest(msn: 2, part: 3).decide(t) == .ready)

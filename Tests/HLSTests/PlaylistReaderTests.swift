@@ -36,6 +36,17 @@ import Testing
         if let latest = t.latest, !t.ended { #expect(m.latestPart?.msn == latest.msn && m.latestPart?.part == latest.part) }
     }
 
+    /// Found with the Fuzz/ fuzz-playlist harness: a huge EXT-X-MEDIA-SEQUENCE (alone or plus
+    /// EXT-X-SKIP) trapped on the next segment's number; it is now unreadable, like any bad value.
+    @Test func hugeSequenceNumbersAreUnreadableNotATrap() throws {
+        let m = try PlaylistReader.media("#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:9223372036854775807\n#EXTINF:1,\na.ts\n#EXTINF:1,\nb.ts\n")
+        #expect(m.mediaSequence == 0)
+        #expect(m.segments.map(\.msn) == [0, 1])
+        let d = try PlaylistReader.media("#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:9223372036854775807\n#EXT-X-SKIP:SKIPPED-SEGMENTS=1\n#EXTINF:1,\na.ts\n")
+        #expect(d.segments.map(\.msn) == [1])
+        #expect(try PlaylistReader.media("#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:4611686018427387903\n").mediaSequence == Int.max / 2)
+    }
+
     @Test func aLiveMediaPlaylistRoundTrips() throws {
         var t = Fixtures.timeline(segments: 12)
         t.add(Fixtures.cut(first: true, at: t.nextPartID)) // an open segment with one part

@@ -1,0 +1,1 @@
+../../../Sources/FFmpegBridge/Demuxer.swift

@@ -1,0 +1,1 @@
+../../../Sources/Origin/OriginRequest.swift

@@ -1,0 +1,1 @@
+../../../Sources/SRTTransport/SRTStreamID.swift

@@ -1,0 +1,1 @@
+../../../Sources/StreamHub/StreamPathError.swift
