@@ -90,7 +90,7 @@ let package = Package(
             .product(name: "NIOTestUtils", package: "swift-nio"),
         ], swiftSettings: settings),
         .testTarget(name: "IngestTests", dependencies: [
-            "TestSupport", "Ingest", "RTMP", "StreamHub", "MediaCore", "Server", nioCore, nioPosix, logging,
+            "TestSupport", "Ingest", "RTMP", "StreamHub", "MediaCore", "Server", "FFmpegBridge", nioCore, nioPosix, logging,
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ], swiftSettings: settings),
         .testTarget(name: "BitstreamTests", dependencies: ["Bitstream", "MediaCore"], swiftSettings: settings),

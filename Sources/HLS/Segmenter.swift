@@ -94,8 +94,16 @@ final class Segmenter {
 
     init(tracks: [TrackInfo], configuration: HLSConfiguration) throws {
         guard !tracks.isEmpty else { throw FFmpegError("hls segmenter", message: "a rendition needs a track") }
-        self.tracks = tracks
+        // Audio is muxed in 1/sample-rate, the mp4 muxer's own timescale for it: rescaling dts
+        // and durations separately (90 kHz → 44.1 kHz) let their sums drift a tick apart, and
+        // the muxer then warned "Packet duration: -1" and dropped the sample's pts.
+        self.tracks = tracks.map { t in
+            var t = t
+            if t.kind == .audio, t.sampleRate > 0, let rate = Int32(exactly: t.sampleRate) { t.timebase = Rational(1, rate) }
+            return t
+        }
         self.configuration = configuration
+        let tracks = self.tracks
         for (i, t) in tracks.enumerated() where indexOfKind[t.kind] == nil { indexOfKind[t.kind] = i }
         driver = indexOfKind[.video] ?? 0
         driverKind = tracks[driver].kind

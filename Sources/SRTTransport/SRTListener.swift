@@ -150,13 +150,16 @@ public final class SRTListener: Sendable {
             if n <= 0 { continue } // timeout (or an empty set): check `running` again
             for s in ready.prefix(Int(count)) {
                 if s == listener {
-                    while true {
+                    // One accept per wake-up: the listener's readiness is level-triggered, so more
+                    // pending callers wake the next wait at once, and libsrt logs an error for
+                    // every srt_accept that finds none.
+                    repeat {
                         var storage = sockaddr_storage()
                         var len = Int32(MemoryLayout<sockaddr_storage>.size)
                         let accepted = withUnsafeMutablePointer(to: &storage) {
                             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { srt_accept(listener, $0, &len) }
                         }
-                        if accepted == SRT_INVALID_SOCK { break }
+                        if accepted == SRT_INVALID_SOCK { break } // a caller that gave up meanwhile
                         let peer = withUnsafePointer(to: &storage) {
                             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { SRTSocketAddress.describe($0) }
                         }
@@ -172,7 +175,7 @@ public final class SRTListener: Sendable {
                         callbacks.open.store(connections.count, ordering: .relaxed)
                         srt_epoll_add_usock(epoll, accepted, &inOrErr)
                         handlers.opened(connection)
-                    }
+                    } while false
                     continue
                 }
                 guard let connection = connections[s] else {
