@@ -58,8 +58,8 @@ soak: deps release
 # Not part of `make test`: the suite under ThreadSanitizer (a separate build folder; several
 # times slower). TSAN_FILTER narrows it to some suites.
 tsan: deps
-	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan $(SWIFT_FLAGS)
-	set -o pipefail; TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1" $(SWIFT) test --skip-build --no-parallel \
+	SLUICE_TSAN=1 $(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan $(SWIFT_FLAGS)
+	set -o pipefail; SLUICE_TSAN=1 TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1" $(SWIFT) test --skip-build --no-parallel \
 		--sanitize=thread --scratch-path .build-tsan $${TSAN_FILTER:+--filter "$$TSAN_FILTER"} $(SWIFT_FLAGS) 2>&1 | tee .build-tsan/tsan.log
 	@! grep -q "WARNING: ThreadSanitizer" .build-tsan/tsan.log || { echo "make tsan: ThreadSanitizer reports above"; exit 1; }
 

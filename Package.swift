@@ -1,7 +1,11 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
-let settings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+// `make tsan` sets SLUICE_TSAN: our targets then lock with pthreads, which ThreadSanitizer sees
+// (Docs/Development.md); dependencies build exactly as usual.
+let tsan: [SwiftSetting] = ProcessInfo.processInfo.environment["SLUICE_TSAN"] != nil ? [.define("SLUICE_TSAN")] : []
+let settings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")] + tsan
 
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
