@@ -5,8 +5,8 @@
 # Each target starts from its committed seeds in Fuzz/corpus/<target>/ and grows a working
 # corpus in Fuzz/work/<target>/ (not committed). Findings (crash-*, leak-*, oom-*, timeout-*)
 # land in Fuzz/artifacts/<target>/; the script fails if any target found something.
-# MERGE=1 afterwards adds to corpus/<target>/ the inputs of work/<target>/ that reach new
-# coverage (libFuzzer -merge=1), to commit. dict/<target>.dict, if present, seeds the mutator.
+# MERGE=1 afterwards adds to corpus/<target>/ a small set of work/<target>/'s inputs that
+# reach new coverage (libFuzzer -merge=1 -set_cover_merge=1), to commit. dict/<target>.dict, if present, seeds the mutator.
 set -euo pipefail
 # Swift's backtracer would race ASan's report of the same signal.
 export SWIFT_BACKTRACE=enable=no
@@ -31,7 +31,7 @@ for t in "${targets[@]}"; do
     mkdir -p "work/$t" "corpus/$t" "artifacts/$t"
     echo "== $t: ${seconds}s"
     if [ "${MERGE:-0}" = 1 ]; then
-        "./.build/debug/$t" -merge=1 -max_len="$(max_len "$t")" "corpus/$t" "work/$t"
+        "./.build/debug/$t" -merge=1 -set_cover_merge=1 -max_len="$(max_len "$t")" "corpus/$t" "work/$t"
         continue
     fi
     dict=(); [ -f "dict/$t.dict" ] && dict=(-dict="dict/$t.dict") # tokens the mutator should know
