@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import MediaCore
 import NIOCore
@@ -157,7 +160,11 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        close(reason: "\(error)", level: .warning)
+        // A peer that resets or vanishes is ordinary (players closed, phones off the network):
+        // info, so the warnings an operator reads stay about what is wrong.
+        let errno = (error as? IOError)?.errnoCode
+        let ordinary = errno == ECONNRESET || errno == EPIPE || errno == ETIMEDOUT
+        close(reason: ordinary ? "the peer closed the connection (\(error))" : "\(error)", level: ordinary ? .info : .warning)
     }
 
     /// Read timeouts and the player write stall, checked once a second.
