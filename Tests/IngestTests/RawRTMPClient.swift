@@ -122,8 +122,9 @@ final class RawRTMPClient: Sendable {
     func waitForCommand(seconds: Double = 10, _ matches: (RTMPCommand) -> Bool) async throws -> RTMPCommand {
         let deadline = Date().addingTimeInterval(seconds)
         while true {
+            let closed = isClosed // read before the commands: what arrived before a close is not missed
             if let c = try commands().first(where: matches) { return c }
-            if Date() > deadline || isClosed { throw TestFailure("expected command not received; got \(try commands().map(\.name))") }
+            if Date() > deadline || closed { throw TestFailure("expected command not received; got \(try commands().map(\.name))") }
             try await Task.sleep(for: .milliseconds(10))
         }
     }
