@@ -80,7 +80,7 @@ let package = Package(
         ], swiftSettings: settings),
 
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: settings),
-        .testTarget(name: "FFmpegBridgeTests", dependencies: ["FFmpegBridge", "CMediaShims", "MediaCore", logging], swiftSettings: settings),
+        .testTarget(name: "FFmpegBridgeTests", dependencies: ["FFmpegBridge", "CMediaShims", "MediaCore", "TestSupport", logging], swiftSettings: settings),
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec", "SRTTransport"], swiftSettings: settings),
         // Shared by the interop tests: external clients (ffmpeg, ffprobe, players) and bounded waits.
         .target(name: "TestSupport", dependencies: ["FFmpegBridge", "MediaCore", nioCore], path: "Tests/TestSupport", swiftSettings: settings),

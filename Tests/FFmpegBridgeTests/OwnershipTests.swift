@@ -3,25 +3,13 @@ import FFmpegBridge
 import Foundation
 import MediaCore
 import Testing
+import TestSupport
 
 /// Finding 1: an owner of a C object whose initializer throws must neither crash nor act on
 /// what was never set up (a trailer without a header), and sizes from the network must not trap.
 @Suite struct OwnershipTests {
-    /// A loopback TCP port that refuses connections: bound to get a free number, then closed.
-    static func refusedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EBADF) }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw POSIXError(.EADDRNOTAVAIL) }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
+    /// A loopback TCP port that refuses connections.
+    static func refusedPort() throws -> Int { try ClosedPort.make() }
 
     /// Before the fix, deinit wrote a trailer on the never-opened output: a segfault.
     @Test func urlWriterToARefusedPortThrowsAClearError() throws {

@@ -4,11 +4,11 @@ import Glibc
 #endif
 
 /// A TCP socket listening on a free loopback port, to make a port busy for a test.
-struct ListeningSocket {
-    let fd: Int32
-    let port: Int
+public struct ListeningSocket: Sendable {
+    public let fd: Int32
+    public let port: Int
 
-    init() throws {
+    public init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
         var addr = sockaddr_in()
@@ -26,12 +26,12 @@ struct ListeningSocket {
         port = Int(UInt16(bigEndian: addr.sin_port))
     }
 
-    func close() { _ = Glibc.close(fd) }
+    public func close() { _ = Glibc.close(fd) }
 }
 
 /// A loopback port nothing listens on (bound, then closed), so a connect is refused.
-enum ClosedPort {
-    static func make() throws -> Int {
+public enum ClosedPort {
+    public static func make() throws -> Int {
         let s = try ListeningSocket()
         s.close()
         return s.port
