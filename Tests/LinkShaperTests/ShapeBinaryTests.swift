@@ -61,6 +61,11 @@ struct ShapeBinaryTests {
         #expect(lines.contains { $0.contains(#""dir":"up""#) && $0.contains(#""capacity_mbps":2"#) }, "\(lines)")
         #expect(lines.last?.hasPrefix(#"{"summary":[{"#) == true && lines.last?.contains(#""delivered_bytes":\#(total)"#) == true, "\(lines.last ?? "")")
         #expect(!lines.contains { $0.contains(#""dir":"down""#) }, "down is not shaped")
+        // The sender waits instead of the shaper buffering: the queue never holds more than
+        // 1 s at 2 Mbit/s (250 000 bytes) plus one segment.
+        struct Second: Decodable { var backlog_bytes: Int? }
+        let backlogs = lines.compactMap { try? JSONDecoder().decode(Second.self, from: Data($0.utf8)).backlog_bytes }
+        #expect(!backlogs.isEmpty && backlogs.allSatisfy { $0 <= 250_000 + 1500 }, "\(backlogs)")
     }
 
     @Test func tcpRoundTripCarriesTheDelayBothWays() async throws {
