@@ -155,6 +155,18 @@ struct ShapeBinaryTests {
         return back.value
     }
 
+    @Test func stopsAfterTheDurationWithASummary() async throws {
+        let stats = Self.statsPath()
+        defer { try? FileManager.default.removeItem(atPath: stats) }
+        let p = try ExternalProcess(sluiceBinary, ["shape", "--listen", "127.0.0.1:0", "--to", "127.0.0.1:9", "--udp",
+                                                   "--rate", "1", "--direction", "down", "--duration", "1", "--stats", stats])
+        #expect(await p.waitForExit(seconds: 20) == 0)
+        #expect(p.output.contains("down: delivered 0 bytes"), "\(p.output)")
+        #expect(!p.output.contains("up: "), "up is not shaped: \(p.output)")
+        let last = try String(contentsOfFile: stats, encoding: .utf8).split(separator: "\n").last ?? ""
+        #expect(last.hasPrefix(#"{"summary":[{"#) && last.contains(#""dir":"down""#), "\(last)")
+    }
+
     @Test func badArgumentsGiveOneLineAndFail() async throws {
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-empty-\(UUID().uuidString)").path
         let words = empty + ".txt"
