@@ -204,23 +204,3 @@ struct ShapeBinaryTests {
         }
     }
 }
-
-struct ShapeTestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-final class DatagramCollector: ChannelInboundHandler {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    let numbers: Locked<[UInt32]>
-
-    init(numbers: Locked<[UInt32]>) {
-        self.numbers = numbers
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var envelope = unwrapInboundIn(data)
-        guard let n = envelope.data.readInteger(as: UInt32.self) else { return }
-        numbers.withLock { $0.append(n) }
-    }
-}
