@@ -51,6 +51,9 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
             var from: String
             var up: Bool
             var queuedMillis: Int64
+            /// The target's parameters and metadata, read before its keyframe came.
+            var tracks: [TrackInfo]?
+            var metadata: [String: String]?
         }
         var controller: SendDelayController
         var ladder: [Rung]
@@ -429,6 +432,10 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
                                                     nowMillis: now.uptimeNanoseconds.millis)
             let from = p.status.rendition
             let decision = c.controller.update(sample)
+            logger.trace("RTMP player send queue", metadata: [
+                "path": "\(p.path)", "queued_ms": "\(queuedMillis)", "buffered": "\(buffered)", "backlog": "\(backlog.bytes)",
+                "decision": "\(decision)",
+            ])
             p.status.queuedMillis = c.controller.effectiveQueuedMillis(sample)
             switch decision {
             case .stay:
@@ -489,15 +496,13 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
     /// The switch target's queue has events: once it holds a video keyframe, the player moves
     /// over (new sequence headers, timestamps continuing); what came before the keyframe goes.
     private func switchReady(streamID: UInt32, queue: ReaderQueue) {
-        guard let context, !closing, var p = playing[streamID], var c = p.control, let s = c.pending, s.queue === queue else { return }
-        var tracks: [TrackInfo]?
-        var metadata: [String: String]?
+        guard let context, !closing, var p = playing[streamID], var c = p.control, var s = c.pending, s.queue === queue else { return }
         var start: Int?
         let (events, ended) = queue.drain(max: Self.pumpBatch)
         for (i, event) in events.enumerated() {
             switch event {
-            case .tracks(let t): tracks = t
-            case .metadata(let m): metadata = m
+            case .tracks(let t): s.tracks = t
+            case .metadata(let m): s.metadata = m
             case .discontinuity: break
             case .unit(let u): if u.track == .video && u.isKeyframe { start = i }
             }
@@ -511,7 +516,9 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
                 p.control = c
                 playing[streamID] = p
             } else {
-                if let tracks { queue.push(.tracks(tracks)) } // keep the parameters for the keyframe to come
+                c.pending = s
+                p.control = c
+                playing[streamID] = p
                 let loop = context.eventLoop
                 let bound = NIOLoopBound(self, eventLoop: loop)
                 queue.notifyWhenReady { loop.execute { bound.value.switchReady(streamID: streamID, queue: queue) } }
@@ -542,8 +549,8 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         ])
         var out = context.channel.allocator.buffer(capacity: 0)
         var head: [HubEvent] = []
-        if let tracks { head.append(.tracks(tracks)) } else { head.append(.tracks(s.stream.tracks)) }
-        if let metadata { head.append(.metadata(metadata)) }
+        head.append(.tracks(s.tracks ?? s.stream.tracks))
+        if let metadata = s.metadata { head.append(.metadata(metadata)) }
         for event in head + events[start...] { append(event, streamID: streamID, into: &out) }
         if out.readableBytes > 0 {
             bytesWritten += out.readableBytes
@@ -581,6 +588,11 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
             p.control = SendDelayControl(controller: SendDelayController(ladder: [0], configuration: config),
                                          ladder: [.init(name: "source", path: path, bitrate: 0)])
             startSendDelayTicks(context: context)
+            if let bytes = configuration.playerSendBuffer {
+                // The kernel's autotuned send buffer grows to megabytes: seconds of media the
+                // controller cannot see. Bounded, the queue stays where it can act on it.
+                try? context.channel.syncOptions?.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(bytes))
+            }
         }
         stream.reportPlayer(p.playerID, p.status)
         playing[streamID] = p

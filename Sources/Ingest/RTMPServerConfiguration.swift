@@ -38,6 +38,9 @@ public struct RTMPServerConfiguration: Sendable {
     /// A player whose send queue grows is moved to a lower rendition of its stream, or skipped
     /// to the next keyframe (`SendDelayController`); nil sends everything, as a plain relay.
     public var playerSendDelay: SendDelayController.Configuration? = SendDelayController.Configuration()
+    /// SO_SNDBUF of a player's socket under send-delay control (Linux doubles it): what the
+    /// kernel queues is invisible to the controller, so it is kept small. nil leaves autotuning.
+    public var playerSendBuffer: Int? = 64 << 10
     /// How often each player's send queue is sampled.
     public var playerSendDelayTick: TimeAmount = .milliseconds(200)
 

@@ -36,6 +36,9 @@ public final class SluiceServer: Sendable {
                                          endGrace: configuration.endGrace, logger: logger)
     }
 
+    /// The RTMP server's counters (connections, plays, player moves and skips, ...).
+    public var rtmpStatistics: RTMPServerStatistics.Snapshot { rtmp.statistics.snapshot }
+
     /// Bound RTMP port, once started.
     public var rtmpPort: Int? { rtmp.port }
     /// Bound SRT port, once started.
