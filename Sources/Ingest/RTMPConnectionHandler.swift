@@ -444,6 +444,8 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
                 let up = decision == .moveUp(to: to)
                 if let old = c.pending { old.stream.unsubscribe(old.queue) }
                 c.pending = nil
+                // A move back to what is being sent cancels the switch in flight, nothing more.
+                if to < c.ladder.count, c.ladder[to].name == from { break }
                 guard to < c.ladder.count, let target = hub.stream(c.ladder[to].path),
                       let queue = target.subscribe(capacity: configuration.playerQueueCapacity,
                                                    byteCapacity: configuration.playerQueueBytes, fromNextKeyframe: true) else {

@@ -73,6 +73,11 @@ import Transcode
         #expect((streams.first?.playerAdaptation.movesDown ?? 0) >= 1)
         #expect(server.rtmpStatistics.playerMovesDown >= 1)
 
+        // A rung can be played directly, too.
+        let direct = try await RawRTMPClient.connect(port: rtmpPort)
+        _ = try await direct.play(name: "slow/240p")
+        await direct.close()
+
         await player.close()
         publisher.stop()
         try await server.shutdown()
