@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import NIOCore
+import RTMP
 import Server
 import Testing
 import TestSupport
@@ -26,6 +27,16 @@ import Transcode
         guard let url = URL(string: "http://127.0.0.1:\(port)/api/v1/streams"),
               let (data, _) = try? await URLSession.shared.data(from: url) else { return nil }
         return try? JSONDecoder().decode(Status.self, from: data)
+    }
+
+    /// Index of the first AVC sequence header whose record differs from the first one (a switch).
+    static func switchIndex(_ video: [(timestamp: UInt32, packet: FLVVideoPacket)]) -> Int? {
+        var first: ByteBuffer?
+        for (i, v) in video.enumerated() {
+            guard case .sequenceStart(_, let config) = v.packet else { continue }
+            if let first { if config != first { return i } } else { first = config }
+        }
+        return nil
     }
 
     @Test func aSlowRTMPPlayerIsMovedDownARendition() async throws {
@@ -72,6 +83,26 @@ import Transcode
         #expect(streams.map(\.path) == ["live/slow"], "renditions in the hub are not listed as streams")
         #expect((streams.first?.playerAdaptation.movesDown ?? 0) >= 1)
         #expect(server.rtmpStatistics.playerMovesDown >= 1)
+
+        // The player reads at full speed again and gets the switch: the rung's own AVC sequence
+        // header, then a keyframe, with video timestamps that never went back.
+        try await player.channel.setOption(.autoRead, value: true).get()
+        player.channel.read()
+        var video: [(timestamp: UInt32, packet: FLVVideoPacket)] = []
+        let switched = await eventually(within: 20) {
+            video = ((try? player.messages()) ?? []).filter { $0.type == .video }.compactMap { m in
+                (try? FLVVideoPacket.parse(m.payload)).map { (m.timestamp, $0) }
+            }
+            return Self.switchIndex(video) != nil
+        }
+        #expect(switched, "no sequence header of another rendition reached the player")
+        if let at = Self.switchIndex(video) {
+            let next = video[(at + 1)...].first { if case .frame = $0.packet { true } else { false } }
+            if case .frame(_, let keyframe, _, _) = next?.packet { #expect(keyframe, "the switch starts at a keyframe") }
+            else { Issue.record("no frame after the switch") }
+        }
+        let stamps = video.map(\.timestamp)
+        #expect(zip(stamps, stamps.dropFirst()).allSatisfy { $0 <= $1 }, "video timestamps went back")
 
         // A rung can be played directly, too.
         let direct = try await RawRTMPClient.connect(port: rtmpPort)
