@@ -61,9 +61,9 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         var written = CircularBuffer<(end: Int, dtsMillis: Int64)>()
         var pending: Switch?
         var ticks = 0
-        /// For the rate of the stream being sent: its bytes in at the last measurement.
-        var rateMark: (bytes: Int, at: NIODeadline)?
-        var measuredBitrate = 0
+        /// Per rendition name: its stream's bytes in at the last measurement, and its rate.
+        var rateMarks: [String: (stream: LiveStream, bytes: Int, at: NIODeadline)] = [:]
+        var rates: [String: Int] = [:]
     }
 
     private let hub: StreamHub
@@ -420,7 +420,7 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
             guard var p = playing[id], var c = p.control else { continue }
             if c.ticks % 5 == 0 {
                 // While a switch waits for its keyframe the controller is already on the target.
-                refreshLadder(&c, path: p.path, current: c.pending?.rung.name ?? p.status.rendition, now: now, stream: p.stream)
+                refreshLadder(&c, path: p.path, current: c.pending?.rung.name ?? p.status.rendition, now: now)
             }
             c.ticks += 1
             while let first = c.written.first, first.end <= delivered { c.written.removeFirst() }
@@ -429,7 +429,7 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
             let newest = backlog.newestMillis ?? p.queue.newestMillis
             let queuedMillis = oldest.flatMap { o in newest.map { max($0 - o, 0) } } ?? 0
             let sample = SendDelayController.Sample(queuedMillis: queuedMillis, queuedBytes: buffered + backlog.bytes,
-                                                    nowMillis: now.uptimeNanoseconds.millis)
+                                                    deliveredBytes: delivered, nowMillis: now.uptimeNanoseconds.millis)
             let from = p.status.rendition
             let decision = c.controller.update(sample)
             logger.trace("RTMP player send queue", metadata: [
@@ -473,26 +473,32 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
     }
 
     /// The ladder: the path asked for, then its renditions in the hub by falling bitrate.
-    private func refreshLadder(_ c: inout SendDelayControl, path: String, current: String, now: NIODeadline,
-                               stream: LiveStream) {
-        // The bitrate of what is sent, measured from the stream's input (for the byte estimate).
-        if let mark = c.rateMark, now - mark.at >= .milliseconds(500) {
-            let seconds = Double((now - mark.at).nanoseconds) / 1e9
-            c.measuredBitrate = Int(Double(max(stream.bytesIn - mark.bytes, 0)) * 8 / seconds)
-            c.rateMark = (stream.bytesIn, now)
-        } else if c.rateMark == nil {
-            c.rateMark = (stream.bytesIn, now)
-        }
-        var ladder = [SendDelayControl.Rung(name: "source", path: path, bitrate: 0)]
+    private func refreshLadder(_ c: inout SendDelayControl, path: String, current: String, now: NIODeadline) {
+        var streams: [(name: String, stream: LiveStream?, nominal: Int)] = [("source", hub.stream(path), 0)]
         for r in hub.renditions(of: path) {
-            let bitrate = r.tracks.first { $0.kind == .video }?.bitrate ?? 0
-            ladder.append(.init(name: String(r.path.dropFirst(path.count + 1)), path: r.path, bitrate: bitrate))
+            streams.append((String(r.path.dropFirst(path.count + 1)), r, r.tracks.first { $0.kind == .video }?.bitrate ?? 0))
         }
-        var rates = ladder.map(\.bitrate)
-        let index = ladder.firstIndex { $0.name == current } ?? 0
-        rates[index] = c.measuredBitrate
+        // Each rendition's rate as it flows (video and audio), measured from its input every 2 s;
+        // the rung's nominal video bitrate until then.
+        var ladder: [SendDelayControl.Rung] = []
+        for (name, stream, nominal) in streams {
+            var rate = c.rates[name] ?? nominal
+            if let stream {
+                if let mark = c.rateMarks[name], mark.stream === stream {
+                    if now - mark.at >= .seconds(2) {
+                        let seconds = Double((now - mark.at).nanoseconds) / 1e9
+                        rate = Int(Double(max(stream.bytesIn - mark.bytes, 0)) * 8 / seconds)
+                        c.rateMarks[name] = (stream, stream.bytesIn, now)
+                    }
+                } else {
+                    c.rateMarks[name] = (stream, stream.bytesIn, now)
+                }
+            }
+            c.rates[name] = rate
+            ladder.append(.init(name: name, path: name == "source" ? path : "\(path)/\(name)", bitrate: rate))
+        }
         c.ladder = ladder
-        c.controller.setLadder(rates, rendition: index)
+        c.controller.setLadder(ladder.map(\.bitrate), rendition: ladder.firstIndex { $0.name == current } ?? 0)
     }
 
     /// The switch target's queue has events: once it holds a video keyframe, the player moves
@@ -542,7 +548,6 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         }
         c.pending = nil
         c.written.removeAll()
-        c.rateMark = nil
         p.control = c
         playing[streamID] = p
         p.home.reportPlayer(p.playerID, p.status)
@@ -590,9 +595,13 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
             p.control = SendDelayControl(controller: SendDelayController(ladder: [0], configuration: config),
                                          ladder: [.init(name: "source", path: path, bitrate: 0)])
             startSendDelayTicks(context: context)
+            // What the kernel holds unsent is invisible to the controller: bound it, so the
+            // queue builds where the controller can act on it.
+            if let bytes = configuration.playerNotSentLowWater {
+                let option = ChannelOptions.Types.SocketOption(level: .tcp, name: NIOBSDSocket.Option(rawValue: CInt(TCP_NOTSENT_LOWAT)))
+                try? context.channel.syncOptions?.setOption(option, value: SocketOptionValue(bytes))
+            }
             if let bytes = configuration.playerSendBuffer {
-                // The kernel's autotuned send buffer grows to megabytes: seconds of media the
-                // controller cannot see. Bounded, the queue stays where it can act on it.
                 try? context.channel.syncOptions?.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(bytes))
             }
         }

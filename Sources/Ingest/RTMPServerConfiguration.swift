@@ -38,9 +38,13 @@ public struct RTMPServerConfiguration: Sendable {
     /// A player whose send queue grows is moved to a lower rendition of its stream, or skipped
     /// to the next keyframe (`SendDelayController`); nil sends everything, as a plain relay.
     public var playerSendDelay: SendDelayController.Configuration? = SendDelayController.Configuration()
-    /// SO_SNDBUF of a player's socket under send-delay control (Linux doubles it): what the
-    /// kernel queues is invisible to the controller, so it is kept small. nil leaves autotuning.
-    public var playerSendBuffer: Int? = 64 << 10
+    /// TCP_NOTSENT_LOWAT of a player's socket under send-delay control: the kernel takes more
+    /// only while less than this is unsent, so the queue builds where the controller sees it
+    /// (the autotuned send buffer would hide megabytes). In-flight bytes are not limited.
+    public var playerNotSentLowWater: Int? = 16 << 10
+    /// SO_SNDBUF of a player's socket under send-delay control (Linux doubles it); nil keeps
+    /// the kernel's autotuning.
+    public var playerSendBuffer: Int? = nil
     /// How often each player's send queue is sampled.
     public var playerSendDelayTick: TimeAmount = .milliseconds(200)
 

@@ -8,7 +8,10 @@
 /// after a move the controller holds for `moveHoldMillis` before judging again. Moving up is
 /// conservative: the queue must stay below `healthyMillis` for `upAfterMillis`, and a move
 /// down soon after a move up (a failed probe) doubles that wait, up to `maxUpAfterMillis`, so
-/// a link that flaps cannot make the player oscillate.
+/// a link that flaps cannot make the player oscillate. While the player is backlogged the
+/// rate the connection drains at is the link's capacity; for `capacityMemoryMillis` after
+/// that measurement it moves up only to a rendition the capacity carries (buffers the sender
+/// cannot see, in the network or the receiver, can look healthy for a while).
 public struct SendDelayController: Sendable {
     public struct Configuration: Sendable, Equatable {
         /// Queued media that moves the player down one rendition.
@@ -26,6 +29,10 @@ public struct SendDelayController: Sendable {
         public var moveHoldMillis: Int64 = 2000
         /// No further skip for this long after one.
         public var skipHoldMillis: Int64 = 1000
+        /// How long a capacity measured while backlogged rules out moves up above it.
+        public var capacityMemoryMillis: Int64 = 60_000
+        /// A move up needs this much capacity over the target's bitrate.
+        public var upHeadroom = 1.2
 
         public init() {}
     }
@@ -36,12 +43,15 @@ public struct SendDelayController: Sendable {
         public var queuedMillis: Int64
         /// Bytes queued (reader queue plus the connection's unsent bytes).
         public var queuedBytes: Int
+        /// Bytes the connection has handed to the kernel so far (cumulative; nil if unknown).
+        public var deliveredBytes: Int?
         /// Monotonic time of the sample.
         public var nowMillis: Int64
 
-        public init(queuedMillis: Int64, queuedBytes: Int = 0, nowMillis: Int64) {
+        public init(queuedMillis: Int64, queuedBytes: Int = 0, deliveredBytes: Int? = nil, nowMillis: Int64) {
             self.queuedMillis = queuedMillis
             self.queuedBytes = queuedBytes
+            self.deliveredBytes = deliveredBytes
             self.nowMillis = nowMillis
         }
     }
@@ -67,6 +77,10 @@ public struct SendDelayController: Sendable {
     private var moveHoldUntil = Int64.min
     private var skipHoldUntil = Int64.min
     private var lastUpAt: Int64?
+    /// The previous sample's delivered bytes and time, if it was backlogged.
+    private var backlogged: (bytes: Int, at: Int64)?
+    /// Link capacity (bit/s) measured while backlogged, and when.
+    public private(set) var capacity: (bitsPerSecond: Int, at: Int64)?
 
     public init(ladder: [Int], configuration: Configuration = Configuration()) {
         self.ladder = ladder.isEmpty ? [0] : ladder
@@ -85,6 +99,20 @@ public struct SendDelayController: Sendable {
         self.rendition = min(max(rendition, 0), ladder.count - 1)
     }
 
+    /// While the queue stays backlogged the connection drains at the link's rate: an EWMA of
+    /// that rate, from one backlogged tick to the next.
+    private mutating func measureCapacity(_ sample: Sample, queued: Int64) {
+        guard let delivered = sample.deliveredBytes, queued > configuration.healthyMillis else {
+            backlogged = nil
+            return
+        }
+        defer { backlogged = (delivered, sample.nowMillis) }
+        guard let last = backlogged, sample.nowMillis > last.at, delivered >= last.bytes else { return }
+        let rate = Int(Int64(delivered - last.bytes) * 8000 / (sample.nowMillis - last.at))
+        let smoothed = capacity.map { ($0.bitsPerSecond * 4 + rate) / 5 } ?? rate
+        capacity = (smoothed, sample.nowMillis)
+    }
+
     /// The queue as it counts: the media span, or the bytes at the rendition's bitrate if that
     /// says more (a span is 0 while one huge keyframe is queued).
     public func effectiveQueuedMillis(_ sample: Sample) -> Int64 {
@@ -97,6 +125,7 @@ public struct SendDelayController: Sendable {
         let now = sample.nowMillis
         let queued = effectiveQueuedMillis(sample)
         let c = configuration
+        measureCapacity(sample, queued: queued)
         if queued >= c.downBudgetMillis && rendition < ladder.count - 1 && now >= moveHoldUntil {
             if let up = lastUpAt, now - up < c.probeWindowMillis {
                 upAfterMillis = min(upAfterMillis * 2, c.maxUpAfterMillis)
@@ -124,6 +153,10 @@ public struct SendDelayController: Sendable {
             lastUpAt = nil
         }
         guard rendition > 0, now >= moveHoldUntil, now - since >= upAfterMillis else { return .stay }
+        if let capacity, now - capacity.at < c.capacityMemoryMillis,
+           Double(capacity.bitsPerSecond) < Double(ladder[rendition - 1]) * c.upHeadroom {
+            return .stay // the link measured too slow for it, recently
+        }
         rendition -= 1
         lastUpAt = now
         moveHoldUntil = now + c.moveHoldMillis

@@ -114,6 +114,45 @@ import Testing
         #expect(c.upAfterMillis == 10_000)
     }
 
+    /// Ticks with a queue of `queued` ms on a link draining `bps`; returns the decisions.
+    static func link(_ c: inout SendDelayController, bps: Int, queued: (Int64) -> Int64, from start: Int64, seconds: Int,
+                     delivered: inout Int) -> [(Int64, Decision)] {
+        var out: [(Int64, Decision)] = []
+        for i in 0..<(seconds * 5) {
+            let now = start + Int64(i) * 200
+            delivered += bps / 8 / 5
+            let d = c.update(.init(queuedMillis: queued(now), deliveredBytes: delivered, nowMillis: now))
+            if d != .stay { out.append((now, d)) }
+        }
+        return out
+    }
+
+    @Test func noMoveUpAboveARecentlyMeasuredCapacity() {
+        var c = SendDelayController(ladder: [1_500_000, 730_000, 400_000])
+        var delivered = 0
+        // 4 s backlogged on a 425 kbit/s link: down twice, capacity measured.
+        let down = Self.link(&c, bps: 425_000, queued: { _ in 1500 }, from: 0, seconds: 4, delivered: &delivered)
+        #expect(down.map(\.1) == [.moveDown(to: 1), .moveDown(to: 2)])
+        #expect(c.capacity.map { abs($0.bitsPerSecond - 425_000) < 5_000 } == true, "capacity \(String(describing: c.capacity))")
+        // Healthy for 50 s (hidden buffers can look like that): no move up to 730k on a 425k link.
+        let held = Self.link(&c, bps: 400_000, queued: { _ in 100 }, from: 4_000, seconds: 50, delivered: &delivered)
+        #expect(held.isEmpty)
+        // Once the measurement is a minute old, the controller probes again.
+        let later = Self.link(&c, bps: 400_000, queued: { _ in 100 }, from: 54_000, seconds: 20, delivered: &delivered)
+        #expect(later.map(\.1) == [.moveUp(to: 1)])
+        #expect((later.first?.0 ?? 0) >= 3_800 + 60_000)
+    }
+
+    @Test func movesUpWhenTheMeasuredCapacityCarriesIt() {
+        var c = SendDelayController(ladder: [1_500_000, 730_000])
+        var delivered = 0
+        // A burst backlogs a 2.5 Mbit/s link for a second: down, but the link is fast.
+        _ = Self.link(&c, bps: 2_500_000, queued: { _ in 1200 }, from: 0, seconds: 1, delivered: &delivered)
+        #expect(c.rendition == 1)
+        let up = Self.link(&c, bps: 730_000, queued: { _ in 100 }, from: 1_000, seconds: 12, delivered: &delivered)
+        #expect(up.map(\.1) == [.moveUp(to: 0)])
+    }
+
     @Test func aLadderWithOneRenditionOnlySkips() {
         var c = SendDelayController(ladder: [])
         #expect(c.update(.init(queuedMillis: 1500, nowMillis: 0)) == .stay)
