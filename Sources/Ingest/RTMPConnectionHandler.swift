@@ -193,7 +193,7 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         for (_, p) in playing {
             p.stream.unsubscribe(p.queue)
             left(p)
-            statistics.playerUnitsDropped.add(p.queue.dropped, ordering: .relaxed)
+            statistics.playerUnitsDropped.add(p.queue.lost, ordering: .relaxed)
             logger.info("RTMP player left", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
         }
         playing.removeAll()
@@ -535,7 +535,7 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         }
         // Switch: the old queue and its backlog go; the target continues from its keyframe.
         p.stream.unsubscribe(p.queue)
-        statistics.playerUnitsDropped.add(p.queue.dropped, ordering: .relaxed)
+        statistics.playerUnitsDropped.add(p.queue.lost, ordering: .relaxed)
         p.stream = s.stream
         p.queue = s.queue
         p.playout.discontinuity()
@@ -720,7 +720,7 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
     /// The player continues on the republished stream, as after a takeover.
     private func resume(streamID: UInt32, from old: ReaderQueue, to queue: ReaderQueue, stream: LiveStream) -> Bool {
         guard !closing, var p = playing[streamID], p.queue === old else { return false }
-        statistics.playerUnitsDropped.add(old.dropped, ordering: .relaxed)
+        statistics.playerUnitsDropped.add(old.lost, ordering: .relaxed)
         p.stream.unsubscribe(old)
         p.stream = stream
         p.queue = queue
@@ -765,7 +765,7 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         guard let p = playing[streamID], p.queue === queue else { return }
         playing[streamID] = nil
         left(p)
-        statistics.playerUnitsDropped.add(p.queue.dropped, ordering: .relaxed)
+        statistics.playerUnitsDropped.add(p.queue.lost, ordering: .relaxed)
         logger.info("RTMP play ended: the publisher left", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
         run(session.playEnded(streamID: streamID))
         updateActivity()
@@ -776,7 +776,7 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         guard let p = playing.removeValue(forKey: streamID) else { return }
         p.stream.unsubscribe(p.queue)
         left(p)
-        statistics.playerUnitsDropped.add(p.queue.dropped, ordering: .relaxed)
+        statistics.playerUnitsDropped.add(p.queue.lost, ordering: .relaxed)
         logger.info("RTMP play stopped", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
     }
 }

@@ -48,6 +48,9 @@ public final class ReaderQueue: Sendable {
     /// Units dropped by `skipToKeyframe`.
     public var skipped: Int { queue.withPolicy { $0.skipped } }
 
+    /// Units the reader never got: overflow and skips.
+    public var lost: Int { queue.withPolicy { $0.dropped + $0.skipped } }
+
     /// Adds an event without blocking. Media is dropped up to the next keyframe when the reader
     /// is behind; a control event replaces a queued one of its kind right before it.
     public func push(_ event: HubEvent) { queue.push(event) }
