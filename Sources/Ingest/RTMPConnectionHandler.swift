@@ -27,9 +27,43 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
     }
 
     private struct Playing {
+        /// The stream being sent: the one asked for, or one of its renditions.
         var stream: LiveStream
         var queue: ReaderQueue
         var playout: FLVPlayout
+        /// The path the player asked for; its stream holds the player's status.
+        var path: String
+        var home: LiveStream
+        var playerID = LiveStream.newPlayerID()
+        var status = PlayerStatus(transport: "rtmp", rendition: "source")
+        var control: SendDelayControl?
+    }
+
+    /// One player's send-delay control: the controller, the ladder it moves along, what was
+    /// written and not yet taken by the kernel, and a switch waiting for its keyframe.
+    private struct SendDelayControl {
+        struct Rung { var name: String; var path: String; var bitrate: Int }
+        struct Switch {
+            var stream: LiveStream
+            var queue: ReaderQueue
+            var rung: Rung
+            var index: Int
+            var from: String
+            var up: Bool
+            var queuedMillis: Int64
+            /// The target's parameters and metadata, read before its keyframe came.
+            var tracks: [TrackInfo]?
+            var metadata: [String: String]?
+        }
+        var controller: SendDelayController
+        var ladder: [Rung]
+        /// Connection byte offset at which each written unit ends, and its dts (ms).
+        var written = CircularBuffer<(end: Int, dtsMillis: Int64)>()
+        var pending: Switch?
+        var ticks = 0
+        /// Per rendition name: its stream's bytes in at the last measurement, and its rate.
+        var rateMarks: [String: (stream: LiveStream, bytes: Int, at: NIODeadline)] = [:]
+        var rates: [String: Int] = [:]
     }
 
     private let hub: StreamHub
@@ -60,6 +94,9 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
     private var unwritableSince: NIODeadline?
     /// A read held back while the peer does not read our replies (NIO's back-pressure idiom).
     private var pendingRead = false
+    /// Bytes handed to the channel so far; minus its buffered bytes, what the kernel took.
+    private var bytesWritten = 0
+    private var sendDelayTick: RepeatedTask?
 
     init(hub: StreamHub, access: any AccessControl, logger: Logger, configuration: RTMPServerConfiguration,
          statistics: RTMPServerStatistics = RTMPServerStatistics()) {
@@ -110,7 +147,9 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
                 loop: while true {
                     switch try handshake.feed(&handshakeBytes!) {
                     case .needMoreData: return
-                    case .send(let reply): context.writeAndFlush(wrapOutboundOut(reply), promise: nil)
+                    case .send(let reply):
+                        bytesWritten += reply.readableBytes
+                        context.writeAndFlush(wrapOutboundOut(reply), promise: nil)
                     case .complete: break loop
                     }
                 }
@@ -144,6 +183,8 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         handshakeDeadline = nil
         timeoutCheck?.cancel()
         timeoutCheck = nil
+        sendDelayTick?.cancel()
+        sendDelayTick = nil
         for (_, p) in publishing {
             p.publisher.end()
             logger.info("RTMP publish ended", metadata: ["path": "\(p.publisher.path)", "units": "\(p.publisher.stream.unitsIn)"])
@@ -151,7 +192,8 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         publishing.removeAll()
         for (_, p) in playing {
             p.stream.unsubscribe(p.queue)
-            statistics.playerUnitsDropped.add(p.queue.dropped, ordering: .relaxed)
+            left(p)
+            statistics.playerUnitsDropped.add(p.queue.lost, ordering: .relaxed)
             logger.info("RTMP player left", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
         }
         playing.removeAll()
@@ -218,6 +260,7 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         guard let context else { return }
         var out = context.channel.allocator.buffer(capacity: message.payload.readableBytes + 32)
         encoder.encode(message, into: &out)
+        bytesWritten += out.readableBytes
         context.write(wrapOutboundOut(out), promise: nil)
     }
 
@@ -349,6 +392,184 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
+    // MARK: send-delay control
+
+    /// The player left: its status goes, a switch in flight is dropped.
+    private func left(_ p: Playing) {
+        if let s = p.control?.pending { s.stream.unsubscribe(s.queue) }
+        p.home.reportPlayer(p.playerID, nil)
+    }
+
+    private func startSendDelayTicks(context: ChannelHandlerContext) {
+        guard sendDelayTick == nil else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let tick = configuration.playerSendDelayTick
+        sendDelayTick = context.eventLoop.scheduleRepeatedTask(initialDelay: tick, delay: tick) { _ in
+            bound.value.sampleSendDelay()
+        }
+    }
+
+    /// Samples every player's queue and carries out its controller's decision. On the event
+    /// loop; nothing here waits.
+    private func sampleSendDelay() {
+        guard let context, !closing else { return }
+        let buffered = (try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes)) ?? 0
+        let delivered = bytesWritten - buffered
+        let now = NIODeadline.now()
+        for id in playing.keys.sorted() {
+            guard var p = playing[id], var c = p.control else { continue }
+            if c.ticks % 5 == 0 {
+                // While a switch waits for its keyframe the controller is already on the target.
+                refreshLadder(&c, path: p.path, current: c.pending?.rung.name ?? p.status.rendition, now: now)
+            }
+            c.ticks += 1
+            while let first = c.written.first, first.end <= delivered { c.written.removeFirst() }
+            let backlog = p.queue.backlog
+            let oldest = c.written.first?.dtsMillis ?? backlog.oldestMillis
+            let newest = backlog.newestMillis ?? p.queue.newestMillis
+            let queuedMillis = oldest.flatMap { o in newest.map { max($0 - o, 0) } } ?? 0
+            let sample = SendDelayController.Sample(queuedMillis: queuedMillis, queuedBytes: buffered + backlog.bytes,
+                                                    deliveredBytes: delivered, nowMillis: now.uptimeNanoseconds.millis)
+            let from = p.status.rendition
+            let decision = c.controller.update(sample)
+            logger.trace("RTMP player send queue", metadata: [
+                "path": "\(p.path)", "queued_ms": "\(queuedMillis)", "buffered": "\(buffered)", "backlog": "\(backlog.bytes)",
+                "decision": "\(decision)",
+            ])
+            p.status.queuedMillis = c.controller.effectiveQueuedMillis(sample)
+            switch decision {
+            case .stay:
+                break
+            case .moveDown(let to), .moveUp(let to):
+                let up = decision == .moveUp(to: to)
+                if let old = c.pending { old.stream.unsubscribe(old.queue) }
+                c.pending = nil
+                // A move back to what is being sent cancels the switch in flight, nothing more.
+                if to < c.ladder.count, c.ladder[to].name == from { break }
+                guard to < c.ladder.count, let target = hub.stream(c.ladder[to].path),
+                      let queue = target.subscribe(capacity: configuration.playerQueueCapacity,
+                                                   byteCapacity: configuration.playerQueueBytes, fromNextKeyframe: true) else {
+                    c.controller.moveFailed(rendition: c.ladder.firstIndex { $0.name == from } ?? 0)
+                    break
+                }
+                c.pending = .init(stream: target, queue: queue, rung: c.ladder[to], index: to, from: from, up: up,
+                                  queuedMillis: p.status.queuedMillis)
+                let loop = context.eventLoop
+                let bound = NIOLoopBound(self, eventLoop: loop)
+                queue.notifyWhenReady { loop.execute { bound.value.switchReady(streamID: id, queue: queue) } }
+            case .skipToKeyframe:
+                let units = p.queue.skipToKeyframe()
+                p.playout.discontinuity() // the player's timestamps continue without the gap
+                p.status.keyframeSkips += 1
+                statistics.playerKeyframeSkips.add(1, ordering: .relaxed)
+                logger.info("RTMP player skipped to the next keyframe", metadata: [
+                    "path": "\(p.path)", "rendition": "\(from)", "queued_ms": "\(p.status.queuedMillis)", "units": "\(units)",
+                ])
+            }
+            p.control = c
+            p.home.reportPlayer(p.playerID, p.status)
+            playing[id] = p
+        }
+    }
+
+    /// The ladder: the path asked for, then its renditions in the hub by falling bitrate.
+    private func refreshLadder(_ c: inout SendDelayControl, path: String, current: String, now: NIODeadline) {
+        var streams: [(name: String, stream: LiveStream?, nominal: Int)] = [("source", hub.stream(path), 0)]
+        for r in hub.renditions(of: path) {
+            streams.append((String(r.path.dropFirst(path.count + 1)), r, r.tracks.first { $0.kind == .video }?.bitrate ?? 0))
+        }
+        // Each rendition's rate as it flows (video and audio), measured from its input every 2 s;
+        // the rung's nominal video bitrate until then.
+        var ladder: [SendDelayControl.Rung] = []
+        for (name, stream, nominal) in streams {
+            var rate = c.rates[name] ?? nominal
+            if let stream {
+                if let mark = c.rateMarks[name], mark.stream === stream {
+                    if now - mark.at >= .seconds(2) {
+                        let seconds = Double((now - mark.at).nanoseconds) / 1e9
+                        rate = Int(Double(max(stream.bytesIn - mark.bytes, 0)) * 8 / seconds)
+                        c.rateMarks[name] = (stream, stream.bytesIn, now)
+                    }
+                } else {
+                    c.rateMarks[name] = (stream, stream.bytesIn, now)
+                }
+            }
+            c.rates[name] = rate
+            ladder.append(.init(name: name, path: name == "source" ? path : "\(path)/\(name)", bitrate: rate))
+        }
+        c.ladder = ladder
+        c.controller.setLadder(ladder.map(\.bitrate), rendition: ladder.firstIndex { $0.name == current } ?? 0)
+    }
+
+    /// The switch target's queue has events: once it holds a video keyframe, the player moves
+    /// over (new sequence headers, timestamps continuing); what came before the keyframe goes.
+    private func switchReady(streamID: UInt32, queue: ReaderQueue) {
+        guard let context, !closing, var p = playing[streamID], var c = p.control, var s = c.pending, s.queue === queue else { return }
+        var start: Int?
+        let (events, ended) = queue.drain(max: Self.pumpBatch)
+        for (i, event) in events.enumerated() {
+            switch event {
+            case .tracks(let t): s.tracks = t
+            case .metadata(let m): s.metadata = m
+            case .discontinuity: break
+            case .unit(let u): if u.track == .video && u.isKeyframe { start = i }
+            }
+            if start != nil { break }
+        }
+        guard let start else {
+            if ended {
+                // The rendition went away before its keyframe: stay where we are.
+                c.pending = nil
+                c.controller.moveFailed(rendition: c.ladder.firstIndex { $0.name == p.status.rendition } ?? 0)
+                p.control = c
+                playing[streamID] = p
+            } else {
+                c.pending = s
+                p.control = c
+                playing[streamID] = p
+                let loop = context.eventLoop
+                let bound = NIOLoopBound(self, eventLoop: loop)
+                queue.notifyWhenReady { loop.execute { bound.value.switchReady(streamID: streamID, queue: queue) } }
+            }
+            return
+        }
+        // Switch: the old queue and its backlog go; the target continues from its keyframe.
+        p.stream.unsubscribe(p.queue)
+        statistics.playerUnitsDropped.add(p.queue.lost, ordering: .relaxed)
+        p.stream = s.stream
+        p.queue = s.queue
+        p.playout.discontinuity()
+        p.status.rendition = s.rung.name
+        if s.up { p.status.movesUp += 1 } else { p.status.movesDown += 1 }
+        if s.up {
+            statistics.playerMovesUp.add(1, ordering: .relaxed)
+        } else {
+            statistics.playerMovesDown.add(1, ordering: .relaxed)
+        }
+        c.pending = nil
+        c.written.removeAll()
+        p.control = c
+        playing[streamID] = p
+        p.home.reportPlayer(p.playerID, p.status)
+        logger.info(s.up ? "RTMP player moved up a rendition" : "RTMP player moved down a rendition", metadata: [
+            "path": "\(p.path)", "from": "\(s.from)", "to": "\(s.rung.name)", "queued_ms": "\(s.queuedMillis)",
+        ])
+        var out = context.channel.allocator.buffer(capacity: 0)
+        var head: [HubEvent] = []
+        head.append(.tracks(s.tracks ?? s.stream.tracks))
+        if let metadata = s.metadata { head.append(.metadata(metadata)) }
+        for event in head + events[start...] { append(event, streamID: streamID, into: &out) }
+        if out.readableBytes > 0 {
+            bytesWritten += out.readableBytes
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        }
+        if ended {
+            streamEnded(streamID: streamID, queue: s.queue)
+        } else {
+            pump(streamID: streamID, queue: s.queue)
+        }
+    }
+
     // MARK: play
 
     private func startPlaying(streamID: UInt32, path raw: String, query: String) {
@@ -369,7 +590,23 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
             return
         }
         stopPlaying(streamID)
-        playing[streamID] = Playing(stream: stream, queue: queue, playout: FLVPlayout(streamID: streamID))
+        var p = Playing(stream: stream, queue: queue, playout: FLVPlayout(streamID: streamID), path: path, home: stream)
+        if let config = configuration.playerSendDelay {
+            p.control = SendDelayControl(controller: SendDelayController(ladder: [0], configuration: config),
+                                         ladder: [.init(name: "source", path: path, bitrate: 0)])
+            startSendDelayTicks(context: context)
+            // What the kernel holds unsent is invisible to the controller: bound it, so the
+            // queue builds where the controller can act on it.
+            if let bytes = configuration.playerNotSentLowWater {
+                let option = ChannelOptions.Types.SocketOption(level: .tcp, name: NIOBSDSocket.Option(rawValue: CInt(TCP_NOTSENT_LOWAT)))
+                try? context.channel.syncOptions?.setOption(option, value: SocketOptionValue(bytes))
+            }
+            if let bytes = configuration.playerSendBuffer {
+                try? context.channel.syncOptions?.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(bytes))
+            }
+        }
+        stream.reportPlayer(p.playerID, p.status)
+        playing[streamID] = p
         logger.info("RTMP play started", metadata: ["path": "\(path)"])
         statistics.plays.add(1, ordering: .relaxed)
         run(session.playAccepted(streamID: streamID))
@@ -395,7 +632,10 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         let (events, ended) = queue.drain(max: Self.pumpBatch)
         var out = context.channel.allocator.buffer(capacity: 0)
         for event in events { append(event, streamID: streamID, into: &out) }
-        if out.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(out), promise: nil) }
+        if out.readableBytes > 0 {
+            bytesWritten += out.readableBytes
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        }
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
         if ended {
@@ -435,7 +675,7 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
     /// The stream ended. A publisher that reconnects within the grace period continues it for
     /// this player; otherwise the play ends.
     private func streamEnded(streamID: UInt32, queue: ReaderQueue) {
-        guard let context, isCurrent(streamID: streamID, queue: queue), let path = playing[streamID]?.stream.path else { return }
+        guard let context, isCurrent(streamID: streamID, queue: queue), let path = playing[streamID]?.path else { return }
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
         let hub = self.hub, capacity = configuration.playerQueueCapacity, bytes = configuration.playerQueueBytes
@@ -480,10 +720,25 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
     /// The player continues on the republished stream, as after a takeover.
     private func resume(streamID: UInt32, from old: ReaderQueue, to queue: ReaderQueue, stream: LiveStream) -> Bool {
         guard !closing, var p = playing[streamID], p.queue === old else { return false }
-        statistics.playerUnitsDropped.add(old.dropped, ordering: .relaxed)
+        statistics.playerUnitsDropped.add(old.lost, ordering: .relaxed)
+        p.stream.unsubscribe(old)
         p.stream = stream
         p.queue = queue
         p.playout.discontinuity()
+        // Back on the stream asked for (a new publisher brings new renditions).
+        if p.home !== stream {
+            p.home.reportPlayer(p.playerID, nil)
+            p.home = stream
+        }
+        if var c = p.control {
+            if let s = c.pending { s.stream.unsubscribe(s.queue) }
+            c.pending = nil
+            c.written.removeAll()
+            c.controller.moveFailed(rendition: 0)
+            p.control = c
+        }
+        p.status.rendition = "source"
+        p.home.reportPlayer(p.playerID, p.status)
         playing[streamID] = p
         logger.info("RTMP play resumed: the path was published again", metadata: ["path": "\(stream.path)"])
         return true
@@ -499,14 +754,18 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         case .discontinuity: p.playout.discontinuity(); messages = []
         case .unit(let unit): messages = p.playout.unit(unit)
         }
-        playing[streamID] = p
         for m in messages { encoder.encode(m, into: &out) }
+        if case .unit(let unit) = event, !messages.isEmpty, p.control != nil {
+            p.control!.written.append((bytesWritten + out.readableBytes, unit.timebase.rescale(unit.dts, to: .milliseconds)))
+        }
+        playing[streamID] = p
     }
 
     private func playEnded(streamID: UInt32, queue: ReaderQueue) {
         guard let p = playing[streamID], p.queue === queue else { return }
         playing[streamID] = nil
-        statistics.playerUnitsDropped.add(p.queue.dropped, ordering: .relaxed)
+        left(p)
+        statistics.playerUnitsDropped.add(p.queue.lost, ordering: .relaxed)
         logger.info("RTMP play ended: the publisher left", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
         run(session.playEnded(streamID: streamID))
         updateActivity()
@@ -516,10 +775,15 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
     private func stopPlaying(_ streamID: UInt32) {
         guard let p = playing.removeValue(forKey: streamID) else { return }
         p.stream.unsubscribe(p.queue)
-        statistics.playerUnitsDropped.add(p.queue.dropped, ordering: .relaxed)
+        left(p)
+        statistics.playerUnitsDropped.add(p.queue.lost, ordering: .relaxed)
         logger.info("RTMP play stopped", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
     }
 }
 
 @available(*, unavailable)
 extension RTMPConnectionHandler: Sendable {}
+
+private extension UInt64 {
+    var millis: Int64 { Int64(clamping: self / 1_000_000) }
+}

@@ -1,4 +1,5 @@
 import NIOCore
+import StreamHub
 
 /// Where and how the RTMP server listens, and the bounds one connection lives within.
 public struct RTMPServerConfiguration: Sendable {
@@ -34,6 +35,18 @@ public struct RTMPServerConfiguration: Sendable {
     /// is dropped too (encoders send it once per publish).
     public var maxMetadataBytes = 16 << 10
     public var metadataInterval: TimeAmount = .seconds(1)
+    /// A player whose send queue grows is moved to a lower rendition of its stream, or skipped
+    /// to the next keyframe (`SendDelayController`); nil sends everything, as a plain relay.
+    public var playerSendDelay: SendDelayController.Configuration? = SendDelayController.Configuration()
+    /// TCP_NOTSENT_LOWAT of a player's socket under send-delay control: the kernel takes more
+    /// only while less than this is unsent, so the queue builds where the controller sees it
+    /// (the autotuned send buffer would hide megabytes). In-flight bytes are not limited.
+    public var playerNotSentLowWater: Int? = 16 << 10
+    /// SO_SNDBUF of a player's socket under send-delay control (Linux doubles it); nil keeps
+    /// the kernel's autotuning.
+    public var playerSendBuffer: Int? = nil
+    /// How often each player's send queue is sampled.
+    public var playerSendDelayTick: TimeAmount = .milliseconds(200)
 
     public init(host: String = "0.0.0.0", port: Int = 1935, maxMessageSize: Int = 16 << 20, playerQueueCapacity: Int = 512,
                 playerRepublishGrace: Duration = .seconds(5), handshakeTimeout: TimeAmount = .seconds(10)) {

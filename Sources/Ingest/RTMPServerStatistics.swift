@@ -12,6 +12,9 @@ public final class RTMPServerStatistics: Sendable {
     let closedForTimeout = Atomic<Int>(0)
     let refusedConnections = Atomic<Int>(0)
     let readPauses = Atomic<Int>(0)
+    let playerMovesDown = Atomic<Int>(0)
+    let playerMovesUp = Atomic<Int>(0)
+    let playerKeyframeSkips = Atomic<Int>(0)
 
     public init() {}
 
@@ -33,6 +36,11 @@ public final class RTMPServerStatistics: Sendable {
         public var refusedConnections: Int
         /// Times a connection stopped being read because its peer did not read our writes.
         public var readPauses: Int
+        /// Players moved to a lower / higher rendition by their send-delay control.
+        public var playerMovesDown: Int
+        public var playerMovesUp: Int
+        /// Times a player's queued media was dropped up to the next keyframe.
+        public var playerKeyframeSkips: Int
     }
 
     public var snapshot: Snapshot {
@@ -42,6 +50,9 @@ public final class RTMPServerStatistics: Sendable {
                  playerUnitsDropped: playerUnitsDropped.load(ordering: .relaxed),
                  closedForTimeout: closedForTimeout.load(ordering: .relaxed),
                  refusedConnections: refusedConnections.load(ordering: .relaxed),
-                 readPauses: readPauses.load(ordering: .relaxed))
+                 readPauses: readPauses.load(ordering: .relaxed),
+                 playerMovesDown: playerMovesDown.load(ordering: .relaxed),
+                 playerMovesUp: playerMovesUp.load(ordering: .relaxed),
+                 playerKeyframeSkips: playerKeyframeSkips.load(ordering: .relaxed))
     }
 }

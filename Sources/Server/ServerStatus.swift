@@ -30,6 +30,23 @@ struct ServerStatus: Codable, Sendable {
         var heldRequests: Int
     }
 
+    /// A relay player (RTMP play) and what its send-delay control did.
+    struct Player: Codable, Sendable {
+        var transport: String
+        var rendition: String
+        var movesDown: Int
+        var movesUp: Int
+        var keyframeSkips: Int
+        var queuedMs: Int
+    }
+
+    /// Moves and skips of all the stream's players, those that left included.
+    struct PlayerAdaptation: Codable, Sendable {
+        var movesDown: Int
+        var movesUp: Int
+        var keyframeSkips: Int
+    }
+
     struct Stream: Codable, Sendable {
         var path: String
         var publishing: Bool
@@ -40,12 +57,15 @@ struct ServerStatus: Codable, Sendable {
         var transcodeInputDropped: Int?
         var rungs: [Rung]
         var renditions: [Rendition]
+        var players: [Player]
+        var playerAdaptation: PlayerAdaptation
     }
 
     var streams: [Stream]
 
     static func collect(hub: StreamHub, pipelines: StreamPipelines, registry: HLSRegistry) -> ServerStatus {
-        let paths = Set(hub.paths).union(registry.paths).sorted()
+        // The transcoder's renditions in the hub are parts of their stream, not streams.
+        let paths = Set(hub.paths.filter { hub.stream($0)?.isDerived != true }).union(registry.paths).sorted()
         return ServerStatus(streams: paths.map { path in
             let live = hub.stream(path)
             let stats = pipelines.pipeline(path)?.transcodeStats
@@ -69,7 +89,15 @@ struct ServerStatus: Codable, Sendable {
                     let info = $0.info
                     return Rendition(name: $0.name, lastMSN: $0.timeline.lastMSN, peakBandwidth: info.peakBandwidth,
                                      averageBandwidth: info.averageBandwidth, heldRequests: $0.heldRequestCount)
-                })
+                },
+                players: (live?.players ?? []).map {
+                    Player(transport: $0.transport, rendition: $0.rendition, movesDown: $0.movesDown, movesUp: $0.movesUp,
+                           keyframeSkips: $0.keyframeSkips, queuedMs: Int(clamping: $0.queuedMillis))
+                },
+                playerAdaptation: { () -> PlayerAdaptation in
+                    let t = live?.playerTotals ?? PlayerAdaptationTotals()
+                    return PlayerAdaptation(movesDown: t.movesDown, movesUp: t.movesUp, keyframeSkips: t.keyframeSkips)
+                }())
         })
     }
 }

@@ -30,11 +30,15 @@ public final class SluiceServer: Sendable {
         // publisher may not overlap it (`live/a/source` would shadow `live/a`'s rendition).
         self.hub = StreamHub(pathsInUse: { registry.paths })
         self.access = access
-        self.rtmp = RTMPServer(configuration: RTMPServerConfiguration(host: configuration.host, port: configuration.rtmpPort),
-                               hub: hub, access: access, logger: logger)
+        var rtmpConfiguration = RTMPServerConfiguration(host: configuration.host, port: configuration.rtmpPort)
+        if !configuration.playerAdaptation { rtmpConfiguration.playerSendDelay = nil }
+        self.rtmp = RTMPServer(configuration: rtmpConfiguration, hub: hub, access: access, logger: logger)
         self.pipelines = StreamPipelines(hub: hub, registry: registry, hls: configuration.hls, transcode: configuration.transcode,
                                          endGrace: configuration.endGrace, logger: logger)
     }
+
+    /// The RTMP server's counters (connections, plays, player moves and skips, ...).
+    public var rtmpStatistics: RTMPServerStatistics.Snapshot { rtmp.statistics.snapshot }
 
     /// Bound RTMP port, once started.
     public var rtmpPort: Int? { rtmp.port }

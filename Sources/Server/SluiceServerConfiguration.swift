@@ -15,6 +15,9 @@ public struct SluiceServerConfiguration: Sendable {
     /// The passphrase every SRT publisher must use; nil: none.
     public var srtPassphrase: String?
     public var srtLatencyMs: Int
+    /// RTMP players whose send queue grows move to a lower rendition or skip to a keyframe
+    /// (`SendDelayController`); false sends them everything.
+    public var playerAdaptation = true
 
     public init(host: String = "0.0.0.0", rtmpPort: Int = 1935, srtPort: Int = 9000, httpPort: Int = 8080,
                 transcode: TranscodeConfiguration? = TranscodeConfiguration(), hls: HLSConfiguration = HLSConfiguration(),

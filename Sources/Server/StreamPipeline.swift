@@ -13,7 +13,7 @@ final class StreamPipeline: Sendable {
     private let feed: HLSFeed?
     private let session: TranscodeSession?
 
-    init(live: LiveStream, hls: HLSStream, transcode: TranscodeConfiguration?, logger: Logger,
+    init(live: LiveStream, hub: StreamHub, hls: HLSStream, transcode: TranscodeConfiguration?, logger: Logger,
          onSourceClosed: @escaping @Sendable (StreamPipeline) -> Void) {
         path = live.path
         // Each reader holds a few seconds: a hiccup is absorbed, a stall drops to a keyframe.
@@ -30,7 +30,9 @@ final class StreamPipeline: Sendable {
             })
         }
         if let transcode, let reader = live.subscribe(capacity: 1024) {
-            let sink = HLSLadderSink(hls: hls, sourceHasAudio: { live.tracks.contains { $0.kind == .audio } }, logger: logger)
+            let hlsSink = HLSLadderSink(hls: hls, sourceHasAudio: { live.tracks.contains { $0.kind == .audio } }, logger: logger)
+            // The rungs go into the hub too, for relay players (moved down on a weak link).
+            let sink = RenditionFanOut(sinks: [hlsSink, HubLadderSink(hub: hub, path: live.path)])
             let session = TranscodeSession(configuration: transcode, sink: sink, logger: logger)
             session.start(reading: reader)
             self.session = session

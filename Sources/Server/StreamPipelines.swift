@@ -33,11 +33,12 @@ final class StreamPipelines: Sendable {
          endGrace: Duration, logger: Logger) {
         let (stream, continuation) = AsyncStream<Event>.makeStream()
         events = continuation
-        let loop = Loop(registry: registry, hls: hls, transcode: transcode, endGrace: endGrace, logger: logger,
+        let loop = Loop(hub: hub, registry: registry, hls: hls, transcode: transcode, endGrace: endGrace, logger: logger,
                         events: continuation)
         self.loop = loop
         Task { await loop.run(stream) }
-        hub.onNewStream { live in continuation.yield(.published(live)) }
+        // The transcoder's own renditions (`<path>/<rung>`) are streams too, but get no pipeline.
+        hub.onNewStream { live in if !live.isDerived { continuation.yield(.published(live)) } }
     }
 
     var paths: [String] { loop.snapshot.withLock { Array($0.keys).sorted() } }
@@ -66,6 +67,7 @@ extension StreamPipelines {
             case ended(HLSStream)
         }
 
+        let hub: StreamHub
         let registry: HLSRegistry
         let hls: HLSConfiguration
         let transcode: TranscodeConfiguration?
@@ -75,8 +77,9 @@ extension StreamPipelines {
         /// What the API reads; written only by the loop.
         let snapshot = Mutex<[String: StreamPipeline]>([:])
 
-        init(registry: HLSRegistry, hls: HLSConfiguration, transcode: TranscodeConfiguration?, endGrace: Duration,
+        init(hub: StreamHub, registry: HLSRegistry, hls: HLSConfiguration, transcode: TranscodeConfiguration?, endGrace: Duration,
              logger: Logger, events: AsyncStream<Event>.Continuation) {
+            self.hub = hub
             self.registry = registry
             self.hls = hls
             self.transcode = transcode
@@ -149,7 +152,7 @@ extension StreamPipelines {
             let path = live.path
             let stream = registry.stream(path: path, configuration: hls, logger: logger)
             let events = self.events
-            let pipeline = StreamPipeline(live: live, hls: stream, transcode: transcode, logger: logger,
+            let pipeline = StreamPipeline(live: live, hub: hub, hls: stream, transcode: transcode, logger: logger,
                                           onSourceClosed: { pipeline in events.yield(.sourceClosed(path: path, pipeline: pipeline)) })
             logger.info(continuing ? "stream continues after a new publisher" : "stream started",
                         metadata: ["path": "\(path)", "transcode": "\(transcode != nil)"])

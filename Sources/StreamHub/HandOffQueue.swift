@@ -37,6 +37,18 @@ public final class HandOffQueue<Policy: HandOffPolicy>: Sendable {
     /// Reads the policy's bookkeeping (drop counters, queued bytes).
     public func withPolicy<T: Sendable>(_ body: (Policy) -> T) -> T { body(state.withLock { $0.policy }) }
 
+    /// Reads or edits the queue and its policy together under the lock (e.g. to drop what is
+    /// queued on the consumer's request). Waiting producers are woken: room may have been made.
+    public func withQueue<T: Sendable>(_ body: (inout Policy, inout CircularBuffer<Element>) -> T) -> T {
+        let (result, producers) = state.withLock { s -> (T, [DispatchSemaphore]) in
+            let result = body(&s.policy, &s.buffer)
+            defer { s.producers.removeAll() }
+            return (result, s.producers)
+        }
+        for p in producers { p.signal() }
+        return result
+    }
+
     /// Offers `element`; false if the policy dropped it or the queue is closed. Blocks only
     /// when the policy says `.wait`.
     @discardableResult

@@ -5,6 +5,9 @@ import Synchronization
 /// start at once (tracks and the units since the last video keyframe).
 public final class LiveStream: Sendable {
     public let path: String
+    /// A stream the server publishes itself (a transcoder rendition at `<path>/<rung>`), not a
+    /// publisher from the network: it gets no pipeline of its own.
+    public let isDerived: Bool
     private let state = Mutex(State())
 
     /// Cap on the GOP cache; a source with absurd GOPs starts readers at the next keyframe instead.
@@ -21,10 +24,13 @@ public final class LiveStream: Sendable {
         var ended = false
         var unitsIn = 0
         var bytesIn = 0
+        var players: [Int: PlayerStatus] = [:]
+        var departedPlayers = PlayerAdaptationTotals()
     }
 
-    init(path: String) {
+    init(path: String, isDerived: Bool = false) {
         self.path = path
+        self.isDerived = isDerived
     }
 
     public var tracks: [TrackInfo] { state.withLock { $0.tracks } }
@@ -35,13 +41,16 @@ public final class LiveStream: Sendable {
 
     /// A reader: gets the tracks and the cached GOP at once, then live media. Returns nil if
     /// the stream has ended.
-    public func subscribe(capacity: Int = 512, byteCapacity: Int = ReaderQueue.defaultByteCapacity) -> ReaderQueue? {
+    /// With `fromNextKeyframe` the cached GOP is left out: the reader starts at the next video
+    /// keyframe (a player switching renditions must not queue a GOP it is already behind on).
+    public func subscribe(capacity: Int = 512, byteCapacity: Int = ReaderQueue.defaultByteCapacity,
+                          fromNextKeyframe: Bool = false) -> ReaderQueue? {
         let queue = ReaderQueue(capacity: capacity, byteCapacity: byteCapacity)
         let ok = state.withLock { s -> Bool in
             if s.ended { return false }
             if !s.tracks.isEmpty { queue.push(.tracks(s.tracks)) }
             if !s.metadata.isEmpty { queue.push(.metadata(s.metadata)) }
-            for unit in s.gop { queue.push(.unit(unit)) }
+            if !fromNextKeyframe { for unit in s.gop { queue.push(.unit(unit)) } }
             s.readers[ObjectIdentifier(queue)] = queue
             return true
         }
@@ -52,6 +61,34 @@ public final class LiveStream: Sendable {
         state.withLock { _ = $0.readers.removeValue(forKey: ObjectIdentifier(queue)) }
         queue.close()
     }
+
+    /// The relay players of this path and what their send-delay controllers did.
+    public var players: [PlayerStatus] { state.withLock { s in s.players.keys.sorted().compactMap { s.players[$0] } } }
+
+    /// Moves and skips of every player this stream had, current and departed.
+    public var playerTotals: PlayerAdaptationTotals {
+        state.withLock { s in
+            var t = s.departedPlayers
+            for p in s.players.values { t.add(p) }
+            return t
+        }
+    }
+
+    /// A player reports its state (`id` from `LiveStream.newPlayerID()`); nil when it leaves.
+    public func reportPlayer(_ id: Int, _ status: PlayerStatus?) {
+        state.withLock { s in
+            if let status {
+                s.players[id] = status
+            } else if let gone = s.players.removeValue(forKey: id) {
+                s.departedPlayers.add(gone)
+            }
+        }
+    }
+
+    private static let playerIDs = Atomic<Int>(0)
+
+    /// A process-wide unique key for `reportPlayer`.
+    public static func newPlayerID() -> Int { playerIDs.add(1, ordering: .relaxed).newValue }
 
     func attach(onEvicted: @escaping @Sendable () -> Void, hub: StreamHub) -> Publisher {
         let (id, previous, readers) = state.withLock { s in

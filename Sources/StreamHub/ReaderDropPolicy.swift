@@ -12,6 +12,10 @@ public struct ReaderDropPolicy: HandOffPolicy {
     public private(set) var bytes = 0
     /// Units lost to overflow.
     public private(set) var dropped = 0
+    /// Dts (ms) of the newest unit queued, for the player's send-delay controller.
+    public private(set) var newestMillis: Int64?
+    /// Units dropped on the reader's request (`ReaderQueue.skipToKeyframe`).
+    public private(set) var skipped = 0
     /// Set after an overflow: units are skipped until a video keyframe arrives.
     private var waitingForKeyframe = false
 
@@ -47,7 +51,20 @@ public struct ReaderDropPolicy: HandOffPolicy {
             overflow(&queue)
         }
         bytes += size
+        if case .unit(let unit) = event { newestMillis = unit.timebase.rescale(unit.dts, to: .milliseconds) }
         return .append
+    }
+
+    /// The reader asked to catch up: queued units go (control events stay) and the reader
+    /// continues at the next video keyframe. Returns the units dropped.
+    public mutating func skipToKeyframe(_ queue: inout CircularBuffer<HubEvent>) -> Int {
+        let before = dropped
+        overflow(&queue)
+        let units = dropped - before
+        dropped = before
+        skipped += units
+        waitingForKeyframe = true
+        return units
     }
 
     public mutating func removed(_ event: HubEvent) {

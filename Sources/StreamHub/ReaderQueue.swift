@@ -22,6 +22,35 @@ public final class ReaderQueue: Sendable {
     /// Payload bytes queued (media and metadata).
     public var queuedBytes: Int { queue.withPolicy { $0.bytes } }
 
+    /// What waits in the queue, for a send-delay controller: the dts (ms) of the oldest and
+    /// newest queued units (nil when none is queued) and the payload bytes.
+    public var backlog: (oldestMillis: Int64?, newestMillis: Int64?, bytes: Int) {
+        queue.withQueue { policy, buffer in
+            var oldest: Int64?
+            for event in buffer {
+                if case .unit(let unit) = event {
+                    oldest = unit.timebase.rescale(unit.dts, to: .milliseconds)
+                    break
+                }
+            }
+            return (oldest, oldest == nil ? nil : policy.newestMillis, policy.bytes)
+        }
+    }
+
+    /// Dts (ms) of the newest unit ever queued (nil before the first).
+    public var newestMillis: Int64? { queue.withPolicy { $0.newestMillis } }
+
+    /// Drops the queued units and continues at the next video keyframe (control events stay):
+    /// a player that fell behind catches up. Returns the units dropped.
+    @discardableResult
+    public func skipToKeyframe() -> Int { queue.withQueue { policy, buffer in policy.skipToKeyframe(&buffer) } }
+
+    /// Units dropped by `skipToKeyframe`.
+    public var skipped: Int { queue.withPolicy { $0.skipped } }
+
+    /// Units the reader never got: overflow and skips.
+    public var lost: Int { queue.withPolicy { $0.dropped + $0.skipped } }
+
     /// Adds an event without blocking. Media is dropped up to the next keyframe when the reader
     /// is behind; a control event replaces a queued one of its kind right before it.
     public func push(_ event: HubEvent) { queue.push(event) }

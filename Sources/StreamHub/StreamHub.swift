@@ -49,7 +49,7 @@ public final class StreamHub: Sendable {
     /// path is busy, the previous publisher is evicted (its `onEvicted` runs) and the stream
     /// continues with a discontinuity.
     public func publish(path: String, onEvicted: @escaping @Sendable () -> Void = {}) -> Publisher {
-        let (stream, created) = state.withLock { Self.streamLocked(&$0, path) }
+        let (stream, created) = state.withLock { Self.streamLocked(&$0, path, derived: true) }
         return attach(stream, created: created, onEvicted: onEvicted)
     }
 
@@ -61,9 +61,9 @@ public final class StreamHub: Sendable {
         return publisher
     }
 
-    private static func streamLocked(_ s: inout State, _ path: String) -> (LiveStream, Bool) {
+    private static func streamLocked(_ s: inout State, _ path: String, derived: Bool = false) -> (LiveStream, Bool) {
         if let existing = s.streams[path] { return (existing, false) }
-        let stream = LiveStream(path: path)
+        let stream = LiveStream(path: path, isDerived: derived)
         s.streams[path] = stream
         return (stream, true)
     }
@@ -77,6 +77,20 @@ public final class StreamHub: Sendable {
     /// The live stream at `path`, if someone publishes there.
     public func stream(_ path: String) -> LiveStream? {
         state.withLock { $0.streams[path] }
+    }
+
+    /// The server's own renditions of `path` (`<path>/<rung>`, from the transcoder) that carry
+    /// video, by falling bitrate (then height): the ladder a relay player can move along.
+    public func renditions(of path: String) -> [LiveStream] {
+        let prefix = path + "/"
+        let candidates = state.withLock { s in
+            s.streams.values.filter { $0.isDerived && $0.path.hasPrefix(prefix) && !$0.path.dropFirst(prefix.count).contains("/") }
+        }
+        let rated = candidates.compactMap { stream -> (LiveStream, Int, Int)? in
+            guard let video = stream.tracks.first(where: { $0.kind == .video }) else { return nil }
+            return (stream, video.bitrate ?? 0, video.height)
+        }
+        return rated.sorted { ($0.1, $0.2, $1.0.path) > ($1.1, $1.2, $0.0.path) }.map(\.0)
     }
 
     public var paths: [String] { state.withLock { Array($0.streams.keys).sorted() } }

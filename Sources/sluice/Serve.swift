@@ -24,6 +24,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Passphrase every SRT publisher must use (10–79 characters).") var srtPassphrase: String?
     @Option(parsing: .unconditional, help: "SRT receiver latency in milliseconds (20–8000): the loss window repaired by retransmission.")
     var srtLatency: Int = 120
+    @Flag(help: "Send RTMP players everything, however far behind they fall (no move to a lower rendition, no skip to a keyframe).")
+    var noPlayerAdaptation = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
 
     func validate() throws {
@@ -74,8 +76,10 @@ struct Serve: AsyncParsableCommand {
             if let ladder { t.ladder = try Ladder(parsing: ladder) }
             transcode = t
         }
-        return SluiceServerConfiguration(host: host, rtmpPort: rtmpPort, srtPort: srtPort, httpPort: httpPort,
-                                         transcode: transcode, srtPassphrase: srtPassphrase, srtLatencyMs: srtLatency)
+        var configuration = SluiceServerConfiguration(host: host, rtmpPort: rtmpPort, srtPort: srtPort, httpPort: httpPort,
+                                                      transcode: transcode, srtPassphrase: srtPassphrase, srtLatencyMs: srtLatency)
+        configuration.playerAdaptation = !noPlayerAdaptation
+        return configuration
     }
 
     /// Unbuffered, so the push/play lines reach a pipe or a journal at once.

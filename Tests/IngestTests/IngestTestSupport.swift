@@ -11,7 +11,8 @@ import TestSupport
 enum IngestTestSupport {
     static let logger: Logger = {
         var l = Logger(label: "ingest-test")
-        l.logLevel = ProcessInfo.processInfo.environment["SLUICE_TEST_LOG"] != nil ? .debug : .critical
+        l.logLevel = ProcessInfo.processInfo.environment["SLUICE_TEST_LOG"] == "trace" ? .trace
+            : ProcessInfo.processInfo.environment["SLUICE_TEST_LOG"] != nil ? .debug : .critical
         return l
     }()
 

@@ -41,9 +41,19 @@ final class RawRTMPClient: Sendable {
         self.inbox = inbox
     }
 
-    static func connect(port: Int) async throws -> RawRTMPClient {
+    /// `receiveBuffer` sets SO_RCVBUF before connecting (a small one keeps the server's bytes
+    /// on the server's side, as on a slow link); `readChunk` caps each socket read (for
+    /// `readSlowly`: NIO reuses its receive buffers, so the cap must hold from the start).
+    static func connect(port: Int, receiveBuffer: Int? = nil, readChunk: Int? = nil) async throws -> RawRTMPClient {
         let inbox = Inbox()
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        if let receiveBuffer {
+            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer))
+        }
+        if let readChunk {
+            bootstrap = bootstrap.channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: readChunk))
+        }
+        let channel = try await bootstrap
             .channelInitializer { ch in
                 ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(Collector(inbox)) }
             }
@@ -66,6 +76,18 @@ final class RawRTMPClient: Sendable {
     func stopReading() async throws {
         try await channel.setOption(.autoRead, value: false).get()
     }
+
+    /// Reads one `readChunk` (see `connect`) every `interval` from now on: a player on a slow
+    /// link. Returns the timer; cancel it (or close) to stop.
+    func readSlowly(every interval: TimeAmount) async throws -> RepeatedTask {
+        try await channel.setOption(.autoRead, value: false).get()
+        try await channel.setOption(.maxMessagesPerRead, value: 1).get() // one socket read per read()
+        let channel = self.channel
+        return channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in channel.read() }
+    }
+
+    /// Bytes received so far.
+    var receivedBytes: Int { inbox.state.withLock { $0.bytes.writerIndex } }
 
     func write(_ bytes: ByteBuffer) async throws {
         try await channel.writeAndFlush(bytes)

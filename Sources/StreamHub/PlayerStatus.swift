@@ -1,0 +1,18 @@
+/// What one relay player of a stream is doing, for the status API: the rendition it gets and
+/// how often its send-delay controller moved or skipped it.
+public struct PlayerStatus: Sendable, Equatable {
+    /// "rtmp" (later "srt").
+    public var transport: String
+    /// The rendition being sent: "source" or a rung name.
+    public var rendition: String
+    public var movesDown = 0
+    public var movesUp = 0
+    public var keyframeSkips = 0
+    /// Media queued for the player at the last tick.
+    public var queuedMillis: Int64 = 0
+
+    public init(transport: String, rendition: String) {
+        self.transport = transport
+        self.rendition = rendition
+    }
+}
