@@ -32,7 +32,7 @@ final class StreamPipeline: Sendable {
         if let transcode, let reader = live.subscribe(capacity: 1024) {
             let hlsSink = HLSLadderSink(hls: hls, sourceHasAudio: { live.tracks.contains { $0.kind == .audio } }, logger: logger)
             // The rungs go into the hub too, for relay players (moved down on a weak link).
-            let sink = RenditionFanOut(sinks: [hlsSink, HubLadderSink(hub: hub, path: live.path)])
+            let sink = RenditionFanOut(sinks: [hlsSink, HubRenditionSink(hub: hub, path: live.path)])
             let session = TranscodeSession(configuration: transcode, sink: sink, logger: logger)
             session.start(reading: reader)
             self.session = session
