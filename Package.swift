@@ -41,6 +41,8 @@ let package = Package(
         .target(name: "CMediaShims", dependencies: ["CFFmpeg", "COpus"]),
 
         .target(name: "MediaCore", dependencies: [nioCore], swiftSettings: settings),
+        // Publisher bitrate controller and its link simulator: pure, no dependencies.
+        .target(name: "BitrateControl", swiftSettings: settings),
         .target(name: "Bitstream", dependencies: ["MediaCore", nioCore], swiftSettings: settings),
         .target(name: "FFmpegBridge", dependencies: ["CFFmpeg", "CMediaShims", "MediaCore", logging], swiftSettings: settings),
         .target(name: "OpusCodec", dependencies: ["COpus", "CMediaShims"], swiftSettings: settings),
@@ -70,7 +72,7 @@ let package = Package(
         ], swiftSettings: settings),
 
         .executableTarget(name: "sluice", dependencies: [
-            "Server", "FFmpegBridge", "OpusCodec", "SRTTransport", "LatencyProbe", nioCore, nioPosix,
+            "Server", "FFmpegBridge", "OpusCodec", "SRTTransport", "LatencyProbe", "BitrateControl", nioCore, nioPosix,
             .product(name: "NIOHTTP1", package: "swift-nio"),
             // bench viewers --serve-file: a looped file as a live LL-HLS origin to measure.
             "HLS", "Origin", "StreamHub", "MediaCore",
@@ -80,6 +82,7 @@ let package = Package(
         ], swiftSettings: settings),
 
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: settings),
+        .testTarget(name: "BitrateControlTests", dependencies: ["BitrateControl"], swiftSettings: settings),
         .testTarget(name: "FFmpegBridgeTests", dependencies: ["FFmpegBridge", "CMediaShims", "MediaCore", "TestSupport", logging], swiftSettings: settings),
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec", "SRTTransport"], swiftSettings: settings),
         // Shared by the interop tests: external clients (ffmpeg, ffprobe, players) and bounded waits.
