@@ -173,10 +173,9 @@ public struct LinkSimulator: Sendable {
         lastSample = (0, 0, 0, 0)
     }
 
-    /// Added queuing delay a byte produced now would see, at capacity `kbps`.
-    public func queueDelayMs(capacityKbps kbps: Double) -> Double {
-        (appQueueBytes + netQueueBytes) * 8 / max(kbps, 1)
-    }
+    /// Added queuing delay: how long the oldest byte still queued (ours or the bottleneck's) has
+    /// waited, which stays meaningful through a zero-capacity outage. Capped at 10 s.
+    public var queueDelayMs: Double { age(ofBytesFromEnd: appQueueBytes + netQueueBytes) }
 
     /// Advances by `dt` with the encoder producing `sendKbps` and the link carrying `capacityKbps`.
     public mutating func advance(dt: Double, sendKbps: Double, capacityKbps: Double) {
@@ -226,7 +225,7 @@ public struct LinkSimulator: Sendable {
     private func age(ofBytesFromEnd bytes: Double) -> Double {
         guard bytes > 0 else { return 0 }
         let mark = sentTotal - bytes
-        guard let entry = producedLog.first(where: { $0.total >= mark }) else { return 10_000 }
+        guard let entry = producedLog.first(where: { $0.total >= mark - 1e-6 }) else { return 10_000 }
         return (time - entry.time) * 1000
     }
 
@@ -330,12 +329,12 @@ public enum Simulation {
                 if d.dropToKeyframe { link.dropToKeyframe(); keyframeDrops += 1 }
                 if d.step != step { stepChanges += 1; step = d.step }
                 rate = Double(d.bitrateKbps)
-                delays.append(link.queueDelayMs(capacityKbps: capacity))
+                delays.append(link.queueDelayMs)
                 rates.append((link.time, rate))
             }
             if (i + 1) % max(1, Int((0.1 / tick).rounded())) == 0 {
                 timeline.append(.init(time: link.time, capacityKbps: capacity, bitrateKbps: rate,
-                                      queueDelayMs: link.queueDelayMs(capacityKbps: capacity)))
+                                      queueDelayMs: link.queueDelayMs))
             }
         }
         delays.sort()

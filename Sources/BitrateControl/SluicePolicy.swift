@@ -22,7 +22,7 @@ struct SluicePolicy: Sendable {
     static let highMs = 100.0
     static let drainSeconds = 1.0
     static let holdSeconds = 0.5
-    static let recoveryGainPerSecond = 0.25
+    static let recoverySeconds = 0.5
     static let creepGainPerSecond = 0.05
     static let probeFraction = 1.0
     static let probeStartGain = 0.08
@@ -101,7 +101,7 @@ struct SluicePolicy: Sendable {
             lastCongestion = now
             if now - lastCut >= cutInterval {
                 lastCut = now
-                ceilingKbps = delivered
+                ceilingKbps = max(delivered, meter.rateKbps(span: 1.0, minSpan: 0.5) ?? 0)
                 let target = min(drainTarget, rate * (1 - min(loss, 0.5) / 2))
                 if target < rate { rate = target }
                 // The path carries less than the floor itself: give up frame rate, then size.
@@ -113,7 +113,7 @@ struct SluicePolicy: Sendable {
             lastCongestion = now
             if rate > delivered * 1.02, delay > prevDelayMs, now - lastCut >= cutInterval {
                 lastCut = now
-                ceilingKbps = delivered
+                ceilingKbps = max(delivered, meter.rateKbps(span: 1.0, minSpan: 0.5) ?? 0)
                 rate = min(rate, drainTarget)
             }
         } else if delay > Self.freezeMs {
@@ -126,7 +126,9 @@ struct SluicePolicy: Sendable {
                 var next: Double
                 if rate < ceiling * Self.ceilingFraction {
                     // Fast recovery to the known-good rate.
-                    next = min(rate * (1 + Self.recoveryGainPerSecond * dt), ceiling * Self.ceilingFraction)
+                    // Fast recovery to the known-good rate: most of the way within a second.
+                    let goal = ceiling * Self.ceilingFraction
+                    next = min(rate + max(goal * 1.05 - rate, 0) * min(1, dt / Self.recoverySeconds), goal)
                     probeSince = nil
                 } else if rate < ceiling * Self.probeFraction {
                     // Close to where the queue last built: only nudge.
