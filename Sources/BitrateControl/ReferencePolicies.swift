@@ -222,7 +222,8 @@ struct GCCPolicy: Sendable {
             if let prev = prevRtt { updateTrendline(delayDeltaMs: rtt - prev, arrivalMs: nowMs, tsDeltaMs: tsDelta) }
             prevRtt = rtt
         }
-        let acked = meter.rateKbps(span: 0.5, minSpan: 0.1).map { $0 * 1000 }
+        // No acknowledged-rate estimate until acknowledgements have covered half a second.
+        let acked = meter.coveredSpan >= 0.5 ? meter.rateKbps(span: 0.5, minSpan: 0.1).map { $0 * 1000 } : nil
         updateAIMD(nowMs: nowMs, ackedBps: acked, rttMs: sample.rttMs ?? 100)
         updateLoss(sample, nowMs: nowMs)
         return RateDecision(bitrateKbps: Int(range.clamp(targetBps / 1000)))
