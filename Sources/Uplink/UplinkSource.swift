@@ -119,7 +119,13 @@ final class UplinkSource {
         var stamps: [Int64: Int64] = [:] // decoder pts -> stamp carried by the input
         while !control.isStopping {
             if let seconds, Date().timeIntervalSince(wallStart) >= seconds { break }
-            guard let packet = try self.demuxer?.read() else {
+            let next: Packet?
+            do {
+                next = try self.demuxer?.read()
+            } catch where !paced {
+                break // a live input's publisher went away: the input has ended
+            }
+            guard let packet = next else {
                 guard loop, paced else { break }
                 // Restart the file; its timestamps continue after the last pass's end.
                 self.demuxer = try Demuxer(url: url, options: options)
