@@ -1,13 +1,23 @@
-// Placeholder with the agreed contract until branch `ratecontrol` lands (merged over this file).
+// Publisher-side bitrate control: a pure type fed with transport readings, returning the encoder's
+// next target. No I/O and no clock of its own, so policies can be tested and simulated exactly.
 
+/// One reading of the transport, taken every ~20–100 ms.
 public struct LinkSample: Sendable, Equatable {
+    /// Seconds, monotonic.
     public var time: Double
+    /// SRT msRTT or TCP_INFO tcpi_rtt.
     public var rttMs: Double?
+    /// Our bytes not yet on the wire: app queue + socket send buffer (SIOCOUTQ) or SRT send buffer.
     public var queuedBytes: Int
+    /// SRT msSndBuf, or the app-computed age of the oldest queued byte.
     public var queuedMs: Double?
+    /// Cumulative bytes handed to the transport.
     public var sentBytesTotal: Int
+    /// TCP_INFO tcpi_delivery_rate, or SRT mbpsBandwidth / mbpsSendRate (in kbit/s).
     public var deliveryRateKbps: Double?
+    /// 0...1 send loss since the previous sample (SRT).
     public var lossRate: Double?
+    /// Cumulative retransmitted packets.
     public var retransmitsTotal: Int?
 
     public init(time: Double, rttMs: Double? = nil, queuedBytes: Int = 0, queuedMs: Double? = nil,
@@ -24,6 +34,7 @@ public struct LinkSample: Sendable, Equatable {
     }
 }
 
+/// What the encoder should give up beyond bitrate when even the minimum does not fit.
 public enum QualityStep: Sendable, Equatable {
     case full, halfFrameRate, reducedResolution
 }
@@ -31,6 +42,7 @@ public enum QualityStep: Sendable, Equatable {
 public struct RateDecision: Sendable, Equatable {
     public var bitrateKbps: Int
     public var step: QualityStep
+    /// Discard queued media up to the next keyframe: the local queue exceeds the latency budget.
     public var dropToKeyframe: Bool
 
     public init(bitrateKbps: Int, step: QualityStep = .full, dropToKeyframe: Bool = false) {
@@ -63,17 +75,12 @@ public struct RateController: Sendable {
         self.last = RateDecision(bitrateKbps: self.startKbps)
     }
 
+    /// The decision most recently returned (the start rate before the first sample).
     public var current: RateDecision { last }
 
-    /// Placeholder policy: halve on a queue over a third of the budget, +5 % per sample otherwise.
     public mutating func update(_ sample: LinkSample, now: Double) -> RateDecision {
-        guard policy != .fixed else { return last }
-        let queued = sample.queuedMs ?? 0
-        var rate = Double(last.bitrateKbps)
-        if queued > latencyBudgetMs / 3 { rate *= 0.9 } else if queued < 50 { rate *= 1.01 }
-        let kbps = min(maxKbps, max(minKbps, Int(rate)))
-        last = RateDecision(bitrateKbps: kbps, step: kbps <= minKbps ? .halfFrameRate : .full,
-                            dropToKeyframe: queued > latencyBudgetMs)
+        // Skeleton: policies land in phase B; every policy holds the start rate for now.
+        last = RateDecision(bitrateKbps: startKbps)
         return last
     }
 }
