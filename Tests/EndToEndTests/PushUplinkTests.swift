@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `sluice push` as a contribution encoder: re-encoding a local RTMP push, adapting to a narrow
+/// link over RTMP and SRT (asserted on its --stats file), and refusing bad arguments.
+@Suite(.serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: sluiceBinary), "needs the built sluice executable"))
+struct PushUplinkTests {
+    struct StatsLine: Decodable {
+        var t: Double
+        var target_kbps: Int
+        var sent_kbps: Double
+        var queue_ms: Double
+        var dropped_frames: Int
+    }
+
+    static func statsLines(_ path: String) -> [StatsLine] {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(StatsLine.self, from: Data($0.utf8)) }
+    }
+
+    static func tempFile(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("sluice-\(name)-\(UUID().uuidString)").path
+    }
+
+    @Test func pushInputRelaysALocalRTMPPush() async throws {
+        let server = try await ServerHarness.start(ladder: "240p:250k")
+        defer { Task { await server.stop() } }
+        let listenPort = try ClosedPort.make()
+        let relay = try ExternalProcess(sluiceBinary, ["push", "rtmp://127.0.0.1:\(server.server.rtmpPort!)/live/relayed",
+                                                       "--input", "rtmp://127.0.0.1:\(listenPort)/live/in?listen",
+                                                       "--kbps", "800", "--duration", "12"])
+        // The OBS side: ffmpeg publishes to the relay's listen URL (retried until it listens).
+        var encoder: ExternalProcess?
+        let listening = await eventually(within: 10) {
+            if let encoder, encoder.isRunning { return true }
+            encoder = try? ExternalProcess("ffmpeg", ServerHarness.testPattern(seconds: 8) + ["-f", "flv", "rtmp://127.0.0.1:\(listenPort)/live/in"])
+            usleep(300_000)
+            return encoder?.isRunning == true
+        }
+        #expect(listening, "ffmpeg could not publish to the relay: \(encoder?.errors ?? "") / \(relay.errors)")
+        let listed = await eventually(within: 20) { () -> Bool in
+            let r = try? run("/usr/bin/curl", ["-sf", server.url("live/relayed/source/index.m3u8")], timeout: 5)
+            return r?.out.contains("#EXTINF") == true
+        }
+        #expect(listed, "the relayed stream never got a segment; push: \(relay.errors)")
+        let probe = try run("/usr/bin/ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,width", "-of", "csv=p=0",
+                                                 server.url("live/relayed/source/index.m3u8")], timeout: 20)
+        #expect(probe.out.contains("h264,640"), "\(probe.out) \(probe.err)")
+        #expect(probe.out.contains("aac"), "audio was not carried: \(probe.out)")
+        let status = await relay.waitForExit(seconds: 20)
+        #expect(status == 0, "push exit \(status): \(relay.errors)")
+        #expect(relay.output.contains("\"summary\":true"), "\(relay.output)")
+        encoder?.stop()
+    }
+
+    /// The far end of the narrow link is a real Sluice; the link is a rate-limited relay.
+    func adaptivePush(srt: Bool) async throws -> [StatsLine] {
+        let server = try await ServerHarness.start(ladder: "240p:250k")
+        defer { Task { await server.stop() } }
+        let link = srt ? try NarrowLink(udpTo: server.server.srtPort!, kbps: 400)
+                       : try NarrowLink(tcpTo: server.server.rtmpPort!, kbps: 400)
+        defer { link.close() }
+        let url = srt ? "srt://127.0.0.1:\(link.port)?streamid=live/narrow" : "rtmp://127.0.0.1:\(link.port)/live/narrow"
+        let stats = Self.tempFile("stats.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: stats) }
+        let push = try ExternalProcess(sluiceBinary, ["push", url, "--adaptive", "--policy", "sluice", "--size", "640x360",
+                                                      "--kbps", "2000", "--min-kbps", "150", "--max-kbps", "2000",
+                                                      "--duration", "8", "--stats", stats])
+        let status = await push.waitForExit(seconds: 40)
+        #expect(status == 0, "push exit \(status): \(push.errors)")
+        let lines = Self.statsLines(stats)
+        #expect(lines.count > 10, "too few stats lines: \(lines.count)")
+        return lines
+    }
+
+    @Test func adaptivePushLowersItsBitrateOnANarrowRTMPLink() async throws {
+        let lines = try await adaptivePush(srt: false)
+        let first = try #require(lines.first).target_kbps
+        #expect(first == 2000)
+        #expect(lines.contains { $0.target_kbps < first }, "target never went down: \(lines.map(\.target_kbps))")
+    }
+
+    @Test func adaptivePushLowersItsBitrateOnANarrowSRTLink() async throws {
+        let lines = try await adaptivePush(srt: true)
+        let first = try #require(lines.first).target_kbps
+        #expect(first == 2000)
+        #expect(lines.contains { $0.target_kbps < first }, "target never went down: \(lines.map(\.target_kbps))")
+    }
+
+    @Test func badArgumentsGiveOneClearLine() async throws {
+        let cases: [([String], String)] = [
+            (["--input", "/nonexistent/sluice-input.mp4"], "cannot read --input /nonexistent/sluice-input.mp4"),
+            (["--adaptive", "--min-kbps", "2000", "--max-kbps", "1000"], "--min-kbps (2000) must not exceed --max-kbps (1000)"),
+            (["--adaptive", "--policy", "turbo"], "unknown --policy \"turbo\""),
+            (["--loop"], "--loop needs --input"),
+        ]
+        for (args, message) in cases {
+            let p = try ExternalProcess(sluiceBinary, ["push", "rtmp://127.0.0.1:1/live/x"] + args)
+            let status = await p.waitForExit(seconds: 20)
+            #expect(status != 0, "\(args)")
+            let errorLines = p.errors.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+            #expect(errorLines.count == 1 && errorLines.first?.contains(message) == true, "\(args): \(p.errors)")
+        }
+        // An input that exists but is not media: refused when opened, one line too.
+        let junk = Self.tempFile("junk.mp4")
+        try Data("not media".utf8).write(to: URL(fileURLWithPath: junk))
+        defer { try? FileManager.default.removeItem(atPath: junk) }
+        let port = try ClosedPort.make()
+        let p = try ExternalProcess(sluiceBinary, ["push", "rtmp://127.0.0.1:\(port)/live/x", "--input", junk])
+        #expect(await p.waitForExit(seconds: 20) == 1)
+        let errorLines = p.errors.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+        #expect(errorLines.count == 1 && errorLines.first?.contains("cannot read the input") == true, "\(p.errors)")
+    }
+}
