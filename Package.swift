@@ -90,7 +90,7 @@ let package = Package(
         ], swiftSettings: settings),
 
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: settings),
-        .testTarget(name: "UplinkTests", dependencies: ["Uplink", "StreamHub"], swiftSettings: settings),
+        .testTarget(name: "UplinkTests", dependencies: ["Uplink", "StreamHub", "BitrateControl", "Bitstream", "FFmpegBridge", "LatencyProbe"], swiftSettings: settings),
         .testTarget(name: "BitrateControlTests", dependencies: ["BitrateControl"], swiftSettings: settings),
         .testTarget(name: "FFmpegBridgeTests", dependencies: ["FFmpegBridge", "CMediaShims", "MediaCore", "TestSupport", logging], swiftSettings: settings),
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec", "SRTTransport"], swiftSettings: settings),
