@@ -1,4 +1,8 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import LatencyProbe
 import Testing
 import TestSupport
 
@@ -52,6 +56,41 @@ struct PushUplinkTests {
         #expect(status == 0, "push exit \(status): \(relay.errors)")
         #expect(relay.output.contains("\"summary\":true"), "\(relay.output)")
         encoder?.stop()
+    }
+
+    /// A recording stamped upstream keeps its stamps through `push --input` (re-encoded, over
+    /// SRT), so `sluice probe` measures from the original capture, not from the relay.
+    @Test func pushInputCarriesTheInputsOwnStamps() async throws {
+        let file = Self.tempFile("stamped.ts")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        var recorder = StampingPublisher(url: file)
+        recorder.width = 320
+        recorder.height = 240
+        recorder.seconds = 2
+        let r = recorder
+        _ = try await offPool { try r.run() }
+        let original = Set(StampScanner.stamps(in: try Data(contentsOf: URL(fileURLWithPath: file))))
+        #expect(original.count >= 50)
+
+        let server = try await ServerHarness.start(ladder: "240p:250k")
+        defer { Task { await server.stop() } }
+        let push = try ExternalProcess(sluiceBinary, ["push", "srt://127.0.0.1:\(server.server.srtPort!)?streamid=live/stamped",
+                                                      "--input", file, "--kbps", "500"])
+        #expect(await push.waitForExit(seconds: 30) == 0, "\(push.errors)")
+        var carried: [Int64] = []
+        _ = await eventually(within: 10) {
+            let playlist = (try? run("/usr/bin/curl", ["-sf", server.url("live/stamped/source/index.m3u8")], timeout: 5).out) ?? ""
+            carried = []
+            for name in playlist.split(separator: "\n") where name.hasSuffix(".m4s") && !name.hasPrefix("#") {
+                let path = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-seg-\(UUID().uuidString)").path
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                _ = try? run("/usr/bin/curl", ["-sf", "-o", path, server.url("live/stamped/source/\(name)")], timeout: 5)
+                carried += StampScanner.stamps(in: (try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data())
+            }
+            return carried.count >= 30
+        }
+        #expect(carried.count >= 30, "stamps found in the relayed segments: \(carried.count)")
+        #expect(carried.allSatisfy { original.contains($0) }, "a stamp that is not the recording's own")
     }
 
     /// `sluice shape` on the push path, a real Sluice behind it. The link (250 kbit/s) is far
