@@ -262,6 +262,12 @@ public struct SimulationResult: Sendable {
         public var capacityKbps: Double
         public var bitrateKbps: Double
         public var queueDelayMs: Double
+        public init(time: Double, capacityKbps: Double, bitrateKbps: Double, queueDelayMs: Double) {
+            self.time = time
+            self.capacityKbps = capacityKbps
+            self.bitrateKbps = bitrateKbps
+            self.queueDelayMs = queueDelayMs
+        }
     }
 
     public var policy: RatePolicyName
@@ -283,6 +289,75 @@ public struct SimulationResult: Sendable {
     public var keyframeDrops: Int
     public var qualityStepChanges: Int
     public var timeline: [Point]
+
+    public init(policy: RatePolicyName, schedule: String, transport: LinkSimulator.Transport, utilisation: Double,
+                queueDelayP50Ms: Double, queueDelayP95Ms: Double, fitAfterDrop: [Double?], recoverAfterRise: [Double?],
+                oscillations: Int, lostBytes: Double, droppedBytes: Double, keyframeDrops: Int, qualityStepChanges: Int,
+                timeline: [Point]) {
+        self.policy = policy
+        self.schedule = schedule
+        self.transport = transport
+        self.utilisation = utilisation
+        self.queueDelayP50Ms = queueDelayP50Ms
+        self.queueDelayP95Ms = queueDelayP95Ms
+        self.fitAfterDrop = fitAfterDrop
+        self.recoverAfterRise = recoverAfterRise
+        self.oscillations = oscillations
+        self.lostBytes = lostBytes
+        self.droppedBytes = droppedBytes
+        self.keyframeDrops = keyframeDrops
+        self.qualityStepChanges = qualityStepChanges
+        self.timeline = timeline
+    }
+}
+
+/// RFC 8868-style adaptation figures from a bitrate time series against a schedule; shared by the
+/// simulation and the measured run.
+public enum AdaptationMetrics {
+    /// Per capacity drop / rise of a stepwise schedule: seconds to fit, seconds to recover (nil:
+    /// not before the next change); and reversals (a rise of >= 10 % then a fall of >= 10 % that no
+    /// capacity drop in the previous 3 s explains).
+    public static func evaluate(rates: [(time: Double, kbps: Double)], schedule: CapacitySchedule, maxKbps: Int)
+        -> (fitAfterDrop: [Double?], recoverAfterRise: [Double?], oscillations: Int) {
+        var fits: [Double?] = []
+        var recovers: [Double?] = []
+        var drops: [Double] = []
+        for (n, seg) in schedule.segments.enumerated() where n > 0 {
+            let before = schedule.segments[n - 1].kbps
+            let end = n + 1 < schedule.segments.count ? schedule.segments[n + 1].start : schedule.duration
+            if seg.kbps < before * 0.95 { drops.append(seg.start) }
+            guard schedule.isStepwise else { continue }
+            let window = rates.filter { $0.time >= seg.start && $0.time < end }
+            if seg.kbps < before * 0.95 {
+                fits.append(window.first { $0.kbps <= seg.kbps }.map { $0.time - seg.start })
+            } else if seg.kbps > before * 1.05 {
+                let goal = 0.85 * min(seg.kbps, Double(maxKbps))
+                recovers.append(window.first { $0.kbps >= goal }.map { $0.time - seg.start })
+            }
+        }
+        var oscillations = 0
+        var peak = rates.first?.kbps ?? 0
+        var trough = peak
+        var direction = 0
+        for r in rates {
+            if direction >= 0 {
+                if r.kbps > peak {
+                    peak = r.kbps
+                } else if r.kbps <= peak * 0.9 {
+                    let explained = drops.contains { $0 <= r.time && r.time - $0 <= 3 }
+                    if direction == 1, !explained { oscillations += 1 }
+                    direction = -1
+                    trough = r.kbps
+                }
+            } else if r.kbps < trough {
+                trough = r.kbps
+            } else if r.kbps >= trough * 1.1 {
+                direction = 1
+                peak = r.kbps
+            }
+        }
+        return (fits, recovers, oscillations)
+    }
 }
 
 public enum Simulation {
@@ -340,45 +415,7 @@ public enum Simulation {
         delays.sort()
         func pct(_ p: Double) -> Double { delays.isEmpty ? 0 : delays[min(delays.count - 1, Int(Double(delays.count - 1) * p))] }
 
-        var fits: [Double?] = []
-        var recovers: [Double?] = []
-        var drops: [Double] = []
-        for (n, seg) in schedule.segments.enumerated() where n > 0 {
-            let before = schedule.segments[n - 1].kbps
-            let end = n + 1 < schedule.segments.count ? schedule.segments[n + 1].start : schedule.duration
-            if seg.kbps < before * 0.95 { drops.append(seg.start) }
-            guard schedule.isStepwise else { continue }
-            let window = rates.filter { $0.time >= seg.start && $0.time < end }
-            if seg.kbps < before * 0.95 {
-                fits.append(window.first { $0.kbps <= seg.kbps }.map { $0.time - seg.start })
-            } else if seg.kbps > before * 1.05 {
-                let goal = 0.85 * min(seg.kbps, Double(options.maxKbps))
-                recovers.append(window.first { $0.kbps >= goal }.map { $0.time - seg.start })
-            }
-        }
-        // Reversals: a rise of >= 10 % then a fall of >= 10 % that no capacity drop in the
-        // previous 3 s explains.
-        var oscillations = 0
-        var peak = rates.first?.kbps ?? 0
-        var trough = peak
-        var direction = 0
-        for r in rates {
-            if direction >= 0 {
-                if r.kbps > peak {
-                    peak = r.kbps
-                } else if r.kbps <= peak * 0.9 {
-                    let explained = drops.contains { $0 <= r.time && r.time - $0 <= 3 }
-                    if direction == 1, !explained { oscillations += 1 }
-                    direction = -1
-                    trough = r.kbps
-                }
-            } else if r.kbps < trough {
-                trough = r.kbps
-            } else if r.kbps >= trough * 1.1 {
-                direction = 1
-                peak = r.kbps
-            }
-        }
+        let (fits, recovers, oscillations) = AdaptationMetrics.evaluate(rates: rates, schedule: schedule, maxKbps: options.maxKbps)
         return SimulationResult(policy: policy, schedule: schedule.name, transport: options.link.transport,
                                 utilisation: usableBits > 0 ? link.deliveredTotal * 8 / usableBits : 0,
                                 queueDelayP50Ms: pct(0.5), queueDelayP95Ms: pct(0.95),

@@ -80,14 +80,19 @@ struct SluicePolicy: Sendable {
         let minRtt = sample.rttMs.map { noteRtt($0, now: now) }
         let rttRise = zip2(sample.rttMs, minRtt).map { max(0, $0 - $1) } ?? 0
         // Acknowledgements lag by an RTT, so bytes ÷ delivery means nothing in the first moments.
-        let bytesDelay = meter.coveredSpan >= 0.5
-            ? Double(sample.queuedBytes) * 8 / max(delivered, 1) - (minRtt ?? 0) : 0
+        // Frames leave in bursts, so a 100 ms window can read far below the real rate: divide by
+        // the best of the short, the 1 s and the transport's own estimate, and ignore a few
+        // packets' worth (2 × 1500 bytes) of bytes in flight.
+        let longRate = meter.rateKbps(span: 1.0, minSpan: 0.5)
+        let drainRate = max(delivered, longRate ?? 0, sample.deliveryRateKbps ?? 0, 1)
+        let bytesDelay = meter.coveredSpan >= 0.5 && sample.queuedBytes > 3000
+            ? Double(sample.queuedBytes) * 8 / drainRate - (minRtt ?? 0) : 0
         let delay = max(bytesDelay, rttRise, 0)
         let loss = sample.lossRate ?? 0
         let cutInterval = max(0.15, ((minRtt ?? 100) + 50) / 1000)
 
         var dropToKeyframe = false
-        let localMs = sample.queuedMs ?? Double(sample.queuedBytes) * 8 / max(delivered, 1)
+        let localMs = sample.queuedMs ?? Double(sample.queuedBytes) * 8 / drainRate
         if localMs > latencyBudgetMs, now - lastKeyframeDrop >= 1 {
             dropToKeyframe = true
             lastKeyframeDrop = now
@@ -105,7 +110,7 @@ struct SluicePolicy: Sendable {
                 let target = min(drainTarget, rate * (1 - min(loss, 0.5) / 2))
                 if target < rate { rate = target }
                 // The path carries less than the floor itself: give up frame rate, then size.
-                if delivered < floorKbps { stepDown(now: now) }
+                if max(delivered, longRate ?? 0) < floorKbps { stepDown(now: now) }
             }
         } else if delay > Self.lowMs || loss > 0.02 {
             clearSince = nil
@@ -142,7 +147,9 @@ struct SluicePolicy: Sendable {
                     next = rate * (1 + gain * dt)
                 }
                 // Never run far ahead of what the path has shown it carries.
-                if meter.coveredSpan >= 0.5 { next = min(next, max(delivered, floorKbps) * 1.5) }
+                // An encoder that does not fill its target (a simple picture) teaches nothing about
+                // the link: hold rather than raise a target nobody uses.
+                if let used = longRate, used < rate * 0.7 { next = rate }
                 rate = next
             }
             if step != .full, let since = clearSince, now - since >= 2, now - lastStepChange >= 2,

@@ -2,10 +2,14 @@ import ArgumentParser
 import BitrateControl
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension Bench {
-    /// The publisher's bitrate controllers against a capacity schedule. `--simulate` runs them on
-    /// BitrateControl's fluid link model (deterministic, seconds); the measured run over
-    /// `sluice shape` is issue 10 item 4 and not built yet.
+    /// The publisher's bitrate controllers against a capacity schedule: measured (a server,
+    /// `sluice shape` on the push path, `sluice push --adaptive` per policy, `sluice probe` on
+    /// LL-HLS), or with `--simulate` on BitrateControl's fluid link model (deterministic, seconds).
     struct Uplink: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Compare the adaptive-bitrate policies over a capacity schedule (RFC 8867 profile or a trace).",
@@ -23,8 +27,10 @@ extension Bench {
         @Option(help: "Lowest bitrate, kbit/s.") var minKbps: Int = 300
         @Option(help: "Highest bitrate, kbit/s.") var maxKbps: Int = 3000
         @Option(help: "Start bitrate, kbit/s.") var startKbps: Int = 1000
-        @Option(help: "Simulated base RTT, ms.") var rttMs: Double = 100
-        @Option(help: "Simulated bottleneck queue, ms at the current rate.") var queueMs: Double = 300
+        @Option(help: "Base RTT, ms (measured run: the shaper's delay on the push path).") var rttMs: Double = 100
+        @Option(help: "Bottleneck queue, ms at the current rate.") var queueMs: Double = 300
+        @Option(help: "Measured run: the test pattern's picture size, WIDTHxHEIGHT.") var size: String = "1280x720"
+        @Option(help: "Measured run: directory for the shaper's and pushers' stats files (default: a temporary one).") var workDir: String?
         @Option(help: "Write an SVG plot of bitrate and queue delay against capacity.") var plot: String?
         @Flag(help: "End with one JSON object on the last line.") var json = false
 
@@ -40,10 +46,8 @@ extension Bench {
         func run() throws {
             let sched: CapacitySchedule
             do { sched = try CapacitySchedule.load(path: schedule) } catch { throw CommandFailure("\(error)") }
-            guard simulate else {
-                throw CommandFailure("the measured uplink run (server + sluice shape + push --adaptive + probe) is not built yet; use --simulate")
-            }
             let policies = policy == "all" ? RatePolicyName.allCases : [RatePolicyName(rawValue: policy)].compactMap { $0 }
+            guard simulate else { return try measured(sched, policies) }
             let link = LinkSimulator.Config(transport: transport == "srt" ? .srt : .tcp, baseRttMs: rttMs, bottleneckQueueMs: queueMs)
             let options = Simulation.Options(minKbps: minKbps, maxKbps: maxKbps, startKbps: startKbps, link: link)
             printErr("SIMULATION (fluid link model, not a network): \(sched.name), \(Int(sched.duration)) s, \(transport), RTT \(Int(rttMs)) ms, queue \(Int(queueMs)) ms, \(minKbps)-\(maxKbps) kbit/s from \(startKbps)")
@@ -62,6 +66,33 @@ extension Bench {
             if json { print(UplinkReport.json(results)) }
         }
 
+        private func measured(_ sched: CapacitySchedule, _ policies: [RatePolicyName]) throws {
+            guard let binary = Bundle.main.executablePath else { throw CommandFailure("cannot find the sluice executable") }
+            let dir = workDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("sluice-uplink-\(getpid())").path
+            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                throw CommandFailure("cannot create \(dir): \(error.localizedDescription)")
+            }
+            let runner = UplinkRun(binary: binary, schedule: sched, schedulePath: schedule, srt: transport == "srt",
+                                   minKbps: minKbps, maxKbps: maxKbps, startKbps: startKbps, delayMs: rttMs, queueMs: queueMs,
+                                   size: size, workDir: dir, log: printErr)
+            printErr("MEASURED: \(sched.name), \(Int(sched.duration)) s per policy, \(transport) through sluice shape (delay \(Int(rttMs)) ms, queue \(Int(queueMs)) ms), \(minKbps)-\(maxKbps) kbit/s from \(startKbps); stats in \(dir)")
+            let server = try runner.startServer()
+            defer { server.server.stop() }
+            var results: [UplinkRun.Measured] = []
+            for (n, p) in policies.enumerated() {
+                printErr("[\(n + 1)/\(policies.count)] \(p.rawValue)…")
+                results.append(try runner.run(policy: p, index: n + 1, of: policies.count, server: (server.rtmp, server.srt, server.http)))
+            }
+            print(UplinkReport.table(results.map(\.result), measured: results))
+            if let plot {
+                do { try UplinkReport.svg(results.map(\.result)).write(toFile: plot, atomically: true, encoding: .utf8) } catch {
+                    throw CommandFailure("cannot write \(plot): \(error.localizedDescription)")
+                }
+                printErr("plot: \(plot)")
+            }
+            if json { print(UplinkReport.json(results.map(\.result), measured: results)) }
+        }
+
         private func printErr(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
     }
 }
@@ -71,7 +102,7 @@ enum UplinkReport {
         xs.isEmpty ? "n/a" : xs.map { $0.map { String(format: "%.2f", $0) } ?? "never" }.joined(separator: " / ")
     }
 
-    static func table(_ results: [SimulationResult]) -> String {
+    static func table(_ results: [SimulationResult], measured: [UplinkRun.Measured]? = nil) -> String {
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
         var lines = [pad("policy", 11) + pad("util", 8) + pad("queue p50", 11) + pad("queue p95", 11) + pad("fit after drop s", 18)
                      + pad("recover after rise s", 22) + pad("oscill.", 9) + pad("lost kB", 10) + pad("dropped kB", 12) + "quality steps"]
@@ -82,29 +113,37 @@ enum UplinkReport {
                          + pad(String(format: "%.0f", r.lostBytes / 1000), 10) + pad(String(format: "%.0f", r.droppedBytes / 1000), 12)
                          + "\(r.qualityStepChanges)")
         }
+        if let measured {
+            lines.append("viewer (LL-HLS, sluice probe): " + measured.map { m in
+                let f = { (v: Double?) in v.map { String(format: "%.0f ms", $0) } ?? "n/a" }
+                return "\(m.result.policy.rawValue) g2g p90 \(f(m.g2gP90Ms)) p99 \(f(m.g2gP99Ms)), dropped frames \(m.droppedFrames.map(String.init) ?? "n/a")"
+            }.joined(separator: "; "))
+        }
         return lines.joined(separator: "\n")
     }
 
     /// The issue's JSON shape; the simulation has no viewer, so g2g and stalls are null, and a
     /// step that never fitted or recovered is null.
-    static func json(_ results: [SimulationResult]) -> String {
+    static func json(_ results: [SimulationResult], measured: [UplinkRun.Measured]? = nil) -> String {
         func num(_ x: Double?) -> Any { x.map { ($0 * 1000).rounded() / 1000 } ?? NSNull() }
         func worst(_ xs: [Double?]) -> Any {
             if xs.isEmpty { return NSNull() }
             if xs.contains(where: { $0 == nil }) { return NSNull() }
             return num(xs.compactMap { $0 }.max())
         }
-        let policies: [[String: Any]] = results.map { r in
-            [
+        let policies: [[String: Any]] = results.enumerated().map { n, r in
+            let m = measured.map { $0[n] }
+            return [
                 "name": r.policy.rawValue,
-                "simulated": true,
+                "simulated": measured == nil,
                 "utilisation": num(r.utilisation),
                 "queue_delay_ms": ["p50": num(r.queueDelayP50Ms), "p95": num(r.queueDelayP95Ms)],
-                "g2g_ms": ["p95": NSNull()],
+                // The probe reports p90 and p99, not p95.
+                "g2g_ms": ["p95": NSNull(), "p90": num(m?.g2gP90Ms), "p99": num(m?.g2gP99Ms)],
                 "fit_after_drop_s": worst(r.fitAfterDrop),
                 "recover_s": worst(r.recoverAfterRise),
                 "oscillations": r.oscillations,
-                "dropped_frames": NSNull(),
+                "dropped_frames": m?.droppedFrames.map { $0 as Any } ?? NSNull(),
                 "dropped_bytes": Int(r.droppedBytes),
                 "stalls": NSNull(),
             ]
