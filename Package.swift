@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "SRTTests", dependencies: ["TestSupport", "Ingest", "SRTTransport", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Server", "Transcode", "HLS", "LatencyProbe", logging], swiftSettings: settings),
         .testTarget(name: "LatencyProbeTests", dependencies: ["LatencyProbe", "Bitstream"], swiftSettings: settings),
-        .testTarget(name: "LinkShaperTests", dependencies: ["LinkShaper", "TestSupport", nioCore, nioPosix], swiftSettings: settings),
+        .testTarget(name: "LinkShaperTests", dependencies: ["LinkShaper", "TestSupport", "MediaCore", nioCore, nioPosix], swiftSettings: settings),
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaCore"], swiftSettings: settings),
         .testTarget(name: "RTMPTests", dependencies: [
             "RTMP", "MediaCore", nioCore,
