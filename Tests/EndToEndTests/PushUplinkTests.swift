@@ -43,7 +43,7 @@ struct PushUplinkTests {
             if attempt.isRunning { encoder = attempt }
         }
         #expect(encoder != nil, "ffmpeg could not publish to the relay: \(relay.errors)")
-        let listed = await eventually(within: 20) { () -> Bool in
+        let listed = await eventually(within: 30) { () -> Bool in
             let r = try? run("/usr/bin/curl", ["-sf", server.url("live/relayed/source/index.m3u8")], timeout: 5)
             return r?.out.contains("#EXTINF") == true
         }
