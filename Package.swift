@@ -90,6 +90,7 @@ let package = Package(
         ], swiftSettings: settings),
 
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: settings),
+        .testTarget(name: "UplinkTests", dependencies: ["Uplink", "StreamHub", "BitrateControl", "Bitstream", "FFmpegBridge", "LatencyProbe"], swiftSettings: settings),
         .testTarget(name: "BitrateControlTests", dependencies: ["BitrateControl"], swiftSettings: settings),
         .testTarget(name: "FFmpegBridgeTests", dependencies: ["FFmpegBridge", "CMediaShims", "MediaCore", "TestSupport", logging], swiftSettings: settings),
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec", "SRTTransport"], swiftSettings: settings),
@@ -98,7 +99,7 @@ let package = Package(
         .testTarget(name: "SRTTests", dependencies: ["TestSupport", "Ingest", "SRTTransport", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Server", "Transcode", "HLS", "LatencyProbe", logging], swiftSettings: settings),
         .testTarget(name: "LatencyProbeTests", dependencies: ["LatencyProbe", "Bitstream"], swiftSettings: settings),
-        .testTarget(name: "LinkShaperTests", dependencies: ["LinkShaper", "TestSupport", nioCore, nioPosix], swiftSettings: settings),
+        .testTarget(name: "LinkShaperTests", dependencies: ["LinkShaper", "TestSupport", "MediaCore", nioCore, nioPosix], swiftSettings: settings),
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaCore"], swiftSettings: settings),
         .testTarget(name: "RTMPTests", dependencies: [
             "RTMP", "MediaCore", nioCore,

@@ -16,6 +16,7 @@ int sluice_tcp_link(int fd, struct sluice_tcp_link *out) {
     out->rtt_us = info.tcpi_rtt;
     out->rtt_var_us = info.tcpi_rttvar;
     out->delivery_rate_bytes_per_s = info.tcpi_delivery_rate;
+    out->delivery_rate_app_limited = info.tcpi_delivery_rate_app_limited;
     out->total_retrans = info.tcpi_total_retrans;
     out->notsent_bytes = info.tcpi_notsent_bytes;
     int queued = 0;

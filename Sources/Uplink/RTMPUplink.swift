@@ -193,13 +193,15 @@ public final class RTMPUplink: UplinkTransport {
 
     public func signals() -> TransportSignals {
         var s = TransportSignals()
-        s.sentBytesTotal = sentBytes
+        // Bytes handed to this transport, pending here or in the kernel (sent - queued = delivered).
+        s.sentBytesTotal = sentBytes + outgoing.readableBytes
         s.queuedBytes = outgoing.readableBytes
         if let link = connection.link() {
             s.rttMs = Double(link.rtt_us) / 1000
             s.queuedBytes += Int(max(0, link.outq_bytes))
             s.deliveredBytesTotal = max(0, sentBytes - Int(max(0, link.outq_bytes)))
-            s.deliveryRateKbps = link.delivery_rate_bytes_per_s > 0 ? Double(link.delivery_rate_bytes_per_s) * 8 / 1000 : nil
+            // An app-limited estimate is our own send rate, not the path's capacity.
+            s.deliveryRateKbps = link.delivery_rate_bytes_per_s > 0 && link.delivery_rate_app_limited == 0 ? Double(link.delivery_rate_bytes_per_s) * 8 / 1000 : nil
             s.retransmitsTotal = Int(link.total_retrans)
         }
         return s

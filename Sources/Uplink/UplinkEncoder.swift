@@ -23,6 +23,7 @@ struct UplinkEncoder {
         var encoder: Encoder?
         var scaler: Scaler?
         var size = (width: 0, height: 0)
+        var full = (width: 0, height: 0)
         var kbps = 0
         var index = 0
         var stamps: [Int64: Int64] = [:]
@@ -34,11 +35,19 @@ struct UplinkEncoder {
                 continue
             }
             var frame = picture.frame
-            if encoder == nil {
+            let decision = control.decision
+            if full.width == 0 {
                 // Even dimensions for 4:2:0; the first picture decides the size.
-                size = (frame.width & ~1, frame.height & ~1)
-                guard size.width >= 16, size.height >= 16 else { throw UplinkError("input picture \(frame.width)x\(frame.height) is too small") }
-                kbps = control.decision.bitrateKbps
+                full = (frame.width & ~1, frame.height & ~1)
+                guard full.width >= 16, full.height >= 16 else { throw UplinkError("input picture \(frame.width)x\(frame.height) is too small") }
+                kbps = decision.bitrateKbps
+            }
+            // The last step down: half the size (a new encoder, so new SPS/PPS and an IDR; RTMP
+            // gets a new sequence header, MPEG-TS carries them in band).
+            let want = decision.step == .reducedResolution && full.width >= 64 && full.height >= 64
+                ? (width: (full.width / 2) & ~1, height: (full.height / 2) & ~1) : full
+            if encoder == nil || want != size {
+                size = want
                 var settings = VideoEncoderSettings(width: size.width, height: size.height, timebase: Rational(1, 1_000_000),
                                                     frameRate: Rational(Int32(clamping: fps), 1), bitrate: kbps * 1000,
                                                     maxBitrate: kbps * 1000, bufferSize: Int(Double(kbps * 1000) * bufferSeconds),
@@ -49,16 +58,16 @@ struct UplinkEncoder {
                 // sequence header from them.
                 settings.globalHeader = false
                 encoder = try Encoder(video: settings)
+                scaler = nil
             }
             guard let encoder else { break }
             if frame.width != size.width || frame.height != size.height || frame.pixelFormat != AV_PIX_FMT_YUV420P {
-                if scaler == nil || scaler!.outputWidth != size.width {
+                if scaler == nil || scaler!.outputWidth != size.width || scaler!.outputHeight != size.height {
                     scaler = try Scaler(inputWidth: frame.width, inputHeight: frame.height, inputFormat: frame.pixelFormat,
                                         outputWidth: size.width, outputHeight: size.height)
                 }
                 frame = try scaler!.scale(frame)
             }
-            let decision = control.decision
             index += 1
             if decision.step != .full && index % 2 == 0 {
                 control.countEncoded(decimated: true)

@@ -90,12 +90,15 @@ final class UplinkSender {
         lastSignals = signals
         lastLocal = local
         var transportMs = signals.queuedMs
-        if transportMs == nil, let rate = signals.deliveryRateKbps, rate > 0 {
+        // TCP: the kernel's bytes at the path's rate, or at what was delivered lately when the
+        // estimate was app-limited.
+        if transportMs == nil, let rate = signals.deliveryRateKbps ?? (recentKbps > 0 ? recentKbps : nil) {
             transportMs = Double(signals.queuedBytes) * 8 / rate
         }
         let sample = LinkSample(time: t, rttMs: signals.rttMs, queuedBytes: local.bytes + signals.queuedBytes,
                                 queuedMs: Double(local.micros) / 1000 + (transportMs ?? 0),
-                                sentBytesTotal: signals.sentBytesTotal, deliveryRateKbps: signals.deliveryRateKbps,
+                                // The controller reads sent − queued as delivered: count what waits here as handed over.
+                                sentBytesTotal: signals.sentBytesTotal + local.bytes, deliveryRateKbps: signals.deliveryRateKbps,
                                 lossRate: signals.lossRate, retransmitsTotal: signals.retransmitsTotal)
         let decision = controller.update(sample, now: t)
         control.set(decision)
@@ -113,11 +116,14 @@ final class UplinkSender {
 
     private var lastQueueMs = 0.0
 
+    /// Delivered kbit/s over the last second of samples.
+    private var recentKbps: Double {
+        guard let first = window.first, let last = window.last, last.t > first.t else { return 0 }
+        return Double(last.bytes - first.bytes) * 8 / 1000 / (last.t - first.t)
+    }
+
     private func line(at t: Double) -> UplinkStatsLine {
-        var kbps = 0.0
-        if let first = window.first, let last = window.last, last.t > first.t {
-            kbps = Double(last.bytes - first.bytes) * 8 / 1000 / (last.t - first.t)
-        }
+        let kbps = recentKbps
         let decision = control.decision
         return UplinkStatsLine(t: t, targetKbps: decision.bitrateKbps, sentKbps: kbps, queueMs: lastQueueMs,
                                queuedBytes: lastLocal.bytes + lastSignals.queuedBytes, rttMs: lastSignals.rttMs,

@@ -98,7 +98,7 @@ struct Shape: AsyncParsableCommand {
             throw CommandFailure(Self.bindFailure(listen: listen, error: error, udp: udp))
         }
         let port = bound?.port ?? 0
-        say("sluice shape: listening on \(listenAddress.ipAddress ?? listen.split(separator: ":").dropLast().joined(separator: ":")):\(port) (\(udp ? "udp" : "tcp")), relaying to \(to) — \(describe(schedule))")
+        say("sluice shape: listening on \(Self.hostText(listenAddress)):\(port) (\(udp ? "udp" : "tcp")), relaying to \(to) — \(describe(schedule))")
 
         await Self.waitForStop(duration: duration)
         let summaries = try await relay.stop().get()
@@ -107,20 +107,40 @@ struct Shape: AsyncParsableCommand {
         try? await group.shutdownGracefully()
     }
 
+    /// The address as it is written before `:PORT`: IPv6 in brackets.
+    static func hostText(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress else { return "\(address)" }
+        return address.protocol == .inet6 ? "[\(ip)]" : ip
+    }
+
     /// A byte stream's "loss": held back as TCP's retransmission timeout would (RTO ≥ 200 ms,
     /// about the round trip plus four deviations).
     static func retransmitDelay(delay: Double, jitter: Double) -> Double {
         max(0.2, 2 * delay + 4 * jitter)
     }
 
+    static let maxTraceBytes = 64 << 20
+
     private func loadSchedule() throws -> LinkSchedule {
         if let rate { return .constant(bitsPerSecond: rate * 1_000_000) }
         guard let trace else { return .unlimited }
-        let text: String
+        // Bounded: the longest trace in shared/data is 1.4 MB.
+        guard let handle = FileHandle(forReadingAtPath: trace) else {
+            let reason = FileManager.default.fileExists(atPath: trace) ? "permission denied" : "no such file"
+            throw CommandFailure("cannot read --trace \(trace): \(reason)")
+        }
+        defer { try? handle.close() }
+        let data: Data
         do {
-            text = try String(contentsOfFile: trace, encoding: .utf8)
+            data = try handle.read(upToCount: Self.maxTraceBytes + 1) ?? Data()
         } catch {
             throw CommandFailure("cannot read --trace \(trace): \(Self.reason(error))")
+        }
+        guard data.count <= Self.maxTraceBytes else {
+            throw CommandFailure("cannot use --trace \(trace): larger than \(Self.maxTraceBytes >> 20) MiB")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CommandFailure("cannot use --trace \(trace): not a text file")
         }
         do {
             return try LinkSchedule.parse(trace: text)
@@ -202,6 +222,7 @@ struct Shape: AsyncParsableCommand {
 }
 
 /// A line on standard output at once, even when it is a file (tests and scripts read it live).
+/// A closed pipe is ignored (`FileHandle.write(_: Data)` would trap on EPIPE).
 func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    try? FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
 }

@@ -1,4 +1,8 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import LatencyProbe
 import Testing
 import TestSupport
 
@@ -30,15 +34,15 @@ struct PushUplinkTests {
         let relay = try ExternalProcess(sluiceBinary, ["push", "rtmp://127.0.0.1:\(server.server.rtmpPort!)/live/relayed",
                                                        "--input", "rtmp://127.0.0.1:\(listenPort)/live/in?listen",
                                                        "--kbps", "800", "--duration", "12"])
-        // The OBS side: ffmpeg publishes to the relay's listen URL (retried until it listens).
+        // The OBS side: ffmpeg publishes to the relay's listen URL. Refused while the relay is
+        // not listening yet (ffmpeg then exits at once): try again.
         var encoder: ExternalProcess?
-        let listening = await eventually(within: 10) {
-            if let encoder, encoder.isRunning { return true }
-            encoder = try? ExternalProcess("ffmpeg", ServerHarness.testPattern(seconds: 8) + ["-f", "flv", "rtmp://127.0.0.1:\(listenPort)/live/in"])
-            usleep(300_000)
-            return encoder?.isRunning == true
+        for _ in 0..<20 where encoder == nil {
+            let attempt = try ExternalProcess("ffmpeg", ServerHarness.testPattern(seconds: 8) + ["-f", "flv", "rtmp://127.0.0.1:\(listenPort)/live/in"])
+            try await Task.sleep(for: .milliseconds(1500))
+            if attempt.isRunning { encoder = attempt }
         }
-        #expect(listening, "ffmpeg could not publish to the relay: \(encoder?.errors ?? "") / \(relay.errors)")
+        #expect(encoder != nil, "ffmpeg could not publish to the relay: \(relay.errors)")
         let listed = await eventually(within: 20) { () -> Bool in
             let r = try? run("/usr/bin/curl", ["-sf", server.url("live/relayed/source/index.m3u8")], timeout: 5)
             return r?.out.contains("#EXTINF") == true
@@ -54,19 +58,64 @@ struct PushUplinkTests {
         encoder?.stop()
     }
 
-    /// The far end of the narrow link is a real Sluice; the link is a rate-limited relay.
+    /// A recording stamped upstream keeps its stamps through `push --input` (re-encoded, over
+    /// SRT), so `sluice probe` measures from the original capture, not from the relay.
+    @Test func pushInputCarriesTheInputsOwnStamps() async throws {
+        let file = Self.tempFile("stamped.ts")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        var recorder = StampingPublisher(url: file)
+        recorder.width = 320
+        recorder.height = 240
+        recorder.seconds = 2
+        let r = recorder
+        _ = try await offPool { try r.run() }
+        let original = Set(StampScanner.stamps(in: try Data(contentsOf: URL(fileURLWithPath: file))))
+        #expect(original.count >= 50)
+
+        let server = try await ServerHarness.start(ladder: "240p:250k")
+        defer { Task { await server.stop() } }
+        let push = try ExternalProcess(sluiceBinary, ["push", "srt://127.0.0.1:\(server.server.srtPort!)?streamid=live/stamped",
+                                                      "--input", file, "--kbps", "500"])
+        #expect(await push.waitForExit(seconds: 30) == 0, "\(push.errors)")
+        var carried: [Int64] = []
+        _ = await eventually(within: 10) {
+            let playlist = (try? run("/usr/bin/curl", ["-sf", server.url("live/stamped/source/index.m3u8")], timeout: 5).out) ?? ""
+            carried = []
+            for name in playlist.split(separator: "\n") where name.hasSuffix(".m4s") && !name.hasPrefix("#") {
+                let path = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-seg-\(UUID().uuidString)").path
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                _ = try? run("/usr/bin/curl", ["-sf", "-o", path, server.url("live/stamped/source/\(name)")], timeout: 5)
+                carried += StampScanner.stamps(in: (try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data())
+            }
+            return carried.count >= 30
+        }
+        #expect(carried.count >= 30, "stamps found in the relayed segments: \(carried.count)")
+        #expect(carried.allSatisfy { original.contains($0) }, "a stamp that is not the recording's own")
+    }
+
+    /// `sluice shape` on the push path, a real Sluice behind it. The link (250 kbit/s) is far
+    /// narrower than what the encoder starts with, so any policy has to come down.
     func adaptivePush(srt: Bool) async throws -> [StatsLine] {
         let server = try await ServerHarness.start(ladder: "240p:250k")
         defer { Task { await server.stop() } }
-        let link = srt ? try NarrowLink(udpTo: server.server.srtPort!, kbps: 400)
-                       : try NarrowLink(tcpTo: server.server.rtmpPort!, kbps: 400)
-        defer { link.close() }
-        let url = srt ? "srt://127.0.0.1:\(link.port)?streamid=live/narrow" : "rtmp://127.0.0.1:\(link.port)/live/narrow"
+        let target = srt ? server.server.srtPort! : server.server.rtmpPort!
+        let shape = try ExternalProcess(sluiceBinary, ["shape", "--listen", "127.0.0.1:0", "--to", "127.0.0.1:\(target)",
+                                                       "--rate", "0.25", "--direction", "up", "--duration", "30"] + (srt ? ["--udp"] : []))
+        defer { shape.stop() }
+        var port: Int?
+        _ = await eventually(within: 10) {
+            // "sluice shape: listening on 127.0.0.1:PORT (tcp|udp), ..."
+            port = shape.output.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") }
+                .flatMap { Int($0.split(separator: ":").last ?? "") }
+            return port != nil
+        }
+        let link = try #require(port, "sluice shape did not start: \(shape.errors)")
+        let url = srt ? "srt://127.0.0.1:\(link)?streamid=live/narrow" : "rtmp://127.0.0.1:\(link)/live/narrow"
         let stats = Self.tempFile("stats.jsonl")
         defer { try? FileManager.default.removeItem(atPath: stats) }
         let push = try ExternalProcess(sluiceBinary, ["push", url, "--adaptive", "--policy", "sluice", "--size", "640x360",
-                                                      "--kbps", "2000", "--min-kbps", "150", "--max-kbps", "2000",
-                                                      "--duration", "8", "--stats", stats])
+                                                      "--kbps", "2000", "--min-kbps", "100", "--max-kbps", "2000",
+                                                      "--duration", "10", "--stats", stats])
         let status = await push.waitForExit(seconds: 40)
         #expect(status == 0, "push exit \(status): \(push.errors)")
         let lines = Self.statsLines(stats)

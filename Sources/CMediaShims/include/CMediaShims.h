@@ -48,6 +48,8 @@ struct sluice_tcp_link {
     uint32_t rtt_us;
     uint32_t rtt_var_us;
     uint64_t delivery_rate_bytes_per_s;
+    /// The estimate was taken while the sender had nothing to send: it measures us, not the path.
+    uint8_t delivery_rate_app_limited;
     uint32_t total_retrans;
     uint32_t notsent_bytes;
     /// SIOCOUTQ: bytes in the send queue, sent but unacknowledged plus not yet sent.
