@@ -81,10 +81,11 @@ struct SluicePolicy: Sendable {
         let rttRise = zip2(sample.rttMs, minRtt).map { max(0, $0 - $1) } ?? 0
         // Acknowledgements lag by an RTT, so bytes ÷ delivery means nothing in the first moments.
         // Frames leave in bursts, so a 100 ms window can read far below the real rate: divide by
-        // the best of the short, the 1 s and the transport's own estimate, and ignore a few
-        // packets' worth (2 × 1500 bytes) of bytes in flight.
+        // the better of the short and the 1 s measure, and ignore a few packets' worth
+        // (2 × 1500 bytes) of bytes in flight. Not the transport's own delivery-rate estimate:
+        // to a nearby relay TCP reports loopback speeds, which would hide any queue.
         let longRate = meter.rateKbps(span: 1.0, minSpan: 0.5)
-        let drainRate = max(delivered, longRate ?? 0, sample.deliveryRateKbps ?? 0, 1)
+        let drainRate = max(delivered, longRate ?? 0, meter.coveredSpan > 0 ? 1 : (sample.deliveryRateKbps ?? 1))
         let bytesDelay = meter.coveredSpan >= 0.5 && sample.queuedBytes > 3000
             ? Double(sample.queuedBytes) * 8 / drainRate - (minRtt ?? 0) : 0
         let delay = max(bytesDelay, rttRise, 0)
