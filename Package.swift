@@ -41,6 +41,8 @@ let package = Package(
         .target(name: "CMediaShims", dependencies: ["CFFmpeg", "COpus"]),
 
         .target(name: "MediaCore", dependencies: [nioCore], swiftSettings: settings),
+        // Publisher bitrate controller and its link simulator: pure, no dependencies.
+        .target(name: "BitrateControl", swiftSettings: settings),
         .target(name: "Bitstream", dependencies: ["MediaCore", nioCore], swiftSettings: settings),
         .target(name: "FFmpegBridge", dependencies: ["CFFmpeg", "CMediaShims", "MediaCore", logging], swiftSettings: settings),
         .target(name: "OpusCodec", dependencies: ["COpus", "CMediaShims"], swiftSettings: settings),
@@ -55,6 +57,11 @@ let package = Package(
         .target(name: "LatencyProbe", dependencies: [
             "Bitstream", "FFmpegBridge", "HLS", "MediaCore", nioCore,
             .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ], swiftSettings: settings),
+        // sluice push: the contribution encoder (input, x264, own SRT/RTMP transports, controller).
+        .target(name: "Uplink", dependencies: [
+            "BitrateControl", "Bitstream", "CMediaShims", "FFmpegBridge", "LatencyProbe", "MediaCore", "RTMP", "SRTTransport",
+            "StreamHub", nioCore,
         ], swiftSettings: settings),
         .target(name: "Origin", dependencies: [
             "HLS", "StreamHub", "MediaCore", "CZlib", logging, nioCore,
@@ -72,7 +79,8 @@ let package = Package(
         ], swiftSettings: settings),
 
         .executableTarget(name: "sluice", dependencies: [
-            "Server", "FFmpegBridge", "OpusCodec", "SRTTransport", "LatencyProbe", "LinkShaper", nioCore, nioPosix,
+            "Server", "FFmpegBridge", "OpusCodec", "SRTTransport", "LatencyProbe", "BitrateControl", "LinkShaper", nioCore, nioPosix,
+            "Uplink",
             .product(name: "NIOHTTP1", package: "swift-nio"),
             // bench viewers --serve-file: a looped file as a live LL-HLS origin to measure.
             "HLS", "Origin", "StreamHub", "MediaCore",
@@ -82,6 +90,8 @@ let package = Package(
         ], swiftSettings: settings),
 
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: settings),
+        .testTarget(name: "UplinkTests", dependencies: ["Uplink", "StreamHub", "BitrateControl", "Bitstream", "FFmpegBridge", "LatencyProbe"], swiftSettings: settings),
+        .testTarget(name: "BitrateControlTests", dependencies: ["BitrateControl"], swiftSettings: settings),
         .testTarget(name: "FFmpegBridgeTests", dependencies: ["FFmpegBridge", "CMediaShims", "MediaCore", "TestSupport", logging], swiftSettings: settings),
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec", "SRTTransport"], swiftSettings: settings),
         // Shared by the interop tests: external clients (ffmpeg, ffprobe, players) and bounded waits.

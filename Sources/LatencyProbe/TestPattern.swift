@@ -3,8 +3,8 @@ import FFmpegBridge
 
 /// A cheap moving picture (row gradient that scrolls, a sliding bright bar): enough motion
 /// for a real encoder, drawn with row fills so a 1080p frame costs microseconds.
-enum TestPattern {
-    static func frame(width: Int, height: Int, index: Int) throws -> Frame {
+public enum TestPattern {
+    public static func frame(width: Int, height: Int, index: Int) throws -> Frame {
         let frame = try Frame(width: width, height: height, format: AV_PIX_FMT_YUV420P)
         let y = frame.data(0)!, ys = frame.lineSize(0)
         let bar = (index * 8) % max(1, width - 64)

@@ -41,4 +41,20 @@ int sluice_opus_decoder_reset(struct OpusDecoder *dec);
 /// so the leak check can use a tight bound. Swift's Glibc module does not export mallinfo2.
 size_t sluice_heap_bytes_in_use(void);
 
+/// A TCP sender's view of its link (Linux TCP_INFO and SIOCOUTQ), for the uplink's bitrate
+/// controller. linux/tcp.h's struct tcp_info has bitfields and fields glibc's lacks
+/// (tcpi_delivery_rate), so the shim reads it. Returns 0, or -1 with errno set.
+struct sluice_tcp_link {
+    uint32_t rtt_us;
+    uint32_t rtt_var_us;
+    uint64_t delivery_rate_bytes_per_s;
+    /// The estimate was taken while the sender had nothing to send: it measures us, not the path.
+    uint8_t delivery_rate_app_limited;
+    uint32_t total_retrans;
+    uint32_t notsent_bytes;
+    /// SIOCOUTQ: bytes in the send queue, sent but unacknowledged plus not yet sent.
+    int32_t outq_bytes;
+};
+int sluice_tcp_link(int fd, struct sluice_tcp_link *out);
+
 #endif

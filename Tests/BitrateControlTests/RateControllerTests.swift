@@ -1,0 +1,197 @@
+import BitrateControl
+import Foundation
+import Testing
+
+/// Runs a policy on the fluid link simulator and returns the bitrate decided at each sample.
+private func simulate(_ policy: RatePolicyName, _ transport: LinkSimulator.Transport,
+                      _ steps: [(kbps: Double, seconds: Double)]) -> SimulationResult {
+    Simulation.run(policy: policy, schedule: .steps(steps),
+                   options: .init(minKbps: 300, maxKbps: 2000, startKbps: 1000, link: .init(transport: transport)))
+}
+
+private func mean(_ r: SimulationResult, from: Double, to: Double) -> Double {
+    let window = r.timeline.filter { $0.time >= from && $0.time < to }
+    return window.map(\.bitrateKbps).reduce(0, +) / Double(max(window.count, 1))
+}
+
+@Suite struct RateControllerTests {
+    /// Each adaptive policy on the transport it was written for (OBS: RTMP/TCP, belacoder: SRT),
+    /// ours and GCC on both: down when 1.5 Mbit/s becomes 0.5, up again when it comes back.
+    @Test(arguments: [
+        (RatePolicyName.obs, LinkSimulator.Transport.tcp), (.belacoder, .srt),
+        (.gcc, .tcp), (.gcc, .srt), (.sluice, .tcp), (.sluice, .srt),
+    ])
+    func stepsDownOnADropAndBackUpOnARise(policy: RatePolicyName, transport: LinkSimulator.Transport) {
+        let r = simulate(policy, transport, [(1500, 20), (500, 15), (1500, 25)])
+        let before = mean(r, from: 15, to: 20)
+        let low = mean(r, from: 30, to: 35)
+        let after = mean(r, from: 55, to: 60)
+        #expect(low <= 500 * 1.2, "\(policy) over \(transport): \(low) kbit/s on a 500 kbit/s link")
+        #expect(low < before * 0.8)
+        #expect(after >= low * 1.5, "\(policy) over \(transport): \(low) -> \(after) kbit/s")
+    }
+
+    @Test func fixedHoldsTheStartRate() {
+        var c = RateController(policy: .fixed, minKbps: 300, maxKbps: 3000, startKbps: 2000)
+        let d = c.update(LinkSample(time: 0, rttMs: 40, queuedBytes: 500_000, queuedMs: 2000), now: 0)
+        #expect(d == RateDecision(bitrateKbps: 2000, step: .full, dropToKeyframe: false))
+    }
+
+    @Test func rangeIsNormalised() {
+        let c = RateController(policy: .sluice, minKbps: 2000, maxKbps: 500, startKbps: 9000)
+        #expect(c.minKbps == 500 && c.maxKbps == 500 && c.current.bitrateKbps == 500)
+    }
+
+    /// OBS: with >= 200 ms queued it sets the throughput it measured over the last 1-2 s, rounded
+    /// down to 100 kbit/s, then needs another full second of data before it can cut again; 4 s
+    /// after a change it adds a tenth of the configured (maximum) rate.
+    @Test func obsCutsToItsThroughputEstimateAndClimbsEveryFourSeconds() {
+        var c = RateController(policy: .obs, minKbps: 100, maxKbps: 2000, startKbps: 2000)
+        var sent = 0
+        var t = 0.0
+        func step(queuedMs: Double, kbps: Double) -> RateDecision {
+            t += 0.05
+            sent += Int(kbps * 1000 / 8 * 0.05)
+            return c.update(LinkSample(time: t, queuedBytes: 0, queuedMs: queuedMs, sentBytesTotal: sent), now: t)
+        }
+        for _ in 0..<30 { #expect(step(queuedMs: 0, kbps: 850).bitrateKbps == 2000) }
+        #expect(step(queuedMs: 250, kbps: 850).bitrateKbps == 800)
+        for _ in 0..<10 { #expect(step(queuedMs: 250, kbps: 850).bitrateKbps == 800) }
+        // The cut was at t = 1.55 s: the next step is due at 5.55 s.
+        var last = RateDecision(bitrateKbps: 0)
+        while t < 5.45 { last = step(queuedMs: 0, kbps: 800) }
+        #expect(last.bitrateKbps == 800)
+        while t < 5.7 { last = step(queuedMs: 0, kbps: 800) }
+        #expect(last.bitrateKbps == 1000)
+    }
+
+    /// belacoder: RTT at a third of the SRT latency drops straight to the minimum; above a fifth
+    /// it cuts 100 kbit/s + 10 %.
+    @Test func belacoderRttThresholds() {
+        func run(rtts: [Double]) -> RateDecision {
+            var c = RateController(policy: .belacoder, minKbps: 300, maxKbps: 6000, startKbps: 4000, srtLatencyMs: 1200)
+            var d = c.current
+            for (i, rtt) in rtts.enumerated() {
+                let t = Double(i + 1) * 0.02
+                d = c.update(LinkSample(time: t, rttMs: rtt, queuedBytes: 0, deliveryRateKbps: 4000), now: t)
+            }
+            return d
+        }
+        #expect(run(rtts: Array(repeating: 50, count: 10) + [400]).bitrateKbps == 300)
+        // The first calm sample adds 30 kbit/s + 1/30 (4163), then 4163 - (100 + 416) = 3647,
+        // rounded down to 100 kbit/s.
+        #expect(run(rtts: Array(repeating: 50, count: 10) + [250]).bitrateKbps == 3600)
+        // Below both, steady RTT: no cut.
+        #expect(run(rtts: Array(repeating: 50, count: 11)).bitrateKbps >= 4000)
+    }
+
+    /// GCC: a steadily rising delay is overuse (rate to 0.85x what is acknowledged); a flat one lets
+    /// the rate grow.
+    @Test func gccDetectsOveruseFromTheDelayTrend() {
+        func run(rttSlopeMsPerSample: Double) -> Int {
+            var c = RateController(policy: .gcc, minKbps: 100, maxKbps: 5000, startKbps: 1000)
+            var sent = 0
+            var d = c.current
+            for i in 1...100 {
+                let t = Double(i) * 0.02
+                sent += Int(1000.0 * 1000 / 8 * 0.02)
+                let rtt = 50 + Double(max(0, i - 50)) * rttSlopeMsPerSample
+                d = c.update(LinkSample(time: t, rttMs: rtt, queuedBytes: 0, sentBytesTotal: sent), now: t)
+            }
+            return d.bitrateKbps
+        }
+        #expect(run(rttSlopeMsPerSample: 5) <= 870)
+        #expect(run(rttSlopeMsPerSample: 0) > 1000)
+    }
+
+    /// Sluice at the bottom: a path that carries less than the minimum costs frame rate first,
+    /// then resolution; both come back when the path does.
+    @Test func sluiceGivesUpFrameRateThenResolutionAtTheBottom() {
+        let r = Simulation.run(policy: .sluice, schedule: .steps([(1000, 10), (150, 20), (1500, 30)]),
+                               options: .init(minKbps: 300, maxKbps: 1500, startKbps: 800))
+        #expect(r.qualityStepChanges == 4)
+        var c = RateController(policy: .sluice, minKbps: 300, maxKbps: 1500, startKbps: 800)
+        var link = LinkSimulator(config: .init())
+        var steps: [QualityStep] = []
+        var rate = 800.0
+        for i in 0..<12_000 {
+            let t = Double(i) * 0.005
+            let cap: Double = t < 10 ? 1000 : t < 30 ? 150 : 1500
+            link.advance(dt: 0.005, sendKbps: rate, capacityKbps: cap)
+            if i % 4 == 3 {
+                let d = c.update(link.sample(capacityKbps: cap, sendKbps: rate), now: link.time)
+                if d.dropToKeyframe { link.dropToKeyframe() }
+                rate = Double(d.bitrateKbps)
+                if steps.last != d.step { steps.append(d.step) }
+            }
+        }
+        #expect(steps == [.full, .halfFrameRate, .reducedResolution, .halfFrameRate, .full])
+    }
+
+    /// Media queued locally beyond the latency budget is dropped to the next keyframe, at most
+    /// once a second.
+    @Test func sluiceDropsToKeyframeOverTheLatencyBudget() {
+        var c = RateController(policy: .sluice, minKbps: 300, maxKbps: 3000, startKbps: 1000, latencyBudgetMs: 500)
+        let calm = c.update(LinkSample(time: 0.02, rttMs: 50, queuedBytes: 1000, queuedMs: 100, sentBytesTotal: 2500), now: 0.02)
+        #expect(!calm.dropToKeyframe)
+        let over = c.update(LinkSample(time: 0.04, rttMs: 50, queuedBytes: 80_000, queuedMs: 650, sentBytesTotal: 5000), now: 0.04)
+        #expect(over.dropToKeyframe)
+        let again = c.update(LinkSample(time: 0.06, rttMs: 50, queuedBytes: 80_000, queuedMs: 700, sentBytesTotal: 7500), now: 0.06)
+        #expect(!again.dropToKeyframe)
+        let later = c.update(LinkSample(time: 1.1, rttMs: 50, queuedBytes: 80_000, queuedMs: 700, sentBytesTotal: 9000), now: 1.1)
+        #expect(later.dropToKeyframe)
+    }
+}
+
+@Suite struct LinkSimulationTests {
+    /// A fixed 1 Mbit/s over RFC 8867 §5.1 on TCP: the metrics come out as the arithmetic says.
+    @Test func fixedRateMetricsMatchTheArithmetic() {
+        let s = CapacitySchedule.steps([(1000, 40), (2500, 20), (600, 20), (1000, 20)])
+        let r = Simulation.run(policy: .fixed, schedule: s, options: .init(minKbps: 300, maxKbps: 3000, startKbps: 1000))
+        // Delivered 1000*40 + 1000*20 + 600*20 + 1000*20 of 1000*40 + 2500*20 + 600*20 + 1000*20 kbit.
+        #expect(abs(r.utilisation - 92.0 / 122.0) < 0.005)
+        #expect(r.fitAfterDrop.count == 1 && r.fitAfterDrop[0] == nil)
+        #expect(r.recoverAfterRise.count == 2 && r.recoverAfterRise[0] == nil)
+        #expect(r.recoverAfterRise[1].map { $0 < 0.05 } == true)
+        #expect(r.oscillations == 0)
+        #expect(r.queueDelayP95Ms > 5000)
+    }
+
+    @Test func schedulesLoadInAllThreeFormats() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sched-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let json = dir.appendingPathComponent("p.json")
+        try #"{"steps_kbps_seconds": [[1000, 40], [2500, 20], [600, 20], [1000, 20]]}"#.write(to: json, atomically: true, encoding: .utf8)
+        let rfc = try CapacitySchedule.load(path: json.path)
+        #expect(rfc.duration == 100 && rfc.kbps(at: 45) == 2500 && rfc.kbps(at: 79.9) == 600 && rfc.isStepwise)
+
+        let trace = dir.appendingPathComponent("t.txt")
+        try "0 1.5\n10 0.5\n20 1.5\n".write(to: trace, atomically: true, encoding: .utf8)
+        let t = try CapacitySchedule.load(path: trace.path)
+        #expect(t.kbps(at: 12) == 500 && t.kbps(at: 25) == 1500 && t.duration == 30)
+
+        // Mahimahi: 10 packets of 1500 bytes in the first 200 ms = 600 kbit/s, then 5 = 300.
+        let mm = dir.appendingPathComponent("m.up")
+        let stamps = (0..<10).map { $0 * 20 } + (0..<5).map { 200 + $0 * 40 }
+        try stamps.map(String.init).joined(separator: "\n").write(to: mm, atomically: true, encoding: .utf8)
+        let m = try CapacitySchedule.load(path: mm.path)
+        #expect(m.kbps(at: 0.1) == 600 && m.kbps(at: 0.3) == 300 && !m.isStepwise)
+
+        let bad = dir.appendingPathComponent("bad.txt")
+        try "0 1.5\n5 -2\n".write(to: bad, atomically: true, encoding: .utf8)
+        #expect(throws: CapacitySchedule.LoadError.self) { try CapacitySchedule.load(path: bad.path) }
+        #expect(throws: CapacitySchedule.LoadError.self) { try CapacitySchedule.load(path: dir.appendingPathComponent("none").path) }
+    }
+
+    /// The shared uplink traces and the RFC 8867 profile parse (when the data directory is there).
+    @Test func sharedSchedulesParse() throws {
+        let root = "/work/shared/data"
+        let files = ["profiles/rfc8867-5.1.json", "uplink/ATT-LTE-driving-2016.up", "uplink/TMobile-LTE-short.up",
+                     "uplink/TMobile-UMTS-driving.up"].map { "\(root)/\($0)" }.filter { FileManager.default.fileExists(atPath: $0) }
+        for f in files {
+            let s = try CapacitySchedule.load(path: f)
+            #expect(s.duration > 10 && s.segments.allSatisfy { $0.kbps >= 0 })
+        }
+    }
+}
