@@ -27,6 +27,8 @@ public struct LiveSimulator: Sendable {
         public var stallSeconds = 0.0
         public var speedChanges = 0
         public var switches = 0
+
+        public init() {}
     }
 
     /// Playback over one interval: returns the stall seconds inside it.
