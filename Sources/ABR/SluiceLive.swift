@@ -12,6 +12,8 @@ public struct SluiceLive: LivePolicy, Sendable {
     public var predictor = TransmitTimePredictor(window: 5, errorWindow: 5, errorWeight: 0.25)
     /// Buffer the plan must keep at its end, in parts; a shortfall costs what a stall does.
     public var reserveParts = 2.0
+    /// Cost of a second of reserve shortfall relative to a second of stall.
+    public var reserveWeight = 1.0
     /// Catch up only when this far behind the target, seconds, and with this much buffer beyond a part.
     public var catchUpAboveSeconds = 0.5
     public var catchUpBufferSeconds = 0.5
@@ -55,7 +57,7 @@ public struct SluiceLive: LivePolicy, Sendable {
             let reserve = reserveParts * part
             let shortfall = buffer < reserve ? reserve - buffer : 0
             let switchCost = 0.02 * abs(rate - input.bitratesKbps[current])
-            let score = Double(horizon) * part * rate - top * (stall + shortfall) - switchCost
+            let score = Double(horizon) * part * rate - top * (stall + reserveWeight * shortfall) - switchCost
             if score > bestScore {
                 bestScore = score
                 best = level
