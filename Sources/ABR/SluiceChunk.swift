@@ -3,8 +3,8 @@
 /// Model-predictive control over 10 chunks (RobustMPC: 5) on the real sizes of the coming chunks,
 /// with the transmit-time predictor (first-byte latency + bytes / robust throughput), the buffer cap
 /// modelled, and a value for the buffer left at the end of the plan so that the plan does not spend
-/// the buffer it will need later. The plans searched are "level a for k chunks, then level b"
-/// (6 × 6 × 10), which keeps a 10-chunk horizon cheap.
+/// the buffer it will need later. The plans searched have at most three runs ("level a for k
+/// chunks, b for m, then c"), which keeps a 10-chunk horizon cheap (about 12,000 plans, not 6¹⁰).
 public struct SluiceChunk: ChunkPolicy, Sendable {
     public let name = "sluice"
     // Tuned on shared/data/abr/train only (Docs/ABR.md).
@@ -40,38 +40,48 @@ public struct SluiceChunk: ChunkPolicy, Sendable {
         if scenarios > 0 { rates += throughputs.suffix(scenarios) }
         var best = 0
         var bestScore = -Double.greatestFiniteMagnitude
-        // Plans: level a for k chunks, then level b to the horizon (k = length: no switch).
+        // Plans: level a for k chunks, level b for m chunks, level c to the horizon.
+        var plan = [Int](repeating: 0, count: length)
         for a in 0..<levels {
-            for b in 0..<levels {
-                for k in 1...length where k < length || a == b {
-                  var total = 0.0
-                  for bytesPerSecond in rates {
-                    var bb = c.bufferSeconds
-                    var score = 0.0
-                    var last = c.lastLevel
-                    for step in 0..<length {
-                        let q = step < k ? a : b
-                        let download = firstByte + c.sizes.bytes(level: q, index: c.nextIndex + step) / bytesPerSecond
-                        if bb < download {
-                            score -= rebufferPenalty * (download - bb)
-                            bb = 0
-                        } else {
-                            bb -= download
+            for k in 1...length {
+                for b in 0..<levels {
+                    for m in 0...(length - k) where (m > 0 || b == 0) {
+                        for cl in 0..<levels where (k + m < length || cl == 0) {
+                            for step in 0..<length { plan[step] = step < k ? a : (step < k + m ? b : cl) }
+                            var total = 0.0
+                            for bytesPerSecond in rates {
+                                total += score(plan, c, bytesPerSecond: bytesPerSecond)
+                            }
+                            if total > bestScore {
+                                bestScore = total
+                                best = a
+                            }
                         }
-                        bb = min(bb + c.chunkSeconds, c.bufferCapSeconds)
-                        score += c.bitratesKbps[q] / 1000 - abs(c.bitratesKbps[q] - c.bitratesKbps[last]) / 1000
-                        last = q
-                    }
-                    score += bufferValue * min(bb, bufferValueCap)
-                    total += score
-                  }
-                    if total > bestScore {
-                        bestScore = total
-                        best = a
                     }
                 }
             }
         }
         return best
+    }
+
+    /// QoE_lin of a plan under one throughput, plus the value of the buffer it leaves.
+    func score(_ plan: [Int], _ c: ChunkContext, bytesPerSecond: Double) -> Double {
+        var b = c.bufferSeconds
+        var score = 0.0
+        var last = c.lastLevel
+        for step in plan.indices {
+            let q = plan[step]
+            let download = firstByte + c.sizes.bytes(level: q, index: c.nextIndex + step) / bytesPerSecond
+            if b < download {
+                score -= rebufferPenalty * (download - b)
+                b = 0
+            } else {
+                b -= download
+            }
+            b = min(b + c.chunkSeconds, c.bufferCapSeconds)
+            score += c.bitratesKbps[q] / 1000 - abs(c.bitratesKbps[q] - c.bitratesKbps[last]) / 1000
+            last = q
+        }
+        return score + bufferValue * min(b, bufferValueCap)
     }
 }
