@@ -15,9 +15,6 @@ public struct SluiceChunk: ChunkPolicy, Sendable {
     /// QoE_lin value of a second of buffer left at the end of the plan (below `bufferValueCap`).
     public var bufferValue = 0.1
     public var bufferValueCap = 20.0
-    /// When above 0: score each plan under each of the last `scenarios` throughputs (and the robust
-    /// estimate) and average, instead of under the robust estimate alone.
-    public var scenarios = 0
     private var throughputs: [Double] = []
     private var firstByte = 0.0
 
@@ -36,8 +33,6 @@ public struct SluiceChunk: ChunkPolicy, Sendable {
         let length = min(horizon, c.totalChunks - c.nextIndex)
         let levels = c.bitratesKbps.count
         guard length > 0, bytesPerSecond > 0 else { return 0 }
-        var rates = [bytesPerSecond]
-        if scenarios > 0 { rates += throughputs.suffix(scenarios) }
         var best = 0
         var bestScore = -Double.greatestFiniteMagnitude
         // Plans: level a for k chunks, level b for m chunks, level c to the horizon.
@@ -48,10 +43,7 @@ public struct SluiceChunk: ChunkPolicy, Sendable {
                     for m in 0...(length - k) where (m > 0 || b == 0) {
                         for cl in 0..<levels where (k + m < length || cl == 0) {
                             for step in 0..<length { plan[step] = step < k ? a : (step < k + m ? b : cl) }
-                            var total = 0.0
-                            for bytesPerSecond in rates {
-                                total += score(plan, c, bytesPerSecond: bytesPerSecond)
-                            }
+                            let total = score(plan, c, bytesPerSecond: bytesPerSecond)
                             if total > bestScore {
                                 bestScore = total
                                 best = a
