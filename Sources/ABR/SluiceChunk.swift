@@ -33,17 +33,35 @@ public struct SluiceChunk: ChunkPolicy, Sendable {
         let length = min(horizon, c.totalChunks - c.nextIndex)
         let levels = c.bitratesKbps.count
         guard length > 0, bytesPerSecond > 0 else { return 0 }
+        // Download seconds per level and step, computed once.
+        var download = [Double](repeating: 0, count: levels * length)
+        for q in 0..<levels {
+            for step in 0..<length {
+                download[q * length + step] = firstByte + c.sizes.bytes(level: q, index: c.nextIndex + step) / bytesPerSecond
+            }
+        }
+        let start = PlanState(buffer: c.bufferSeconds, score: 0, last: c.lastLevel)
         var best = 0
         var bestScore = -Double.greatestFiniteMagnitude
-        // Plans: level a for k chunks, level b for m chunks, level c to the horizon.
-        var plan = [Int](repeating: 0, count: length)
+        // Plans: level a for k chunks, level b for m chunks, level c to the horizon; each prefix
+        // is played once and shared by the plans that extend it.
         for a in 0..<levels {
+            var afterA = start
             for k in 1...length {
+                advance(&afterA, level: a, step: k - 1, download: download, length: length, c)
                 for b in 0..<levels {
-                    for m in 0...(length - k) where (m > 0 || b == 0) {
-                        for cl in 0..<levels where (k + m < length || cl == 0) {
-                            for step in 0..<length { plan[step] = step < k ? a : (step < k + m ? b : cl) }
-                            let total = score(plan, c, bytesPerSecond: bytesPerSecond)
+                    var afterB = afterA
+                    for m in 0...(length - k) {
+                        if m > 0 { advance(&afterB, level: b, step: k + m - 1, download: download, length: length, c) }
+                        guard m > 0 || b == 0 else { continue }
+                        for cl in 0..<levels where k + m < length || cl == 0 {
+                            var end = afterB
+                            var step = k + m
+                            while step < length {
+                                advance(&end, level: cl, step: step, download: download, length: length, c)
+                                step += 1
+                            }
+                            let total = end.score + bufferValue * min(end.buffer, bufferValueCap)
                             if total > bestScore {
                                 bestScore = total
                                 best = a
@@ -56,24 +74,23 @@ public struct SluiceChunk: ChunkPolicy, Sendable {
         return best
     }
 
-    /// QoE_lin of a plan under one throughput, plus the value of the buffer it leaves.
-    func score(_ plan: [Int], _ c: ChunkContext, bytesPerSecond: Double) -> Double {
-        var b = c.bufferSeconds
-        var score = 0.0
-        var last = c.lastLevel
-        for step in plan.indices {
-            let q = plan[step]
-            let download = firstByte + c.sizes.bytes(level: q, index: c.nextIndex + step) / bytesPerSecond
-            if b < download {
-                score -= rebufferPenalty * (download - b)
-                b = 0
-            } else {
-                b -= download
-            }
-            b = min(b + c.chunkSeconds, c.bufferCapSeconds)
-            score += c.bitratesKbps[q] / 1000 - abs(c.bitratesKbps[q] - c.bitratesKbps[last]) / 1000
-            last = q
+    struct PlanState {
+        var buffer: Double
+        var score: Double
+        var last: Int
+    }
+
+    /// One chunk of a plan: QoE_lin with the plan's rebuffer price, the buffer capped.
+    func advance(_ s: inout PlanState, level q: Int, step: Int, download: [Double], length: Int, _ c: ChunkContext) {
+        let d = download[q * length + step]
+        if s.buffer < d {
+            s.score -= rebufferPenalty * (d - s.buffer)
+            s.buffer = 0
+        } else {
+            s.buffer -= d
         }
-        return score + bufferValue * min(b, bufferValueCap)
+        s.buffer = min(s.buffer + c.chunkSeconds, c.bufferCapSeconds)
+        s.score += c.bitratesKbps[q] / 1000 - abs(c.bitratesKbps[q] - c.bitratesKbps[s.last]) / 1000
+        s.last = q
     }
 }
