@@ -24,8 +24,10 @@ extension Bench {
         @Option(help: "Live: part duration, seconds (0.2–0.5).") var part: Double = 0.5
         @Option(help: "Live: target latency, seconds.") var targetLatency: Double = 1.5
         @Flag(help: "End with one JSON object on the last line.") var json = false
+        @Option(help: "Write Sluice's recorded live inputs and decisions (the parity vectors of a port) to FILE and exit.") var recordVectors: String?
 
         func validate() throws {
+            if recordVectors != nil { return }
             if live {
                 guard (0.2...0.5).contains(part) else { throw ValidationError("--part must be 0.2–0.5 s, got \(part)") }
                 guard targetLatency > part, targetLatency <= 30 else { throw ValidationError("--target-latency must be above --part and at most 30 s") }
@@ -39,6 +41,16 @@ extension Bench {
         }
 
         func run() throws {
+            if let recordVectors {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                let vectors = SluiceLiveVectors.record()
+                guard FileManager.default.createFile(atPath: recordVectors, contents: try encoder.encode(vectors)) else {
+                    throw CommandFailure("cannot write \(recordVectors)")
+                }
+                print("\(vectors.count) vectors written to \(recordVectors)")
+                return
+            }
             if live { try runLive() } else { try runChunks() }
         }
 
