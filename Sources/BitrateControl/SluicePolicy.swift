@@ -45,6 +45,7 @@ struct SluicePolicy: Sendable {
     var ceilingKbps: Double?
     var lastTime: Double?
     var prevDelayMs = 0.0
+    var sentLog: [(time: Double, total: Int)] = []
 
     init(range: RateRange, latencyBudgetMs: Double) {
         self.range = range
@@ -80,20 +81,29 @@ struct SluicePolicy: Sendable {
         let minRtt = sample.rttMs.map { noteRtt($0, now: now) }
         let rttRise = zip2(sample.rttMs, minRtt).map { max(0, $0 - $1) } ?? 0
         // Acknowledgements lag by an RTT, so bytes ÷ delivery means nothing in the first moments.
-        // Frames leave in bursts, so a 100 ms window can read far below the real rate: divide by
-        // the better of the short and the 1 s measure, and ignore a few packets' worth
-        // (2 × 1500 bytes) of bytes in flight. Not the transport's own delivery-rate estimate:
-        // to a nearby relay TCP reports loopback speeds, which would hide any queue.
+        // The queue's delay is the age of its oldest byte: when the bytes still ours were handed
+        // over, from the log of the running total. Unlike bytes ÷ rate this holds when the
+        // encoder, not the link, sets the pace (a keyframe on a fast link is not a queue).
+        // Minus the minimum RTT: unacknowledged bytes are merely in flight.
         let longRate = meter.rateKbps(span: 1.0, minSpan: 0.5)
-        let drainRate = max(delivered, longRate ?? 0, meter.coveredSpan > 0 ? 1 : (sample.deliveryRateKbps ?? 1))
-        let bytesDelay = meter.coveredSpan >= 0.5 && sample.queuedBytes > 3000
-            ? Double(sample.queuedBytes) * 8 / drainRate - (minRtt ?? 0) : 0
+        sentLog.append((now, sample.sentBytesTotal))
+        while let first = sentLog.first, now - first.time > 5 { sentLog.removeFirst() }
+        let headPosition = sample.sentBytesTotal - sample.queuedBytes
+        let headAgeMs: Double
+        if sample.queuedBytes <= 0 {
+            headAgeMs = 0
+        } else if let handed = sentLog.first(where: { $0.total > headPosition }) {
+            headAgeMs = (now - handed.time) * 1000
+        } else {
+            headAgeMs = 5000
+        }
+        let bytesDelay = meter.coveredSpan >= 0.5 ? max(0, headAgeMs - (minRtt ?? 0)) : 0
         let delay = max(bytesDelay, rttRise, 0)
         let loss = sample.lossRate ?? 0
         let cutInterval = max(0.15, ((minRtt ?? 100) + 50) / 1000)
 
         var dropToKeyframe = false
-        let localMs = sample.queuedMs ?? Double(sample.queuedBytes) * 8 / drainRate
+        let localMs = sample.queuedMs ?? headAgeMs
         if localMs > latencyBudgetMs, now - lastKeyframeDrop >= 1 {
             dropToKeyframe = true
             lastKeyframeDrop = now
