@@ -131,7 +131,11 @@ public enum UplinkPush {
         encoderDone.wait()
         // A listen input may sit in a blocking read: do not wait for it forever.
         _ = sourceDone.wait(timeout: .now() + 2)
+        var result = summary.value.withLock { $0 } ?? UplinkSummary()
+        result.encoderDroppedFrames = pictures.withPolicy { $0.dropped }
+        result.decimatedFrames = control.decimatedFrames
+        stats?.write(summary: result) // also after a failure: the benchmark reads what was sent
         if let error = control.error { throw error }
-        return summary.value.withLock { $0 } ?? UplinkSummary()
+        return result
     }
 }

@@ -47,7 +47,6 @@ final class UplinkSender {
             summary.seconds = now
             summary.droppedFrames = lastLocal.dropped + skipped
             summary.sentBytes = lastSignals.deliveredBytesTotal ?? lastSignals.sentBytesTotal
-            stats?.write(summary: summary)
         }
         while true {
             tick(force: false)

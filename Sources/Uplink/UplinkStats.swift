@@ -45,13 +45,18 @@ public struct UplinkSummary: Encodable, Sendable {
     public var minTargetKbps = 0
     public var maxTargetKbps = 0
     public var finalTargetKbps = 0
+    /// Pictures the encoder could not take in time (the source never waits for it).
+    public var encoderDroppedFrames = 0
+    /// Pictures skipped on purpose at half frame rate.
+    public var decimatedFrames = 0
 
     public var meanKbps: Double { seconds > 0 ? Double(sentBytes) * 8 / 1000 / seconds : 0 }
 
     enum CodingKeys: String, CodingKey {
         case summary, seconds, framesSent = "frames_sent", droppedFrames = "dropped_frames", sentBytes = "sent_bytes"
         case meanKbps = "mean_kbps", minTargetKbps = "min_target_kbps", maxTargetKbps = "max_target_kbps"
-        case finalTargetKbps = "final_target_kbps"
+        case finalTargetKbps = "final_target_kbps", encoderDroppedFrames = "encoder_dropped_frames"
+        case decimatedFrames = "decimated_frames"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -65,6 +70,8 @@ public struct UplinkSummary: Encodable, Sendable {
         try c.encode(minTargetKbps, forKey: .minTargetKbps)
         try c.encode(maxTargetKbps, forKey: .maxTargetKbps)
         try c.encode(finalTargetKbps, forKey: .finalTargetKbps)
+        try c.encode(encoderDroppedFrames, forKey: .encoderDroppedFrames)
+        try c.encode(decimatedFrames, forKey: .decimatedFrames)
     }
 
     public var json: String {

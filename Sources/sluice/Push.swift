@@ -5,6 +5,7 @@ import FFmpegBridge
 import Foundation
 import LatencyProbe
 import Logging
+import Synchronization
 import Uplink
 
 struct Push: ParsableCommand {
@@ -125,11 +126,16 @@ struct Push: ParsableCommand {
         settings.latencyBudgetMs = latencyBudgetMs
         settings.statsPath = stats
         let control = UplinkControl(start: RateDecision(bitrateKbps: settings.startKbps))
-        // SIGINT/SIGTERM end the push cleanly: the stats file gets its summary.
+        let opened = Atomic<Bool>(false)
+        // SIGINT/SIGTERM end the push cleanly: the stats file gets its summary. A listen input
+        // still waiting for its publisher sits in libavformat: nothing to end cleanly yet.
         let signals = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { control.stop() }
+            source.setEventHandler {
+                if !opened.load(ordering: .acquiring) { Foundation.exit(128 + number) }
+                control.stop()
+            }
             source.resume()
             return source
         }
@@ -139,6 +145,7 @@ struct Push: ParsableCommand {
         let summary: UplinkSummary
         do {
             summary = try UplinkPush.run(settings, control: control) { info in
+                opened.store(true, ordering: .releasing)
                 FileHandle.standardError.write(Data("input open: \(info.fps) fps, \(info.audio == nil ? "no audio" : "audio \(info.audio!.sampleRate) Hz")\n".utf8))
             }
         } catch {

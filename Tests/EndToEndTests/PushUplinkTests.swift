@@ -43,7 +43,7 @@ struct PushUplinkTests {
             if attempt.isRunning { encoder = attempt }
         }
         #expect(encoder != nil, "ffmpeg could not publish to the relay: \(relay.errors)")
-        let listed = await eventually(within: 20) { () -> Bool in
+        let listed = await eventually(within: 30) { () -> Bool in
             let r = try? run("/usr/bin/curl", ["-sf", server.url("live/relayed/source/index.m3u8")], timeout: 5)
             return r?.out.contains("#EXTINF") == true
         }
@@ -91,6 +91,32 @@ struct PushUplinkTests {
         }
         #expect(carried.count >= 30, "stamps found in the relayed segments: \(carried.count)")
         #expect(carried.allSatisfy { original.contains($0) }, "a stamp that is not the recording's own")
+    }
+
+    /// `--loop` restarts a file at its end with timestamps continuing: the relayed playlist grows
+    /// past the file's length with no discontinuity.
+    @Test func loopedFileContinuesItsTimeline() async throws {
+        let file = Self.tempFile("two-seconds.mp4")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let made = try run("/usr/bin/ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi",
+                                               "-i", "sine=frequency=440:sample_rate=48000", "-t", "2", "-c:v", "libx264", "-g", "25",
+                                               "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "mp4", file], timeout: 20)
+        #expect(made.status == 0, "\(made.err)")
+        let server = try await ServerHarness.start(ladder: "240p:250k")
+        defer { Task { await server.stop() } }
+        let push = try ExternalProcess(sluiceBinary, ["push", "rtmp://127.0.0.1:\(server.server.rtmpPort!)/live/looped",
+                                                      "--input", file, "--loop", "--duration", "7", "--kbps", "400"])
+        #expect(await push.waitForExit(seconds: 30) == 0, "\(push.errors)")
+        #expect(push.output.contains("\"summary\":true"), "\(push.output)")
+        var playlist = ""
+        _ = await eventually(within: 10) {
+            playlist = (try? run("/usr/bin/curl", ["-sf", server.url("live/looped/source/index.m3u8")], timeout: 5).out) ?? ""
+            return playlist.contains("#EXTINF")
+        }
+        let seconds = playlist.split(separator: "\n").filter { $0.hasPrefix("#EXTINF:") }
+            .compactMap { Double($0.dropFirst(8).split(separator: ",").first ?? "") }.reduce(0, +)
+        #expect(seconds > 4.5, "the loop should have sent well over the file's 2 s: \(playlist)")
+        #expect(!playlist.contains("#EXT-X-DISCONTINUITY\n"), "timestamps jumped at the loop: \(playlist)")
     }
 
     /// `sluice shape` on the push path, a real Sluice behind it. The link (250 kbit/s) is far
