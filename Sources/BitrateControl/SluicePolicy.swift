@@ -3,17 +3,17 @@
 
 import Foundation
 
-/// Queue delay is measured, not inferred: bytes still ours ÷ the rate the path is delivering them,
-/// minus the minimum RTT (what is merely in flight), and the RTT's rise over its minimum.
+/// Queue delay is measured, not inferred: the age of the oldest byte still ours minus the minimum
+/// RTT (what is merely in flight), and the RTT's rise over its minimum.
 /// - Over `highMs` (or > 10 % loss): cut at once to the delivery rate less what drains the standing
-///   queue within `drainSeconds` (never below half of it), at most once per RTT + 100 ms.
-/// - Between `lowMs` and `highMs` (or > 2 % loss): sending faster than delivery is trimmed to 95 %
-///   of delivery; otherwise hold.
-/// - Clear: after `holdSeconds` without congestion, return quickly (25 %/s) to 92 % of the rate the
-///   path delivered at the last congestion (the known-good ceiling), then probe with a gain that
-///   starts at 3 %/s and doubles each second up to 30 %/s, so a link that grew is found in a few
-///   seconds while one that did not is only nudged.
-/// - At the minimum with the queue still high: half frame rate, then reduced resolution, each
+///   queue within `drainSeconds` (never below half of it), at most once per min RTT + 50 ms.
+/// - Between `lowMs` and `highMs` (or > 2 % loss), growing, while sending faster than delivery:
+///   trim to the same drain target. Between `freezeMs` and `lowMs`: stop growing.
+/// - Clear: after `holdSeconds` without congestion, return within about a second to 92 % of the
+///   rate the path delivered at the last congestion (the known-good ceiling), creep at 5 %/s up
+///   to it, then probe with a gain that starts at 8 %/s and doubles every 0.7 s up to 40 %/s, so a
+///   link that grew is found in a few seconds while one that did not is only nudged.
+/// - When the path carries less than the floor: half frame rate, then reduced resolution, each
 ///   lowering the floor (0.7×, 0.5× the minimum); back up one step after 2 s clear above 1.3× it.
 /// - A local queue over the latency budget: drop to the next keyframe (at most once a second).
 struct SluicePolicy: Sendable {
@@ -45,6 +45,7 @@ struct SluicePolicy: Sendable {
     var ceilingKbps: Double?
     var lastTime: Double?
     var prevDelayMs = 0.0
+    var sentLog: [(time: Double, total: Int)] = []
 
     init(range: RateRange, latencyBudgetMs: Double) {
         self.range = range
@@ -79,21 +80,29 @@ struct SluicePolicy: Sendable {
         let delivered = meter.rateKbps(span: 0.1, minSpan: 0.04) ?? sample.deliveryRateKbps ?? rate
         let minRtt = sample.rttMs.map { noteRtt($0, now: now) }
         let rttRise = zip2(sample.rttMs, minRtt).map { max(0, $0 - $1) } ?? 0
-        // Acknowledgements lag by an RTT, so bytes ÷ delivery means nothing in the first moments.
-        // Frames leave in bursts, so a 100 ms window can read far below the real rate: divide by
-        // the better of the short and the 1 s measure, and ignore a few packets' worth
-        // (2 × 1500 bytes) of bytes in flight. Not the transport's own delivery-rate estimate:
-        // to a nearby relay TCP reports loopback speeds, which would hide any queue.
+        // The queue's delay is the age of its oldest byte: when the bytes still ours were handed
+        // over, from the log of the running total. Unlike bytes ÷ rate this holds when the
+        // encoder, not the link, sets the pace (a keyframe on a fast link is not a queue).
+        // Minus the minimum RTT: unacknowledged bytes are merely in flight.
         let longRate = meter.rateKbps(span: 1.0, minSpan: 0.5)
-        let drainRate = max(delivered, longRate ?? 0, meter.coveredSpan > 0 ? 1 : (sample.deliveryRateKbps ?? 1))
-        let bytesDelay = meter.coveredSpan >= 0.5 && sample.queuedBytes > 3000
-            ? Double(sample.queuedBytes) * 8 / drainRate - (minRtt ?? 0) : 0
+        sentLog.append((now, sample.sentBytesTotal))
+        while let first = sentLog.first, now - first.time > 5 { sentLog.removeFirst() }
+        let headPosition = sample.sentBytesTotal - sample.queuedBytes
+        let headAgeMs: Double
+        if sample.queuedBytes <= 0 {
+            headAgeMs = 0
+        } else if let handed = sentLog.first(where: { $0.total > headPosition }) {
+            headAgeMs = (now - handed.time) * 1000
+        } else {
+            headAgeMs = 5000
+        }
+        let bytesDelay = meter.coveredSpan >= 0.5 ? max(0, headAgeMs - (minRtt ?? 0)) : 0
         let delay = max(bytesDelay, rttRise, 0)
         let loss = sample.lossRate ?? 0
         let cutInterval = max(0.15, ((minRtt ?? 100) + 50) / 1000)
 
         var dropToKeyframe = false
-        let localMs = sample.queuedMs ?? Double(sample.queuedBytes) * 8 / drainRate
+        let localMs = sample.queuedMs ?? headAgeMs
         if localMs > latencyBudgetMs, now - lastKeyframeDrop >= 1 {
             dropToKeyframe = true
             lastKeyframeDrop = now
