@@ -116,7 +116,8 @@ enum UplinkReport {
         if let measured {
             lines.append("viewer (LL-HLS, sluice probe): " + measured.map { m in
                 let f = { (v: Double?) in v.map { String(format: "%.0f ms", $0) } ?? "n/a" }
-                return "\(m.result.policy.rawValue) g2g p90 \(f(m.g2gP90Ms)) p99 \(f(m.g2gP99Ms)), dropped frames \(m.droppedFrames.map(String.init) ?? "n/a")"
+                let stalls = m.stalls.map { "\($0) (\(String(format: "%.1f", m.stallSeconds ?? 0)) s)" } ?? "n/a"
+                return "\(m.result.policy.rawValue) g2g p95 \(f(m.g2gP95Ms)) p99 \(f(m.g2gP99Ms)), stalls \(stalls), dropped frames \(m.droppedFrames.map(String.init) ?? "n/a")"
             }.joined(separator: "; "))
         }
         return lines.joined(separator: "\n")
@@ -138,14 +139,14 @@ enum UplinkReport {
                 "simulated": measured == nil,
                 "utilisation": num(r.utilisation),
                 "queue_delay_ms": ["p50": num(r.queueDelayP50Ms), "p95": num(r.queueDelayP95Ms)],
-                // The probe reports p90 and p99, not p95.
-                "g2g_ms": ["p95": NSNull(), "p90": num(m?.g2gP90Ms), "p99": num(m?.g2gP99Ms)],
+                "g2g_ms": ["p95": num(m?.g2gP95Ms), "p90": num(m?.g2gP90Ms), "p99": num(m?.g2gP99Ms)],
                 "fit_after_drop_s": worst(r.fitAfterDrop),
                 "recover_s": worst(r.recoverAfterRise),
                 "oscillations": r.oscillations,
                 "dropped_frames": m?.droppedFrames.map { $0 as Any } ?? NSNull(),
                 "dropped_bytes": Int(r.droppedBytes),
-                "stalls": NSNull(),
+                "stalls": m?.stalls.map { $0 as Any } ?? NSNull(),
+                "stall_s": num(m?.stallSeconds),
             ]
         }
         let data = (try? JSONSerialization.data(withJSONObject: ["policies": policies], options: [.sortedKeys])) ?? Data("{}".utf8)

@@ -76,7 +76,11 @@ struct UplinkRun {
     struct Measured {
         var result: SimulationResult
         var g2gP90Ms: Double?
+        var g2gP95Ms: Double?
         var g2gP99Ms: Double?
+        /// Stalls of the probe's virtual player (`PlayoutStalls`, 500 ms jitter buffer).
+        var stalls: Int?
+        var stallSeconds: Double?
         var droppedFrames: Int?
     }
 
@@ -148,7 +152,13 @@ struct UplinkRun {
         return measure(policy: policy, pushStats: pushStats, shapeStats: shapeStats, offset: offset, report: report)
     }
 
-    struct ProbeNumbers: Decodable { var p90Ms: Double; var p99Ms: Double }
+    struct ProbeNumbers: Decodable {
+        struct Stalls: Decodable { var count: Int; var seconds: Double }
+        var p90Ms: Double
+        var p95Ms: Double
+        var p99Ms: Double
+        var stalls: Stalls?
+    }
 
     private func jsonLines(_ path: String) -> [[String: Any]] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
@@ -190,6 +200,7 @@ struct UplinkRun {
                                       fitAfterDrop: m.fitAfterDrop, recoverAfterRise: m.recoverAfterRise,
                                       oscillations: m.oscillations, lostBytes: 0, droppedBytes: 0, keyframeDrops: 0,
                                       qualityStepChanges: 0, timeline: timeline)
-        return Measured(result: result, g2gP90Ms: report?.p90Ms, g2gP99Ms: report?.p99Ms, droppedFrames: dropped)
+        return Measured(result: result, g2gP90Ms: report?.p90Ms, g2gP95Ms: report?.p95Ms, g2gP99Ms: report?.p99Ms,
+                        stalls: report?.stalls?.count, stallSeconds: report?.stalls?.seconds, droppedFrames: dropped)
     }
 }

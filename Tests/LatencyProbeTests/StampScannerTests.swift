@@ -33,7 +33,20 @@ import Testing
         #expect(r.count == 100 && r.minMs == 1 && r.maxMs == 100)
         // Histogram buckets: 3 significant digits (max is exact).
         #expect(abs(r.p50Ms - 51) <= 0.051 && abs(r.p90Ms - 91) <= 0.091 && r.p99Ms == 100)
+        #expect(abs(r.p95Ms - 96) <= 0.096)
         #expect(LatencyReport([]) == nil)
+        // Rising delays of 1 ms per frame never outrun a 500 ms jitter buffer.
+        #expect(r.stalls?.count == 0)
+    }
+
+    @Test func playoutStallsByHand() {
+        // Playout delay starts at 300 + 500 = 800 ms. 900 arrives late: a 0.1 s stall, playout
+        // now 900. 850 is in time; 2000 stalls 1.1 s; NaN is ignored.
+        let s = PlayoutStalls([300, 700, 900, 850, 2000, .nan, 1500], jitterBufferMs: 500)
+        #expect(s.count == 2)
+        #expect(abs(s.seconds - 1.2) < 1e-9)
+        #expect(s.finalDelayMs == 2000)
+        #expect(PlayoutStalls([], jitterBufferMs: 500) == PlayoutStalls(jitterBufferMs: 500))
     }
 }
 
