@@ -37,18 +37,21 @@ public struct SluiceChunk: ChunkPolicy, Sendable {
         firstByte = 0
     }
 
-    /// Throughput scenarios (bytes/s) from the samples, oldest first.
-    func scenarioRates() -> [Double] {
-        let n = throughputs.count
-        let now = HarmonicMeanEstimator.harmonicMean(Array(throughputs[max(0, n - window)..<n]))
+    /// Throughput scenarios from samples (any unit, oldest first): the harmonic mean of the last
+    /// `window` times each of the last `count` relative errors (actual / the harmonic mean of the
+    /// `window` before it), capped at `cap`; `[mean × first]` before any error is known.
+    public static func scenarioRates(_ samples: [Double], window: Int, count: Int, cap: Double, first: Double) -> [Double] {
+        let n = samples.count
+        guard n > 0 else { return [] }
+        let now = HarmonicMeanEstimator.harmonicMean(Array(samples[max(0, n - window)..<n]))
         var ratios: [Double] = []
-        var j = max(1, n - scenarios)
+        var j = max(1, n - count)
         while j < n {
-            let predicted = HarmonicMeanEstimator.harmonicMean(Array(throughputs[max(0, j - window)..<j]))
-            ratios.append(min(throughputs[j] / predicted, scenarioMaxRatio))
+            let predicted = HarmonicMeanEstimator.harmonicMean(Array(samples[max(0, j - window)..<j]))
+            ratios.append(min(samples[j] / predicted, cap))
             j += 1
         }
-        if ratios.isEmpty { ratios = [firstRatio] }
+        if ratios.isEmpty { ratios = [first] }
         return ratios.map { now * $0 }
     }
 
@@ -56,10 +59,11 @@ public struct SluiceChunk: ChunkPolicy, Sendable {
         let transfer = c.lastDownloadSeconds - c.lastFirstByteSeconds
         throughputs.append(c.lastBytes / max(transfer, 0.001))
         firstByte = c.lastFirstByteSeconds
-        let rates = scenarioRates()
+        let rates = Self.scenarioRates(throughputs, window: window, count: scenarios, cap: scenarioMaxRatio,
+                                       first: firstRatio)
         let length = min(horizon, c.totalChunks - c.nextIndex)
         let levels = c.bitratesKbps.count
-        guard length > 0, rates.allSatisfy({ $0 > 0 }) else { return 0 }
+        guard length > 0, !rates.isEmpty, rates.allSatisfy({ $0 > 0 }) else { return 0 }
         // Download seconds per scenario, level and step, computed once.
         let scenarioCount = rates.count
         var download = [Double](repeating: 0, count: scenarioCount * levels * length)
