@@ -33,6 +33,27 @@ import Testing
         #expect(mpc.next(context(buffer: 0, bytes: 10_000, seconds: 1)) == 0)
     }
 
+    @Test func sluiceChunkScenariosAreTheCappedRecentErrorsOfTheHarmonicMean() {
+        // harmonic(1, 2, 1) = 1.2; errors: 2 / harmonic(1) = 2 → capped 0.8, 1 / harmonic(1, 2) = 0.75.
+        let rates = SluiceChunk.scenarioRates([1, 2, 1], window: 5, count: 3, cap: 0.8, first: 2.0 / 3)
+        #expect(rates.count == 2)
+        #expect(abs(rates[0] - 0.96) < 1e-12)
+        #expect(abs(rates[1] - 0.9) < 1e-12)
+        #expect(SluiceChunk.scenarioRates([6], window: 5, count: 3, cap: 0.8, first: 2.0 / 3) == [4])
+        #expect(SluiceChunk.scenarioRates([], window: 5, count: 3, cap: 0.8, first: 2.0 / 3).isEmpty)
+    }
+
+    @Test func sluiceChunkClimbsOnAFastLinkAndHoldsBackOnAnEmptyBuffer() {
+        var s = SluiceChunk()
+        // 100 MB/s and 30 s buffered: the top level.
+        #expect(s.next(context(buffer: 30, bytes: 100_000_000, seconds: 1.08)) == 5)
+        s.reset()
+        // 1 MB/s (scenario 2/3 MB/s) with the buffer empty: a top chunk (≈ 2.1 MB) would stall.
+        #expect(s.next(context(buffer: 0, bytes: 1_000_000, seconds: 1.08)) < 5)
+        s.reset()
+        #expect(s.next(context(buffer: 0, bytes: 10_000, seconds: 1.08)) == 0)
+    }
+
     @Test func transmitTimePredictorDiscountsByTheErrorInsideTheWindow() {
         let p = TransmitTimePredictor(window: 5, errorWindow: 5, errorWeight: 1)
         // harmonic(1, 2) = 4/3; predicting 2 from [1] erred by 0.5 → 4/3 / 1.5.
