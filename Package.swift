@@ -62,6 +62,9 @@ let package = Package(
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], resources: [
+            // The web player and Sluice's hls.js ABR controller, compiled into the binary.
+            .embedInCode("Player/player.html"), .embedInCode("Player/sluice-abr.js"),
         ], swiftSettings: settings),
         .target(name: "Server", dependencies: [
             "Ingest", "Transcode", "HLS", "Origin", "StreamHub", "FFmpegBridge", logging, nioCore,
