@@ -10,29 +10,130 @@
 //                  abrController: createSluiceAbrController(Hls) })
 // (maxLiveSyncPlaybackRate 1 leaves the playback rate to this controller.)
 
-// ---- policy (port of the Swift code; keep the operation order identical) ----
+// ---- policy (port of Sources/ABR: SluiceLive, TransmitTimePredictor, PartThroughput,
+// HarmonicMeanEstimator; same operation order, so the same doubles) ----
+
+// Input (Swift's LiveInput, as plain numbers):
+//   { bitratesKbps: [kbit/s, lowest first], currentLevel, bufferSeconds, latencySeconds,
+//     targetLatencySeconds, partSeconds,
+//     samples: [{ bytes, firstByteMs, transferMs, mediaSeconds }, ...] (oldest first) }
+// Output (LiveDecision): { level, playbackRate }
+
+const MIN_TRANSFER_MS = 2.0;
+
+export function partKbps(s) {
+  return s.bytes * 8 / Math.max(s.transferMs, MIN_TRANSFER_MS);
+}
+
+export function harmonicMean(values) {
+  if (values.length === 0) return 0;
+  let inverse = 0.0;
+  for (const v of values) inverse += 1 / v;
+  return values.length / inverse;
+}
+
+export class TransmitTimePredictor {
+  constructor(window = 5, errorWindow = 5, errorWeight = 1) {
+    this.window = Math.max(1, window);
+    this.errorWindow = Math.max(0, errorWindow);
+    this.errorWeight = errorWeight;
+  }
+
+  throughput(samples) {
+    const n = samples.length;
+    if (n === 0) return 0;
+    const estimate = harmonicMean(samples.slice(Math.max(0, n - this.window), n));
+    let maxError = 0.0;
+    let j = Math.max(1, n - this.errorWindow);
+    while (j < n) {
+      const predicted = harmonicMean(samples.slice(Math.max(0, j - this.window), j));
+      const error = Math.abs(predicted - samples[j]) / samples[j];
+      if (error > maxError) maxError = error;
+      j += 1;
+    }
+    return estimate / (1 + this.errorWeight * maxError);
+  }
+
+  throughputKbps(samples) {
+    return this.throughput(samples.map(partKbps));
+  }
+
+  firstByteMs(samples) {
+    const n = samples.length;
+    if (n === 0) return 0;
+    let m = samples[Math.max(0, n - this.window)].firstByteMs;
+    for (const s of samples.slice(Math.max(0, n - this.window), n)) if (s.firstByteMs < m) m = s.firstByteMs;
+    return m;
+  }
+}
 
 export class SluicePolicy {
   constructor() {
-    this.reset();
+    this.name = 'sluice';
+    this.horizon = 5;
+    this.predictor = new TransmitTimePredictor(5, 5, 0.5);
+    this.reserveParts = 1.0;
+    this.catchUpAboveSeconds = 0.5;
+    this.catchUpBufferSeconds = 0.5;
+    this.catchUpRate = 1.05;
   }
 
-  reset() {
-    this.estimate = 0;
-  }
-
-  // input: { bitrates: [bit/s, ascending], current: index, buffer: s, latency: s,
-  //          targetLatency: s, partDuration: s,
-  //          samples: [{ bytes, firstByteMs, transferMs }, ...] (oldest first) }
-  // returns { level, rate }
   decide(input) {
-    return { level: Math.max(0, Math.min(input.current, input.bitrates.length - 1)), rate: 1 };
+    return { level: this.level(input), playbackRate: this.rate(input) };
+  }
+
+  level(input) {
+    const count = input.bitratesKbps.length;
+    if (!(count > 1)) return 0;
+    const kbps = this.predictor.throughputKbps(input.samples);
+    if (!(kbps > 0)) return 0;
+    const firstByte = this.predictor.firstByteMs(input.samples) / 1000;
+    const part = input.partSeconds;
+    const top = input.bitratesKbps[count - 1];
+    const current = Math.min(Math.max(input.currentLevel, 0), count - 1);
+    let best = 0;
+    let bestScore = -Number.MAX_VALUE;
+    for (let level = 0; level < count; level++) {
+      const rate = input.bitratesKbps[level];
+      const download = firstByte + rate * part / kbps;
+      let buffer = input.bufferSeconds;
+      let edge = Math.max(input.latencySeconds, buffer);
+      let stall = 0.0;
+      for (let i = 0; i < this.horizon; i++) {
+        if (download > buffer) {
+          stall += download - buffer;
+          edge += download - buffer;
+          buffer = 0;
+        } else {
+          buffer -= download;
+        }
+        buffer = Math.min(buffer + part, edge);
+      }
+      const reserve = this.reserveParts * part;
+      const shortfall = buffer < reserve ? reserve - buffer : 0;
+      const switchCost = 0.02 * Math.abs(rate - input.bitratesKbps[current]);
+      const score = this.horizon * part * rate - top * (stall + shortfall) - switchCost;
+      if (score > bestScore) {
+        bestScore = score;
+        best = level;
+      }
+    }
+    return best;
+  }
+
+  rate(input) {
+    const behind = input.latencySeconds - input.targetLatencySeconds;
+    if (behind > this.catchUpAboveSeconds && input.bufferSeconds > input.partSeconds + this.catchUpBufferSeconds) {
+      return this.catchUpRate;
+    }
+    return 1;
   }
 }
 
 // ---- hls.js glue ----
 
-const MAX_SAMPLES = 32;
+// Enough for the predictor's window and its error window (5 + 5).
+const MAX_SAMPLES = 10;
 
 export function createSluiceAbrController(Hls, options = {}) {
   const E = Hls.Events;
@@ -80,7 +181,6 @@ export function createSluiceAbrController(Hls, options = {}) {
     onManifestLoading() {
       this.samples = [];
       this.decision = this.forced = this.lastLevel = -1;
-      this.policy.reset();
     }
 
     onLevelsUpdated() {
@@ -96,11 +196,12 @@ export function createSluiceAbrController(Hls, options = {}) {
       if (stats.aborted || !stats.loaded) return;
       const firstByteMs = Math.max(0, stats.loading.first - stats.loading.start);
       const transferMs = Math.max(0, stats.loading.end - stats.loading.first);
-      this.samples.push({ bytes: stats.loaded, firstByteMs, transferMs });
+      const mediaSeconds = part ? part.duration : frag.duration;
+      this.samples.push({ bytes: stats.loaded, firstByteMs, transferMs, mediaSeconds });
       if (this.samples.length > MAX_SAMPLES) this.samples.shift();
       this.ttfb = firstByteMs;
       this.lastLevel = frag.level;
-      this.partDuration = part ? part.duration : frag.duration;
+      this.partDuration = mediaSeconds;
       if (frag.level === this.forced) this.forced = -1;
       this.decide();
     }
@@ -110,12 +211,12 @@ export function createSluiceAbrController(Hls, options = {}) {
       const info = hls.mainForwardBufferInfo;
       const latency = hls.latency;
       return {
-        bitrates: hls.levels.map(l => l.bitrate),
-        current: Math.max(0, this.lastLevel),
-        buffer: info ? info.len : 0,
-        latency: Number.isFinite(latency) ? latency : 0,
-        targetLatency: hls.targetLatency || 0,
-        partDuration: this.partDuration,
+        bitratesKbps: hls.levels.map(l => l.bitrate / 1000),
+        currentLevel: Math.max(0, this.lastLevel),
+        bufferSeconds: info ? info.len : 0,
+        latencySeconds: Number.isFinite(latency) ? latency : 0,
+        targetLatencySeconds: hls.targetLatency || 0,
+        partSeconds: this.partDuration,
         samples: this.samples.slice(),
       };
     }
@@ -125,9 +226,9 @@ export function createSluiceAbrController(Hls, options = {}) {
       if (!hls || hls.levels.length === 0) return;
       const d = this.policy.decide(this.input());
       this.decision = this.clamp(d.level);
-      this.rate = d.rate;
+      this.rate = d.playbackRate;
       const media = hls.media;
-      if (controlRate && media && media.playbackRate !== d.rate && !media.paused) media.playbackRate = d.rate;
+      if (controlRate && media && media.playbackRate !== d.playbackRate && !media.paused) media.playbackRate = d.playbackRate;
     }
 
     clamp(level) {
@@ -137,8 +238,8 @@ export function createSluiceAbrController(Hls, options = {}) {
 
     // The policy's estimate when it has one, else hls.js's default (bit/s).
     estimateBps() {
-      const e = this.policy.estimate;
-      return e > 0 ? e : this.defaultEstimate;
+      const kbps = this.policy.predictor.throughputKbps(this.samples);
+      return kbps > 0 ? kbps * 1000 : this.defaultEstimate;
     }
 
     // The first level: the highest whose bitrate the default estimate covers.
@@ -170,7 +271,6 @@ export function createSluiceAbrController(Hls, options = {}) {
       if (estimate) this.defaultEstimate = estimate;
       this.samples = [];
       this.decision = -1;
-      this.policy.reset();
     }
 
     clearTimer() {}
