@@ -45,6 +45,8 @@ let package = Package(
         .target(name: "FFmpegBridge", dependencies: ["CFFmpeg", "CMediaShims", "MediaCore", logging], swiftSettings: settings),
         .target(name: "OpusCodec", dependencies: ["COpus", "CMediaShims"], swiftSettings: settings),
         .target(name: "SRTTransport", dependencies: ["CSRT"], swiftSettings: settings),
+        // `sluice shape`'s link model: schedule, queue, delay and loss on an injected clock.
+        .target(name: "LinkShaper", swiftSettings: settings),
         .target(name: "StreamHub", dependencies: ["MediaCore", nioCore], swiftSettings: settings),
         .target(name: "RTMP", dependencies: ["MediaCore", "Bitstream", nioCore], swiftSettings: settings),
         .target(name: "Ingest", dependencies: ["RTMP", "StreamHub", "MediaCore", "Bitstream", "FFmpegBridge", "SRTTransport", nioCore, nioPosix, logging], swiftSettings: settings),
@@ -73,7 +75,7 @@ let package = Package(
         ], swiftSettings: settings),
 
         .executableTarget(name: "sluice", dependencies: [
-            "Server", "FFmpegBridge", "OpusCodec", "SRTTransport", "LatencyProbe", nioCore, nioPosix,
+            "Server", "FFmpegBridge", "OpusCodec", "SRTTransport", "LatencyProbe", "LinkShaper", nioCore, nioPosix,
             .product(name: "NIOHTTP1", package: "swift-nio"),
             // bench viewers --serve-file: a looped file as a live LL-HLS origin to measure.
             "HLS", "Origin", "StreamHub", "MediaCore",
@@ -90,6 +92,7 @@ let package = Package(
         .testTarget(name: "SRTTests", dependencies: ["TestSupport", "Ingest", "SRTTransport", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Server", "Transcode", "HLS", "LatencyProbe", logging], swiftSettings: settings),
         .testTarget(name: "LatencyProbeTests", dependencies: ["LatencyProbe", "Bitstream"], swiftSettings: settings),
+        .testTarget(name: "LinkShaperTests", dependencies: ["LinkShaper", "TestSupport", nioCore, nioPosix], swiftSettings: settings),
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaCore"], swiftSettings: settings),
         .testTarget(name: "RTMPTests", dependencies: [
             "RTMP", "MediaCore", nioCore,

@@ -26,12 +26,6 @@ struct CLITests {
         #expect(versions.out.contains("libavcodec 59.") && versions.out.contains("libsrt 1.5"), "\(versions.out)")
     }
 
-    @Test func unbuiltCommandSaysSoAndFails() async throws {
-        let shape = try await Self.run(["shape", "--listen", "127.0.0.1:1", "--upstream", "127.0.0.1:2"])
-        #expect(shape.status != 0)
-        #expect((shape.out + shape.err).contains("not built yet"))
-    }
-
     @Test func badOptionsAreRejectedWithAReason() async throws {
         let ladder = try await Self.run(["serve", "--ladder", "720p:fast"])
         #expect(ladder.status != 0 && !ladder.err.isEmpty)
