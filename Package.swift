@@ -52,6 +52,8 @@ let package = Package(
         .target(name: "Ingest", dependencies: ["RTMP", "StreamHub", "MediaCore", "Bitstream", "FFmpegBridge", "SRTTransport", nioCore, nioPosix, logging], swiftSettings: settings),
         .target(name: "Transcode", dependencies: ["FFmpegBridge", "OpusCodec", "MediaCore", "Bitstream", "StreamHub", logging], swiftSettings: settings),
         .target(name: "HLS", dependencies: ["FFmpegBridge", "MediaCore", "Bitstream", "StreamHub", logging], swiftSettings: settings),
+        // Viewer-side ABR: estimators, policies and the trace-driven simulator; pure, no I/O.
+        .target(name: "ABR", swiftSettings: settings),
         .target(name: "LatencyProbe", dependencies: [
             "Bitstream", "FFmpegBridge", "HLS", "MediaCore", nioCore,
             .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -75,7 +77,7 @@ let package = Package(
         ], swiftSettings: settings),
 
         .executableTarget(name: "sluice", dependencies: [
-            "Server", "FFmpegBridge", "OpusCodec", "SRTTransport", "LatencyProbe", "LinkShaper", nioCore, nioPosix,
+            "Server", "FFmpegBridge", "OpusCodec", "SRTTransport", "LatencyProbe", "LinkShaper", "ABR", nioCore, nioPosix,
             .product(name: "NIOHTTP1", package: "swift-nio"),
             // bench viewers --serve-file: a looped file as a live LL-HLS origin to measure.
             "HLS", "Origin", "StreamHub", "MediaCore",
@@ -91,6 +93,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["FFmpegBridge", "MediaCore", nioCore], path: "Tests/TestSupport", swiftSettings: settings),
         .testTarget(name: "SRTTests", dependencies: ["TestSupport", "Ingest", "SRTTransport", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Server", "Transcode", "HLS", "LatencyProbe", logging], swiftSettings: settings),
+        .testTarget(name: "ABRTests", dependencies: ["ABR"], exclude: ["Resources"], swiftSettings: settings),
         .testTarget(name: "LatencyProbeTests", dependencies: ["LatencyProbe", "Bitstream"], swiftSettings: settings),
         .testTarget(name: "LinkShaperTests", dependencies: ["LinkShaper", "TestSupport", nioCore, nioPosix], swiftSettings: settings),
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaCore"], swiftSettings: settings),

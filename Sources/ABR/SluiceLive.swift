@@ -1,0 +1,71 @@
+/// Sluice's live policy: a short model-predictive look-ahead over the renditions with the
+/// transmit-time predictor, capped by the live edge, and a gentle catch-up rate.
+///
+/// A pure function of its `LiveInput` (plain Double arithmetic, levels scanned lowest first, ties
+/// kept by the lower level), so the JavaScript port in the player decides exactly the same; see
+/// Docs/ABR.md for the design and the constants.
+public struct SluiceLive: LivePolicy, Sendable {
+    public let name = "sluice"
+    /// Parts looked ahead.
+    public var horizon = 5
+    public var predictor = TransmitTimePredictor(window: 5, errorWindow: 5, errorWeight: 0.5)
+    /// Buffer the plan must keep at its end, in parts.
+    public var reserveParts = 1.0
+    /// Catch up only when this far behind the target, seconds, and with this much buffer beyond a part.
+    public var catchUpAboveSeconds = 0.5
+    public var catchUpBufferSeconds = 0.5
+    public var catchUpRate = 1.05
+
+    public init() {}
+
+    public func decide(_ input: LiveInput) -> LiveDecision {
+        LiveDecision(level: level(input), playbackRate: rate(input))
+    }
+
+    func level(_ input: LiveInput) -> Int {
+        let count = input.bitratesKbps.count
+        guard count > 1 else { return 0 }
+        let kbps = predictor.throughputKbps(input.samples)
+        guard kbps > 0 else { return 0 }
+        let firstByte = predictor.firstByteMs(input.samples) / 1000
+        let part = input.partSeconds
+        let top = input.bitratesKbps[count - 1]
+        let current = min(max(input.currentLevel, 0), count - 1)
+        var best = 0
+        var bestScore = -Double.greatestFiniteMagnitude
+        for level in 0..<count {
+            let rate = input.bitratesKbps[level]
+            let download = firstByte + rate * part / kbps
+            var buffer = input.bufferSeconds
+            var edge = max(input.latencySeconds, buffer)
+            var stall = 0.0
+            for _ in 0..<horizon {
+                if download > buffer {
+                    stall += download - buffer
+                    edge += download - buffer
+                    buffer = 0
+                } else {
+                    buffer -= download
+                }
+                buffer = min(buffer + part, edge)
+            }
+            let reserve = reserveParts * part
+            let shortfall = buffer < reserve ? reserve - buffer : 0
+            let switchCost = 0.02 * abs(rate - input.bitratesKbps[current])
+            let score = Double(horizon) * part * rate - top * (stall + shortfall) - switchCost
+            if score > bestScore {
+                bestScore = score
+                best = level
+            }
+        }
+        return best
+    }
+
+    func rate(_ input: LiveInput) -> Double {
+        let behind = input.latencySeconds - input.targetLatencySeconds
+        if behind > catchUpAboveSeconds && input.bufferSeconds > input.partSeconds + catchUpBufferSeconds {
+            return catchUpRate
+        }
+        return 1
+    }
+}

@@ -1,0 +1,111 @@
+import ABR
+import ArgumentParser
+import Foundation
+
+extension Bench {
+    /// The viewer-side ABR policies in Pensieve's trace-driven simulator (chunk mode) or in the
+    /// low-latency live simulator (`--live`, the Twitch MMSys'20 profiles), side by side.
+    struct ABRBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "abr",
+            abstract: "Compare ABR policies on network traces (Pensieve's test environment) or live profiles.",
+            discussion: """
+                Chunk mode: every file of --traces is a trace of 'time_s Mbps' lines; the Envivio video \
+                (48 × 4 s chunks, 300–4300 kbit/s) is built in, --video reads video_size_0… from a folder. \
+                Scores are mean QoE per chunk over chunks 2…48, averaged over the traces. \
+                Live mode (--live): parts of --part seconds over the five Twitch MMSys'20 profiles (or --profiles FILE).
+                """
+        )
+        @Option(help: "Folder of traces, one 'time_s Mbps' line per sample (chunk mode).") var traces: String?
+        @Option(help: "Policy name or 'all'.") var policy = "all"
+        @Option(help: "Folder with video_size_0 … video_size_N (bytes per chunk, one per line) for the ladder.") var video: String?
+        @Flag(help: "Low-latency live mode over the Twitch MMSys'20 profiles.") var live = false
+        @Option(help: "Live: profiles JSON (the format of shared/data/profiles/twitch-mmsys2020.json); default built in.") var profiles: String?
+        @Option(help: "Live: part duration, seconds (0.2–0.5).") var part: Double = 0.5
+        @Option(help: "Live: target latency, seconds.") var targetLatency: Double = 1.5
+        @Flag(help: "End with one JSON object on the last line.") var json = false
+
+        func validate() throws {
+            if live {
+                guard (0.2...0.5).contains(part) else { throw ValidationError("--part must be 0.2–0.5 s, got \(part)") }
+                guard targetLatency > part, targetLatency <= 30 else { throw ValidationError("--target-latency must be above --part and at most 30 s") }
+            } else if traces == nil {
+                throw ValidationError("--traces DIR is required (or --live)")
+            }
+            let names = live ? Policies.liveNames : Policies.chunkNames
+            guard policy == "all" || names.contains(policy) else {
+                throw ValidationError("unknown policy '\(policy)'; one of \(names.joined(separator: ", ")) or all")
+            }
+        }
+
+        func run() throws {
+            if live { try runLive() } else { try runChunks() }
+        }
+
+        private func say(_ line: String) {
+            // With --json only the JSON object goes to stdout.
+            if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
+        }
+
+        private func runChunks() throws {
+            let loaded: [Trace]
+            do { loaded = try Trace.loadFolder(traces ?? ".") } catch { throw CommandFailure(error.description) }
+            var simulator = ChunkSimulator()
+            if let video {
+                do { simulator.sizes = try Self.loadVideo(video) } catch { throw CommandFailure(error.description) }
+                simulator.totalChunks = simulator.sizes.levels.map(\.count).min() ?? 0
+                guard simulator.sizes.levels.count == simulator.bitratesKbps.count else {
+                    throw CommandFailure("\(video): \(simulator.sizes.levels.count) video_size files; the ladder has \(simulator.bitratesKbps.count) levels")
+                }
+                guard simulator.totalChunks >= 2 else { throw CommandFailure("\(video): fewer than 2 chunks per level") }
+                simulator.totalChunks = min(simulator.totalChunks, 48)
+            }
+            let names = policy == "all" ? Policies.chunkNames : [policy]
+            say("\(loaded.count) traces from \(traces ?? "."); \(simulator.totalChunks) chunks of 4 s; ladder \(simulator.bitratesKbps.map { "\(Int($0))" }.joined(separator: "/")) kbit/s")
+            say("policy      QoE_lin  QoE_log   QoE_hd  bitrate kbit/s  rebuffer %  switches")
+            var rows: [[String: Any]] = []
+            for name in names {
+                guard var p = Policies.chunk(name) else { continue }
+                let scores = loaded.map { trace in
+                    ChunkScore(chunks: simulator.run(&p, on: trace), bitratesKbps: simulator.bitratesKbps,
+                               chunkSeconds: simulator.chunkMs / 1000)
+                }
+                let m = ChunkScore.mean(scores)
+                say(name.padding(toLength: 10, withPad: " ", startingAt: 0) + String(format: " %8.4f %8.4f %8.3f %15.0f %11.2f %9.2f", name as NSString, m.qoeLin, m.qoeLog, m.qoeHD,
+                           m.bitrateKbps, m.rebufferRatio * 100, m.switches))
+                rows.append(["name": name, "qoe_lin": m.qoeLin, "qoe_log": m.qoeLog, "qoe_hd": m.qoeHD,
+                             "bitrate_kbps": m.bitrateKbps, "rebuffer_ratio": m.rebufferRatio, "switches": m.switches])
+            }
+            if json { try printJSON(["traces": loaded.count, "policies": rows]) }
+        }
+
+        private func printJSON(_ object: [String: Any]) throws {
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        }
+
+        /// video_size_0, video_size_1, … : the first field of each line is a chunk size in bytes.
+        static func loadVideo(_ folder: String) throws(TraceError) -> ChunkSizes {
+            var levels: [[Double]] = []
+            while true {
+                let file = (folder as NSString).appendingPathComponent("video_size_\(levels.count)")
+                guard let data = FileManager.default.contents(atPath: file) else { break }
+                var sizes: [Double] = []
+                for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                    guard let field = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).first else { continue }
+                    guard let v = Double(field), v.isFinite, v > 0 else {
+                        throw TraceError(file: file, line: i + 1, reason: "expected a chunk size in bytes, got '\(line.prefix(40))'")
+                    }
+                    sizes.append(v)
+                }
+                levels.append(sizes)
+            }
+            guard !levels.isEmpty else { throw TraceError(file: folder, line: 0, reason: "no video_size_0 in the folder") }
+            return ChunkSizes(levels: levels)
+        }
+
+        private func runLive() throws {
+            throw CommandFailure("--live: not built yet")
+        }
+    }
+}
