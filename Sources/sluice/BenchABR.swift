@@ -24,8 +24,10 @@ extension Bench {
         @Option(help: "Live: part duration, seconds (0.2–0.5).") var part: Double = 0.5
         @Option(help: "Live: target latency, seconds.") var targetLatency: Double = 1.5
         @Flag(help: "End with one JSON object on the last line.") var json = false
+        @OptionGroup(title: "Real players") var player: ABRPlayerBench.Options
 
         func validate() throws {
+            if player.player { return } // BenchABRPlayer.swift checks its own options
             if live {
                 guard (0.2...0.5).contains(part) else { throw ValidationError("--part must be 0.2–0.5 s, got \(part)") }
                 guard targetLatency > part, targetLatency <= 30 else { throw ValidationError("--target-latency must be above --part and at most 30 s") }
@@ -39,6 +41,7 @@ extension Bench {
         }
 
         func run() throws {
+            if player.player { return try player.runBlocking(json: json) }
             if live { try runLive() } else { try runChunks() }
         }
 

@@ -132,8 +132,8 @@ export class SluicePolicy {
 
 // ---- hls.js glue ----
 
-// Enough for the predictor's window and its error window (5 + 5).
-const MAX_SAMPLES = 10;
+// The last 8 downloads, as the Swift simulator and `sluice probe --abr` pass them.
+const MAX_SAMPLES = 8;
 
 export function createSluiceAbrController(Hls, options = {}) {
   const E = Hls.Events;
