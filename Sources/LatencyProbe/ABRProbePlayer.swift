@@ -123,6 +123,8 @@ public struct ABRProbePlayer: Sendable {
         var buffer = 0.0
         var playing = false
         var started: Duration?
+        /// The next part's duration: the playlist's PART-TARGET (a segment's last part is often
+        /// much shorter than the others).
         var partSeconds = 0.5
         var targetLatency = 1.5
         var samples: [DownloadSample] = []
@@ -191,7 +193,6 @@ public struct ABRProbePlayer: Sendable {
             samples.append(sample)
             if samples.count > ABRProbePlayer.keptSamples { samples.removeFirst(samples.count - ABRProbePlayer.keptSamples) }
             buffer += sample.mediaSeconds
-            partSeconds = sample.mediaSeconds
             self.endWallClock = endWallClock
             parts += 1
             mediaSeconds += sample.mediaSeconds

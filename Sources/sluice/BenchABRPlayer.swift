@@ -27,7 +27,7 @@ struct ABRPlayerBench {
         @Option(help: "--player: capacity trace for the player's downlink ('time_s Mbps' lines, Mahimahi or JSON; see `sluice shape`).")
         var trace: String?
         @Option(help: "--player: seconds each player plays.") var seconds: Double = 60
-        @Option(help: "--player: transcode ladder of the live stream.") var ladder = "360p:800k,240p:400k,144p:150k"
+        @Option(help: "--player: transcode ladder of the live stream.") var ladder = "360p:500k,240p:250k,144p:100k"
         @Option(help: "--player: picture size of the published test pattern (the source rendition).") var source = "640x360"
         @Option(help: "--player: video bitrate of the source, kbit/s.") var sourceKbps = 1600
         @Option(help: "--player: hls.js maxLiveSyncPlaybackRate on the default side (1 = hls.js's default, no catch-up).")
@@ -123,11 +123,12 @@ struct ABRPlayerBench {
         let server = try Child(sluice, ["serve", "--host", "127.0.0.1", "--rtmp-port", "\(rtmp)", "--srt-port", "0",
                                         "--http-port", "\(http)", "--ladder", ladder, "--log-level", "warning"])
         defer { server.stop() }
+        guard await Self.accepts(port: rtmp, within: 20) else { throw Failure(description: "sluice serve did not start: \(server.errors)") }
         let push = try Child(sluice, ["push", "rtmp://127.0.0.1:\(rtmp)/live/abr", "--size", source, "--fps", "25",
                                       "--kbps", "\(sourceKbps)", "--duration", "\(Int(seconds * 2 + 120))"])
         defer { push.stop() }
         let master = "http://127.0.0.1:\(http)/live/abr/index.m3u8"
-        let levels = try await waitForLadder(master, server: server)
+        let levels = try await waitForLadder(master, server: server, push: push)
         log("ladder \(levels.map { "\($0 / 1000)k" }.joined(separator: ", ")) at \(master); trace \(trace), \(Int(seconds)) s per side")
 
         let hlsjs = try await play(sluice: sluice, http: http, controller: nil)
@@ -198,12 +199,13 @@ struct ABRPlayerBench {
     }
 
     /// Bitrates of the ladder once every rendition is listed (source + rungs), lowest first.
-    private func waitForLadder(_ master: String, server: Child) async throws -> [Int] {
+    private func waitForLadder(_ master: String, server: Child, push: Child) async throws -> [Int] {
         let want = ladder.split(separator: ",").count + 1
         let deadline = Date().addingTimeInterval(60)
         var last: [Int] = []
         while Date() < deadline {
             guard server.isRunning else { throw Failure(description: "sluice serve exited: \(server.errors)") }
+            guard push.isRunning else { throw Failure(description: "sluice push exited: \(push.errors)") }
             if let url = URL(string: master), let (data, response) = try? await URLSession.shared.data(from: url),
                (response as? HTTPURLResponse)?.statusCode == 200,
                let variants = try? PlaylistReader.multivariant(String(decoding: data, as: UTF8.self)) {

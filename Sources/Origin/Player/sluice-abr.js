@@ -132,6 +132,18 @@ export class SluicePolicy {
 
 // ---- hls.js glue ----
 
+// Request start → first byte and first byte → last byte of the last load of `url`, from the
+// Resource Timing API; null when the browser has no entry or the origin withholds the times.
+function resourceTiming(url) {
+  if (!url || typeof performance === 'undefined' || !performance.getEntriesByName) return null;
+  const entries = performance.getEntriesByName(url, 'resource');
+  const e = entries[entries.length - 1];
+  if (!e || !(e.responseStart > 0) || !(e.responseEnd >= e.responseStart)) return null;
+  // Entries pile up (one per part); the browser stops recording at its buffer size.
+  if (performance.getEntriesByType('resource').length > 200 && performance.clearResourceTimings) performance.clearResourceTimings();
+  return { firstByteMs: Math.max(0, e.responseStart - e.startTime), transferMs: e.responseEnd - e.responseStart };
+}
+
 // The last 8 downloads, as the Swift simulator and `sluice probe --abr` pass them.
 const MAX_SAMPLES = 8;
 
@@ -144,6 +156,8 @@ export function createSluiceAbrController(Hls, options = {}) {
       this.hls = hls;
       this.policy = new SluicePolicy();
       this.samples = [];
+      this.history = [];
+      this.pending = false; // a part loaded since the last decision
       this.decision = -1; // the policy's answer for the next part, until the next part loads
       this.forced = -1; // hls.js forces a level for one fragment after a load error
       this.lastLevel = -1;
@@ -164,7 +178,7 @@ export function createSluiceAbrController(Hls, options = {}) {
         destroy() {},
       };
       hls.on(E.MANIFEST_LOADING, this.onManifestLoading, this);
-      hls.on(E.FRAG_BUFFERED, this.onFragBuffered, this);
+      hls.on(E.FRAG_LOADED, this.onFragLoaded, this);
       hls.on(E.LEVELS_UPDATED, this.onLevelsUpdated, this);
     }
 
@@ -172,7 +186,7 @@ export function createSluiceAbrController(Hls, options = {}) {
       const { hls } = this;
       if (hls) {
         hls.off(E.MANIFEST_LOADING, this.onManifestLoading, this);
-        hls.off(E.FRAG_BUFFERED, this.onFragBuffered, this);
+        hls.off(E.FRAG_LOADED, this.onFragLoaded, this);
         hls.off(E.LEVELS_UPDATED, this.onLevelsUpdated, this);
       }
       this.hls = null;
@@ -187,23 +201,32 @@ export function createSluiceAbrController(Hls, options = {}) {
       this.decision = -1;
     }
 
-    // A sample per main-playlist part (or segment) as buffered: bytes, request → first byte,
-    // first byte → last byte; then one policy decision for the next request.
-    onFragBuffered(_event, data) {
+    // A sample per main-playlist part (or segment) as loaded: bytes, request → first byte,
+    // first byte → last byte. (FRAG_BUFFERED comes once per segment in LL-HLS, with its last
+    // part only.) The decision for the next request is made when hls.js asks for it.
+    onFragLoaded(_event, data) {
       const { frag, part } = data;
+      const hls = this.hls;
       if (frag.type !== 'main' || frag.sn === 'initSegment') return;
-      const stats = part && part.stats.loaded ? part.stats : frag.stats;
+      const stats = part ? part.stats : frag.stats;
       if (stats.aborted || !stats.loaded) return;
-      const firstByteMs = Math.max(0, stats.loading.first - stats.loading.start);
-      const transferMs = Math.max(0, stats.loading.end - stats.loading.first);
+      // The browser's Resource Timing when the origin allows it (Sluice sends
+      // Timing-Allow-Origin): hls.js's own first-byte time is when the XHR reported its headers,
+      // which Chromium can deliver ~100 ms late on a slow link and so inflate the throughput.
+      const timing = resourceTiming(part ? part.url : frag.url);
+      const firstByteMs = timing ? timing.firstByteMs : Math.max(0, stats.loading.first - stats.loading.start);
+      const transferMs = timing ? timing.transferMs : Math.max(0, stats.loading.end - stats.loading.first);
       const mediaSeconds = part ? part.duration : frag.duration;
       this.samples.push({ bytes: stats.loaded, firstByteMs, transferMs, mediaSeconds });
       if (this.samples.length > MAX_SAMPLES) this.samples.shift();
       this.ttfb = firstByteMs;
       this.lastLevel = frag.level;
-      this.partDuration = mediaSeconds;
+      // The next part's duration: the playlist's PART-TARGET (a segment's last part is often
+      // much shorter), or the segment's without parts.
+      const details = hls.latestLevelDetails || (hls.levels[frag.level] && hls.levels[frag.level].details);
+      this.partDuration = part && details && details.partTarget ? details.partTarget : mediaSeconds;
       if (frag.level === this.forced) this.forced = -1;
-      this.decide();
+      this.pending = true;
     }
 
     input() {
@@ -224,8 +247,14 @@ export function createSluiceAbrController(Hls, options = {}) {
     decide() {
       const hls = this.hls;
       if (!hls || hls.levels.length === 0) return;
-      const d = this.policy.decide(this.input());
+      const input = this.input();
+      const d = this.policy.decide(input);
       this.decision = this.clamp(d.level);
+      // The recent decisions, for a page or harness to show (bounded).
+      this.history.push({ level: this.decision, rate: d.playbackRate, buffer: input.bufferSeconds,
+        latency: input.latencySeconds, kbps: this.policy.predictor.throughputKbps(input.samples),
+        sample: input.samples[input.samples.length - 1] });
+      if (this.history.length > 400) this.history.shift();
       this.rate = d.playbackRate;
       const media = hls.media;
       if (controlRate && media && media.playbackRate !== d.playbackRate && !media.paused) media.playbackRate = d.playbackRate;
@@ -257,8 +286,14 @@ export function createSluiceAbrController(Hls, options = {}) {
       return this.forced;
     }
 
+    // hls.js reads this when it picks its next request (and at other times): one policy
+    // decision per loaded part, with the buffer as it is when the next request is picked.
     get nextAutoLevel() {
       if (this.forced !== -1) return this.forced;
+      if (this.pending) {
+        this.pending = false;
+        this.decide();
+      }
       if (this.decision === -1) return this.firstAutoLevel;
       return this.clamp(this.decision);
     }
