@@ -43,9 +43,10 @@ public struct HlsjsEWMA: ChunkPolicy, LivePolicy, Sendable {
     }
 
     public mutating func next(_ c: ChunkContext) -> Int {
+        // hls.js samples the TTFB at load, then times the fragment against the updated estimate.
         let ttfbMs = c.lastFirstByteSeconds * 1000
-        let processing = c.lastDownloadSeconds * 1000 - min(ttfbMs, estimator.ttfbMs)
         estimator.sampleTTFB(ms: ttfbMs)
+        let processing = c.lastDownloadSeconds * 1000 - min(ttfbMs, estimator.ttfbMs)
         estimator.sample(durationMs: processing, bytes: c.lastBytes)
         return nextAutoLevel(bitrates: c.bitratesKbps, current: c.lastLevel, buffer: c.bufferSeconds,
                              fragmentSeconds: c.chunkSeconds, live: false)
@@ -53,8 +54,8 @@ public struct HlsjsEWMA: ChunkPolicy, LivePolicy, Sendable {
 
     public mutating func decide(_ input: LiveInput) -> LiveDecision {
         if let s = input.samples.last {
-            let processing = s.totalMs - min(s.firstByteMs, estimator.ttfbMs)
             estimator.sampleTTFB(ms: s.firstByteMs)
+            let processing = s.totalMs - min(s.firstByteMs, estimator.ttfbMs)
             estimator.sample(durationMs: processing, bytes: s.bytes)
         }
         let level = nextAutoLevel(bitrates: input.bitratesKbps, current: input.currentLevel, buffer: input.bufferSeconds,

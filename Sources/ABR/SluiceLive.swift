@@ -6,15 +6,20 @@
 /// Docs/ABR.md for the design and the constants.
 public struct SluiceLive: LivePolicy, Sendable {
     public let name = "sluice"
+    // Tuned on the train traces replayed as live profiles (Docs/ABR.md), not on the Twitch profiles.
     /// Parts looked ahead.
-    public var horizon = 5
-    public var predictor = TransmitTimePredictor(window: 5, errorWindow: 5, errorWeight: 0.5)
-    /// Buffer the plan must keep at its end, in parts.
-    public var reserveParts = 1.0
+    public var horizon = 3
+    public var predictor = TransmitTimePredictor(window: 5, errorWindow: 5, errorWeight: 0.25)
+    /// Buffer the plan must keep at its end, in parts; a shortfall costs what a stall does.
+    public var reserveParts = 2.0
+    /// Cost of a second of reserve shortfall relative to a second of stall.
+    public var reserveWeight = 1.0
     /// Catch up only when this far behind the target, seconds, and with this much buffer beyond a part.
     public var catchUpAboveSeconds = 0.5
     public var catchUpBufferSeconds = 0.5
     public var catchUpRate = 1.05
+    /// Weight of the predicted first-byte latency in the download time.
+    public var firstByteWeight = 1.0
 
     public init() {}
 
@@ -27,7 +32,7 @@ public struct SluiceLive: LivePolicy, Sendable {
         guard count > 1 else { return 0 }
         let kbps = predictor.throughputKbps(input.samples)
         guard kbps > 0 else { return 0 }
-        let firstByte = predictor.firstByteMs(input.samples) / 1000
+        let firstByte = firstByteWeight * predictor.firstByteMs(input.samples) / 1000
         let part = input.partSeconds
         let top = input.bitratesKbps[count - 1]
         let current = min(max(input.currentLevel, 0), count - 1)
@@ -52,7 +57,7 @@ public struct SluiceLive: LivePolicy, Sendable {
             let reserve = reserveParts * part
             let shortfall = buffer < reserve ? reserve - buffer : 0
             let switchCost = 0.02 * abs(rate - input.bitratesKbps[current])
-            let score = Double(horizon) * part * rate - top * (stall + shortfall) - switchCost
+            let score = Double(horizon) * part * rate - top * (stall + reserveWeight * shortfall) - switchCost
             if score > bestScore {
                 bestScore = score
                 best = level

@@ -108,7 +108,82 @@ extension Bench {
         }
 
         private func runLive() throws {
-            throw CommandFailure("--live: not built yet")
+            var ladder = LiveProfile.twitchLadderKbps
+            var list = LiveProfile.twitch
+            if let profiles {
+                do { (ladder, list) = try Self.loadProfiles(profiles) } catch { throw CommandFailure(error.description) }
+            }
+            let simulator = LiveSimulator(bitratesKbps: ladder, partSeconds: part, targetLatencySeconds: targetLatency)
+            let names = policy == "all" ? Policies.liveNames : [policy]
+            say("live: \(list.count) profiles; ladder \(ladder.map { "\(Int($0))" }.joined(separator: "/")) kbit/s; parts of \(part) s; target latency \(targetLatency) s")
+            say("policy     profile          NQoE  bitrate  latency s  stalls  stall s  speed changes  switches")
+            var rows: [[String: Any]] = []
+            for name in names {
+                var perProfile: [[String: Any]] = []
+                var sum = LiveSimulator.Result()
+                for profile in list {
+                    guard var p = Policies.live(name) else { continue }
+                    let r = simulator.run(&p, on: profile)
+                    say(name.padding(toLength: 10, withPad: " ", startingAt: 0) + " " + profile.name.padding(toLength: 14, withPad: " ", startingAt: 0)
+                        + String(format: " %9.0f %8.0f %10.2f %7d %8.2f %14d %9d", r.nqoe, r.meanBitrateKbps, r.meanLatencySeconds,
+                                 r.stalls, r.stallSeconds, r.speedChanges, r.switches))
+                    perProfile.append(["profile": profile.name, "nqoe": r.nqoe, "bitrate_kbps": r.meanBitrateKbps,
+                                       "latency_s": r.meanLatencySeconds, "stalls": r.stalls, "stall_s": r.stallSeconds,
+                                       "speed_changes": r.speedChanges, "switches": r.switches])
+                    sum.nqoe += r.nqoe
+                    sum.meanBitrateKbps += r.meanBitrateKbps
+                    sum.meanLatencySeconds += r.meanLatencySeconds
+                    sum.stalls += r.stalls
+                    sum.stallSeconds += r.stallSeconds
+                    sum.speedChanges += r.speedChanges
+                    sum.switches += r.switches
+                }
+                let n = Double(max(list.count, 1))
+                let nqoe: Double = sum.nqoe / n
+                let bitrate: Double = sum.meanBitrateKbps / n
+                let latency: Double = sum.meanLatencySeconds / n
+                let stalls: Double = Double(sum.stalls) / n
+                let stallSeconds: Double = sum.stallSeconds / n
+                let speedChanges: Double = Double(sum.speedChanges) / n
+                let switches: Double = Double(sum.switches) / n
+                let label = name.padding(toLength: 10, withPad: " ", startingAt: 0) + " " + "mean".padding(toLength: 14, withPad: " ", startingAt: 0)
+                say(label + String(format: " %9.0f %8.0f %10.2f %7.1f %8.2f %14.1f %9.1f", nqoe, bitrate, latency, stalls, stallSeconds,
+                                   speedChanges, switches))
+                var row: [String: Any] = ["name": name, "nqoe": nqoe, "bitrate_kbps": bitrate, "latency_s": latency]
+                row["stalls"] = stalls
+                row["stall_s"] = stallSeconds
+                row["speed_changes"] = speedChanges
+                row["switches"] = switches
+                row["profiles"] = perProfile
+                rows.append(row)
+            }
+            if json { try printJSON(["profiles": list.count, "policies": rows]) }
+        }
+
+        /// A profiles file in the format of shared/data/profiles/twitch-mmsys2020.json.
+        static func loadProfiles(_ path: String) throws(TraceError) -> ([Double], [LiveProfile]) {
+            guard let data = FileManager.default.contents(atPath: path) else { throw TraceError(file: path, line: 0, reason: "cannot read the file") }
+            guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+                throw TraceError(file: path, line: 0, reason: "not a JSON object")
+            }
+            guard let ladder = root["ladder_kbps"] as? [Double], !ladder.isEmpty, ladder.allSatisfy({ $0 > 0 }) else {
+                throw TraceError(file: path, line: 0, reason: "'ladder_kbps' must be a list of positive numbers")
+            }
+            guard let profiles = root["profiles"] as? [String: Any], !profiles.isEmpty else {
+                throw TraceError(file: path, line: 0, reason: "'profiles' must be an object of name: [[kbps, seconds], ...]")
+            }
+            // The file's order is lost in parsing: the challenge's known names first, in its order, then the rest by name.
+            let known = LiveProfile.twitch.map(\.name)
+            let names = known.filter { profiles[$0] != nil } + profiles.keys.filter { !known.contains($0) }.sorted()
+            var list: [LiveProfile] = []
+            for name in names {
+                guard let steps = profiles[name] as? [[Double]], !steps.isEmpty,
+                      steps.allSatisfy({ $0.count == 2 && $0[0] >= 0 && $0[1] > 0 && $0[0].isFinite && $0[1].isFinite }) else {
+                    throw TraceError(file: path, line: 0, reason: "profile '\(name)': steps must be [kbps >= 0, seconds > 0]")
+                }
+                list.append(LiveProfile(name: name, steps: steps.map { (kbps: $0[0], seconds: $0[1]) }))
+            }
+            return (ladder.sorted(), list)
         }
     }
 }

@@ -1,0 +1,92 @@
+import ABR
+import Foundation
+import Testing
+
+@Suite struct PolicyTests {
+    @Test func bbaIsLinearBetweenReservoirAndCushion() {
+        let bba = BBA()
+        #expect(bba.level(bufferSeconds: 4.9, levels: 6) == 0)
+        #expect(bba.level(bufferSeconds: 7.5, levels: 6) == 1)  // 5 × 2.5 / 10 = 1.25
+        #expect(bba.level(bufferSeconds: 14.9, levels: 6) == 4)  // 5 × 9.9 / 10 = 4.95
+        #expect(bba.level(bufferSeconds: 15, levels: 6) == 5)
+    }
+
+    @Test func rateBasedTakesTheHarmonicMeanOfChunkRates() {
+        var rb = RateBased()
+        #expect(rb.next(context(bytes: 1_000_000, seconds: 4)) == 3)  // 2 Mbit/s → 1850
+        #expect(rb.next(context(bytes: 1_000_000, seconds: 16)) == 1)  // harmonic(2, 0.5) = 0.8 → 750
+    }
+
+    @Test func bolaGoesFromLowestOnEmptyBufferToHighestOnAFullOne() {
+        var bola = BOLA()
+        #expect(bola.next(context(buffer: 0)) == 0)
+        #expect(bola.next(context(buffer: 30)) == 5)
+    }
+
+    @Test func robustMPCDiscountsByItsLargestRecentError() {
+        var mpc = RobustMPC()
+        // 1 MB over 1 s is 1 MB/s: a plan of top chunks (≈ 2.1 MB each) loses to the buffer-safe one.
+        #expect(mpc.next(context(buffer: 0, bytes: 1_000_000, seconds: 1)) < 5)
+        mpc.reset()
+        #expect(mpc.next(context(buffer: 30, bytes: 100_000_000, seconds: 1)) == 5)
+        mpc.reset()
+        #expect(mpc.next(context(buffer: 0, bytes: 10_000, seconds: 1)) == 0)
+    }
+
+    @Test func transmitTimePredictorDiscountsByTheErrorInsideTheWindow() {
+        let p = TransmitTimePredictor(window: 5, errorWindow: 5, errorWeight: 1)
+        // harmonic(1, 2) = 4/3; predicting 2 from [1] erred by 0.5 → 4/3 / 1.5.
+        #expect(abs(p.throughput([1, 2]) - 8.0 / 9) < 1e-12)
+        #expect(p.throughput([]) == 0)
+    }
+
+    @Test func ewmaEstimatorTakesTheSlowerOfFastAndSlow() {
+        var e = EWMABandwidthEstimator()
+        #expect(e.estimateBps == 500_000)  // hls.js's default before a sample
+        e.sample(durationMs: 1000, bytes: 125_000)
+        #expect(abs(e.estimateBps - 1_000_000) < 1e-6)
+        e.sample(durationMs: 1000, bytes: 250_000)
+        // fast (3 s) 1,557,506.67, slow (9 s) 1,519,244.58: the smaller.
+        #expect(abs(e.estimateBps - 1_519_244.5768) < 0.01)
+    }
+
+    @Test func hlsjsRulesNeedHeadroomToSwitchUp() {
+        // 500 kB in 4 s after an 80 ms first byte: 1 Mbit/s. 0.7 × 1 Mbit/s < 750 kbit/s: no up-switch from 0;
+        // staying at 750 needs 0.95 × 1 Mbit/s ≥ 750 kbit/s and loads in 3.24 s < 10 s of buffer.
+        var up = HlsjsEWMA()
+        #expect(up.next(context(lastLevel: 0, buffer: 10, bytes: 500_000, seconds: 4.08)) == 0)
+        var stay = HlsjsEWMA()
+        #expect(stay.next(context(lastLevel: 1, buffer: 10, bytes: 500_000, seconds: 4.08)) == 1)
+    }
+
+    @Test func partThroughputFromFirstByteSeesTheLink() {
+        // hls.js #2861: 1,171 bytes, 29 ms to first byte, then one burst.
+        let s = DownloadSample(bytes: 1171, firstByteMs: 29, transferMs: 0.3, mediaSeconds: 0.2)
+        #expect(abs(PartThroughput.requestKbps(s) - 1171 * 8 / 29.3) < 1e-9)  // ≈ 320 kbit/s
+        #expect(PartThroughput.kbps(s) == 1171 * 8 / 2)  // 2 ms floor
+    }
+
+    @Test func lolpShiftsDownAndSlowsWhenTheBufferIsLow() {
+        var lolp = LoLPlus()
+        // Safe throughput 0.9 × 800 kbit/s = 720 kbit/s; 1000 kbit/s takes 0.69 s with 0.2 s buffered.
+        let d = lolp.decide(liveInput(level: 2, buffer: 0.2, samples: [sample(kbps: 800), sample(kbps: 800)]))
+        #expect(d.level == 1)
+        #expect(abs(d.playbackRate - (0.5 + 1 / (1 + exp(1.5)))) < 1e-12)
+    }
+
+    @Test func sluiceLiveStartsLowFollowsTheLinkAndCatchesUpGently() {
+        let s = SluiceLive()
+        #expect(s.decide(liveInput()) == LiveDecision(level: 0, playbackRate: 1))
+        let fast = Array(repeating: sample(kbps: 5000), count: 5)
+        #expect(s.decide(liveInput(level: 1, buffer: 1, samples: fast)).level == 2)
+        let slow = Array(repeating: sample(kbps: 150), count: 5)
+        #expect(s.decide(liveInput(level: 2, buffer: 1, samples: slow)).level == 0)
+        #expect(s.decide(liveInput(level: 2, buffer: 1.2, latency: 3, samples: fast)).playbackRate == 1.05)
+    }
+
+    @Test func everyPolicyIsFoundByName() {
+        for name in Policies.chunkNames { #expect(Policies.chunk(name)?.name == name) }
+        for name in Policies.liveNames { #expect(Policies.live(name)?.name == name) }
+        #expect(Policies.chunk("nope") == nil)
+    }
+}
