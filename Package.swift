@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "ABRPlayerTests", dependencies: ["ABR", "LatencyProbe", "Origin", "TestSupport"], exclude: ["Resources"],
                     swiftSettings: settings),
         .testTarget(name: "LatencyProbeTests", dependencies: ["LatencyProbe", "Bitstream"], swiftSettings: settings),
-        .testTarget(name: "LinkShaperTests", dependencies: ["LinkShaper", "TestSupport", nioCore, nioPosix], swiftSettings: settings),
+        .testTarget(name: "LinkShaperTests", dependencies: ["LinkShaper", "TestSupport", "MediaCore", nioCore, nioPosix], swiftSettings: settings),
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaCore"], swiftSettings: settings),
         .testTarget(name: "RTMPTests", dependencies: [
             "RTMP", "MediaCore", nioCore,

@@ -113,14 +113,28 @@ struct Shape: AsyncParsableCommand {
         max(0.2, 2 * delay + 4 * jitter)
     }
 
+    static let maxTraceBytes = 64 << 20
+
     private func loadSchedule() throws -> LinkSchedule {
         if let rate { return .constant(bitsPerSecond: rate * 1_000_000) }
         guard let trace else { return .unlimited }
-        let text: String
+        // Bounded: the longest trace in shared/data is 1.4 MB.
+        guard let handle = FileHandle(forReadingAtPath: trace) else {
+            let reason = FileManager.default.fileExists(atPath: trace) ? "permission denied" : "no such file"
+            throw CommandFailure("cannot read --trace \(trace): \(reason)")
+        }
+        defer { try? handle.close() }
+        let data: Data
         do {
-            text = try String(contentsOfFile: trace, encoding: .utf8)
+            data = try handle.read(upToCount: Self.maxTraceBytes + 1) ?? Data()
         } catch {
             throw CommandFailure("cannot read --trace \(trace): \(Self.reason(error))")
+        }
+        guard data.count <= Self.maxTraceBytes else {
+            throw CommandFailure("cannot use --trace \(trace): larger than \(Self.maxTraceBytes >> 20) MiB")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CommandFailure("cannot use --trace \(trace): not a text file")
         }
         do {
             return try LinkSchedule.parse(trace: text)
