@@ -70,12 +70,14 @@ export class TransmitTimePredictor {
 export class SluicePolicy {
   constructor() {
     this.name = 'sluice';
-    this.horizon = 5;
-    this.predictor = new TransmitTimePredictor(5, 5, 0.5);
-    this.reserveParts = 1.0;
+    this.horizon = 3;
+    this.predictor = new TransmitTimePredictor(5, 5, 0.25);
+    this.reserveParts = 2.0;
+    this.reserveWeight = 1.0;
     this.catchUpAboveSeconds = 0.5;
     this.catchUpBufferSeconds = 0.5;
     this.catchUpRate = 1.05;
+    this.firstByteWeight = 1.0;
   }
 
   decide(input) {
@@ -87,7 +89,7 @@ export class SluicePolicy {
     if (!(count > 1)) return 0;
     const kbps = this.predictor.throughputKbps(input.samples);
     if (!(kbps > 0)) return 0;
-    const firstByte = this.predictor.firstByteMs(input.samples) / 1000;
+    const firstByte = this.firstByteWeight * this.predictor.firstByteMs(input.samples) / 1000;
     const part = input.partSeconds;
     const top = input.bitratesKbps[count - 1];
     const current = Math.min(Math.max(input.currentLevel, 0), count - 1);
@@ -112,7 +114,7 @@ export class SluicePolicy {
       const reserve = this.reserveParts * part;
       const shortfall = buffer < reserve ? reserve - buffer : 0;
       const switchCost = 0.02 * Math.abs(rate - input.bitratesKbps[current]);
-      const score = this.horizon * part * rate - top * (stall + shortfall) - switchCost;
+      const score = this.horizon * part * rate - top * (stall + this.reserveWeight * shortfall) - switchCost;
       if (score > bestScore) {
         bestScore = score;
         best = level;
