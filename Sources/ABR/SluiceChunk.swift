@@ -3,8 +3,8 @@
 /// Model-predictive control over 10 chunks (RobustMPC: 5) on the real sizes of the coming chunks,
 /// with the transmit-time predictor (first-byte latency + bytes / robust throughput), the buffer cap
 /// modelled, and a value for the buffer left at the end of the plan so that the plan does not spend
-/// the buffer it will need later. The plans searched are "level a for k chunks, then level b"
-/// (6 × 6 × 10), which keeps a 10-chunk horizon cheap.
+/// the buffer it will need later. The plans searched have at most three runs ("level a for k
+/// chunks, b for m, then c"), which keeps a 10-chunk horizon cheap (about 12,000 plans, not 6¹⁰).
 public struct SluiceChunk: ChunkPolicy, Sendable {
     public let name = "sluice"
     // Tuned on shared/data/abr/train only (Docs/ABR.md).
@@ -15,9 +15,6 @@ public struct SluiceChunk: ChunkPolicy, Sendable {
     /// QoE_lin value of a second of buffer left at the end of the plan (below `bufferValueCap`).
     public var bufferValue = 0.1
     public var bufferValueCap = 20.0
-    /// When above 0: score each plan under each of the last `scenarios` throughputs (and the robust
-    /// estimate) and average, instead of under the robust estimate alone.
-    public var scenarios = 0
     private var throughputs: [Double] = []
     private var firstByte = 0.0
 
@@ -36,42 +33,64 @@ public struct SluiceChunk: ChunkPolicy, Sendable {
         let length = min(horizon, c.totalChunks - c.nextIndex)
         let levels = c.bitratesKbps.count
         guard length > 0, bytesPerSecond > 0 else { return 0 }
-        var rates = [bytesPerSecond]
-        if scenarios > 0 { rates += throughputs.suffix(scenarios) }
+        // Download seconds per level and step, computed once.
+        var download = [Double](repeating: 0, count: levels * length)
+        for q in 0..<levels {
+            for step in 0..<length {
+                download[q * length + step] = firstByte + c.sizes.bytes(level: q, index: c.nextIndex + step) / bytesPerSecond
+            }
+        }
+        let start = PlanState(buffer: c.bufferSeconds, score: 0, last: c.lastLevel)
         var best = 0
         var bestScore = -Double.greatestFiniteMagnitude
-        // Plans: level a for k chunks, then level b to the horizon (k = length: no switch).
+        // Plans: level a for k chunks, level b for m chunks, level c to the horizon; each prefix
+        // is played once and shared by the plans that extend it.
         for a in 0..<levels {
-            for b in 0..<levels {
-                for k in 1...length where k < length || a == b {
-                  var total = 0.0
-                  for bytesPerSecond in rates {
-                    var bb = c.bufferSeconds
-                    var score = 0.0
-                    var last = c.lastLevel
-                    for step in 0..<length {
-                        let q = step < k ? a : b
-                        let download = firstByte + c.sizes.bytes(level: q, index: c.nextIndex + step) / bytesPerSecond
-                        if bb < download {
-                            score -= rebufferPenalty * (download - bb)
-                            bb = 0
-                        } else {
-                            bb -= download
+            var afterA = start
+            for k in 1...length {
+                advance(&afterA, level: a, step: k - 1, download: download, length: length, c)
+                for b in 0..<levels {
+                    var afterB = afterA
+                    for m in 0...(length - k) {
+                        if m > 0 { advance(&afterB, level: b, step: k + m - 1, download: download, length: length, c) }
+                        guard m > 0 || b == 0 else { continue }
+                        for cl in 0..<levels where k + m < length || cl == 0 {
+                            var end = afterB
+                            var step = k + m
+                            while step < length {
+                                advance(&end, level: cl, step: step, download: download, length: length, c)
+                                step += 1
+                            }
+                            let total = end.score + bufferValue * min(end.buffer, bufferValueCap)
+                            if total > bestScore {
+                                bestScore = total
+                                best = a
+                            }
                         }
-                        bb = min(bb + c.chunkSeconds, c.bufferCapSeconds)
-                        score += c.bitratesKbps[q] / 1000 - abs(c.bitratesKbps[q] - c.bitratesKbps[last]) / 1000
-                        last = q
-                    }
-                    score += bufferValue * min(bb, bufferValueCap)
-                    total += score
-                  }
-                    if total > bestScore {
-                        bestScore = total
-                        best = a
                     }
                 }
             }
         }
         return best
+    }
+
+    struct PlanState {
+        var buffer: Double
+        var score: Double
+        var last: Int
+    }
+
+    /// One chunk of a plan: QoE_lin with the plan's rebuffer price, the buffer capped.
+    func advance(_ s: inout PlanState, level q: Int, step: Int, download: [Double], length: Int, _ c: ChunkContext) {
+        let d = download[q * length + step]
+        if s.buffer < d {
+            s.score -= rebufferPenalty * (d - s.buffer)
+            s.buffer = 0
+        } else {
+            s.buffer -= d
+        }
+        s.buffer = min(s.buffer + c.chunkSeconds, c.bufferCapSeconds)
+        s.score += c.bitratesKbps[q] / 1000 - abs(c.bitratesKbps[q] - c.bitratesKbps[s.last]) / 1000
+        s.last = q
     }
 }

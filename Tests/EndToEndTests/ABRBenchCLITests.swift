@@ -15,7 +15,14 @@ struct ABRBenchCLITests {
     @Test func jsonLastLineHasOneRowPerPolicy() async throws {
         let dir = try Self.folder(["steady": "0 3\n1 3\n", "dip": "0 4\n10 0.5\n20 4\n30 4\n"])
         defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try await CLITests.run(["bench", "abr", "--traces", dir.path, "--json"])
+        // A 6-chunk video keeps the MPC policies quick in a debug build.
+        var sizes: [String: String] = [:]
+        for (level, kbps) in [300, 750, 1200, 1850, 2850, 4300].enumerated() {
+            sizes["video_size_\(level)"] = String(repeating: "\(kbps * 500)\n", count: 6)
+        }
+        let video = try Self.folder(sizes)
+        defer { try? FileManager.default.removeItem(at: video) }
+        let r = try await CLITests.run(["bench", "abr", "--traces", dir.path, "--video", video.path, "--json"])
         #expect(r.status == 0, "\(r.err)")
         let last = try #require(r.out.split(separator: "\n").last)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
