@@ -25,3 +25,6 @@ Benchmarks/latency/run.sh
 
 echo "== LL-HLS origin: Sluice vs nginx on the same bytes (wrk, then 2500 viewers)"
 Benchmarks/origin/run.sh 2500 20 3
+
+echo "== sluice shape: delivered vs capacity (RTMP through the shaper)"
+Benchmarks/shape/run.sh 30 100

@@ -60,7 +60,10 @@ public struct LinkShaper: Sendable {
         }
         // Draws in a fixed order, whatever the outcome, so a seed gives one sequence.
         var lost = false
-        if burst != nil { lost = burst!.step(draw: generator.unit()) }
+        if var chain = burst {
+            lost = chain.step(draw: generator.unit())
+            burst = chain
+        }
         if configuration.loss > 0, generator.unit() < configuration.loss { lost = true }
         var propagation = configuration.delay
         if configuration.jitter > 0 { propagation += (generator.unit() * 2 - 1) * configuration.jitter }

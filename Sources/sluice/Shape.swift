@@ -98,13 +98,19 @@ struct Shape: AsyncParsableCommand {
             throw CommandFailure(Self.bindFailure(listen: listen, error: error, udp: udp))
         }
         let port = bound?.port ?? 0
-        say("sluice shape: listening on \(listenAddress.ipAddress ?? listen.split(separator: ":").dropLast().joined(separator: ":")):\(port) (\(udp ? "udp" : "tcp")), relaying to \(to) — \(describe(schedule))")
+        say("sluice shape: listening on \(Self.hostText(listenAddress)):\(port) (\(udp ? "udp" : "tcp")), relaying to \(to) — \(describe(schedule))")
 
         await Self.waitForStop(duration: duration)
         let summaries = try await relay.stop().get()
         for summary in summaries { say(Self.describe(summary)) }
         statsFile?.close()
         try? await group.shutdownGracefully()
+    }
+
+    /// The address as it is written before `:PORT`: IPv6 in brackets.
+    static func hostText(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress else { return "\(address)" }
+        return address.protocol == .inet6 ? "[\(ip)]" : ip
     }
 
     /// A byte stream's "loss": held back as TCP's retransmission timeout would (RTO ≥ 200 ms,
@@ -216,6 +222,7 @@ struct Shape: AsyncParsableCommand {
 }
 
 /// A line on standard output at once, even when it is a file (tests and scripts read it live).
+/// A closed pipe is ignored (`FileHandle.write(_: Data)` would trap on EPIPE).
 func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    try? FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
 }

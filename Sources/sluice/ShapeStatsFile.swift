@@ -15,13 +15,13 @@ final class ShapeStatsFile: Sendable {
 
     func write(_ lines: [LinkSecond]) {
         let text = lines.compactMap(Self.encode).joined()
-        queue.async { [handle] in handle.write(Data(text.utf8)) }
+        queue.async { [handle] in try? handle.write(contentsOf: Data(text.utf8)) }
     }
 
     func writeSummary(_ summaries: [LinkSummary]) {
         struct Line: Encodable { var summary: [LinkSummary] }
         let text = Self.encode(Line(summary: summaries)) ?? ""
-        queue.async { [handle] in handle.write(Data(text.utf8)) }
+        queue.async { [handle] in try? handle.write(contentsOf: Data(text.utf8)) }
     }
 
     func close() {

@@ -26,7 +26,8 @@ final class ShapedLink {
     }
 
     func deadline(_ t: Double) -> NIODeadline {
-        origin + .nanoseconds(Int64((max(0, t) * 1e9).rounded(.up)))
+        // Clamped: a near-zero trace rate could put a packet centuries away, past Int64 nanoseconds.
+        origin + .nanoseconds(Int64((min(max(0, t), 1e9) * 1e9).rounded(.up)))
     }
 
     var isFull: Bool { inFlightBytes >= Self.inFlightLimit }

@@ -77,7 +77,8 @@ final class TCPShapePipe {
                 inFlight.append((arrives, segment))
                 pending.removeFirst()
             case .lost:
-                pending.removeFirst() // a stream shaper never loses; kept total for the compiler
+                // Not for a byte stream (its losses come back as delay); dropped if it ever were.
+                pending.removeFirst()
             case .queueFull:
                 scheduleRetry(bytes: segment.readableBytes, now: now)
                 scheduleDelivery()

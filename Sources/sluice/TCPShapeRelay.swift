@@ -57,11 +57,8 @@ final class TCPShapeRelay {
         let key = ObjectIdentifier(client)
         connections[key] = (client, nil)
         let bound = NIOLoopBound(self, eventLoop: loop)
-        client.closeFuture.whenComplete { _ in
-            let relay = bound.value
-            relay.connections[key]?.upstream?.close(promise: nil)
-            relay.connections[key] = nil
-        }
+        // The pipes close the upstream side once what was already sent has been delivered.
+        client.closeFuture.whenComplete { _ in bound.value.connections[key] = nil }
         let upstreamHandler = NIOLoopBound(TCPShapeHandler(), eventLoop: loop)
         let clientHandler = NIOLoopBound(handler, eventLoop: loop)
         ClientBootstrap(group: loop)

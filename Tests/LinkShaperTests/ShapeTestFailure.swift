@@ -1,0 +1,4 @@
+struct ShapeTestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
