@@ -171,6 +171,11 @@ struct ABRPlayerBench {
                        latencySeconds: s.meanLatency, switches: s.switches, downSwitches: s.downSwitches)
     }
 
+    /// With --json only the JSON object goes to stdout, as in `bench abr`'s other modes.
+    private func say(_ line: String) {
+        if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
+    }
+
     private func printTable(_ r: Report) {
         func f(_ v: Double?, _ digits: Int = 2) -> String { v.map { String(format: "%.\(digits)f", $0) } ?? "n/a" }
         func ratio(_ a: Double?, _ b: Double?) -> String {
@@ -185,11 +190,11 @@ struct ABRPlayerBench {
             ("switches", Double(r.hlsjs.switches), Double(r.sluice.switches), 0),
             ("down-switches", Double(r.hlsjs.downSwitches), Double(r.sluice.downSwitches), 0),
         ]
-        print("hls.js 1.6.15 in Chromium, \(Int(r.seconds)) s each, trace \(r.trace), ladder \(r.ladderKbps) kbit/s")
-        print("metric".padding(toLength: 24, withPad: " ", startingAt: 0) + "hls.js ABR".padding(toLength: 14, withPad: " ", startingAt: 0)
+        say("hls.js 1.6.15 in Chromium, \(Int(r.seconds)) s each, trace \(r.trace), ladder \(r.ladderKbps) kbit/s")
+        say("metric".padding(toLength: 24, withPad: " ", startingAt: 0) + "hls.js ABR".padding(toLength: 14, withPad: " ", startingAt: 0)
             + "Sluice ABR".padding(toLength: 14, withPad: " ", startingAt: 0) + "ratio (Sluice/hls.js)")
         for (name, a, b, digits) in rows {
-            print(name.padding(toLength: 24, withPad: " ", startingAt: 0) + f(a, digits).padding(toLength: 14, withPad: " ", startingAt: 0)
+            say(name.padding(toLength: 24, withPad: " ", startingAt: 0) + f(a, digits).padding(toLength: 14, withPad: " ", startingAt: 0)
                 + f(b, digits).padding(toLength: 14, withPad: " ", startingAt: 0) + ratio(a, b))
         }
     }
