@@ -3,7 +3,7 @@
 /// Timing from the first byte is what makes tiny LL-HLS parts measurable (hls.js #2861: a 1,171-byte
 /// part read 320 kbit/s from request start and 28 Mbit/s from first byte): the time to first byte of a
 /// blocking part request is mostly waiting for the encoder, not the network.
-public struct DownloadSample: Sendable, Equatable {
+public struct DownloadSample: Sendable, Equatable, Codable {
     /// Payload bytes received.
     public var bytes: Double
     /// Request start → first byte, milliseconds.

@@ -1,6 +1,6 @@
 /// What a live player knows when it picks the rendition of its next part or segment.
 /// Every field is plain numbers so a JavaScript player can fill it the same way (Docs/ABR.md).
-public struct LiveInput: Sendable, Equatable {
+public struct LiveInput: Sendable, Equatable, Codable {
     /// The renditions' bitrates, kbit/s, lowest first.
     public var bitratesKbps: [Double]
     /// The level of the last part requested.
@@ -29,7 +29,7 @@ public struct LiveInput: Sendable, Equatable {
 }
 
 /// A live ABR decision: the level of the next request and the playback rate until the next decision.
-public struct LiveDecision: Sendable, Equatable {
+public struct LiveDecision: Sendable, Equatable, Codable {
     public var level: Int
     public var playbackRate: Double
 

@@ -24,9 +24,11 @@ extension Bench {
         @Option(help: "Live: part duration, seconds (0.2–0.5).") var part: Double = 0.5
         @Option(help: "Live: target latency, seconds.") var targetLatency: Double = 1.5
         @Flag(help: "End with one JSON object on the last line.") var json = false
+        @Option(help: "Write Sluice's recorded live inputs and decisions (the parity vectors of a port) to FILE and exit.") var recordVectors: String?
         @OptionGroup(title: "Real players") var player: ABRPlayerBench.Options
 
         func validate() throws {
+            if recordVectors != nil { return }
             if player.player { return } // BenchABRPlayer.swift checks its own options
             if live {
                 guard (0.2...0.5).contains(part) else { throw ValidationError("--part must be 0.2–0.5 s, got \(part)") }
@@ -42,6 +44,16 @@ extension Bench {
 
         func run() throws {
             if player.player { return try player.runBlocking(json: json) }
+            if let recordVectors {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                let vectors = SluiceLiveVectors.record()
+                guard FileManager.default.createFile(atPath: recordVectors, contents: try encoder.encode(vectors)) else {
+                    throw CommandFailure("cannot write \(recordVectors)")
+                }
+                print("\(vectors.count) vectors written to \(recordVectors)")
+                return
+            }
             if live { try runLive() } else { try runChunks() }
         }
 

@@ -74,6 +74,20 @@ struct SluicePolicyParityTests {
         try await Self.expectParity(records)
     }
 
+    /// The simulator's vectors (`sluice bench abr --record-vectors`, kept by ABRTests): the
+    /// JavaScript must reproduce the recorded decisions too.
+    @Test func simulatorVectorsDecideTheSame() async throws {
+        let file = Self.resources.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ABRTests/Resources/sluice-live-vectors.json")
+        let vectors = try JSONDecoder().decode([SluiceLiveVectors.Vector].self, from: Data(contentsOf: file))
+        #expect(vectors.count > 100)
+        let records = vectors.map { ABRDecisionRecord($0.input) }
+        try await Self.expectParity(records)
+        let js = try await Self.javaScriptDecisions(try JSONDecoder().decode([ABRDecisionRecord].self, from: JSONEncoder().encode(records)))
+        let differ = zip(vectors, js).filter { $0.decision.level != $1.level || $0.decision.playbackRate != $1.playbackRate }.count
+        #expect(differ == 0, "\(differ) of \(vectors.count) recorded decisions differ from the JavaScript's")
+    }
+
     @Test func generatedCornerCasesDecideTheSame() async throws {
         var random = SeededRandom(seed: 0x5_1CE)
         var records: [ABRDecisionRecord] = []
