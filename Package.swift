@@ -57,7 +57,7 @@ let package = Package(
         // Viewer-side ABR: estimators, policies and the trace-driven simulator; pure, no I/O.
         .target(name: "ABR", swiftSettings: settings),
         .target(name: "LatencyProbe", dependencies: [
-            "Bitstream", "FFmpegBridge", "HLS", "MediaCore", nioCore,
+            "ABR", "Bitstream", "FFmpegBridge", "HLS", "MediaCore", nioCore,
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: settings),
         // sluice push: the contribution encoder (input, x264, own SRT/RTMP transports, controller).
@@ -73,6 +73,9 @@ let package = Package(
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], resources: [
+            // The web player and Sluice's hls.js ABR controller, compiled into the binary.
+            .embedInCode("Player/player.html"), .embedInCode("Player/sluice-abr.js"),
         ], swiftSettings: settings),
         .target(name: "Server", dependencies: [
             "Ingest", "Transcode", "HLS", "Origin", "StreamHub", "FFmpegBridge", logging, nioCore,
@@ -101,6 +104,9 @@ let package = Package(
         .testTarget(name: "SRTTests", dependencies: ["TestSupport", "Ingest", "SRTTransport", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Server", "Transcode", "HLS", "LatencyProbe", logging], swiftSettings: settings),
         .testTarget(name: "ABRTests", dependencies: ["ABR"], exclude: ["Resources"], swiftSettings: settings),
+        // The hls.js controller's JavaScript against the Swift policy (node), the probe's ABR player.
+        .testTarget(name: "ABRPlayerTests", dependencies: ["ABR", "LatencyProbe", "Origin", "TestSupport"], exclude: ["Resources"],
+                    swiftSettings: settings),
         .testTarget(name: "LatencyProbeTests", dependencies: ["LatencyProbe", "Bitstream"], swiftSettings: settings),
         .testTarget(name: "LinkShaperTests", dependencies: ["LinkShaper", "TestSupport", "MediaCore", nioCore, nioPosix], swiftSettings: settings),
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaCore"], swiftSettings: settings),

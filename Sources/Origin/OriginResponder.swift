@@ -21,8 +21,10 @@ public struct OriginReply: Sendable {
     /// The origin's headers for this reply (Content-Length and Date are the writer's), in one
     /// place for both writers: Hummingbird's router and the event-loop fast path.
     public var headers: [(name: String, value: String)] {
+        // Timing-Allow-Origin: a player on another site may read the Resource Timing of parts
+        // (first byte, last byte); the ABR controller measures throughput with it.
         var out = [("Content-Type", contentType), ("Cache-Control", cacheControl),
-                   ("Access-Control-Allow-Origin", Self.allowOrigin)]
+                   ("Access-Control-Allow-Origin", Self.allowOrigin), ("Timing-Allow-Origin", Self.allowOrigin)]
         if varyByEncoding { out.append(("Vary", "Accept-Encoding")) }
         if gzip { out.append(("Content-Encoding", "gzip")) }
         if let retryAfter { out.append(("Retry-After", String(retryAfter))) }

@@ -25,9 +25,11 @@ extension Bench {
         @Option(help: "Live: target latency, seconds.") var targetLatency: Double = 1.5
         @Flag(help: "End with one JSON object on the last line.") var json = false
         @Option(help: "Write Sluice's recorded live inputs and decisions (the parity vectors of a port) to FILE and exit.") var recordVectors: String?
+        @OptionGroup(title: "Real players") var player: ABRPlayerBench.Options
 
         func validate() throws {
             if recordVectors != nil { return }
+            if player.player { return } // BenchABRPlayer.swift checks its own options
             if live {
                 guard (0.2...0.5).contains(part) else { throw ValidationError("--part must be 0.2–0.5 s, got \(part)") }
                 guard targetLatency > part, targetLatency <= 30 else { throw ValidationError("--target-latency must be above --part and at most 30 s") }
@@ -41,6 +43,7 @@ extension Bench {
         }
 
         func run() throws {
+            if player.player { return try player.runBlocking(json: json) }
             if let recordVectors {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]

@@ -1,3 +1,4 @@
+import ABR
 import ArgumentParser
 import FFmpegBridge
 import Foundation
@@ -12,6 +13,10 @@ struct Probe: AsyncParsableCommand {
         `sluice push`, the delay from the stamp to its arrival here (p50/p90/p99). LL-HLS is read \
         with blocking reloads and every part; RTMP and SRT with libavformat. Works against Sluice \
         or any other server that keeps SEI.
+
+        With --abr POLICY it plays an LL-HLS ladder instead: a virtual buffer played out in real \
+        time, the policy picking the rendition of every part, and reports mean bitrate, stalls, \
+        switches and latency (Docs/HLS.md).
         """
     )
 
@@ -20,12 +25,17 @@ struct Probe: AsyncParsableCommand {
     @Option(help: "Seconds to measure.") var duration: Double = 30
     @Option(help: "Variant NAME to read from a multivariant playlist (default: the first).") var rendition: String?
     @Flag(help: "End with one JSON object on the last line.") var json = false
+    @Option(help: "Play a multivariant LL-HLS playlist with this live ABR policy (\(Policies.liveNames.joined(separator: ", "))) and report QoE instead of stamps.")
+    var abr: String?
+    @Option(help: "With --abr: write every decision and its input to this JSON file.") var record: String?
 
     struct NoStamps: Error, CustomStringConvertible {
         var description: String
     }
 
     func run() async throws {
+        if let abr { return try await playABR(abr) }
+        guard record == nil else { throw ValidationError("--record needs --abr") }
         FFmpegLog.install(logger: Logger(label: "probe", factory: { StreamLogHandler.standardError(label: $0) }), level: .error)
         let delays: [Double]
         guard let scheme = url.split(separator: ":", maxSplits: 1).first?.lowercased(), url.contains("://"),
@@ -73,5 +83,39 @@ struct Probe: AsyncParsableCommand {
             }
         }
         return delays
+    }
+
+    private func playABR(_ name: String) async throws {
+        guard let policy = Policies.live(name.lowercased()) else {
+            throw ValidationError("unknown ABR policy \"\(name)\"; one of \(Policies.liveNames.joined(separator: ", "))")
+        }
+        guard url.hasPrefix("http://") || url.hasPrefix("https://"), let u = URL(string: url) else {
+            throw ValidationError("--abr needs an http(s):// multivariant playlist URL, got \"\(url)\"")
+        }
+        guard duration > 0, duration.isFinite else { throw ValidationError("--duration must be positive") }
+        var records: [ABRDecisionRecord] = []
+        let report: ABRProbeReport
+        do {
+            report = try await ABRProbePlayer(url: u).run(seconds: duration, policy: policy) { records.append($0) }
+        } catch let error as URLError {
+            throw CommandFailure("cannot read \(url): \(Self.reason(error))")
+        } catch {
+            throw CommandFailure("cannot read \(url): \(error)")
+        }
+        if let record {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            do {
+                try encoder.encode(records).write(to: URL(fileURLWithPath: record))
+            } catch {
+                throw CommandFailure("cannot write \(record): \(error.localizedDescription)")
+            }
+        }
+        print("ABR at \(url): \(report.text)")
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        }
     }
 }

@@ -58,6 +58,7 @@ import TestSupport
         #expect(head.headers["Content-Type"] == ["video/mp4"])
         #expect(head.headers["Cache-Control"] == ["public, max-age=31536000, immutable"])
         #expect(head.headers["Access-Control-Allow-Origin"] == ["*"])
+        #expect(head.headers["Timing-Allow-Origin"] == ["*"])
         #expect(head.headers["Server"] == ["sluice"])
         #expect(head.headers["Date"].first?.hasSuffix(" GMT") == true)
         #expect(try channel.readInbound(as: HTTPServerRequestPart.self) == nil, "nothing reached the router")

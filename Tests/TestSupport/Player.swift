@@ -21,11 +21,20 @@ public enum Player {
         public var lowLatencyMode: Bool?
         public var version: String?
         public var latency: Latency?
+        /// "controller" when an ABR controller module was loaded (`abr:`), else "default".
+        public var abr: String?
+        public var stalls: Int?
+        public var stallSeconds: Double?
+        public var switches: Int?
+        public var downSwitches: Int?
+        /// Mean bitrate of the level that played, bit/s.
+        public var meanBitrate: Double?
 
         public var summary: String {
             "levels \(levels.map { "\($0.height)p@\($0.bitrate / 1000)k" }), switched \(levelsSwitched), parts \(partsLoaded), "
                 + "blocking reloads \(blockingReloads), frames \(decodedFrames ?? 0), currentTime \(currentTime), "
-                + "latency \(latency.map { "p50 \($0.p50) s" } ?? "n/a"), errors \(errors)"
+                + "latency \(latency.map { "p50 \($0.p50) s" } ?? "n/a"), stalls \(stalls ?? 0) (\(stallSeconds ?? 0) s), "
+                + "down-switches \(downSwitches ?? 0), mean bitrate \(Int((meanBitrate ?? 0) / 1000))k, errors \(errors)"
         }
     }
 
@@ -37,12 +46,14 @@ public enum Player {
         public var description: String
     }
 
-    /// Plays `url` for `seconds`; with `switchAt`, switches to the next rendition then.
-    public static func play(_ url: String, seconds: Int, mode: Mode = .hlsjs, switchAt: Int? = nil) async throws -> Report {
+    /// Plays `url` for `seconds`; with `switchAt`, switches to the next rendition then; with
+    /// `abr`, hls.js runs the ABR controller module at that URL (e.g. Sluice's /player/sluice-abr.js).
+    public static func play(_ url: String, seconds: Int, mode: Mode = .hlsjs, switchAt: Int? = nil, abr: String? = nil) async throws -> Report {
         var args = [repoRoot.appendingPathComponent("Tools/players/hlsjs-play.py").path,
                     "--url", url, "--seconds", "\(seconds)", "--mode", mode.rawValue,
                     "--cache", repoRoot.appendingPathComponent(".build/players").path]
         if let switchAt { args += ["--switch-at", "\(switchAt)"] }
+        if let abr { args += ["--abr", abr] }
         let process = try ExternalProcess("python3", args)
         // pip download on first use, Chromium start-up, the playback itself.
         let status = await process.waitForExit(seconds: Double(seconds) + 180)

@@ -2,7 +2,9 @@
 """Plays an HLS URL in headless Chromium (hls.js or native) and prints one JSON report.
 
 A real player as a test client: the page (page.html) plays the stream for --seconds and
-posts what happened (levels, switches, parts loaded, hls.js's own latency, errors) back here.
+posts what happened (levels, switches, parts loaded, hls.js's own latency, errors, stall
+count and seconds, mean played bitrate) back here. --abr loads an hls.js ABR controller
+(Sluice's is served at /player/sluice-abr.js).
 
 hls.js 1.6.15 is taken from the PyPI package gradio==6.31.0 at first use and cached under
 --cache; it is never committed.
@@ -36,6 +38,8 @@ def main():
     ap.add_argument("--mode", choices=["hlsjs", "native"], default="hlsjs")
     ap.add_argument("--switch-at", type=float)
     ap.add_argument("--catch-up", type=float, help="hls.js maxLiveSyncPlaybackRate (default 1: never speeds up)")
+    ap.add_argument("--abr", help="URL of an ES module exporting createSluiceAbrController(Hls), e.g. "
+                                  "http://HOST:8080/player/sluice-abr.js (default: hls.js's own ABR)")
     ap.add_argument("--cache", default=os.path.join(HERE, "..", "..", ".build", "players"))
     ap.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
     args = ap.parse_args()
@@ -77,6 +81,8 @@ def main():
         query["switchAt"] = args.switch_at
     if args.catch_up is not None:
         query["catchUp"] = args.catch_up
+    if args.abr:
+        query["abr"] = args.abr
     page = f"http://127.0.0.1:{port}/index.html?{urlencode(query)}"
     profile = tempfile.mkdtemp(prefix="sluice-chromium-")
     cmd = [args.chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
