@@ -37,9 +37,11 @@ source_args=(-hide_banner -loglevel error -re -f lavfi -i testsrc2=size=640x360:
 publish_rtmp() { ffmpeg "${source_args[@]}" -t "$2" -f flv "rtmp://127.0.0.1:$rtmp/live/$1" </dev/null; }
 publish_srt() { ffmpeg "${source_args[@]}" -t "$2" -f mpegts "srt://127.0.0.1:$srt?streamid=live/$1&pkt_size=1316" </dev/null; }
 
-publish_rtmp soak1 "$seconds" & pids+=($!)
-publish_srt soak2 "$seconds" & pids+=($!)
-publish_srt soak3 "$seconds" & pids+=($!)
+# The steady publishers outlive the viewers by 15 s: a viewer that reloads after its stream
+# ended gets a 404, which would be counted as an error of the server.
+publish_rtmp soak1 "$((seconds + 15))" & pids+=($!)
+publish_srt soak2 "$((seconds + 15))" & pids+=($!)
+publish_srt soak3 "$((seconds + 15))" & pids+=($!)
 ( end=$((SECONDS + seconds)); while [ $SECONDS -lt $end ]; do publish_rtmp soak4 20 || true; done ) & pids+=($!)
 sleep 8
 
