@@ -28,6 +28,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         // Latency percentiles in bounded memory, however many samples (bench viewers, probe).
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // Operations (Docs/Operations.md): the configuration file, HMAC keys and tokens, the
+        // access webhook, Prometheus metrics.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -41,6 +48,8 @@ let package = Package(
         .target(name: "CMediaShims", dependencies: ["CFFmpeg", "COpus"]),
 
         .target(name: "MediaCore", dependencies: [nioCore], swiftSettings: settings),
+        // The YAML configuration: schema with defaults, loader with line-numbered errors.
+        .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: settings),
         // Publisher bitrate controller and its link simulator: pure, no dependencies.
         .target(name: "BitrateControl", swiftSettings: settings),
         .target(name: "Bitstream", dependencies: ["MediaCore", nioCore], swiftSettings: settings),
@@ -78,14 +87,14 @@ let package = Package(
             .embedInCode("Player/player.html"), .embedInCode("Player/sluice-abr.js"),
         ], swiftSettings: settings),
         .target(name: "Server", dependencies: [
-            "Ingest", "Transcode", "HLS", "Origin", "StreamHub", "FFmpegBridge", logging, nioCore,
+            "Ingest", "Transcode", "HLS", "Origin", "StreamHub", "FFmpegBridge", "Config", logging, nioCore,
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ], swiftSettings: settings),
 
         .executableTarget(name: "sluice", dependencies: [
             "Server", "FFmpegBridge", "OpusCodec", "SRTTransport", "LatencyProbe", "BitrateControl", "LinkShaper", "ABR", nioCore, nioPosix,
-            "Uplink",
+            "Uplink", "Config",
             .product(name: "NIOHTTP1", package: "swift-nio"),
             // bench viewers --serve-file: a looped file as a live LL-HLS origin to measure.
             "HLS", "Origin", "StreamHub", "MediaCore",
@@ -95,6 +104,7 @@ let package = Package(
         ], swiftSettings: settings),
 
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: settings),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: settings),
         .testTarget(name: "UplinkTests", dependencies: ["Uplink", "StreamHub", "BitrateControl", "Bitstream", "FFmpegBridge", "LatencyProbe"], swiftSettings: settings),
         .testTarget(name: "BitrateControlTests", dependencies: ["BitrateControl"], swiftSettings: settings),
         .testTarget(name: "FFmpegBridgeTests", dependencies: ["FFmpegBridge", "CMediaShims", "MediaCore", "TestSupport", logging], swiftSettings: settings),

@@ -1,3 +1,4 @@
+import Config
 import HLS
 import Ingest
 import Logging
@@ -12,6 +13,8 @@ import Synchronization
 /// gracefully.
 public final class SluiceServer: Sendable {
     public let configuration: SluiceServerConfiguration
+    /// The live configuration tree, replaced whole on reload (SIGHUP, `POST /api/v1/reload`).
+    public let config: ConfigStore
     public let hub: StreamHub
     public let rtmp: RTMPServer
     private let access: any AccessControl
@@ -23,6 +26,7 @@ public final class SluiceServer: Sendable {
 
     public init(configuration: SluiceServerConfiguration, logger: Logger, access: any AccessControl = AllowAll()) {
         self.configuration = configuration
+        self.config = ConfigStore(configuration.file)
         self.logger = logger
         let registry = HLSRegistry()
         self.registry = registry

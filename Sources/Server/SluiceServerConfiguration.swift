@@ -1,3 +1,4 @@
+import Config
 import HLS
 import Transcode
 
@@ -18,6 +19,10 @@ public struct SluiceServerConfiguration: Sendable {
     /// RTMP players whose send queue grows move to a lower rendition or skip to a keyframe
     /// (`SendDelayController`); false sends them everything.
     public var playerAdaptation = true
+    /// The configuration file's tree (`Config`). Start-only parts are mapped onto the fields
+    /// above by `sluice serve`; what can change at run time (auth, limits, API token, analytics,
+    /// dashboard, logging) is read from `SluiceServer.config` at decision time.
+    public var file = SluiceConfig()
 
     public init(host: String = "0.0.0.0", rtmpPort: Int = 1935, srtPort: Int = 9000, httpPort: Int = 8080,
                 transcode: TranscodeConfiguration? = TranscodeConfiguration(), hls: HLSConfiguration = HLSConfiguration(),

@@ -1,0 +1,204 @@
+/// Sluice's configuration file, as YAML (camelCase keys, like MediaMTX's). Every field has a
+/// default, so an empty file is valid and `make run` needs none; `sluice serve --print-config`
+/// prints this whole tree. `ConfigLoader` reads it, `Serve` maps it onto the server's types.
+///
+/// Reloadable (SIGHUP, `POST /api/v1/reload`) without dropping a stream: `logging`, `auth`,
+/// `paths` (for the next publish), `limits` that are checked per connection, `api.token`.
+/// Listeners and HLS timing apply at start only (a player fails if PART-TARGET changes).
+public struct SluiceConfig: Codable, Sendable, Equatable {
+    public var listeners = Listeners()
+    public var logging = Logging()
+    public var api = API()
+    public var hls = HLS()
+    public var transcode = Transcode()
+    /// Per app or path pattern: the first rule whose `match` fits a stream path applies.
+    public var paths: [PathRule] = []
+    public var auth = Auth()
+    public var limits = Limits()
+    public var metrics = Metrics()
+    public var analytics = Analytics()
+    public var dashboard = Dashboard()
+
+    public init() {}
+
+    public struct Listeners: Codable, Sendable, Equatable {
+        /// Address every listener binds.
+        public var host = "0.0.0.0"
+        public var rtmp = RTMP()
+        public var srt = SRT()
+        public var http = HTTP()
+        public init() {}
+
+        public struct RTMP: Codable, Sendable, Equatable {
+            public var enabled = true
+            /// 0 picks a free port (the bound one is logged).
+            public var port = 1935
+            public init() {}
+        }
+
+        public struct SRT: Codable, Sendable, Equatable {
+            public var enabled = true
+            public var port = 9000
+            /// Receiver latency (ms, 20–8000): the loss window repaired by retransmission.
+            public var latencyMs = 120
+            /// Passphrase every SRT caller must use (10–79 characters); none when absent.
+            public var passphrase: String?
+            public init() {}
+        }
+
+        public struct HTTP: Codable, Sendable, Equatable {
+            public var port = 8080
+            /// `Access-Control-Allow-Origin` on HLS, player and API responses.
+            public var allowOrigin = "*"
+            public init() {}
+        }
+    }
+
+    public struct Logging: Codable, Sendable, Equatable {
+        /// trace, debug, info, notice, warning, error, critical.
+        public var level = "info"
+        public init() {}
+    }
+
+    public struct API: Codable, Sendable, Equatable {
+        /// Bearer token for `/api/v1/*` (not `/healthz`, `/readyz`) and the dashboard. Absent:
+        /// `sluice serve` generates one at start and prints it. An empty string turns the check
+        /// off (only for a private network: anyone who reaches the port can kick a publisher).
+        public var token: String?
+        public init() {}
+    }
+
+    public struct HLS: Codable, Sendable, Equatable {
+        /// PART-TARGET (seconds).
+        public var partSeconds = 0.25
+        /// EXT-X-TARGETDURATION (whole seconds).
+        public var targetDurationSeconds = 2
+        /// A keyframe starts a new segment once the current one is at least this long.
+        public var segmentMinimumSeconds = 0.5
+        /// Seconds of media each media playlist lists.
+        public var playlistWindowSeconds = 20.0
+        /// Also write MPEG-TS segments (`legacy.m3u8`) for players without fMP4.
+        public var legacyTS = false
+        /// The first variant listed is the best that fits this (kbit/s); 0 keeps the source first.
+        public var startBandwidthKbps = 3500
+        /// How long a path's playlists wait for a republish before they get ENDLIST.
+        public var endGraceSeconds = 10.0
+        /// Bytes of media one rendition keeps, at most (MiB).
+        public var maxRetainedMiB = 128
+        public init() {}
+    }
+
+    public struct Transcode: Codable, Sendable, Equatable {
+        /// false serves the source rendition only.
+        public var enabled = true
+        /// `name:bitrate` rungs, e.g. `720p:3000k,480p:1200k,360p:700k`; rungs above the source
+        /// are skipped. Absent: the built-in ladder.
+        public var ladder: String?
+        /// x264 preset of every rung.
+        public var preset = "veryfast"
+        public var gopSeconds = 2.0
+        /// RTMP players whose send queue grows move down a rendition or skip to a keyframe.
+        public var playerAdaptation = true
+        public init() {}
+    }
+
+    /// Overrides for the stream paths `match` fits: a glob over the whole path, where `*` is one
+    /// path segment and `**` any number (`live/*`, `shop/**`, `live/flagship`).
+    public struct PathRule: Codable, Sendable, Equatable {
+        public var match: String
+        /// nil inherits `transcode.enabled`.
+        public var transcode: Bool?
+        /// nil inherits `transcode.ladder`.
+        public var ladder: String?
+        /// nil inherits `auth.publish`.
+        public var publish: PublishAuth?
+        /// nil inherits `auth.play`.
+        public var play: PlayAuth?
+        public init(match: String) { self.match = match }
+    }
+
+    public struct Auth: Codable, Sendable, Equatable {
+        public var publish = PublishAuth()
+        public var play = PlayAuth()
+        public var webhook = Webhook()
+        public init() {}
+    }
+
+    /// Who may publish. With neither `keys` nor `hmacSecret`, anyone may (the default, as in
+    /// every media server's quick start); a republish to a live path still needs the key the
+    /// live publisher proved.
+    public struct PublishAuth: Codable, Sendable, Equatable {
+        /// Static secrets: the RTMP stream key query `name?key=SECRET`, the SRT streamid
+        /// `#!::r=live/name,k=SECRET` (or `live/name?key=SECRET`).
+        public var keys: [String] = []
+        /// HMAC-SHA256 tokens with expiry: `?exp=UNIX&token=HEX(HMAC(secret, "publish\n" + path + "\n" + exp))`;
+        /// `sluice token` mints them.
+        public var hmacSecret: String?
+        public init() {}
+    }
+
+    /// Who may play (HLS, RTMP play, SRT play).
+    public struct PlayAuth: Codable, Sendable, Equatable {
+        /// Signed play URLs: `?exp=UNIX&token=HEX(HMAC(secret, "play\n" + path + "\n" + exp))`
+        /// on the multivariant playlist; Sluice carries it on every URL the player follows.
+        public var signingSecret: String?
+        public init() {}
+    }
+
+    /// An HTTP endpoint asked to allow or deny each publish and play (like SRS's on_publish).
+    /// POST JSON `{"action", "path", "query", "protocol", "remote"}`; any 2xx allows.
+    public struct Webhook: Codable, Sendable, Equatable {
+        /// Absent: no webhook.
+        public var url: String?
+        public var timeoutMs = 2000
+        /// When the hook cannot be reached or times out: true allows, false refuses.
+        public var failOpen = false
+        /// Which actions are asked: `publish`, `play`.
+        public var actions: [String] = ["publish", "play"]
+        public init() {}
+    }
+
+    public struct Limits: Codable, Sendable, Equatable {
+        /// Open connections of one IP address on each protocol; beyond it new ones are refused.
+        public var maxConnectionsPerIP = 256
+        /// Streams being published at once.
+        public var maxPublishers = 64
+        /// RTMP connections, all kinds.
+        public var maxRTMPConnections = 1000
+        /// HTTP connections; 0: the descriptor limit less 256.
+        public var maxHTTPConnections = 0
+        /// Bytes of one HTTP request head.
+        public var maxHTTPRequestBytes = 16384
+        /// A keep-alive HTTP connection with no request is closed after this.
+        public var httpIdleSeconds = 60.0
+        /// A publisher (RTMP or SRT) that sends nothing for this long is closed.
+        public var publisherIdleSeconds = 30.0
+        public init() {}
+    }
+
+    public struct Metrics: Codable, Sendable, Equatable {
+        /// Prometheus text at `GET /metrics`.
+        public var enabled = true
+        /// true: `/metrics` needs the API token too.
+        public var requireToken = false
+        public init() {}
+    }
+
+    public struct Analytics: Codable, Sendable, Equatable {
+        /// Unique viewers are counted exactly up to this many per stream, then estimated
+        /// (HyperLogLog), so memory stays bounded.
+        public var exactUniqueViewers = 10_000
+        /// An HLS viewer with no request for this long has left (watch time ends).
+        public var viewerTimeoutSeconds = 15.0
+        public init() {}
+    }
+
+    public struct Dashboard: Codable, Sendable, Equatable {
+        /// The operator's page at `/` (behind the API token).
+        public var enabled = true
+        /// hls.js ES module the dashboard's players load, served by Sluice at `/dashboard/hls.mjs`.
+        /// Absent: looked for where `make` puts it (`.build/players/hls.js`).
+        public var hlsjsPath: String?
+        public init() {}
+    }
+}
