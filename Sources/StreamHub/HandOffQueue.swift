@@ -130,6 +130,15 @@ public final class HandOffQueue<Policy: HandOffPolicy>: Sendable {
         }
     }
 
+    /// Blocking read without a deadline (codec threads): the next element, or nil once closed
+    /// and drained.
+    public func pop() -> Element? {
+        while true {
+            if let element = pop(timeout: .seconds(3_600)) { return element }
+            if isClosed && count == 0 { return nil }
+        }
+    }
+
     /// Async read: the next element, or nil once closed and drained.
     public func next() async -> Element? {
         await withCheckedContinuation { (c: CheckedContinuation<Element?, Never>) in

@@ -6,7 +6,7 @@ import MediaCore
 ///
 /// Not Sendable: created on, and confined to, the audio thread.
 final class AudioWorker {
-    private let queue: BoundedQueue<AudioInput>
+    private let queue: CodecQueue<AudioInput>
     private let specs: [AudioRenditionSpec]
     private let sink: any RenditionSink
     private let stats: StatsRecorder
@@ -17,7 +17,7 @@ final class AudioWorker {
     private var lastWallClock: Int64 = 0
     private var wallClocks = WallClockMap()
 
-    init(queue: BoundedQueue<AudioInput>, specs: [AudioRenditionSpec], sink: any RenditionSink,
+    init(queue: CodecQueue<AudioInput>, specs: [AudioRenditionSpec], sink: any RenditionSink,
          stats: StatsRecorder, logger: Logger) {
         self.queue = queue
         self.specs = specs

@@ -36,7 +36,7 @@ final class DecodePipeline {
     private var lastGOP: Int64?
     private var skippingLate = false
 
-    private var audioQueue: BoundedQueue<AudioInput>?
+    private var audioQueue: CodecQueue<AudioInput>?
     private var passthroughStarted: TrackInfo?
 
     private static let x264UUID: [UInt8] = [0xDC, 0x45, 0xE9, 0xBD, 0xE6, 0xD9, 0x48, 0xB7,
@@ -199,7 +199,7 @@ final class DecodePipeline {
         var ready: [(Int, RungFrame)] = []
         for (i, channel) in channels.enumerated() {
             if !key, let kept = lastKept[i], out - kept < minInterval[i] { continue }
-            if config.overload == .dropFrames, !key, channel.queue.count >= channel.queue.capacity {
+            if config.overload == .dropFrames, !key, channel.queue.count >= config.rungQueueCapacity {
                 stats.updateRung(channel.rung.name) { $0.framesDropped += 1 }
                 continue // skip the scale too; smaller rungs scale from a larger picture
             }
@@ -222,12 +222,8 @@ final class DecodePipeline {
         }
         for (i, item) in ready {
             let channel = channels[i]
-            let lost: Int
-            switch config.overload {
-            case .block: lost = channel.queue.put(item) ? 0 : 1
-            case .dropFrames: lost = channel.queue.offer(item, precious: item.isKeyframe) { !$0.isKeyframe }
-            }
-            let depth = channel.queue.highWater
+            let lost = channel.queue.offer(item) // .block waits for room; .dropFrames never waits
+            let depth = channel.queue.withPolicy { $0.highWater }
             stats.updateRung(channel.rung.name) {
                 $0.framesQueued += 1
                 $0.framesDropped += lost
@@ -285,7 +281,7 @@ final class DecodePipeline {
                                                 frameRate: frameRate, fps: fps, bitrate: bitrate, threads: threadsPerRung)
             let settings = VideoRungWorker.Settings(encoder: encoder, maxRateFactor: config.maxRateFactor,
                                                     vbvBufferSeconds: config.vbvBufferSeconds)
-            let channel = RungChannel(rung: rung, capacity: config.rungQueueCapacity)
+            let channel = RungChannel(rung: rung, capacity: config.rungQueueCapacity, blocking: config.overload == .block)
             var rs = RungStats(name: rung.name)
             rs.width = rung.width
             rs.height = rung.height
@@ -314,7 +310,7 @@ final class DecodePipeline {
 
     private func startAudioIfNeeded() {
         guard audioQueue == nil else { return }
-        let queue = BoundedQueue<AudioInput>(capacity: 256)
+        let queue = CodecQueue<AudioInput>(policy: CodecQueuePolicy(capacity: 256, blocking: config.overload == .block))
         audioQueue = queue
         let (specs, sink, stats, logger) = (config.audio, self.sink, self.stats, self.logger)
         threads.enter()
@@ -330,14 +326,6 @@ final class DecodePipeline {
 
     private func forwardAudio(_ input: AudioInput) {
         guard let audioQueue else { return }
-        switch config.overload {
-        case .block: audioQueue.put(input)
-        case .dropFrames:
-            let precious: Bool
-            if case .track = input { precious = true } else { precious = false }
-            if audioQueue.offer(input, precious: precious, expendable: { if case .unit = $0 { true } else { false } }) > 0 {
-                stats.update { $0.inputDropped += 1 }
-            }
-        }
+        if audioQueue.offer(input) > 0 { stats.update { $0.inputDropped += 1 } }
     }
 }

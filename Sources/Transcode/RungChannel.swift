@@ -3,12 +3,12 @@ import Synchronization
 /// The hand-off from the decode thread to one rung's encoder thread, and the rung's controls.
 final class RungChannel: Sendable {
     let rung: ResolvedRung
-    let queue: BoundedQueue<RungFrame>
+    let queue: CodecQueue<RungFrame>
     private let requestedBitrate = Mutex<Int?>(nil)
 
-    init(rung: ResolvedRung, capacity: Int) {
+    init(rung: ResolvedRung, capacity: Int, blocking: Bool) {
         self.rung = rung
-        self.queue = BoundedQueue(capacity: capacity)
+        self.queue = CodecQueue(policy: CodecQueuePolicy(capacity: capacity, blocking: blocking))
     }
 
     /// Applied by the encoder thread before its next frame.

@@ -38,7 +38,7 @@ public final class TranscodeSession: Sendable {
     /// hub reader), waiting in `.block` mode.
     private enum PushInput: Sendable {
         case lossy(ReaderQueue)
-        case waiting(BoundedQueue<HubEvent>)
+        case waiting(CodecQueue<HubEvent>)
     }
 
     public init(configuration: TranscodeConfiguration = TranscodeConfiguration(), sink: any RenditionSink,
@@ -48,7 +48,7 @@ public final class TranscodeSession: Sendable {
         self.logger = logger
         switch configuration.overload {
         case .dropFrames: pushQueue = .lossy(ReaderQueue(capacity: configuration.inputQueueCapacity))
-        case .block: pushQueue = .waiting(BoundedQueue(capacity: configuration.inputQueueCapacity))
+        case .block: pushQueue = .waiting(CodecQueue(policy: CodecQueuePolicy(capacity: configuration.inputQueueCapacity, blocking: true)))
         }
     }
 
@@ -78,7 +78,7 @@ public final class TranscodeSession: Sendable {
     public func push(_ event: HubEvent) {
         switch pushQueue {
         case .lossy(let queue): queue.push(event)
-        case .waiting(let queue): queue.put(event)
+        case .waiting(let queue): queue.push(event)
         }
     }
 
