@@ -4,10 +4,11 @@ import SRTTransport
 import StreamHub
 import Synchronization
 
-/// Accepts SRT pushes (MPEG-TS) and publishes them to the hub.
+/// Accepts SRT pushes (MPEG-TS) and publishes them to the hub, and serves SRT readers.
 ///
-/// The streamid names the path: `#!::r=live/demo,m=publish` (or just `live/demo`). A
-/// passphrase, when the policy gives one for the path, is enforced by libsrt itself.
+/// The streamid names the path: `#!::r=live/demo,m=publish` (or just `live/demo`) publishes;
+/// `#!::r=live/demo,m=request` (or `#!::r=live/demo`) reads the source, `r=live/demo/720p` a
+/// rendition. A passphrase, when the policy gives one for the path, is enforced by libsrt itself.
 public final class SRTIngestServer: Sendable {
     public struct Configuration: Sendable {
         public var host: String = "0.0.0.0"
@@ -23,6 +24,9 @@ public final class SRTIngestServer: Sendable {
         public var idleTimeout: Duration = .seconds(10)
         /// Callers beyond this many open connections are rejected (each costs a thread).
         public var maxConnections = 100
+        /// A reader more than this far behind (hub queue + libsrt's send buffer) skips to the
+        /// next keyframe. Nil: 4 × the latency, at least 1 s.
+        public var playSkipBudgetMs: Int64?
 
         public init(host: String = "0.0.0.0", port: Int = 9000, latencyMs: Int = 120) {
             self.host = host
@@ -38,12 +42,18 @@ public final class SRTIngestServer: Sendable {
     /// `access` sees the streamid's other keys (`u=`, `s=`, ...) as the query, e.g. `u=alice&s=token`.
     public init(configuration: Configuration, hub: StreamHub, access: any AccessControl = AllowAll(), logger: Logger) throws {
         let sessions = SessionTable()
+        let players = PlayerTable()
         let config = configuration
+        let skipBudget = config.playSkipBudgetMs ?? Int64(max(1000, 4 * config.latencyMs))
         let refusals = LogThrottle(window: .seconds(10), burst: 10)
         logSink = Self.routeLibraryLog(to: logger)
         let handlers = SRTListenerHandlers(
             decide: { id, _ in
                 do throws(SRTRefusal) {
+                    if id.mode == .request {
+                        let (path, _) = try SRTIngestServer.admitReader(id, hub: hub, access: access)
+                        return .accept(passphrase: config.passphrase(path))
+                    }
                     let path = try SRTIngestServer.admit(id, hub: hub, access: access)
                     return .accept(passphrase: config.passphrase(path.value))
                 } catch {
@@ -51,6 +61,16 @@ public final class SRTIngestServer: Sendable {
                 }
             },
             opened: { connection in
+                if connection.streamID.mode == .request {
+                    guard let (path, stream) = try? SRTIngestServer.admitReader(connection.streamID, hub: hub, access: access),
+                          let player = SRTPlaySession(connection: connection, path: path, stream: stream,
+                                                      skipBudgetMs: skipBudget, logger: logger) else {
+                        connection.close()
+                        return
+                    }
+                    players.insert(player)
+                    return
+                }
                 // `decide` accepted this streamid moments ago; a path refused now is closed.
                 guard let path = try? SRTIngestServer.admit(connection.streamID, hub: hub, access: access) else {
                     connection.close()
@@ -64,6 +84,7 @@ public final class SRTIngestServer: Sendable {
                 sessions.get(connection.socket)?.received(bytes)
             },
             closed: { connection in
+                players.remove(connection.socket)?.closed()
                 sessions.remove(connection.socket)?.closed()
             },
             refused: { raw, peer, reason in
@@ -91,21 +112,10 @@ public final class SRTIngestServer: Sendable {
     /// The path a caller may publish, or why not, in words a human can act on.
     static func admit(_ id: SRTStreamID, hub: StreamHub, access: any AccessControl) throws(SRTRefusal) -> StreamPath {
         guard id.mode == .publish else {
-            // Playback over SRT is not built yet; say so instead of accepting and sending nothing.
             throw SRTRefusal(code: SRTAcceptDecision.badMode,
-                             reason: "SRT playback (m=\(id.mode.rawValue)) is not supported; publish with streamid=live/<name>")
+                             reason: "m=\(id.mode.rawValue) is not supported: publish with m=publish, read with m=request")
         }
-        let resource = id.resource.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-        guard !resource.isEmpty else {
-            throw SRTRefusal(code: SRTAcceptDecision.badRequest,
-                             reason: "no streamid: name the stream in the caller's URL, e.g. srt://host:port?streamid=live/<name>")
-        }
-        let path: StreamPath
-        do {
-            path = try StreamPath(validating: resource)
-        } catch {
-            throw SRTRefusal(code: SRTAcceptDecision.badRequest, reason: "bad stream name: \(error)")
-        }
+        let path = try resourcePath(id)
         guard access.authorize(path: path.value, query: query(id), action: .publish) else {
             throw SRTRefusal(code: SRTAcceptDecision.forbidden, reason: "publishing \(path) is not allowed")
         }
@@ -115,6 +125,32 @@ public final class SRTIngestServer: Sendable {
             throw SRTRefusal(code: SRTAcceptDecision.conflict, reason: "\(error)")
         }
         return path
+    }
+
+    /// The hub stream a reader may read (the source at `live/x`, a rendition at `live/x/720p`),
+    /// or why not.
+    static func admitReader(_ id: SRTStreamID, hub: StreamHub, access: any AccessControl) throws(SRTRefusal) -> (String, LiveStream) {
+        let path = try resourcePath(id)
+        guard access.authorize(path: path.value, query: query(id), action: .play) else {
+            throw SRTRefusal(code: SRTAcceptDecision.forbidden, reason: "playing \(path) is not allowed")
+        }
+        guard let stream = hub.stream(path.value) else {
+            throw SRTRefusal(code: SRTAcceptDecision.notFound, reason: "\(path) is not published")
+        }
+        return (path.value, stream)
+    }
+
+    private static func resourcePath(_ id: SRTStreamID) throws(SRTRefusal) -> StreamPath {
+        let resource = id.resource.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        guard !resource.isEmpty else {
+            throw SRTRefusal(code: SRTAcceptDecision.badRequest,
+                             reason: "no streamid: name the stream in the caller's URL, e.g. srt://host:port?streamid=live/<name>")
+        }
+        do {
+            return try StreamPath(validating: resource)
+        } catch {
+            throw SRTRefusal(code: SRTAcceptDecision.badRequest, reason: "bad stream name: \(error)")
+        }
     }
 
     /// libsrt's own lines (e.g. a flood of spoofed handshakes) go through the server's logger,
@@ -134,6 +170,12 @@ public final class SRTIngestServer: Sendable {
         if let s = id.session { pairs.append(("s", s)) }
         pairs += id.extra.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         return pairs.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+    }
+
+    final class PlayerTable: Sendable {
+        private let table = Mutex<[Int32: SRTPlaySession]>([:])
+        func insert(_ s: SRTPlaySession) { table.withLock { $0[s.connection.socket] = s } }
+        func remove(_ socket: Int32) -> SRTPlaySession? { table.withLock { $0.removeValue(forKey: socket) } }
     }
 
     final class SessionTable: Sendable {

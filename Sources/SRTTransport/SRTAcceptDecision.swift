@@ -10,6 +10,7 @@ public enum SRTAcceptDecision: Sendable, Equatable {
     public static let unauthorized: Int32 = 1401
     public static let overload: Int32 = 1402
     public static let forbidden: Int32 = 1403
+    public static let notFound: Int32 = 1404
     public static let badMode: Int32 = 1405
     public static let conflict: Int32 = 1409
 }
