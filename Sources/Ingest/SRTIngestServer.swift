@@ -62,8 +62,14 @@ public final class SRTIngestServer: Sendable {
             },
             opened: { connection in
                 if connection.streamID.mode == .request {
-                    guard let (path, stream) = try? SRTIngestServer.admitReader(connection.streamID, hub: hub, access: access),
-                          let player = SRTPlaySession(connection: connection, path: path, stream: stream,
+                    guard let (path, stream) = try? SRTIngestServer.admitReader(connection.streamID, hub: hub, access: access) else {
+                        connection.close()
+                        return
+                    }
+                    // A rung's reader is listed with the source's players, as RTMP's are.
+                    let source = SRTIngestServer.source(of: stream, hub: hub)
+                    guard let player = SRTPlaySession(connection: connection, path: path, stream: stream, home: source ?? stream,
+                                                      rendition: source == nil ? "source" : String(path.split(separator: "/").last ?? ""),
                                                       skipBudgetMs: skipBudget, logger: logger) else {
                         connection.close()
                         return
@@ -138,6 +144,12 @@ public final class SRTIngestServer: Sendable {
             throw SRTRefusal(code: SRTAcceptDecision.notFound, reason: "\(path) is not published")
         }
         return (path.value, stream)
+    }
+
+    /// The source stream of a rendition (`live/x` for `live/x/720p`); nil for a source.
+    static func source(of stream: LiveStream, hub: StreamHub) -> LiveStream? {
+        guard stream.isDerived, let slash = stream.path.lastIndex(of: "/") else { return nil }
+        return hub.stream(String(stream.path[..<slash]))
     }
 
     private static func resourcePath(_ id: SRTStreamID) throws(SRTRefusal) -> StreamPath {

@@ -26,7 +26,9 @@ final class SRTPlaySession: Sendable {
     static let queueBytes = 16 << 20
 
     /// Nil when the stream ended before the reader subscribed.
-    init?(connection: SRTConnection, path: String, stream: LiveStream, skipBudgetMs: Int64, logger: Logger) {
+    /// `home` is the stream the reader is listed under (the source's, when it reads a rendition).
+    init?(connection: SRTConnection, path: String, stream: LiveStream, home: LiveStream, rendition: String,
+          skipBudgetMs: Int64, logger: Logger) {
         guard let queue = stream.subscribe(capacity: Self.queueCapacity, byteCapacity: Self.queueBytes) else { return nil }
         self.connection = connection
         self.path = path
@@ -35,8 +37,11 @@ final class SRTPlaySession: Sendable {
         connection.setSendTimeout(milliseconds: 2000)
         // The thread holds the session until the reader leaves or the stream ends.
         let thread = Thread { [self] in
-            var sender = Sender(connection: connection, path: path, queue: queue, skipBudgetMs: skipBudgetMs, logger: logger)
+            var sender = Sender(connection: connection, path: path, queue: queue, skipBudgetMs: skipBudgetMs, logger: logger,
+                                home: home, status: PlayerStatus(transport: "srt", rendition: rendition))
+            home.reportPlayer(sender.playerID, sender.status)
             sender.run(isStopping: { self.stopping.load(ordering: .acquiring) })
+            home.reportPlayer(sender.playerID, nil)
             stream.unsubscribe(queue)
             connection.close()
         }
@@ -57,6 +62,9 @@ final class SRTPlaySession: Sendable {
         let queue: ReaderQueue
         let skipBudgetMs: Int64
         let logger: Logger
+        let home: LiveStream
+        let playerID = LiveStream.newPlayerID()
+        var status: PlayerStatus
         var tracks: [TrackInfo] = []
         var indexOf: [TrackKind: Int] = [:]
         var muxer: Muxer?
@@ -67,11 +75,16 @@ final class SRTPlaySession: Sendable {
         var lastOutMicros: Int64?
         var skips = 0
         var lostSeen = 0
+        /// Behind: units are not sent until a keyframe finds libsrt's buffer half drained.
+        var skipping = false
         var lastLagCheck = ContinuousClock.now
 
         static let micro = Rational(1, 1_000_000)
 
-        init(connection: SRTConnection, path: String, queue: ReaderQueue, skipBudgetMs: Int64, logger: Logger) {
+        init(connection: SRTConnection, path: String, queue: ReaderQueue, skipBudgetMs: Int64, logger: Logger,
+             home: LiveStream, status: PlayerStatus) {
+            self.home = home
+            self.status = status
             self.connection = connection
             self.path = path
             self.queue = queue
@@ -120,6 +133,12 @@ final class SRTPlaySession: Sendable {
 
         mutating func write(_ unit: MediaUnit) throws {
             guard let index = indexOf[unit.track] else { return }
+            if skipping {
+                guard unit.track == .video, unit.isKeyframe,
+                      Int64(connection.sendBufferMs() ?? 0) < skipBudgetMs / 2 else { return }
+                skipping = false
+                if lastOutMicros != nil { rebase = true }
+            }
             let lost = queue.lost
             if lost != lostSeen {
                 // The queue overflowed or skipped: a gap the output's timeline closes.
@@ -169,10 +188,14 @@ final class SRTPlaySession: Sendable {
             let backlog = queue.backlog
             let queued = backlog.oldestMillis.flatMap { o in backlog.newestMillis.map { max($0 - o, 0) } } ?? 0
             let inFlight = Int64(connection.sendBufferMs() ?? 0)
-            guard queued + inFlight > skipBudgetMs else { return }
+            status.queuedMillis = queued + inFlight
+            home.reportPlayer(playerID, status)
+            guard !skipping, queued + inFlight > skipBudgetMs else { return }
+            // What is queued here goes; what libsrt holds drains while we wait for a keyframe.
             let units = queue.skipToKeyframe()
-            guard units > 0 else { return }
+            skipping = indexOf[.video] != nil
             skips += 1
+            status.keyframeSkips += 1
             logger.info("SRT reader behind; skipped to the next keyframe", metadata: [
                 "path": "\(path)", "peer": "\(connection.peer)", "queued_ms": "\(queued)", "send_buffer_ms": "\(inFlight)",
                 "units": "\(units)",

@@ -1,7 +1,7 @@
 /// What one relay player of a stream is doing, for the status API: the rendition it gets and
 /// how often its send-delay controller moved or skipped it.
 public struct PlayerStatus: Sendable, Equatable {
-    /// "rtmp" (later "srt").
+    /// "rtmp" or "srt".
     public var transport: String
     /// The rendition being sent: "source" or a rung name.
     public var rendition: String
