@@ -68,11 +68,8 @@ final class SRTPlaySession: Sendable {
         var tracks: [TrackInfo] = []
         var indexOf: [TrackKind: Int] = [:]
         var muxer: Muxer?
-        /// Added to every timestamp (µs) so the output runs on across skips and republishes.
-        var shiftMicros: Int64 = 0
-        var rebase = false
-        var lastDTS: [Int: Int64] = [:]
-        var lastOutMicros: Int64?
+        /// The output runs on across skips and republishes.
+        var timeline = ContinuousTimeline(hasVideo: true)
         var skips = 0
         var lostSeen = 0
         /// Behind: units are not sent until a keyframe finds libsrt's buffer half drained.
@@ -121,9 +118,11 @@ final class SRTPlaySession: Sendable {
                 tracks = usable
                 indexOf = Dictionary(usable.enumerated().map { ($0.element.kind, $0.offset) }, uniquingKeysWith: { a, _ in a })
                 try endMuxer()
-                rebase = lastOutMicros != nil
+                var next = ContinuousTimeline(hasVideo: indexOf[.video] != nil)
+                swap(&next, &timeline)
+                timeline.continue(from: next)
             case .discontinuity:
-                rebase = lastOutMicros != nil
+                timeline.gap()
             case .metadata:
                 break
             case .unit(let unit):
@@ -137,13 +136,13 @@ final class SRTPlaySession: Sendable {
                 guard unit.track == .video, unit.isKeyframe,
                       Int64(connection.sendBufferMs() ?? 0) < skipBudgetMs / 2 else { return }
                 skipping = false
-                if lastOutMicros != nil { rebase = true }
+                timeline.gap()
             }
             let lost = queue.lost
             if lost != lostSeen {
                 // The queue overflowed or skipped: a gap the output's timeline closes.
                 lostSeen = lost
-                if lastOutMicros != nil { rebase = true }
+                timeline.gap()
             }
             let hasVideo = indexOf[.video] != nil
             if muxer == nil {
@@ -154,20 +153,9 @@ final class SRTPlaySession: Sendable {
                 try send(m.takeOutput())
             }
             guard let muxer else { return }
-            var dts = unit.timebase.rescale(unit.dts, to: Self.micro)
-            var pts = unit.timebase.rescale(unit.pts, to: Self.micro)
-            if rebase, !hasVideo || unit.track == .video, let last = lastOutMicros {
-                // Continue one frame after the last unit sent, whatever the source's clock did.
-                shiftMicros = last + 33_333 - dts
-                rebase = false
-                lastDTS.removeAll()
-            }
-            if rebase { return } // audio before the video that rebases the timeline
-            dts += shiftMicros
-            pts += shiftMicros
-            if let last = lastDTS[index], dts <= last { return } // the muxer refuses non-monotonic dts
-            lastDTS[index] = dts
-            lastOutMicros = max(lastOutMicros ?? dts, dts)
+            guard let (dts, pts) = timeline.place(track: index, isVideo: unit.track == .video,
+                                                  dts: unit.timebase.rescale(unit.dts, to: Self.micro),
+                                                  pts: unit.timebase.rescale(unit.pts, to: Self.micro)) else { return }
             try muxer.write(track: index, pts: pts, dts: dts, duration: 0, isKeyframe: unit.isKeyframe, data: unit.data)
             try muxer.flush() // one PES per unit, now: no muxer-side delay
             try send(muxer.takeOutput())

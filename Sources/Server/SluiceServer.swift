@@ -22,6 +22,8 @@ public final class SluiceServer: Sendable {
     private let http = Mutex<Int?>(nil)
     public let registry: HLSRegistry
     let pipelines: StreamPipelines
+    /// Restream destinations (`/api/v1/forwards`).
+    public let forwarding: Forwarding
     private let logger: Logger
 
     public init(configuration: SluiceServerConfiguration, logger: Logger, access: any AccessControl = AllowAll()) {
@@ -37,6 +39,7 @@ public final class SluiceServer: Sendable {
         var rtmpConfiguration = RTMPServerConfiguration(host: configuration.host, port: configuration.rtmpPort)
         if !configuration.playerAdaptation { rtmpConfiguration.playerSendDelay = nil }
         self.rtmp = RTMPServer(configuration: rtmpConfiguration, hub: hub, access: access, logger: logger)
+        self.forwarding = Forwarding(hub: hub, logger: logger)
         self.pipelines = StreamPipelines(hub: hub, registry: registry, hls: configuration.hls, transcode: configuration.transcode,
                                          endGrace: configuration.endGrace, logger: logger)
     }
@@ -93,8 +96,9 @@ public final class SluiceServer: Sendable {
             }
             logger.info("play LL-HLS at http://\(shownHost):\(port)/live/<stream>/index.m3u8", metadata: ["http-port": "\(port)"])
             onHTTPRunning(port)
-        }, extraRoutes: { [hub, pipelines, registry] router in
+        }, extraRoutes: { [hub, pipelines, registry, forwarding] router in
             StatusRoutes.register(on: router, hub: hub, pipelines: pipelines, registry: registry)
+            ForwardRoutes.register(on: router, forwarding: forwarding)
         })
         // A listener that closes (shutdown()) ends the whole group gracefully.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
@@ -111,8 +115,10 @@ public final class SluiceServer: Sendable {
             try await group.run()
         } catch where http.withLock({ $0 }) == nil {
             await pipelines.stopAll()
+            forwarding.stopAll()
             throw ListenerError(listener: "HTTP", host: configuration.host, port: configuration.httpPort, flag: "--http-port", error: error)
         }
+        forwarding.stopAll()
         await pipelines.stopAll()
         logger.info("Sluice stopped")
     }

@@ -1,0 +1,75 @@
+import Ingest
+import Logging
+import StreamHub
+import Synchronization
+
+/// Every restream destination of the server: one owner adds, lists and stops them. Each
+/// `Forwarder` runs on its own thread; this only keeps the table and tells waiting ones when a
+/// stream appears.
+public final class Forwarding: Sendable {
+    private let hub: StreamHub
+    private let logger: Logger
+    private let table = Mutex<[Int: Forwarder]>([:])
+    /// Destinations at once; each is a thread and a connection.
+    public static let maxDestinations = 64
+
+    init(hub: StreamHub, logger: Logger) {
+        self.hub = hub
+        self.logger = logger
+        // Hub observers stay for the hub's life: hold the table weakly.
+        hub.onNewStream { [weak self] stream in
+            for f in self?.table.withLock({ Array($0.values) }) ?? [] where f.sourcePath == stream.path { f.streamAppeared() }
+        }
+    }
+
+    public enum AddError: Error, CustomStringConvertible {
+        case badURL(String), badPath(String), tooMany
+        public var description: String {
+            switch self {
+            case .badURL(let why): "bad destination URL: \(why)"
+            case .badPath(let why): "bad stream path: \(why)"
+            case .tooMany: "at most \(Forwarding.maxDestinations) destinations"
+            }
+        }
+    }
+
+    /// Starts pushing `path` (its source, or the rung `rendition`) to `url`.
+    @discardableResult
+    public func add(path: String, rendition: String = "source", url: String) throws(AddError) -> Forwarder.Status {
+        let scheme = url.split(separator: ":", maxSplits: 1).first.map { $0.lowercased() } ?? ""
+        guard ["rtmp", "rtmps", "srt"].contains(scheme), url.contains("://"), url.utf8.count <= 2048 else {
+            throw .badURL("use rtmp://, rtmps:// or srt:// (at most 2048 bytes)")
+        }
+        do {
+            _ = try StreamPath(validating: rendition == "source" ? path : "\(path)/\(rendition)")
+        } catch {
+            throw .badPath("\(error)")
+        }
+        let forwarder = table.withLock { t -> Forwarder? in
+            guard t.count < Self.maxDestinations else { return nil }
+            let f = Forwarder(path: path, rendition: rendition, url: url, hub: hub, logger: logger)
+            t[f.id] = f
+            return f
+        }
+        guard let forwarder else { throw .tooMany }
+        logger.info("forward added", metadata: ["id": "\(forwarder.id)", "path": "\(path)", "rendition": "\(rendition)",
+                                                "url": "\(forwarder.status.url)"])
+        return forwarder.status
+    }
+
+    /// Stops and forgets destination `id`; false if there is none.
+    public func remove(id: Int) -> Bool {
+        guard let f = table.withLock({ $0.removeValue(forKey: id) }) else { return false }
+        f.stop()
+        logger.info("forward removed", metadata: ["id": "\(id)", "path": "\(f.path)"])
+        return true
+    }
+
+    public var statuses: [Forwarder.Status] {
+        table.withLock { Array($0.values) }.map(\.status).sorted { $0.id < $1.id }
+    }
+
+    func stopAll() {
+        for f in table.withLock({ t -> [Forwarder] in defer { t.removeAll() }; return Array(t.values) }) { f.stop() }
+    }
+}

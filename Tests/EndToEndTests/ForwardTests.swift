@@ -1,0 +1,65 @@
+import Foundation
+import Ingest
+import Server
+import Testing
+import TestSupport
+
+/// Restreaming: one Sluice pushes a live path to another over RTMP and SRT at once, while a
+/// dead destination retries with backoff and touches nothing else.
+@Suite(.serialized) struct ForwardTests {
+    @Test func aStreamIsForwardedOverRTMPAndSRTAndADeadDestinationBacksOff() async throws {
+        let origin = try await ServerHarness.start()
+        let platform = try await ServerHarness.start()
+        defer { Task { await origin.stop(); await platform.stop() } }
+        let push = try origin.rtmpPush(path: "live/show")
+        defer { push.kill() }
+
+        let fw = origin.server.forwarding
+        try fw.add(path: "live/show", url: "rtmp://127.0.0.1:\(platform.server.rtmpPort!)/live/{name}-rtmp")
+        try fw.add(path: "live/show", rendition: "240p", url: "srt://127.0.0.1:\(platform.server.srtPort!)?streamid=live/show-srt")
+        // Nothing listens on a port we just closed: connection refused, over and over.
+        let dead = try fw.add(path: "live/show", url: "rtmp://127.0.0.1:\(try closedPort())/live/secretkey")
+        #expect(!dead.url.contains("secretkey"), "the stream key is masked: \(dead.url)")
+
+        // The other server gets both as live streams and packages them.
+        #expect(await eventually(within: 40) {
+            (platform.server.hub.stream("live/show-rtmp")?.unitsIn ?? 0) > 50 && (platform.server.hub.stream("live/show-srt")?.unitsIn ?? 0) > 50
+        }, "forwards: \(fw.statuses)")
+        let rtmpCopy = platform.server.hub.stream("live/show-rtmp")?.tracks.first { $0.kind == .video }
+        let srtCopy = platform.server.hub.stream("live/show-srt")?.tracks.first { $0.kind == .video }
+        #expect(rtmpCopy?.width == 640 && srtCopy?.height == 240, "\(String(describing: rtmpCopy)) \(String(describing: srtCopy))")
+        #expect(await eventually(within: 30) { fw.statuses.first { $0.id == dead.id }.map { $0.errors >= 2 } ?? false })
+        let statuses = fw.statuses
+        #expect(statuses.filter { $0.state == .live }.count == 2, "\(statuses)")
+        let failing = try #require(statuses.first { $0.id == dead.id })
+        #expect(failing.state == .backoff && failing.lastError?.contains("secretkey") == false, "\(failing)")
+        // The dead destination cost the origin nothing: its own viewers still get the stream.
+        #expect(await origin.get("live/show/index.m3u8").status == 200)
+        #expect(push.isRunning)
+
+        #expect(fw.remove(id: dead.id))
+        #expect(fw.statuses.count == 2)
+    }
+
+    @Test func badDestinationsAreRefused() async throws {
+        let h = try await ServerHarness.start()
+        defer { Task { await h.stop() } }
+        #expect(throws: Forwarding.AddError.self) { try h.server.forwarding.add(path: "live/x", url: "http://example.com/x") }
+        #expect(throws: Forwarding.AddError.self) { try h.server.forwarding.add(path: "live/../x", url: "rtmp://h/app/k") }
+    }
+}
+
+/// A TCP port that was free a moment ago (bound, then closed).
+func closedPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+    }
+    guard bound else { throw CocoaError(.fileNoSuchFile) }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
