@@ -76,6 +76,25 @@ public final class HLSRegistry: Sendable {
         for done in held { done(false) }
     }
 
+    // MARK: demand
+
+    private let demandHandler = Mutex<(@Sendable (String) -> Void)?>(nil)
+
+    /// `handler` hears of every playlist request, by stream path, live or not: a pulled path
+    /// starts on its first viewer and stops when they are gone. One handler; keep it cheap.
+    public func onDemand(_ handler: @escaping @Sendable (String) -> Void) {
+        demandHandler.withLock { $0 = handler }
+    }
+
+    /// A player asked for the playlist at URL path `playlist` (`/live/x/index.m3u8` or
+    /// `/live/x/720p/index.m3u8`): the handler hears both stream paths it may belong to.
+    public func demand(playlist: String) {
+        guard let handler = demandHandler.withLock({ $0 }) else { return }
+        let parts = playlist.split(separator: "/").dropLast()
+        if !parts.isEmpty { handler(parts.joined(separator: "/")) }
+        if parts.count > 1 { handler(parts.dropLast().joined(separator: "/")) }
+    }
+
     // MARK: requests held for a path that is not live yet
 
     /// Pass to `waitForMedia` after checking that a path is not live.

@@ -74,6 +74,7 @@ public enum OriginResponder {
                       }
                   }) else { return reply(notYetLive) }
         }
+        if path.hasSuffix("/index.m3u8") { registry.demand(playlist: path) }
         guard let request = OriginRequest(path: path, isStream: { registry.stream($0) != nil }) else {
             return reply(status(.notFound))
         }

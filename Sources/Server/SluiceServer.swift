@@ -24,6 +24,8 @@ public final class SluiceServer: Sendable {
     let pipelines: StreamPipelines
     /// Restream destinations (`/api/v1/forwards`).
     public let forwarding: Forwarding
+    /// Paths pulled from other servers.
+    public let pulling: Pulling
     private let logger: Logger
 
     public init(configuration: SluiceServerConfiguration, logger: Logger, access: any AccessControl = AllowAll()) {
@@ -40,6 +42,7 @@ public final class SluiceServer: Sendable {
         if !configuration.playerAdaptation { rtmpConfiguration.playerSendDelay = nil }
         self.rtmp = RTMPServer(configuration: rtmpConfiguration, hub: hub, access: access, logger: logger)
         self.forwarding = Forwarding(hub: hub, logger: logger)
+        self.pulling = Pulling(hub: hub, registry: registry, logger: logger, sources: configuration.pullSource)
         self.pipelines = StreamPipelines(hub: hub, registry: registry, hls: configuration.hls, transcode: configuration.transcode,
                                          endGrace: configuration.endGrace, logger: logger)
     }
@@ -77,6 +80,7 @@ public final class SluiceServer: Sendable {
             throw ListenerError(listener: "SRT", host: host, port: configuration.srtPort, flag: "--srt-port", error: error)
         }
         srt.withLock { $0 = srtServer }
+        pulling.startAlways(configuration.alwaysPulled)
     }
 
     /// Starts (if needed) and serves until SIGINT/SIGTERM or task cancellation. `onHTTPRunning`
@@ -116,9 +120,11 @@ public final class SluiceServer: Sendable {
         } catch where http.withLock({ $0 }) == nil {
             await pipelines.stopAll()
             forwarding.stopAll()
+            pulling.stopAll()
             throw ListenerError(listener: "HTTP", host: configuration.host, port: configuration.httpPort, flag: "--http-port", error: error)
         }
         forwarding.stopAll()
+        pulling.stopAll()
         await pipelines.stopAll()
         logger.info("Sluice stopped")
     }

@@ -23,6 +23,11 @@ public struct SluiceServerConfiguration: Sendable {
     /// above by `sluice serve`; what can change at run time (auth, limits, API token, analytics,
     /// dashboard, logging) is read from `SluiceServer.config` at decision time.
     public var file = SluiceConfig()
+    /// Where a path nobody pushes is pulled from (nil: not pulled). Asked on a playlist request
+    /// of a path that is not live.
+    public var pullSource: @Sendable (String) -> PullSource? = { _ in nil }
+    /// Paths pulled from start (their source says `always`).
+    public var alwaysPulled: [String] = []
 
     public init(host: String = "0.0.0.0", rtmpPort: Int = 1935, srtPort: Int = 9000, httpPort: Int = 8080,
                 transcode: TranscodeConfiguration? = TranscodeConfiguration(), hls: HLSConfiguration = HLSConfiguration(),

@@ -13,11 +13,13 @@ struct ServerHarness {
     let task: Task<Void, any Error>
     let httpPort: Int
 
-    static func start(ladder: String = "360p:600k,240p:250k", endGrace: Duration = .seconds(10)) async throws -> ServerHarness {
+    static func start(ladder: String = "360p:600k,240p:250k", endGrace: Duration = .seconds(10),
+                      configure: (inout SluiceServerConfiguration) -> Void = { _ in }) async throws -> ServerHarness {
         var transcode = TranscodeConfiguration()
         transcode.ladder = try Ladder(parsing: ladder)
-        let config = SluiceServerConfiguration(host: "127.0.0.1", rtmpPort: 0, srtPort: 0, httpPort: 0,
+        var config = SluiceServerConfiguration(host: "127.0.0.1", rtmpPort: 0, srtPort: 0, httpPort: 0,
                                                transcode: transcode, endGrace: endGrace)
+        configure(&config)
         let server = SluiceServer(configuration: config, logger: Logger(label: "e2e"))
         try await server.start()
         let task = Task { try await server.run() }
