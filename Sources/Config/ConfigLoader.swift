@@ -1,0 +1,156 @@
+import Foundation
+import Yams
+
+/// A configuration as loaded, with where each key was set, so a check made later (the ladder
+/// syntax, which the Transcode target knows) still names the key and its line.
+public struct LoadedConfig: Sendable {
+    public var config: SluiceConfig
+    /// Key path (`listeners.rtmp.port`, `paths[0].ladder`) → where it was set. Keys left at
+    /// their default are absent.
+    public var origins: [String: ConfigOrigin]
+
+    public init(config: SluiceConfig, origins: [String: ConfigOrigin] = [:]) {
+        self.config = config
+        self.origins = origins
+    }
+
+    /// Where `keyPath` was set; else where its nearest enclosing key was; else the default.
+    public func origin(of keyPath: String) -> ConfigOrigin {
+        var path = keyPath
+        while !path.isEmpty {
+            if let origin = origins[path] { return origin }
+            guard let cut = path.lastIndex(where: { $0 == "." || $0 == "[" }) else { break }
+            path = String(path[..<cut])
+        }
+        return .defaultValue
+    }
+
+    public func line(of keyPath: String) -> Int? { origin(of: keyPath).line }
+
+    public func error(_ keyPath: String, _ reason: String) -> ConfigError {
+        ConfigError(keyPath: keyPath, origin: origin(of: keyPath), reason: reason)
+    }
+
+    /// A command-line flag's value, which overrides the file and the environment.
+    public mutating func override<V>(_ key: WritableKeyPath<SluiceConfig, V>, with value: V, keyPath: String, flag: String) {
+        config[keyPath: key] = value
+        origins[keyPath] = .flag(flag)
+    }
+}
+
+/// Reads the configuration: built-in defaults < the YAML file < `SLUICE_*` environment
+/// variables (the command line's flags come last, in `sluice serve`).
+///
+/// Environment names: `SLUICE_` + the key path's keys, camelCase split into words, joined by
+/// `_` and upper-cased: `listeners.rtmp.port` → `SLUICE_LISTENERS_RTMP_PORT`,
+/// `limits.maxHTTPRequestBytes` → `SLUICE_LIMITS_MAX_HTTP_REQUEST_BYTES`. A list takes
+/// comma-separated items (`SLUICE_AUTH_PUBLISH_KEYS=a,b`). Keys inside `paths` have none.
+public enum ConfigLoader {
+    /// Loads `yaml` (an empty document is the defaults). Throws `ConfigError` naming the key,
+    /// the line and the reason; does not run `validate` (call it after applying flags).
+    public static func load(yaml: String, fileName: String = "config", environment: [String: String] = [:]) throws -> LoadedConfig {
+        var root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw yamlError(error, fileName: fileName)
+        }
+        let log = DecodeLog(fileName: fileName)
+        for key in schemaKeys {
+            let name = environmentName(for: key.path)
+            guard let value = environment[name] else { continue }
+            let node: Node
+            switch key.kind {
+            case .list:
+                let items = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                node = Node(items.map { Node($0, .implicit, .doubleQuoted) })
+            case .string:
+                node = Node(value, .implicit, .doubleQuoted) // an empty string stays a string, never null
+            case .value:
+                node = Node(value, .implicit, .plain)
+            }
+            root = inject(root, key.path[...], node)
+            log.environment[key.keyPath] = name
+            log.origins[key.keyPath] = .environment(name)
+        }
+        let decoder = StrictDecoder(node: root, defaults: StrictDecoder.defaultNode(SluiceConfig.self), path: [],
+                                    origin: .file(name: fileName, line: 1), log: log)
+        let config = try decoder.decodeValue(SluiceConfig.self)
+        return LoadedConfig(config: config, origins: log.origins)
+    }
+
+    /// Reads and loads the file at `path`.
+    public static func load(contentsOf path: String, environment: [String: String] = [:]) throws -> LoadedConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(keyPath: "", origin: .flag("--config"), reason: "cannot read \(path): \((error as NSError).localizedDescription)")
+        }
+        return try load(yaml: text, fileName: path, environment: environment)
+    }
+
+    /// The effective configuration as YAML that loads back to the same value.
+    public static func yaml(_ config: SluiceConfig) throws -> String {
+        let body = try YAMLEncoder().encode(config)
+        return """
+        # Sluice configuration (`sluice serve --print-config`): every key is optional and takes the
+        # default shown; see Docs/Operations.md#configuration. Load it with `sluice serve --config FILE`.
+
+        """ + body
+    }
+
+    /// Every key an environment variable can set, in schema order.
+    public static let schemaKeys: [SchemaKey] = {
+        let log = DecodeLog(fileName: "defaults")
+        let decoder = StrictDecoder(node: nil, defaults: StrictDecoder.defaultNode(SluiceConfig.self), path: [],
+                                    origin: .defaultValue, log: log)
+        _ = try? decoder.decodeValue(SluiceConfig.self)
+        return log.scalarKeys
+    }()
+
+    /// `["limits", "maxHTTPRequestBytes"]` → `SLUICE_LIMITS_MAX_HTTP_REQUEST_BYTES`.
+    public static func environmentName(for path: [String]) -> String {
+        "SLUICE_" + path.map(words).joined(separator: "_")
+    }
+
+    /// camelCase → CAMEL_CASE; an acronym stays one word (`maxHTTPRequestBytes` → MAX_HTTP_REQUEST_BYTES).
+    static func words(_ key: String) -> String {
+        let chars = Array(key)
+        var out = ""
+        for (i, c) in chars.enumerated() {
+            if i > 0, c.isUppercase {
+                let previous = chars[i - 1]
+                let nextIsLower = i + 1 < chars.count && chars[i + 1].isLowercase
+                if previous.isLowercase || previous.isNumber || (previous.isUppercase && nextIsLower) { out.append("_") }
+            }
+            out.append(contentsOf: c.uppercased())
+        }
+        return out
+    }
+
+    /// Sets `keys` in the mapping `root` to `value`, making the mappings on the way.
+    static func inject(_ root: Node?, _ keys: ArraySlice<String>, _ value: Node) -> Node {
+        guard let key = keys.first else { return value }
+        var pairs: [(Node, Node)] = []
+        if case .mapping(let m)? = root { pairs = m.map { ($0.key, $0.value) } }
+        if let i = pairs.firstIndex(where: { $0.0.string == key }) {
+            pairs[i].1 = inject(pairs[i].1, keys.dropFirst(), value)
+        } else {
+            pairs.append((Node(key), inject(nil, keys.dropFirst(), value)))
+        }
+        return Node(pairs)
+    }
+
+    static func yamlError(_ error: YamlError, fileName: String) -> ConfigError {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return ConfigError(keyPath: "", origin: .file(name: fileName, line: mark.line), reason: "not valid YAML: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ConfigError(keyPath: "", origin: .file(name: fileName, line: context.mark.line),
+                               reason: "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", "))")
+        default:
+            return ConfigError(keyPath: "", origin: .file(name: fileName, line: 1), reason: "not valid YAML: \(error)")
+        }
+    }
+}
