@@ -92,12 +92,29 @@ public enum ConfigLoader {
 
     /// The effective configuration as YAML that loads back to the same value.
     public static func yaml(_ config: SluiceConfig) throws -> String {
-        let body = try YAMLEncoder().encode(config)
+        // Yams writes 0.25 as 2.5e-1: rewrite floats as plain decimals for a file people edit.
+        var root = try Yams.compose(yaml: YAMLEncoder().encode(config)) ?? Node([(Node, Node)]())
+        root = plainFloats(root)
+        let body = try Yams.serialize(node: root, sortKeys: false)
         return """
         # Sluice configuration (`sluice serve --print-config`): every key is optional and takes the
         # default shown; see Docs/Operations.md#configuration. Load it with `sluice serve --config FILE`.
 
         """ + body
+    }
+
+    static func plainFloats(_ node: Node) -> Node {
+        switch node {
+        case .mapping(let m):
+            return Node(m.map { ($0.key, plainFloats($0.value)) }, m.tag, m.style)
+        case .sequence(let s):
+            return Node(s.map(plainFloats), s.tag, s.style)
+        case .scalar(let s) where s.style == .plain || s.style == .any:
+            guard node.tag.rawValue == Tag.Name.float.rawValue, let v = Double.construct(from: s), v.isFinite else { return node }
+            return Node("\(v)", s.tag, s.style)
+        default:
+            return node
+        }
     }
 
     /// Every key an environment variable can set, in schema order.
