@@ -79,7 +79,9 @@ struct Serve: AsyncParsableCommand {
         try await server.start()
 
         // SIGHUP reads the file again; an invalid one is logged and the running configuration stays.
-        signal(SIGHUP, SIG_IGN)
+        #if canImport(Darwin)
+        signal(SIGHUP, SIG_IGN) // kqueue delivers it to the source (as ServiceLifecycle does); Linux's Dispatch needs no help
+        #endif
         let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "sluice.sighup"))
         hangup.setEventHandler {
             do {
