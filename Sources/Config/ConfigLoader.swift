@@ -133,7 +133,7 @@ public enum ConfigLoader {
 
     /// camelCase → CAMEL_CASE; an acronym stays one word (`maxHTTPRequestBytes` → MAX_HTTP_REQUEST_BYTES).
     static func words(_ key: String) -> String {
-        let chars = Array(key)
+        let chars = Array(key.replacingOccurrences(of: "MiB", with: "Mib")) // a unit, one word
         var out = ""
         for (i, c) in chars.enumerated() {
             if i > 0, c.isUppercase {

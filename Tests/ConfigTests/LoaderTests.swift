@@ -1,3 +1,4 @@
+import Foundation
 import Config
 import Testing
 
@@ -164,6 +165,7 @@ import Testing
         #expect(ConfigLoader.environmentName(for: ["limits", "maxHTTPRequestBytes"]) == "SLUICE_LIMITS_MAX_HTTP_REQUEST_BYTES")
         #expect(ConfigLoader.environmentName(for: ["limits", "maxConnectionsPerIP"]) == "SLUICE_LIMITS_MAX_CONNECTIONS_PER_IP")
         #expect(ConfigLoader.environmentName(for: ["hls", "legacyTS"]) == "SLUICE_HLS_LEGACY_TS")
+        #expect(ConfigLoader.environmentName(for: ["hls", "maxRetainedMiB"]) == "SLUICE_HLS_MAX_RETAINED_MIB")
         let keys = ConfigLoader.schemaKeys.map(\.keyPath)
         #expect(keys.contains("api.token") && keys.contains("listeners.srt.passphrase") && keys.contains("auth.webhook.actions"))
         #expect(!keys.contains { $0.hasPrefix("paths") })
@@ -204,5 +206,26 @@ import Testing
         #expect(c.rule(for: "live/flagship")?.ladder == "1080p:6000k")
         #expect(c.rule(for: "live/other")?.transcode == false)
         #expect(c.rule(for: "shop/x") == nil)
+    }
+}
+
+/// The sample file and the reference in Docs/Operations.md stay true to the schema.
+@Suite struct ConfigDocsTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test func theSampleFileLoadsAndIsValid() throws {
+        let path = Self.root.appendingPathComponent("Deploy/sluice.yaml").path
+        let loaded = try ConfigLoader.load(contentsOf: path)
+        try loaded.validate()
+        #expect(loaded.config.paths.count == 3)
+        #expect(loaded.config.rule(for: "shop/a/b")?.ladder == "480p:1200k,360p:700k")
+    }
+
+    @Test func theReferenceListsEveryKeyWithItsVariable() throws {
+        let docs = try String(contentsOf: Self.root.appendingPathComponent("Docs/Operations.md"), encoding: .utf8)
+        let missing = ConfigLoader.schemaKeys.filter {
+            !docs.contains("| `\($0.keyPath)` |") || !docs.contains("`\(ConfigLoader.environmentName(for: $0.path))`")
+        }
+        #expect(missing.isEmpty, "document in Docs/Operations.md#configuration-reference: \(missing.map(\.keyPath))")
     }
 }
