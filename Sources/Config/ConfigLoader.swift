@@ -100,7 +100,61 @@ public enum ConfigLoader {
         # Sluice configuration (`sluice serve --print-config`): every key is optional and takes the
         # default shown; see Docs/Operations.md#configuration. Load it with `sluice serve --config FILE`.
 
-        """ + body
+        """ + withUnsetKeys(body, config: config)
+    }
+
+    /// What the optional keys that are not set mean, shown as comments where they would go.
+    static let unsetHints: [String: String] = [
+        "listeners.srt.passphrase": "10–79 characters; every SRT caller must use it",
+        "api.token": "bearer token for /api/v1; absent: generated at start and printed; \"\" turns the check off",
+        "transcode.ladder": "720p:3000k,480p:1200k,360p:700k (absent: this built-in ladder)",
+        "auth.publish.hmacSecret": "secret for HMAC publish tokens (`sluice token`)",
+        "auth.play.signingSecret": "secret for signed play URLs",
+        "auth.webhook.url": "https://auth.example/on_publish (asked to allow each publish/play)",
+        "dashboard.hlsjsPath": "path to hls.js (absent: .build/players/hls.js)",
+    ]
+
+    /// `yaml` (as Yams prints it: two spaces per level) with a comment line for each optional key
+    /// left unset, at the end of its section, and an example under `paths: []`.
+    static func withUnsetKeys(_ yaml: String, config: SluiceConfig) -> String {
+        let set = config.flattened()
+        var pending: [String: [String]] = [:] // section path → comment lines
+        for key in schemaKeys where set[key.keyPath] == nil && key.kind != .list {
+            let section = key.path.dropLast().joined(separator: ".")
+            pending[section, default: []].append("# \(key.path.last ?? ""): \(unsetHints[key.keyPath] ?? "not set")")
+        }
+        var out: [String] = []
+        var stack: [(key: String, indent: Int)] = []
+        func close(downTo indent: Int) {
+            while let top = stack.last, top.indent >= indent {
+                stack.removeLast()
+                let path = (stack.map(\.key) + [top.key]).joined(separator: ".")
+                for line in pending.removeValue(forKey: path) ?? [] {
+                    out.append(String(repeating: " ", count: top.indent + 2) + line)
+                }
+            }
+        }
+        for var line in yaml.split(separator: "\n").map(String.init) {
+            let indent = line.prefix { $0 == " " }.count
+            let trimmed = line.dropFirst(indent)
+            if !trimmed.hasPrefix("-") { close(downTo: indent) }
+            // `api: {}` with hints below: print `api:` (null is an empty section), so a hint can be uncommented.
+            if trimmed.hasSuffix(": {}") {
+                let path = (stack.map(\.key) + [String(trimmed.dropLast(4))]).joined(separator: ".")
+                if pending[path] != nil { line = String(line.dropLast(3)) }
+            }
+            out.append(line)
+            if trimmed == "paths: []" {
+                out.append("# - match: live/*        # `*` one path segment, `**` any number; the first match wins")
+                out.append("#   ladder: 480p:1200k,360p:700k")
+                out.append("#   transcode: false")
+            }
+            if let colon = trimmed.firstIndex(of: ":"), !trimmed.hasPrefix("-"), !trimmed.hasPrefix("#") {
+                stack.append((String(trimmed[..<colon]), indent))
+            }
+        }
+        close(downTo: 0)
+        return out.joined(separator: "\n") + "\n"
     }
 
     static func plainFloats(_ node: Node) -> Node {
