@@ -1,28 +1,6 @@
 import Foundation
 import Yams
 
-/// Config types with a default instance: a value of one that appears where the parent has no
-/// default (a `paths` rule's `publish`) still takes its missing keys from `init()`.
-protocol ConfigDefaultable: Encodable { init() }
-
-extension SluiceConfig: ConfigDefaultable {}
-extension SluiceConfig.Listeners: ConfigDefaultable {}
-extension SluiceConfig.Listeners.RTMP: ConfigDefaultable {}
-extension SluiceConfig.Listeners.SRT: ConfigDefaultable {}
-extension SluiceConfig.Listeners.HTTP: ConfigDefaultable {}
-extension SluiceConfig.Logging: ConfigDefaultable {}
-extension SluiceConfig.API: ConfigDefaultable {}
-extension SluiceConfig.HLS: ConfigDefaultable {}
-extension SluiceConfig.Transcode: ConfigDefaultable {}
-extension SluiceConfig.Auth: ConfigDefaultable {}
-extension SluiceConfig.PublishAuth: ConfigDefaultable {}
-extension SluiceConfig.PlayAuth: ConfigDefaultable {}
-extension SluiceConfig.Webhook: ConfigDefaultable {}
-extension SluiceConfig.Limits: ConfigDefaultable {}
-extension SluiceConfig.Metrics: ConfigDefaultable {}
-extension SluiceConfig.Analytics: ConfigDefaultable {}
-extension SluiceConfig.Dashboard: ConfigDefaultable {}
-
 /// One step of a key path: `listeners`, `[2]`.
 enum KeyPathElement: Hashable {
     case key(String)
@@ -61,14 +39,6 @@ final class DecodeLog {
         }
         if seenScalarKeys.insert(keys).inserted { scalarKeys.append(SchemaKey(path: keys, kind: kind)) }
     }
-}
-
-/// A key of the schema outside any list, which an environment variable can set.
-public struct SchemaKey: Sendable, Equatable {
-    public enum Kind: Sendable { case string, value, list }
-    public var path: [String]
-    public var kind: Kind
-    public var keyPath: String { path.joined(separator: ".") }
 }
 
 /// A `Decoder` over the user's YAML node merged with the defaults' node: keys the user left
