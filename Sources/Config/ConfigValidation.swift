@@ -34,8 +34,12 @@ extension LoadedConfig {
         range(l.srt.port, 0...65535, "listeners.srt.port")
         range(l.http.port, 0...65535, "listeners.http.port")
         // SRT is UDP, so only RTMP and HTTP (both TCP) can clash.
-        check(!(l.rtmp.enabled && l.rtmp.port != 0 && l.rtmp.port == l.http.port), "listeners.http.port",
-              "is the same TCP port as listeners.rtmp.port (\(l.http.port))")
+        if l.rtmp.enabled && l.rtmp.port != 0 && l.rtmp.port == l.http.port {
+            // Blame the one that was set (a default is nobody's line).
+            let httpSet = origins["listeners.http.port"] != nil
+            out.append(httpSet ? error("listeners.http.port", "is the same TCP port as listeners.rtmp.port (\(l.http.port))")
+                               : error("listeners.rtmp.port", "is the same TCP port as listeners.http.port (\(l.rtmp.port))"))
+        }
         range(l.srt.latencyMs, 20...8000, "listeners.srt.latencyMs", " ms")
         if let p = l.srt.passphrase {
             check((10...79).contains(p.count), "listeners.srt.passphrase", "must be 10 to 79 characters (libsrt's limit), got \(p.count)")

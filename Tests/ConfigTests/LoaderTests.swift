@@ -131,6 +131,11 @@ import Testing
         #expect(e?.reason == reason)
     }
 
+    @Test func aPortClashBlamesTheKeyThatWasSet() {
+        let e = failure("listeners:\n  rtmp:\n    port: 8080\n")
+        #expect(e?.description == "test.yaml:3: listeners.rtmp.port: is the same TCP port as listeners.http.port (8080)")
+    }
+
     @Test func ladderErrorsComeFromTheCheckerWithTheirLine() {
         let bad: (String) -> String? = { $0.contains("zz") ? "bad bitrate \"zz\"" : nil }
         let top = failure("transcode:\n  ladder: 720p:zz\n", ladder: bad)
