@@ -20,7 +20,8 @@ struct Serve: AsyncParsableCommand {
         """
     )
 
-    @Option(name: .customLong("config"), help: "YAML configuration file.") var configFile: String?
+    @Option(name: .customLong("config"), help: ArgumentHelp("YAML configuration file (Docs/Operations.md#configuration).", valueName: "file"))
+    var configFile: String?
     @Flag(help: "Print the effective configuration (file, environment and flags applied) as YAML and exit.")
     var printConfig = false
     @Option(parsing: .unconditional, help: "RTMP listen port (0 = any free port; default 1935).") var rtmpPort: Int?
