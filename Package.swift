@@ -112,7 +112,7 @@ let package = Package(
         // Shared by the interop tests: external clients (ffmpeg, ffprobe, players) and bounded waits.
         .target(name: "TestSupport", dependencies: ["FFmpegBridge", "MediaCore", nioCore], path: "Tests/TestSupport", swiftSettings: settings),
         .testTarget(name: "SRTTests", dependencies: ["TestSupport", "Ingest", "SRTTransport", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Server", "Ingest", "Transcode", "HLS", "LatencyProbe", logging], swiftSettings: settings),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Server", "Ingest", "Transcode", "HLS", "LatencyProbe", "Config", logging], swiftSettings: settings),
         .testTarget(name: "ABRTests", dependencies: ["ABR"], exclude: ["Resources"], swiftSettings: settings),
         // The hls.js controller's JavaScript against the Swift policy (node), the probe's ABR player.
         .testTarget(name: "ABRPlayerTests", dependencies: ["ABR", "LatencyProbe", "Origin", "TestSupport"], exclude: ["Resources"],

@@ -171,7 +171,7 @@ public struct SluiceConfig: Codable, Sendable, Equatable {
         public var maxHTTPRequestBytes = 16384
         /// A keep-alive HTTP connection with no request is closed after this.
         public var httpIdleSeconds = 60.0
-        /// A publisher (RTMP or SRT) that sends nothing for this long is closed.
+        /// An RTMP publisher that sends nothing for this long is closed (SRT publishers: 10 s, fixed).
         public var publisherIdleSeconds = 30.0
         public init() {}
     }

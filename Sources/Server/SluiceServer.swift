@@ -20,6 +20,7 @@ public final class SluiceServer: Sendable {
     private let access: any AccessControl
     private let srt = Mutex<SRTIngestServer?>(nil)
     private let http = Mutex<Int?>(nil)
+    private let started = Mutex(false)
     public let registry: HLSRegistry
     let pipelines: StreamPipelines
     /// Restream destinations (`/api/v1/forwards`).
@@ -40,10 +41,13 @@ public final class SluiceServer: Sendable {
         self.access = access
         var rtmpConfiguration = RTMPServerConfiguration(host: configuration.host, port: configuration.rtmpPort)
         if !configuration.playerAdaptation { rtmpConfiguration.playerSendDelay = nil }
+        rtmpConfiguration.maxConnections = configuration.rtmpMaxConnections
+        rtmpConfiguration.publisherIdleTimeout = .nanoseconds(Self.nanoseconds(configuration.publisherIdleTimeout))
         self.rtmp = RTMPServer(configuration: rtmpConfiguration, hub: hub, access: access, logger: logger)
         self.forwarding = Forwarding(hub: hub, logger: logger)
         self.pulling = Pulling(hub: hub, registry: registry, logger: logger, sources: configuration.pullSource)
         self.pipelines = StreamPipelines(hub: hub, registry: registry, hls: configuration.hls, transcode: configuration.transcode,
+                                         config: config, startTranscode: configuration.file.transcode,
                                          endGrace: configuration.endGrace, logger: logger)
     }
 
@@ -64,11 +68,15 @@ public final class SluiceServer: Sendable {
     /// Binds every listener; returns once they accept connections.
     public func start() async throws {
         let host = configuration.host
-        do {
-            try await rtmp.start()
-        } catch {
-            throw ListenerError(listener: "RTMP", host: host, port: configuration.rtmpPort, flag: "--rtmp-port", error: error)
+        started.withLock { $0 = true }
+        if configuration.rtmpEnabled {
+            do {
+                try await rtmp.start()
+            } catch {
+                throw ListenerError(listener: "RTMP", host: host, port: configuration.rtmpPort, flag: "--rtmp-port", error: error)
+            }
         }
+        guard configuration.srtEnabled else { return }
         var srtConfig = SRTIngestServer.Configuration(host: configuration.host, port: configuration.srtPort,
                                                       latencyMs: configuration.srtLatencyMs)
         if let passphrase = configuration.srtPassphrase { srtConfig.passphrase = { _ in passphrase } }
@@ -86,8 +94,9 @@ public final class SluiceServer: Sendable {
     /// Starts (if needed) and serves until SIGINT/SIGTERM or task cancellation. `onHTTPRunning`
     /// gets the origin's bound port.
     public func run(onHTTPRunning: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
-        if rtmp.port == nil { try await start() }
+        if !started.withLock({ $0 }) { try await start() }
         let origin = HTTPOriginService(registry: registry, host: configuration.host, port: configuration.httpPort, logger: logger,
+                                       limits: configuration.origin,
                                        endStreamsOnShutdown: false, // StreamsService owns it, before the origin stops
                                        onRunning: { [self, logger, shownHost] port in
             self.http.withLock { $0 = port }
@@ -100,17 +109,18 @@ public final class SluiceServer: Sendable {
             }
             logger.info("play LL-HLS at http://\(shownHost):\(port)/live/<stream>/index.m3u8", metadata: ["http-port": "\(port)"])
             onHTTPRunning(port)
-        }, extraRoutes: { [hub, pipelines, registry, forwarding] router in
+        }, extraRoutes: { [self, hub, pipelines, registry, forwarding] router in
             StatusRoutes.register(on: router, hub: hub, pipelines: pipelines, registry: registry)
+            ReloadRoutes.register(on: router, server: self)
             ForwardRoutes.register(on: router, forwarding: forwarding)
         })
         // A listener that closes (shutdown()) ends the whole group gracefully.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             // Shut down in reverse order: streams end first (ENDLIST reaches held requests), then
             // the origin, then ingest.
-            services: [
-                .init(service: RTMPIngestService(server: rtmp), successTerminationBehavior: .gracefullyShutdownGroup),
-            ] + (srt.withLock { $0 }.map { [ServiceGroupConfiguration.ServiceConfiguration(service: SRTIngestService(server: $0))] } ?? []) + [
+            services: (configuration.rtmpEnabled
+                ? [.init(service: RTMPIngestService(server: rtmp), successTerminationBehavior: .gracefullyShutdownGroup)] : [])
+            + (srt.withLock { $0 }.map { [ServiceGroupConfiguration.ServiceConfiguration(service: SRTIngestService(server: $0))] } ?? []) + [
                 .init(service: origin),
                 .init(service: StreamsService(pipelines: pipelines), successTerminationBehavior: .ignore),
             ],
@@ -127,6 +137,39 @@ public final class SluiceServer: Sendable {
         pulling.stopAll()
         await pipelines.stopAll()
         logger.info("Sluice stopped")
+    }
+
+    /// Installs a new configuration tree (already validated) without touching a running stream:
+    /// what is read at decision time (paths, auth, limits per connection, logging, API token)
+    /// applies from the next decision; start-only keys (listeners, HLS timing, ...) keep their
+    /// running values and are reported as needing a restart. A file with no `api.token` keeps
+    /// the current token.
+    @discardableResult
+    public func reload(from file: SluiceConfig) -> ReloadReport {
+        var file = file
+        let running = config.current
+        if file.api.token == nil { file.api.token = running.api.token }
+        let installed = file.keepingStartOnly(from: running)
+        config.replace(with: installed)
+        if let level = Logger.Level(rawValue: installed.logging.level) { SluiceLogLevel.shared.level = level }
+        let report = ReloadReport(applied: installed.changedKeys(from: running), needsRestart: file.changedKeys(from: installed))
+        logger.notice("configuration reloaded", metadata: [
+            "applied": "\(report.applied.joined(separator: ","))", "needs-restart": "\(report.needsRestart.joined(separator: ","))",
+        ])
+        return report
+    }
+
+    /// Reads the configuration again from `configuration.reloadSource` (SIGHUP,
+    /// `POST /api/v1/reload`) and installs it. An invalid file throws its `ConfigError` and
+    /// the running configuration stays.
+    public func reloadFromSource() throws -> ReloadReport {
+        guard let source = configuration.reloadSource else { throw ReloadUnavailable() }
+        return reload(from: try source())
+    }
+
+    static func nanoseconds(_ d: Duration) -> Int64 {
+        let (s, atto) = d.components
+        return s.multipliedReportingOverflow(by: 1_000_000_000).overflow ? .max : s * 1_000_000_000 + atto / 1_000_000_000
     }
 
     /// Closes every listener; a running `run()` then returns.

@@ -1,5 +1,6 @@
 import Config
 import HLS
+import Origin
 import Transcode
 
 /// What `sluice serve` runs. Port 0 picks a free port; the bound port is logged.
@@ -28,6 +29,18 @@ public struct SluiceServerConfiguration: Sendable {
     public var pullSource: @Sendable (String) -> PullSource? = { _ in nil }
     /// Paths pulled from start (their source says `always`).
     public var alwaysPulled: [String] = []
+    /// false: no RTMP (or SRT) listener at all.
+    public var rtmpEnabled = true
+    public var srtEnabled = true
+    /// RTMP connections, all kinds; beyond it new ones are closed as they are accepted.
+    public var rtmpMaxConnections = 1000
+    /// An RTMP publisher that sends nothing for this long is closed.
+    public var publisherIdleTimeout: Duration = .seconds(30)
+    /// What one HTTP client may cost the origin (connections, idle time, request bytes).
+    public var origin = OriginLimits()
+    /// Reads the configuration again (file, environment, flags; validated) for SIGHUP and
+    /// `POST /api/v1/reload`; nil: reload is not available.
+    public var reloadSource: (@Sendable () throws -> SluiceConfig)?
 
     public init(host: String = "0.0.0.0", rtmpPort: Int = 1935, srtPort: Int = 9000, httpPort: Int = 8080,
                 transcode: TranscodeConfiguration? = TranscodeConfiguration(), hls: HLSConfiguration = HLSConfiguration(),

@@ -1,3 +1,4 @@
+import Config
 import Foundation
 import HLS
 import Logging
@@ -29,12 +30,15 @@ final class StreamPipelines: Sendable {
     private let events: AsyncStream<Event>.Continuation
     private let loop: Loop
 
+    /// `transcode` is what every stream gets unless `config`'s current tree says otherwise for
+    /// its path (a `paths` rule), or a reload changed the `transcode` section from `startTranscode`.
     init(hub: StreamHub, registry: HLSRegistry, hls: HLSConfiguration, transcode: TranscodeConfiguration?,
+         config: ConfigStore = ConfigStore(), startTranscode: SluiceConfig.Transcode = SluiceConfig.Transcode(),
          endGrace: Duration, logger: Logger) {
         let (stream, continuation) = AsyncStream<Event>.makeStream()
         events = continuation
-        let loop = Loop(hub: hub, registry: registry, hls: hls, transcode: transcode, endGrace: endGrace, logger: logger,
-                        events: continuation)
+        let loop = Loop(hub: hub, registry: registry, hls: hls, transcode: transcode, config: config, startTranscode: startTranscode,
+                        endGrace: endGrace, logger: logger, events: continuation)
         self.loop = loop
         Task { await loop.run(stream) }
         // The transcoder's own renditions (`<path>/<rung>`) are streams too, but get no pipeline.
@@ -71,18 +75,22 @@ extension StreamPipelines {
         let registry: HLSRegistry
         let hls: HLSConfiguration
         let transcode: TranscodeConfiguration?
+        let config: ConfigStore
+        let startTranscode: SluiceConfig.Transcode
         let endGrace: Duration
         let logger: Logger
         let events: AsyncStream<Event>.Continuation
         /// What the API reads; written only by the loop.
         let snapshot = Mutex<[String: StreamPipeline]>([:])
 
-        init(hub: StreamHub, registry: HLSRegistry, hls: HLSConfiguration, transcode: TranscodeConfiguration?, endGrace: Duration,
-             logger: Logger, events: AsyncStream<Event>.Continuation) {
+        init(hub: StreamHub, registry: HLSRegistry, hls: HLSConfiguration, transcode: TranscodeConfiguration?, config: ConfigStore,
+             startTranscode: SluiceConfig.Transcode, endGrace: Duration, logger: Logger, events: AsyncStream<Event>.Continuation) {
             self.hub = hub
             self.registry = registry
             self.hls = hls
             self.transcode = transcode
+            self.config = config
+            self.startTranscode = startTranscode
             self.endGrace = endGrace
             self.logger = logger
             self.events = events
@@ -152,10 +160,14 @@ extension StreamPipelines {
             let path = live.path
             let stream = registry.stream(path: path, configuration: hls, logger: logger)
             let events = self.events
+            // Read now, not at start: a reload's `paths` rules apply to the next publish.
+            let transcode = StreamPipelines.transcode(for: path, base: self.transcode, startTranscode: startTranscode,
+                                                      current: config.current, logger: logger)
             let pipeline = StreamPipeline(live: live, hub: hub, hls: stream, transcode: transcode, logger: logger,
                                           onSourceClosed: { pipeline in events.yield(.sourceClosed(path: path, pipeline: pipeline)) })
             logger.info(continuing ? "stream continues after a new publisher" : "stream started",
-                        metadata: ["path": "\(path)", "transcode": "\(transcode != nil)"])
+                        metadata: ["path": "\(path)", "transcode": "\(transcode != nil)",
+                                   "ladder": "\(transcode?.ladder.rungs.map(\.name).joined(separator: ",") ?? "-")"])
             return pipeline
         }
 
@@ -210,6 +222,39 @@ extension StreamPipelines {
             }
             snapshot.withLock { $0 = map }
         }
+    }
+}
+
+extension StreamPipelines {
+    /// The transcode settings of a stream starting on `path` now: `base` (what the server
+    /// started with), or the `transcode` section of `current` once a reload changed it from
+    /// `startTranscode`, then the first `paths` rule matching `path` (`transcode`, `ladder`).
+    static func transcode(for path: String, base: TranscodeConfiguration?, startTranscode: SluiceConfig.Transcode,
+                          current: SluiceConfig, logger: Logger) -> TranscodeConfiguration? {
+        var enabled = base != nil
+        var settings = base ?? TranscodeConfiguration()
+        var ladder: String?? = base == nil ? .some(current.transcode.ladder) : nil // nil: keep the base's ladder
+        if current.transcode != startTranscode {
+            enabled = current.transcode.enabled
+            settings.preset = current.transcode.preset
+            settings.gopSeconds = current.transcode.gopSeconds
+            ladder = .some(current.transcode.ladder)
+        }
+        if let rule = current.rule(for: path) {
+            if let on = rule.transcode { enabled = on }
+            if let spec = rule.ladder { ladder = .some(spec) }
+        }
+        guard enabled else { return nil }
+        if let ladder {
+            do {
+                settings.ladder = try ladder.map(Ladder.init(parsing:)) ?? .default
+            } catch {
+                // The loader validated it; keep serving with the built-in ladder rather than nothing.
+                logger.error("\(path): \(error); using the built-in ladder")
+                settings.ladder = .default
+            }
+        }
+        return settings
     }
 }
 
