@@ -99,6 +99,11 @@ final class SRTPublishSession: Sendable {
             return
         }
         claimed = publisher
+        // SRT has no status message: a kicked or shut-down publisher sees its connection close.
+        publisher.describe(PublisherInfo(transport: "srt", remote: connection.peer)) { [connection, logger, path] reason in
+            logger.notice("SRT publisher stopped by the server", metadata: ["path": "\(path)", "reason": "\(reason)"])
+            connection.close()
+        }
         logger.info("SRT publish started", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
         var builder = TSUnitBuilder(streams: carried.map { ($0.index, $0.codecName, $0.hint) })
         for index in builder.unsupportedCodecs where demuxer.streams[index].kind != nil {
