@@ -35,13 +35,19 @@ enum DashboardRoutes {
         }
     }
 
-    /// `.build/players/hls.js` under the working directory (`make run`), and next to the binary
-    /// (`.build/release/sluice` → `.build/players/hls.js`).
+    /// `.build/players/hls.js` under the working directory (`make run`), and in the build folder
+    /// the binary runs from (`.build/release/sluice`, `.build/x86_64-unknown-linux-gnu/debug/sluice`).
     static func defaultLocations() -> [String] {
         var paths = [FileManager.default.currentDirectoryPath + "/.build/players/hls.js"]
-        let binary = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        let nextToBuild = binary.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("players/hls.js").path
-        if !paths.contains(nextToBuild) { paths.append(nextToBuild) }
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<3 {
+            dir = dir.deletingLastPathComponent()
+            if dir.lastPathComponent == ".build" {
+                let candidate = dir.appendingPathComponent("players/hls.js").path
+                if !paths.contains(candidate) { paths.append(candidate) }
+                break
+            }
+        }
         return paths
     }
 
