@@ -77,6 +77,7 @@ def main():
     ap.add_argument("--stream", required=True, help="a live stream path, e.g. live/demo")
     ap.add_argument("--rtmp", required=True, help="RTMP URL a viewer plays, e.g. rtmp://127.0.0.1:1935/live/demo")
     ap.add_argument("--timeout", type=float, default=40, help="bound on each step (s)")
+    ap.add_argument("--screenshot", help="save a PNG of the page at the end here")
     ap.add_argument("--cache", default=os.path.join(HERE, "..", ".build", "players"))
     ap.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
     ap.add_argument("--chromedriver", default=shutil.which("chromedriver") or "chromedriver")
@@ -149,6 +150,12 @@ def main():
                                   start_new_session=True)
         s = wait("viewer count moves", lambda s: (s.get("viewers") or 0) > before)
         report["viewers"] = {"before": before, "after": s and s["viewers"]}
+        if args.screenshot:
+            import base64
+            driver.call("POST", f"/session/{driver.session}/window/rect", {"width": 1280, "height": 900})
+            time.sleep(2.5)  # one more poll with the viewer counted
+            with open(args.screenshot, "wb") as f:
+                f.write(base64.b64decode(driver.call("GET", f"/session/{driver.session}/screenshot")))
     except Exception as e:
         report["errors"].append(f"{type(e).__name__}: {e}")
     finally:
