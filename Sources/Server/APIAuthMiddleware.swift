@@ -9,13 +9,10 @@ import Hummingbird
 /// Must be added to the router before every route it guards (Hummingbird applies a middleware
 /// to the routes added after it, the `**` fallback included).
 struct APIAuthMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var prefix: String { "/api/v1" }
     let config: ConfigStore
 
-    static func guards(_ path: String) -> Bool { path == prefix || path.hasPrefix(prefix + "/") }
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard Self.guards(request.uri.path) else { return try await next(request, context) }
+        guard APIToken.guards(request.uri.path) else { return try await next(request, context) }
         let current = config.current
         let origin = current.listeners.http.allowOrigin
         if request.method == .options {
@@ -43,6 +40,11 @@ struct APIAuthMiddleware<Context: RequestContext>: RouterMiddleware {
 
 /// The operator's bearer token: generated, checked.
 enum APIToken {
+    static let prefix = "/api/v1"
+
+    /// Whether the token check applies: `/api/v1` and everything under it.
+    static func guards(_ path: String) -> Bool { path == prefix || path.hasPrefix(prefix + "/") }
+
     /// `Bearer <token>`, compared in constant time (the time taken does not tell how much matched).
     static func authorized(_ header: String?, token: String) -> Bool {
         guard let header else { return false }

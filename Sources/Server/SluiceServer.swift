@@ -27,6 +27,8 @@ public final class SluiceServer: Sendable {
     /// Wall clock of `init`, for `GET /api/v1/server`.
     public let startedAt = Date()
     private let shuttingDown = Atomic<Bool>(false)
+    /// Set once `start()` bound the ingest listeners (the HTTP one reports `httpPort`).
+    private let ingestBound = Atomic<Bool>(false)
 
     /// The version `GET /api/v1/server` reports (`sluice --version`).
     public static let version = "0.1.0"
@@ -60,7 +62,7 @@ public final class SluiceServer: Sendable {
     /// `/readyz`: ready once every listener is bound, not while shutting down.
     public var readiness: Readiness {
         if shuttingDown.load(ordering: .relaxed) { return .shuttingDown }
-        return rtmpPort != nil && srtPort != nil && httpPort != nil ? .ready : .starting
+        return ingestBound.load(ordering: .relaxed) && httpPort != nil ? .ready : .starting
     }
 
     var info: ServerInfo {
@@ -107,6 +109,7 @@ public final class SluiceServer: Sendable {
             throw ListenerError(listener: "SRT", host: host, port: configuration.srtPort, flag: "--srt-port", error: error)
         }
         srt.withLock { $0 = srtServer }
+        ingestBound.store(true, ordering: .relaxed)
     }
 
     /// Starts (if needed) and serves until SIGINT/SIGTERM or task cancellation. `onHTTPRunning`
