@@ -100,9 +100,12 @@ final class SRTPublishSession: Sendable {
         }
         claimed = publisher
         // SRT has no status message: a kicked or shut-down publisher sees its connection close.
-        publisher.describe(PublisherInfo(transport: "srt", remote: connection.peer)) { [connection, logger, path] reason in
+        // Our own close brings no epoll event, so the queue is closed too: the demuxer drains
+        // what was accepted and ends the stream now, not after the idle timeout.
+        publisher.describe(PublisherInfo(transport: "srt", remote: connection.peer)) { [connection, logger, path, queue] reason in
             logger.notice("SRT publisher stopped by the server", metadata: ["path": "\(path)", "reason": "\(reason)"])
             connection.close()
+            queue.close()
         }
         logger.info("SRT publish started", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
         var builder = TSUnitBuilder(streams: carried.map { ($0.index, $0.codecName, $0.hint) })

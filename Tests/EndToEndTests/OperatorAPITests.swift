@@ -188,6 +188,21 @@ import TestSupport
     }
 }
 
+extension OperatorAPIAccessTests {
+    /// SRT has no status message: the kick closes the connection and the stream ends at once
+    /// (not after the publisher idle timeout).
+    @Test func anSRTPublisherCanBeKickedToo() async throws {
+        let h = try await ServerHarness.start(ladder: "240p:250k")
+        defer { Task { await h.stop() } }
+        let push = try h.srtPush(path: "live/srtkick")
+        defer { push.kill() }
+        #expect(await eventuallyAsync(within: 30) { await Self.detail(h, "live/srtkick")?.publisher?.protocol == "srt" })
+        let kicked = await h.request("DELETE", "api/v1/streams/live/srtkick/publisher")
+        #expect(kicked.status == 202, "\(kicked)")
+        #expect(await eventuallyAsync(within: 10) { await Self.detail(h, "live/srtkick")?.publishing == false })
+    }
+}
+
 /// Polls an async `condition` until it holds or `seconds` pass: a bound on a test, not a speed check.
 func eventuallyAsync(within seconds: Double, _ condition: () async -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
