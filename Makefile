@@ -9,7 +9,7 @@ APT_TEST := ffmpeg srt-tools gstreamer1.0-tools gstreamer1.0-plugins-base gstrea
 	gstreamer1.0-plugins-bad gstreamer1.0-libav valgrind chromium chromium-driver python3-pip unzip curl nodejs
 APT_BENCH := nginx libnginx-mod-rtmp wrk hyperfine
 
-.PHONY: all deps build release test run bench fuzz soak tsan clean
+.PHONY: all deps build release test run players bench fuzz soak tsan clean
 
 all: build
 
@@ -38,8 +38,15 @@ test: deps
 	@# The leak check reads the process's resident set, so it runs alone.
 	SLUICE_LEAK_TEST=1 $(SWIFT) test --skip-build --filter LeakTests $(SWIFT_FLAGS)
 
-run: release
+run: release players
 	$(SWIFT) run -c release --skip-build sluice serve
+
+# The dashboard's hls.js (served at /dashboard/hls.mjs): hls.js 1.6.15 from the gradio wheel, as the
+# player tests take it. Offline, the dashboard says it has no players and still shows its figures.
+players:
+	@[ -s .build/players/hls.js ] || python3 -c 'import importlib.util as u; s = u.spec_from_file_location("p", "Tools/players/hlsjs-play.py"); \
+		m = u.module_from_spec(s); s.loader.exec_module(m); m.ensure_hlsjs(".build/players")' \
+		|| echo "make run: could not fetch hls.js into .build/players; the dashboard will have no players"
 
 bench: APT_EXTRA = $(APT_BENCH)
 bench: deps release

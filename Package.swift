@@ -90,6 +90,9 @@ let package = Package(
             "Ingest", "Transcode", "HLS", "Origin", "StreamHub", "FFmpegBridge", "Config", logging, nioCore,
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
+        ], resources: [
+            // The operator's dashboard page, compiled into the binary.
+            .embedInCode("Dashboard/dashboard.html"),
         ], swiftSettings: settings),
 
         .executableTarget(name: "sluice", dependencies: [

@@ -25,7 +25,8 @@ sleep 8
 echo "player: sluice probe over RTMP through a $RATE Mbit/s link, adaptation $MODE"
 "$SLUICE" probe "rtmp://127.0.0.1:$P/live/demo" --duration 45 --json > "$OUT/probe-$MODE.log" 2>&1
 echo "probe:  $(tail -1 "$OUT/probe-$MODE.log")"
-echo "status: $(curl -s "http://127.0.0.1:$H/api/v1/streams" | python3 -c 'import json,sys; s=json.load(sys.stdin)["streams"]; print([(x["path"], x["playerAdaptation"]) for x in s])')"
+TOKEN=$(grep -o 'Bearer [0-9a-f]*' "$OUT/serve-$MODE.log" | cut -d' ' -f2)
+echo "status: $(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$H/api/v1/streams" | python3 -c 'import json,sys; s=json.load(sys.stdin)["streams"]; print([(x["path"], x["playerAdaptation"]) for x in s])')"
 grep -E "moved|skipped" "$OUT/serve-$MODE.log" | sed 's/^.*info sluice: /log:    /'
 kill -INT $SHAPER 2>/dev/null; wait $SHAPER 2>/dev/null
 echo "link:   $(tail -1 "$OUT/shape-$MODE.log")"

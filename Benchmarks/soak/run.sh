@@ -63,7 +63,8 @@ while [ $((SECONDS - start)) -lt $((seconds - 10)) ]; do
   sleep 10
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$server/status")
   fds=$(ls "/proc/$server/fd" | wc -l)
-  status=$(curl -sf "http://127.0.0.1:$http/api/v1/streams" | tr -d '\\' || echo "{}") # JSON escapes "/"
+  token=$(grep -o 'Bearer [0-9a-f]*' "$out/serve.out" | cut -d' ' -f2)
+  status=$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$http/api/v1/streams" | tr -d '\\' || echo "{}") # JSON escapes "/"
   streams=$( (grep -o '"live/soak[0-9]"' <<<"$status" || true) | sort -u | wc -l)
   # soak4 reconnects every 20 s and may be between publishes; the other three must be there.
   for s in soak1 soak2 soak3; do grep -q "\"live/$s\"" <<<"$status" || missing=$((missing + 1)); done

@@ -13,7 +13,8 @@ enum DemuxPublish {
     /// a newer publisher takes the path; `claimed` is the publisher it became, which the caller ends.
     static func run(_ demuxer: Demuxer, path: StreamPath, hub: StreamHub, logger: Logger, label: String, peer: String,
                     maxErrors: Int = 100, shouldStop: () -> Bool = { false },
-                    onEvicted: @escaping @Sendable () -> Void, claimed: inout Publisher?) {
+                    onEvicted: @escaping @Sendable () -> Void, onClaimed: (Publisher) -> Void = { _ in },
+                    claimed: inout Publisher?) {
         var normalizer = ContainerNormalizer(streams: demuxer.streams)
         // Audio HLS players cannot play (MP2, MP3, AC-3) is re-encoded as AAC on this thread.
         var transcoders: [Int: AACTranscoder] = [:]
@@ -39,6 +40,7 @@ enum DemuxPublish {
             return
         }
         claimed = publisher
+        onClaimed(publisher)
         logger.info("\(label) publish started", metadata: ["path": "\(path)", "peer": "\(peer)"])
         var builder = TSUnitBuilder(streams: carried.map { ($0.index, $0.codecName, $0.hint) })
         for index in builder.unsupportedCodecs where demuxer.streams[index].kind != nil {

@@ -50,7 +50,12 @@ public final class PullSession: Sendable {
                 control.withLock { $0.state = .live }
                 logger.info("pull started from \(shown)", metadata: ["path": "\(path)"])
                 DemuxPublish.run(demuxer, path: path, hub: hub, logger: logger, label: "pull", peer: shown, maxErrors: 3,
-                                 shouldStop: { self.stopped }, onEvicted: { [self] in stop() }, claimed: &claimed)
+                                 shouldStop: { self.stopped }, onEvicted: { [self] in stop() }, onClaimed: { publisher in
+                    publisher.describe(PublisherInfo(transport: "pull", remote: shown)) { [self] reason in
+                        logger.notice("pull stopped by the server", metadata: ["path": "\(path)", "reason": "\(reason)"])
+                        stop()
+                    }
+                }, claimed: &claimed)
                 claimed?.end()
                 if stopped { break }
                 logger.info("pull from \(shown) ended; reconnecting", metadata: ["path": "\(path)"])

@@ -306,6 +306,9 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         // Authorised: full-size media messages from now on.
         decoder.setLimits(maxMessageSize: configuration.maxMessageSize, maxBufferedBytes: configuration.maxMessageSize + (1 << 20))
         publishing[streamID] = Publishing(publisher: publisher, generation: generation)
+        publisher.describe(PublisherInfo(transport: "rtmp", remote: Self.describe(context?.channel.remoteAddress))) { reason in
+            eventLoop.execute { bound.value.stopped(streamID: streamID, generation: generation, reason: reason) }
+        }
         statistics.publishes.add(1, ordering: .relaxed)
         logger.info("RTMP publish started", metadata: ["path": "\(path)"])
         run(session.publishAccepted(streamID: streamID))
@@ -317,6 +320,21 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         statistics.takeovers.add(1, ordering: .relaxed)
         logger.info("RTMP publisher replaced by a new one", metadata: ["path": "\(p.publisher.path)"])
         run(session.publishEvicted(streamID: streamID))
+    }
+
+    /// The server stopped this publisher (an operator's kick, shutdown): it gets an onStatus
+    /// saying why, then the connection closes (channelInactive ends the stream).
+    private func stopped(streamID: UInt32, generation: Int, reason: String) {
+        guard let p = publishing[streamID], p.generation == generation else { return }
+        logger.notice("RTMP publisher stopped by the server", metadata: ["path": "\(p.publisher.path)", "reason": "\(reason)"])
+        run(session.publishStopped(streamID: streamID, reason: reason))
+    }
+
+    /// `127.0.0.1:50312`, `[::1]:50312`.
+    static func describe(_ address: SocketAddress?) -> String {
+        guard let address else { return "?" }
+        guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 
     private func stopPublishing(_ streamID: UInt32) {

@@ -75,7 +75,16 @@ final class SRTPublishSession: Sendable {
             }
             return
         }
-        DemuxPublish.run(demuxer, path: path, hub: hub, logger: logger, label: "SRT",
-                         peer: connection.peer, onEvicted: { [connection] in connection.close() }, claimed: &claimed)
+        DemuxPublish.run(demuxer, path: path, hub: hub, logger: logger, label: "SRT", peer: connection.peer,
+                         onEvicted: { [connection] in connection.close() }, onClaimed: { publisher in
+            // SRT has no status message: a kicked or shut-down publisher sees its connection close.
+            // Our own close brings no epoll event, so the queue is closed too: the demuxer drains
+            // what was accepted and ends the stream now, not after the idle timeout.
+            publisher.describe(PublisherInfo(transport: "srt", remote: connection.peer)) { [connection, logger, path, queue] reason in
+                logger.notice("SRT publisher stopped by the server", metadata: ["path": "\(path)", "reason": "\(reason)"])
+                connection.close()
+                queue.close()
+            }
+        }, claimed: &claimed)
     }
 }

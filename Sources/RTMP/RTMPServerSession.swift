@@ -198,10 +198,15 @@ public struct RTMPServerSession: Sendable {
 
     /// The publisher was replaced by another connection publishing the same path.
     public mutating func publishEvicted(streamID: UInt32) -> [RTMPSessionAction] {
+        publishStopped(streamID: streamID, reason: "another publisher took over the path")
+    }
+
+    /// The server stops the publisher (takeover, an operator's kick, shutdown): it is told why
+    /// in an onStatus, then the connection closes.
+    public mutating func publishStopped(streamID: UInt32, reason: String) -> [RTMPSessionAction] {
         guard case .publishing = streams[streamID] else { return [] }
         streams[streamID] = .created
-        return [.send(status(streamID: streamID, "status", "NetStream.Unpublish.Success", "another publisher took over")),
-                .close(reason: "another publisher took over the path")]
+        return [.send(status(streamID: streamID, "status", "NetStream.Unpublish.Success", reason)), .close(reason: reason)]
     }
 
     public mutating func playAccepted(streamID: UInt32) -> [RTMPSessionAction] {

@@ -1,4 +1,5 @@
 import Config
+import Foundation
 import HLS
 import Ingest
 import Logging
@@ -27,11 +28,23 @@ public final class SluiceServer: Sendable {
     public let forwarding: Forwarding
     /// Paths pulled from other servers.
     public let pulling: Pulling
-    private let logger: Logger
+    let logger: Logger
+    /// Wall clock of `init`, for `GET /api/v1/server`.
+    public let startedAt = Date()
+    private let shuttingDown = Atomic<Bool>(false)
+    /// Set once `start()` bound the ingest listeners (the HTTP one reports `httpPort`).
+    private let ingestBound = Atomic<Bool>(false)
+
+    /// The version `GET /api/v1/server` reports (`sluice --version`).
+    public static let version = "0.1.0"
 
     public init(configuration: SluiceServerConfiguration, logger: Logger, access: any AccessControl = AllowAll()) {
         self.configuration = configuration
-        self.config = ConfigStore(configuration.file)
+        // The operator token: the file's, or a new random one (printed by `sluice serve`);
+        // kept in the store so every check reads the live one. "" turns the check off.
+        var file = configuration.file
+        if file.api.token == nil { file.api.token = APIToken.generate() }
+        self.config = ConfigStore(file)
         self.logger = logger
         let registry = HLSRegistry()
         self.registry = registry
@@ -49,6 +62,28 @@ public final class SluiceServer: Sendable {
         self.pipelines = StreamPipelines(hub: hub, registry: registry, hls: configuration.hls, transcode: configuration.transcode,
                                          config: config, startTranscode: configuration.file.transcode,
                                          endGrace: configuration.endGrace, logger: logger)
+    }
+
+    /// The bearer token every `/api/v1/` request needs ("" when the check is off).
+    public var apiToken: String { config.current.api.token ?? "" }
+
+    public enum Readiness: Sendable { case starting, ready, shuttingDown }
+
+    /// `/readyz`: ready once every listener is bound, not while shutting down.
+    public var readiness: Readiness {
+        if shuttingDown.load(ordering: .relaxed) { return .shuttingDown }
+        return ingestBound.load(ordering: .relaxed) && httpPort != nil ? .ready : .starting
+    }
+
+    var info: ServerInfo {
+        let streams = ServerStatus.paths(hub: hub, registry: registry)
+        return ServerInfo(
+            version: Self.version, startedAt: ISO8601DateFormatter().string(from: startedAt),
+            uptimeSeconds: (Date().timeIntervalSince(startedAt) * 10).rounded() / 10, ready: readiness == .ready,
+            listeners: [.init(protocol: "rtmp", host: configuration.host, port: rtmpPort),
+                        .init(protocol: "srt", host: configuration.host, port: srtPort),
+                        .init(protocol: "http", host: configuration.host, port: httpPort)],
+            streams: streams.count, publishing: streams.filter { hub.stream($0)?.hasPublisher == true }.count)
     }
 
     /// The RTMP server's counters (connections, plays, player moves and skips, ...).
@@ -89,6 +124,7 @@ public final class SluiceServer: Sendable {
         }
         srt.withLock { $0 = srtServer }
         pulling.startAlways(configuration.alwaysPulled)
+        ingestBound.store(true, ordering: .relaxed)
     }
 
     /// Starts (if needed) and serves until SIGINT/SIGTERM or task cancellation. `onHTTPRunning`
@@ -109,8 +145,10 @@ public final class SluiceServer: Sendable {
             }
             logger.info("play LL-HLS at http://\(shownHost):\(port)/live/<stream>/index.m3u8", metadata: ["http-port": "\(port)"])
             onHTTPRunning(port)
-        }, extraRoutes: { [self, hub, pipelines, registry, forwarding] router in
-            StatusRoutes.register(on: router, hub: hub, pipelines: pipelines, registry: registry)
+        }, extraRoutes: { [self] router in
+            // StatusRoutes adds the API's token check first: every `/api/v1/` route registered
+            // after it (here or in another file) is guarded. Register API routes below this line.
+            StatusRoutes.register(on: router, server: self)
             ReloadRoutes.register(on: router, server: self)
             ForwardRoutes.register(on: router, forwarding: forwarding)
         })
@@ -122,7 +160,9 @@ public final class SluiceServer: Sendable {
                 ? [.init(service: RTMPIngestService(server: rtmp), successTerminationBehavior: .gracefullyShutdownGroup)] : [])
             + (srt.withLock { $0 }.map { [ServiceGroupConfiguration.ServiceConfiguration(service: SRTIngestService(server: $0))] } ?? []) + [
                 .init(service: origin),
-                .init(service: StreamsService(pipelines: pipelines), successTerminationBehavior: .ignore),
+                .init(service: StreamsService(pipelines: pipelines, hub: hub, registry: registry, logger: logger,
+                                              onShutdown: { [self] in self.shuttingDown.store(true, ordering: .relaxed) }),
+                      successTerminationBehavior: .ignore),
             ],
             gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
         do {

@@ -26,6 +26,10 @@ public final class LiveStream: Sendable {
         var bytesIn = 0
         var players: [Int: PlayerStatus] = [:]
         var departedPlayers = PlayerAdaptationTotals()
+        var publisherInfo: PublisherInfo?
+        /// Closes the current publisher's connection with a reason (kick, shutdown).
+        var stopPublisher: (@Sendable (String) -> Void)?
+        var rate = IngestRateWindow()
     }
 
     init(path: String, isDerived: Bool = false) {
@@ -38,6 +42,24 @@ public final class LiveStream: Sendable {
     public var readerCount: Int { state.withLock { $0.readers.count } }
     public var unitsIn: Int { state.withLock { $0.unitsIn } }
     public var bytesIn: Int { state.withLock { $0.bytesIn } }
+    /// The current publisher's transport, address and start; nil without one (or before it said).
+    public var publisherInfo: PublisherInfo? { state.withLock { $0.publisherEvicted == nil ? nil : $0.publisherInfo } }
+    /// What the current publisher sent over the last ~2 s.
+    public var ingestRate: IngestRate {
+        let now = ContinuousClock.now
+        return state.withLock { $0.publisherEvicted == nil ? IngestRate() : $0.rate.rate(now: now) }
+    }
+    /// Units the current readers (HLS feed, transcoder, players) lost to a full queue.
+    public var readersLost: Int { state.withLock { s in s.readers.values.reduce(0) { $0 + $1.lost } } }
+
+    /// Asks the current publisher to stop (its connection is closed, with `reason` where the
+    /// protocol can say one). False when there is no publisher or it cannot be stopped.
+    @discardableResult
+    public func stopPublisher(reason: String) -> Bool {
+        guard let stop = state.withLock({ $0.publisherEvicted == nil ? nil : $0.stopPublisher }) else { return false }
+        stop(reason)
+        return true
+    }
 
     /// A reader: gets the tracks and the cached GOP at once, then live media. Returns nil if
     /// the stream has ended.
@@ -95,6 +117,9 @@ public final class LiveStream: Sendable {
             let prev = s.publisherEvicted
             s.publisherID += 1
             s.publisherEvicted = onEvicted
+            s.publisherInfo = nil
+            s.stopPublisher = nil
+            s.rate = IngestRateWindow()
             s.gop.removeAll()
             s.gopBytes = 0
             return (s.publisherID, prev, prev == nil ? [] : Array(s.readers.values))
@@ -115,6 +140,14 @@ public final class LiveStream: Sendable {
         for r in readers { r.push(.tracks(tracks)) }
     }
 
+    func describe(_ info: PublisherInfo, stop: @escaping @Sendable (String) -> Void, publisher: Int) {
+        state.withLock { s in
+            guard s.publisherID == publisher else { return }
+            s.publisherInfo = info
+            s.stopPublisher = stop
+        }
+    }
+
     func setMetadata(_ metadata: [String: String], publisher: Int) {
         let readers = state.withLock { s -> [ReaderQueue] in
             guard s.publisherID == publisher, s.metadata != metadata else { return [] }
@@ -125,10 +158,12 @@ public final class LiveStream: Sendable {
     }
 
     func write(_ unit: MediaUnit, publisher: Int) -> Bool {
+        let now = ContinuousClock.now
         let readers = state.withLock { s -> [ReaderQueue]? in
             guard s.publisherID == publisher else { return nil }
             s.unitsIn += 1
             s.bytesIn += unit.data.readableBytes
+            s.rate.add(video: unit.track == .video, bytes: unit.data.readableBytes, now: now)
             if unit.track == .video && unit.isKeyframe {
                 s.gop.removeAll(keepingCapacity: true)
                 s.gopBytes = 0
@@ -150,6 +185,7 @@ public final class LiveStream: Sendable {
             guard s.publisherID == publisher else { return nil }
             s.ended = true
             s.publisherEvicted = nil
+            s.stopPublisher = nil
             let r = Array(s.readers.values)
             s.readers.removeAll()
             return r

@@ -9,6 +9,11 @@ public struct Publisher: Sendable {
     public var path: String { stream.path }
 
     public func setTracks(_ tracks: [TrackInfo]) { stream.setTracks(tracks, publisher: id) }
+    /// Says who publishes (for the API) and how to stop this publisher: `stop` closes its
+    /// connection, telling the peer `reason` where the protocol can (kick, shutdown).
+    public func describe(_ info: PublisherInfo, stop: @escaping @Sendable (String) -> Void) {
+        stream.describe(info, stop: stop, publisher: id)
+    }
     public func setMetadata(_ metadata: [String: String]) { stream.setMetadata(metadata, publisher: id) }
 
     /// Fans the unit out to every reader. False once another publisher took the path over.

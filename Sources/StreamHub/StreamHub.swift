@@ -93,6 +93,14 @@ public final class StreamHub: Sendable {
         return rated.sorted { ($0.1, $0.2, $1.0.path) > ($1.1, $1.2, $0.0.path) }.map(\.0)
     }
 
+    /// Stops every network publisher (graceful shutdown): each is told `reason` and closed.
+    /// Returns how many were asked.
+    @discardableResult
+    public func stopPublishers(reason: String) -> Int {
+        let streams = state.withLock { Array($0.streams.values) }.filter { !$0.isDerived }
+        return streams.reduce(0) { $0 + ($1.stopPublisher(reason: reason) ? 1 : 0) }
+    }
+
     public var paths: [String] { state.withLock { Array($0.streams.keys).sorted() } }
 
     /// Runs `observer` for every stream that appears from now on (e.g. to start a transcoder).

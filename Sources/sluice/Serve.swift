@@ -106,6 +106,11 @@ struct Serve: AsyncParsableCommand {
                 Self.say("SRT:  push to srt://\(shown):\(srtPort)?streamid=live/<stream> (MPEG-TS; bound port \(srtPort))")
             }
             Self.say("HLS:  play http://\(shown):\(port)/live/<stream>/index.m3u8 (LL-HLS; bound port \(port))")
+            // The operator token (generated unless configured): the API and the dashboard need it.
+            let token = server.apiToken
+            Self.say(token.isEmpty ? "API:  http://\(shown):\(port)/api/v1/streams (no token: api.token is empty)"
+                                   : "API:  http://\(shown):\(port)/api/v1/streams with Authorization: Bearer \(token)")
+            Self.say("Dashboard: http://\(shown):\(port)/" + (token.isEmpty ? "" : "#token=\(token)"))
         })
     }
 

@@ -1,3 +1,5 @@
+import Server
+
 enum SluiceVersion {
-    static let string = "0.1.0"
+    static let string = SluiceServer.version
 }

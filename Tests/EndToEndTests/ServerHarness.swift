@@ -38,14 +38,29 @@ struct ServerHarness {
 
     func url(_ path: String) -> String { "http://127.0.0.1:\(httpPort)/\(path)" }
 
-    /// GET → (status, body); nil status when the request failed.
+    /// GET → (status, body) with the operator token; nil status when the request failed.
     func get(_ path: String) async -> (status: Int?, body: String) {
-        guard let u = URL(string: url(path)) else { return (nil, "") }
+        let answer = await request("GET", path)
+        return (answer.status, answer.body)
+    }
+
+    /// Any request; `token` nil sends the server's operator token, "" none.
+    func request(_ method: String, _ path: String, token: String? = nil,
+                 headers: [String: String] = [:]) async -> (status: Int?, headers: [String: String], body: String) {
+        guard let u = URL(string: url(path)) else { return (nil, [:], "") }
+        var request = URLRequest(url: u)
+        request.httpMethod = method
+        let bearer = token ?? server.apiToken
+        if !bearer.isEmpty { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
+        for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
         do {
-            let (data, response) = try await URLSession.shared.data(from: u)
-            return ((response as? HTTPURLResponse)?.statusCode, String(decoding: data, as: UTF8.self))
+            let (data, response) = try await URLSession.shared.data(for: request)
+            let http = response as? HTTPURLResponse
+            var fields: [String: String] = [:]
+            for (k, v) in http?.allHeaderFields ?? [:] { fields["\(k)".lowercased()] = "\(v)" }
+            return (http?.statusCode, fields, String(decoding: data, as: UTF8.self))
         } catch {
-            return (nil, "\(error)")
+            return (nil, [:], "\(error)")
         }
     }
 

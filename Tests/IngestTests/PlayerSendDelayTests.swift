@@ -23,9 +23,11 @@ import Transcode
         var streams: [Stream]
     }
 
-    static func status(port: Int) async -> Status? {
-        guard let url = URL(string: "http://127.0.0.1:\(port)/api/v1/streams"),
-              let (data, _) = try? await URLSession.shared.data(from: url) else { return nil }
+    static func status(port: Int, token: String) async -> Status? {
+        guard let url = URL(string: "http://127.0.0.1:\(port)/api/v1/streams") else { return nil }
+        var request = URLRequest(url: url)
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        guard let (data, _) = try? await URLSession.shared.data(for: request) else { return nil }
         return try? JSONDecoder().decode(Status.self, from: data)
     }
 
@@ -72,14 +74,14 @@ import Transcode
         var moved: Status.Stream.Player?
         let deadline = Date().addingTimeInterval(25)
         while moved == nil, Date() < deadline {
-            let stream = await Self.status(port: httpPort)?.streams.first { $0.path == "live/slow" }
+            let stream = await Self.status(port: httpPort, token: server.apiToken)?.streams.first { $0.path == "live/slow" }
             moved = stream?.players.first { $0.movesDown > 0 }
             if moved == nil { try await Task.sleep(for: .milliseconds(250)) }
         }
         let player0 = try #require(moved, "the slow player was never moved down")
         #expect(player0.transport == "rtmp")
         #expect(["360p", "240p"].contains(player0.rendition))
-        let streams = await Self.status(port: httpPort)?.streams ?? []
+        let streams = await Self.status(port: httpPort, token: server.apiToken)?.streams ?? []
         #expect(streams.map(\.path) == ["live/slow"], "renditions in the hub are not listed as streams")
         #expect((streams.first?.playerAdaptation.movesDown ?? 0) >= 1)
         #expect(server.rtmpStatistics.playerMovesDown >= 1)

@@ -173,3 +173,24 @@ private func videoMessages(streamID: UInt32, timestamps: [UInt32]) -> [RTMPMessa
         }
     }
 }
+
+/// Issue 12: a publisher the server stops (an operator's kick, graceful shutdown) is told why
+/// in an onStatus before its connection closes, and the API sees who it was.
+@Suite struct RTMPPublisherStopTests {
+    @Test func aStoppedPublisherGetsAnOnStatusWithTheReasonThenTheClose() async throws {
+        try await IngestTestSupport.withServer { server, port in
+            let client = try await RawRTMPClient.connect(port: port)
+            _ = try await client.publish(name: "kickme")
+            let stream = try #require(server.hub.stream("live/kickme"))
+            let info = try #require(stream.publisherInfo)
+            #expect(info.transport == "rtmp" && info.remote.hasPrefix("127.0.0.1:"))
+            #expect(server.hub.stopPublishers(reason: "the server is shutting down") == 1)
+            let status = try await client.waitForCommand {
+                $0.name == "onStatus" && $0.arguments.first?["code"]?.string == "NetStream.Unpublish.Success"
+            }
+            #expect(status.arguments.first?["description"]?.string == "the server is shutting down")
+            #expect(await client.waitUntilClosed(), "the connection stays open after the status")
+            #expect(await IngestTestSupport.eventually { server.hub.stream("live/kickme") == nil }, "the stream did not end")
+        }
+    }
+}
