@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Server
 import TestSupport
 
 /// Every route Docs/openapi.yaml describes answers on a live server (anything but 404): the
@@ -38,9 +39,12 @@ import TestSupport
         defer { push.kill() }
         #expect(await eventuallyAsync(within: 30) { await h.get("api/v1/streams/live/oa").body.contains("\"publisher\"") })
 
+        // A destination for the forward routes to name (it fails and retries; nothing listens).
+        let forward = try h.server.forwarding.add(path: "live/oa", url: "rtmp://127.0.0.1:9/live/x")
         // The kick last: it ends the stream the others describe.
         for (method, template) in routes.sorted(by: { ($0.0 == "DELETE" ? 1 : 0) < ($1.0 == "DELETE" ? 1 : 0) }) {
-            let path = String(template.replacingOccurrences(of: "{path}", with: "live/oa").dropFirst())
+            let path = String(template.replacingOccurrences(of: "{path}", with: "live/oa")
+                .replacingOccurrences(of: "{id}", with: "\(forward.id)").dropFirst())
             let answer = await h.request(method, path)
             #expect(answer.status != nil && answer.status != 404, "\(method) \(template): \(answer.status ?? 0) \(answer.body)")
         }

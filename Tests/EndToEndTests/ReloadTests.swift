@@ -64,23 +64,26 @@ import TestSupport
         var next = server.config.current
         next.paths = [SluiceConfig.PathRule(match: "shop/**")]
         source.set(.success(next))
-        let ok = try await Self.post(port, "/api/v1/reload")
+        // Behind the operator token, like every /api/v1 route.
+        #expect(try await Self.post(port, "/api/v1/reload", token: nil).status == 401)
+        let ok = try await Self.post(port, "/api/v1/reload", token: server.apiToken)
         #expect(ok.status == 200)
         let report = try JSONDecoder().decode(ReloadReport.self, from: Data(ok.body.utf8))
         #expect(report == ReloadReport(applied: ["paths[0].match"], needsRestart: []))
         #expect(server.config.current.paths.first?.match == "shop/**")
 
         source.set(.failure(ConfigError(keyPath: "paths[0].match", origin: .file(name: "s.yaml", line: 4), reason: "must be a non-empty glob")))
-        let bad = try await Self.post(port, "/api/v1/reload")
+        let bad = try await Self.post(port, "/api/v1/reload", token: server.apiToken)
         #expect(bad.status == 400)
         #expect(bad.body.contains("s.yaml:4: paths[0].match: must be a non-empty glob"), "\(bad.body)")
         #expect(server.config.current.paths.first?.match == "shop/**") // the running configuration stays
         try await server.shutdown()
     }
 
-    static func post(_ port: Int, _ path: String) async throws -> (status: Int?, body: String) {
+    static func post(_ port: Int, _ path: String, token: String?) async throws -> (status: Int?, body: String) {
         var request = URLRequest(url: try #require(URL(string: "http://127.0.0.1:\(port)\(path)")))
         request.httpMethod = "POST"
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         let (data, response) = try await URLSession.shared.data(for: request)
         return ((response as? HTTPURLResponse)?.statusCode, String(decoding: data, as: UTF8.self))
     }
