@@ -306,6 +306,7 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         // Authorised: full-size media messages from now on.
         decoder.setLimits(maxMessageSize: configuration.maxMessageSize, maxBufferedBytes: configuration.maxMessageSize + (1 << 20))
         publishing[streamID] = Publishing(publisher: publisher, generation: generation)
+        publisher.setTransport("rtmp")
         statistics.publishes.add(1, ordering: .relaxed)
         logger.info("RTMP publish started", metadata: ["path": "\(path)"])
         run(session.publishAccepted(streamID: streamID))

@@ -34,10 +34,14 @@ public final class SRTIngestServer: Sendable {
     private let listener: SRTListener
     private let logSink: Int
     public var port: Int { listener.port }
+    private let sessions: SessionTable
+    /// SRT callers connected now (metrics).
+    public var connectionCount: Int { sessions.count }
 
     /// `access` sees the streamid's other keys (`u=`, `s=`, ...) as the query, e.g. `u=alice&s=token`.
     public init(configuration: Configuration, hub: StreamHub, access: any AccessControl = AllowAll(), logger: Logger) throws {
         let sessions = SessionTable()
+        self.sessions = sessions
         let config = configuration
         let refusals = LogThrottle(window: .seconds(10), burst: 10)
         logSink = Self.routeLibraryLog(to: logger)
@@ -141,5 +145,6 @@ public final class SRTIngestServer: Sendable {
         func insert(_ s: SRTPublishSession) { table.withLock { $0[s.connection.socket] = s } }
         func get(_ socket: Int32) -> SRTPublishSession? { table.withLock { $0[socket] } }
         func remove(_ socket: Int32) -> SRTPublishSession? { table.withLock { $0.removeValue(forKey: socket) } }
+        var count: Int { table.withLock { $0.count } }
     }
 }

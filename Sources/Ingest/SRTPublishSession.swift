@@ -99,6 +99,7 @@ final class SRTPublishSession: Sendable {
             return
         }
         claimed = publisher
+        publisher.setTransport("srt")
         logger.info("SRT publish started", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
         var builder = TSUnitBuilder(streams: carried.map { ($0.index, $0.codecName, $0.hint) })
         for index in builder.unsupportedCodecs where demuxer.streams[index].kind != nil {

@@ -59,11 +59,13 @@ struct ServerStatus: Codable, Sendable {
         var renditions: [Rendition]
         var players: [Player]
         var playerAdaptation: PlayerAdaptation
+        /// Viewers, joins and watch time (StreamAnalytics); nil before anyone watched.
+        var analytics: StreamAnalytics?
     }
 
     var streams: [Stream]
 
-    static func collect(hub: StreamHub, pipelines: StreamPipelines, registry: HLSRegistry) -> ServerStatus {
+    static func collect(hub: StreamHub, pipelines: StreamPipelines, registry: HLSRegistry, analytics: Analytics? = nil) -> ServerStatus {
         // The transcoder's renditions in the hub are parts of their stream, not streams.
         let paths = Set(hub.paths.filter { hub.stream($0)?.isDerived != true }).union(registry.paths).sorted()
         return ServerStatus(streams: paths.map { path in
@@ -97,7 +99,8 @@ struct ServerStatus: Codable, Sendable {
                 playerAdaptation: { () -> PlayerAdaptation in
                     let t = live?.playerTotals ?? PlayerAdaptationTotals()
                     return PlayerAdaptation(movesDown: t.movesDown, movesUp: t.movesUp, keyframeSkips: t.keyframeSkips)
-                }())
+                }(),
+                analytics: analytics?.snapshot(path))
         })
     }
 }

@@ -22,14 +22,23 @@ public final class SluiceServer: Sendable {
     private let http = Mutex<Int?>(nil)
     public let registry: HLSRegistry
     let pipelines: StreamPipelines
+    /// This server's Prometheus registry and viewer analytics (`GET /metrics`, the streams API).
+    let metrics: ServerMetrics
     private let logger: Logger
 
     public init(configuration: SluiceServerConfiguration, logger: Logger, access: any AccessControl = AllowAll()) {
         self.configuration = configuration
         self.config = ConfigStore(configuration.file)
         self.logger = logger
-        let registry = HLSRegistry()
+        // The registry reports each published part to the metrics, which exist before it.
+        let partObserver = Mutex<ServerMetrics?>(nil)
+        let registry = HLSRegistry(onPartPublished: { path, rendition, wallClock in
+            partObserver.withLock { $0 }?.stageLatency(path: path, rendition: rendition, stage: .published, wallClock: wallClock)
+        })
         self.registry = registry
+        let metrics = ServerMetrics(analytics: Analytics(config: config, registry: registry))
+        partObserver.withLock { $0 = metrics }
+        self.metrics = metrics
         // A path still served after its publisher left (grace, ENDLIST) keeps its URLs: a new
         // publisher may not overlap it (`live/a/source` would shadow `live/a`'s rendition).
         self.hub = StreamHub(pathsInUse: { registry.paths })
@@ -38,11 +47,17 @@ public final class SluiceServer: Sendable {
         if !configuration.playerAdaptation { rtmpConfiguration.playerSendDelay = nil }
         self.rtmp = RTMPServer(configuration: rtmpConfiguration, hub: hub, access: access, logger: logger)
         self.pipelines = StreamPipelines(hub: hub, registry: registry, hls: configuration.hls, transcode: configuration.transcode,
-                                         endGrace: configuration.endGrace, logger: logger)
+                                         endGrace: configuration.endGrace, logger: logger, metrics: metrics)
     }
 
     /// The RTMP server's counters (connections, plays, player moves and skips, ...).
     public var rtmpStatistics: RTMPServerStatistics.Snapshot { rtmp.statistics.snapshot }
+
+    /// Updates the metrics from the counters other parts keep (scrape and 1 s tick).
+    func collectMetrics(rates: Bool = false) {
+        metrics.collect(hub: hub, pipelines: pipelines, hlsRegistry: registry,
+                        connections: .init(rtmp: rtmp.connectionCount, srt: srt.withLock { $0?.connectionCount } ?? 0), rates: rates)
+    }
 
     /// Bound RTMP port, once started.
     public var rtmpPort: Int? { rtmp.port }
@@ -82,6 +97,7 @@ public final class SluiceServer: Sendable {
         if rtmp.port == nil { try await start() }
         let origin = HTTPOriginService(registry: registry, host: configuration.host, port: configuration.httpPort, logger: logger,
                                        endStreamsOnShutdown: false, // StreamsService owns it, before the origin stops
+                                       observer: metrics,
                                        onRunning: { [self, logger, shownHost] port in
             self.http.withLock { $0 = port }
             // Printed only now: a URL is shown once every listener is up, never before a failure.
@@ -93,9 +109,20 @@ public final class SluiceServer: Sendable {
             }
             logger.info("play LL-HLS at http://\(shownHost):\(port)/live/<stream>/index.m3u8", metadata: ["http-port": "\(port)"])
             onHTTPRunning(port)
-        }, extraRoutes: { [hub, pipelines, registry] router in
-            StatusRoutes.register(on: router, hub: hub, pipelines: pipelines, registry: registry)
+        }, extraRoutes: { [hub, pipelines, registry, config, metrics] router in
+            StatusRoutes.register(on: router, hub: hub, pipelines: pipelines, registry: registry, analytics: metrics.analytics)
+            MetricsRoutes.register(on: router, config: config, metrics: metrics, collect: { [weak self] in self?.collectMetrics() })
         })
+        // Viewer timeouts, RTMP players and encode rates are sampled once a second.
+        let ticker = Task { [weak self] in
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: .seconds(1)) } catch { return }
+                guard let self else { return }
+                _ = self.metrics.analytics.tick(hub: self.hub)
+                self.collectMetrics(rates: true)
+            }
+        }
+        defer { ticker.cancel() }
         // A listener that closes (shutdown()) ends the whole group gracefully.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             // Shut down in reverse order: streams end first (ENDLIST reaches held requests), then

@@ -6,11 +6,12 @@ import StreamHub
 /// The operator's API next to the HLS routes: health, per-stream status, and the live
 /// bitrate lever of the transcoder.
 enum StatusRoutes {
-    static func register(on router: Router<BasicRequestContext>, hub: StreamHub, pipelines: StreamPipelines, registry: HLSRegistry) {
+    static func register(on router: Router<BasicRequestContext>, hub: StreamHub, pipelines: StreamPipelines, registry: HLSRegistry,
+                         analytics: Analytics? = nil) {
         router.get("/healthz") { _, _ in "ok\n" }
 
         router.get("/api/v1/streams") { _, _ -> Response in
-            let status = ServerStatus.collect(hub: hub, pipelines: pipelines, registry: registry)
+            let status = ServerStatus.collect(hub: hub, pipelines: pipelines, registry: registry, analytics: analytics)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             let body = try encoder.encode(status)

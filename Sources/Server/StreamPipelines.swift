@@ -30,11 +30,11 @@ final class StreamPipelines: Sendable {
     private let loop: Loop
 
     init(hub: StreamHub, registry: HLSRegistry, hls: HLSConfiguration, transcode: TranscodeConfiguration?,
-         endGrace: Duration, logger: Logger) {
+         endGrace: Duration, logger: Logger, metrics: ServerMetrics? = nil) {
         let (stream, continuation) = AsyncStream<Event>.makeStream()
         events = continuation
         let loop = Loop(hub: hub, registry: registry, hls: hls, transcode: transcode, endGrace: endGrace, logger: logger,
-                        events: continuation)
+                        events: continuation, metrics: metrics)
         self.loop = loop
         Task { await loop.run(stream) }
         // The transcoder's own renditions (`<path>/<rung>`) are streams too, but get no pipeline.
@@ -74,11 +74,13 @@ extension StreamPipelines {
         let endGrace: Duration
         let logger: Logger
         let events: AsyncStream<Event>.Continuation
+        let metrics: ServerMetrics?
         /// What the API reads; written only by the loop.
         let snapshot = Mutex<[String: StreamPipeline]>([:])
 
         init(hub: StreamHub, registry: HLSRegistry, hls: HLSConfiguration, transcode: TranscodeConfiguration?, endGrace: Duration,
-             logger: Logger, events: AsyncStream<Event>.Continuation) {
+             logger: Logger, events: AsyncStream<Event>.Continuation, metrics: ServerMetrics?) {
+            self.metrics = metrics
             self.hub = hub
             self.registry = registry
             self.hls = hls
@@ -152,7 +154,7 @@ extension StreamPipelines {
             let path = live.path
             let stream = registry.stream(path: path, configuration: hls, logger: logger)
             let events = self.events
-            let pipeline = StreamPipeline(live: live, hub: hub, hls: stream, transcode: transcode, logger: logger,
+            let pipeline = StreamPipeline(live: live, hub: hub, hls: stream, transcode: transcode, logger: logger, metrics: metrics,
                                           onSourceClosed: { pipeline in events.yield(.sourceClosed(path: path, pipeline: pipeline)) })
             logger.info(continuing ? "stream continues after a new publisher" : "stream started",
                         metadata: ["path": "\(path)", "transcode": "\(transcode != nil)"])

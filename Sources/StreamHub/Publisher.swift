@@ -9,6 +9,8 @@ public struct Publisher: Sendable {
     public var path: String { stream.path }
 
     public func setTracks(_ tracks: [TrackInfo]) { stream.setTracks(tracks, publisher: id) }
+    /// Names the publisher's protocol ("rtmp", "srt") for metrics.
+    public func setTransport(_ transport: String) { stream.setTransport(transport, publisher: id) }
     public func setMetadata(_ metadata: [String: String]) { stream.setMetadata(metadata, publisher: id) }
 
     /// Fans the unit out to every reader. False once another publisher took the path over.
