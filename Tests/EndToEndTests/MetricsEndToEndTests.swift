@@ -30,7 +30,10 @@ import TestSupport
     }
 
     static func stream(_ h: ServerHarness, _ path: String) async throws -> Status.Stream? {
-        try JSONDecoder().decode(Status.self, from: Data(await h.get("api/v1/streams").body.utf8)).streams.first { $0.path == path }
+        // The operator token, where one is configured (the API is behind it).
+        let token = h.server.config.current.api.token ?? ""
+        let body = try await get(h, "api/v1/streams", headers: token.isEmpty ? [:] : ["Authorization": "Bearer \(token)"]).body
+        return try JSONDecoder().decode(Status.self, from: Data(body.utf8)).streams.first { $0.path == path }
     }
 
     /// GET with a User-Agent (the analytics' viewer identity) and optional headers.
