@@ -54,9 +54,11 @@ final class Analytics: Sendable {
         identity += Array((o.userAgent ?? "").utf8)
         let key = HyperLogLog.key(identity)
         let received = seconds(o.received), answered = seconds(o.answered)
-        let exact = config.current.analytics.exactUniqueViewers, timeout = config.current.analytics.viewerTimeoutSeconds
         let joined = streams.withLock { s -> Double? in
-            if s[path] == nil { s[path] = ViewerAnalytics(timeout: timeout, exactUniqueViewers: exact) }
+            if s[path] == nil {
+                let settings = config.current.analytics
+                s[path] = ViewerAnalytics(timeout: settings.viewerTimeoutSeconds, exactUniqueViewers: settings.exactUniqueViewers)
+            }
             return s[path]?.record(viewer: key, request, received: received, answered: answered)
         }
         return (path, joined)

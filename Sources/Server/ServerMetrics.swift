@@ -43,6 +43,20 @@ final class ServerMetrics: OriginObserver, Sendable {
         var last: [String: Int] = [:]
         /// Per rung: frames encoded, encoder seconds, when (for fps and real-time factor).
         var rates: [String: (frames: Int, encodeSeconds: Double, at: Double)] = [:]
+        /// The hot paths' series by a key that builds no string (also in `handles`, for removal).
+        var requests: [RequestKey: CoreMetrics.Counter] = [:]
+        var stages: [StageKey: CoreMetrics.Timer] = [:]
+    }
+
+    private struct RequestKey: Hashable {
+        var route: String
+        var status: Int
+    }
+
+    private struct StageKey: Hashable {
+        var path: String
+        var rendition: String
+        var stage: Stage
     }
 
     init(analytics: Analytics) {
@@ -113,8 +127,13 @@ final class ServerMetrics: OriginObserver, Sendable {
     }
 
     func answered(_ request: OriginObservation) {
-        let labels = [("route", Self.route(request.path)), ("status", String(request.status))]
-        let c = state.withLock { counter(&$0, owner: "", "sluice_http_requests_total", labels) }
+        let key = RequestKey(route: Self.route(request.path), status: request.status)
+        let c = state.withLock { s in
+            if let c = s.requests[key] { return c }
+            let c = counter(&s, owner: "", "sluice_http_requests_total", [("route", key.route), ("status", String(key.status))])
+            s.requests[key] = c
+            return c
+        }
         c.increment()
         if let (path, join) = analytics.observe(request), let join {
             let t = state.withLock { timer(&$0, owner: path, "sluice_join_time_seconds", [("path", path)]) }
@@ -129,8 +148,13 @@ final class ServerMetrics: OriginObserver, Sendable {
     func stageLatency(path: String, rendition: String, stage: Stage, wallClock: Int64) {
         let micros = WallClock.nowMicros() - wallClock
         guard micros >= 0, micros < 600_000_000 else { return } // clock steps: not a latency
-        let t = state.withLock {
-            timer(&$0, owner: path, "sluice_stage_latency_seconds", [("path", path), ("rendition", rendition), ("stage", stage.rawValue)])
+        let key = StageKey(path: path, rendition: rendition, stage: stage)
+        let t = state.withLock { s in
+            if let t = s.stages[key] { return t }
+            let t = timer(&s, owner: path, "sluice_stage_latency_seconds",
+                          [("path", path), ("rendition", rendition), ("stage", stage.rawValue)])
+            s.stages[key] = t
+            return t
         }
         t.recordMicroseconds(micros)
     }
@@ -207,6 +231,7 @@ final class ServerMetrics: OriginObserver, Sendable {
                 gone += s.handles.removeValue(forKey: owner)?.values.map { $0 } ?? []
                 s.last = s.last.filter { !$0.key.contains("|path=\(owner)|") && !$0.key.hasSuffix("|path=\(owner)") }
                 s.rates = s.rates.filter { !$0.key.hasPrefix(owner + "|") }
+                s.stages = s.stages.filter { $0.key.path != owner }
             }
         }
         for h in gone { h.destroy() }
