@@ -44,6 +44,8 @@ final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private var quiescing = false
     private let connectionGuard: OriginConnectionGuard?
     private let observer: (any OriginObserver)?
+    /// The peer's address as text, formatted once per connection for the observer.
+    private var remoteIP: String??
 
     init(registry: HLSRegistry, serverName: String?, connectionGuard: OriginConnectionGuard? = nil,
          observer: (any OriginObserver)? = nil) {
@@ -155,8 +157,9 @@ final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         let withBody = head.method != .HEAD
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
+        if observer != nil, remoteIP == nil { remoteIP = .some(context.channel.remoteAddress?.ipAddress) }
         let observed = observer.map { _ in
-            Observed(path: uri.path, remoteAddress: context.channel.remoteAddress?.ipAddress,
+            Observed(path: uri.path, remoteAddress: remoteIP ?? nil,
                      userAgent: head.headers.first(name: "user-agent"), received: .now)
         }
         OriginResponder.respond(path: uri.path, query: query, acceptsGzip: gzip, registry: registry) { reply in

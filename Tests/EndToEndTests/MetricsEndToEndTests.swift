@@ -91,6 +91,9 @@ import TestSupport
         defer { player.kill() }
         var analytics: Status.Analytics?
         for _ in 0..<60 {
+            // The viewers keep polling their playlists, as players do (else they time out).
+            #expect(try await Self.get(h, "\(path)/360p/index.m3u8", userAgent: "viewer-a").status == 200)
+            #expect(try await Self.get(h, "\(path)/source/index.m3u8", userAgent: "viewer-b").status == 200)
             analytics = try await Self.stream(h, path)?.analytics
             if let a = analytics, a.rtmpViewers >= 1 { break }
             try await Task.sleep(for: .milliseconds(250))
