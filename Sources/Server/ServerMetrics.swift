@@ -7,6 +7,7 @@ import Origin
 import Prometheus
 import StreamHub
 import Synchronization
+import Transcode
 
 /// One server's metrics: its own Prometheus registry (several servers may share a process, so
 /// nothing goes through `MetricsSystem.bootstrap`) and the swift-metrics factory its parts use.
@@ -174,19 +175,25 @@ final class ServerMetrics: OriginObserver, Sendable {
         let now = analytics.now
         let paths = Set(hub.paths.filter { hub.stream($0)?.isDerived != true }).union(hlsRegistry.paths)
         let viewing = analytics.metricsView()
+        // Read every other part's counters before taking the metrics lock: no lock nests in it.
+        var ingest: [String: (units: Int, bytes: Int, transport: String)] = [:]
+        var transcode: [String: TranscodeStats] = [:]
+        for path in paths {
+            ingest[path] = hub.stream(path)?.ingestCounters
+            transcode[path] = pipelines.pipeline(path)?.transcodeStats
+        }
         var gone: [Handle] = []
         state.withLock { s in
             gauge(&s, owner: "", "sluice_connections", [("protocol", "rtmp")]).record(connections.rtmp)
             gauge(&s, owner: "", "sluice_connections", [("protocol", "srt")]).record(connections.srt)
             gauge(&s, owner: "", "sluice_connections", [("protocol", "http")]).record(httpConnections.load(ordering: .relaxed))
             for path in paths {
-                if let live = hub.stream(path) {
-                    let c = live.ingestCounters
+                if let c = ingest[path] {
                     let labels = [("path", path), ("protocol", c.transport.isEmpty ? "unknown" : c.transport)]
                     advance(&s, owner: path, "sluice_ingest_bytes_total", labels, to: c.bytes)
                     advance(&s, owner: path, "sluice_ingest_frames_total", labels, to: c.units)
                 }
-                if let stats = pipelines.pipeline(path)?.transcodeStats {
+                if let stats = transcode[path] {
                     advance(&s, owner: path, "sluice_dropped_frames_total", [("path", path), ("rendition", "transcode-input")],
                             to: stats.inputDropped + stats.videoUnitsSkippedLate)
                     for rung in stats.rungs {
