@@ -26,21 +26,31 @@ final class Analytics: Sendable {
 
     var now: Double { seconds(.now) }
 
-    /// What an origin URL is, for a live stream: its path and the request's kind.
+    /// What an origin URL is, for a live stream: its path and the request's kind. Slices, not
+    /// splits: this runs for every HLS request.
     static func classify(_ urlPath: String, isStream: (String) -> Bool) -> (path: String, request: ViewerAnalytics.Request)? {
-        let comps = urlPath.split(separator: "/")
-        guard let file = comps.last, comps.count >= 2 else { return nil }
+        var whole = Substring(urlPath)
+        while whole.hasPrefix("/") { whole = whole.dropFirst() }
+        guard let slash = whole.lastIndex(of: "/") else { return nil }
+        let file = whole[whole.index(after: slash)...]
+        let directory = whole[..<slash]
         if file == "index.m3u8" || file == "legacy.m3u8" {
-            let stream = comps.dropLast().joined(separator: "/")
+            let stream = String(directory)
             if isStream(stream) { return (stream, .playlist(rendition: nil)) }
         }
-        guard comps.count >= 3 else { return nil }
-        let stream = comps.dropLast(2).joined(separator: "/")
-        guard isStream(stream) else { return nil }
-        let rendition = String(comps[comps.count - 2])
-        if file.hasSuffix(".m3u8") { return (stream, .playlist(rendition: rendition)) }
-        if file.hasSuffix(".m4s") || file.hasSuffix(".mp4") || file.hasSuffix(".ts") { return (stream, .media(rendition: rendition)) }
-        return nil
+        guard let parent = directory.lastIndex(of: "/") else { return nil }
+        let rendition = String(directory[directory.index(after: parent)...])
+        let stream = String(directory[..<parent])
+        let request: ViewerAnalytics.Request
+        if file.hasSuffix(".m3u8") {
+            request = .playlist(rendition: rendition)
+        } else if file.hasSuffix(".m4s") || file.hasSuffix(".mp4") || file.hasSuffix(".ts") {
+            request = .media(rendition: rendition)
+        } else {
+            return nil
+        }
+        guard !rendition.isEmpty, isStream(stream) else { return nil }
+        return (stream, request)
     }
 
     /// One answered origin request. Returns the stream and the join time when this request
@@ -49,10 +59,8 @@ final class Analytics: Sendable {
         guard o.status == 200, let (path, request) = Self.classify(o.path, isStream: { registry.stream($0) != nil }) else { return nil }
         if case .media = request, o.bytes == 0 { return nil } // HEAD: no media delivered
         // Identity without changing URLs: address + User-Agent (Docs/Operations.md "Analytics").
-        var identity = Array((o.remoteAddress ?? "").utf8)
-        identity.append(0x0A)
-        identity += Array((o.userAgent ?? "").utf8)
-        let key = HyperLogLog.key(identity)
+        let address = HyperLogLog.key(CollectionOfOne(UInt8(0x0A)), seed: HyperLogLog.key((o.remoteAddress ?? "").utf8))
+        let key = HyperLogLog.key((o.userAgent ?? "").utf8, seed: address)
         let received = seconds(o.received), answered = seconds(o.answered)
         let joined = streams.withLock { s -> Double? in
             if s[path] == nil {

@@ -121,7 +121,7 @@ final class ServerMetrics: OriginObserver, Sendable {
     static func route(_ path: String) -> String {
         if path.hasPrefix("/api/") { return "api" }
         if path.hasSuffix(".m3u8") { return "playlist" }
-        let file = path.split(separator: "/").last ?? ""
+        let file = path.lastIndex(of: "/").map { path[path.index(after: $0)...] } ?? Substring(path)
         if file.hasPrefix("part"), file.hasSuffix(".m4s") { return "part" }
         if file.hasSuffix(".m4s") || file.hasSuffix(".mp4") || file.hasSuffix(".ts") { return "segment" }
         return "other"
