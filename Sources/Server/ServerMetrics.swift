@@ -166,6 +166,8 @@ final class ServerMetrics: OriginObserver, Sendable {
     struct Connections {
         var rtmp: Int
         var srt: Int
+        /// The RTMP server's event counters since start.
+        var rtmpEvents: RTMPServerStatistics.Snapshot?
     }
 
     /// Reads the counters other parts keep into the registry. `rates`: also recompute encode
@@ -187,6 +189,17 @@ final class ServerMetrics: OriginObserver, Sendable {
             gauge(&s, owner: "", "sluice_connections", [("protocol", "rtmp")]).record(connections.rtmp)
             gauge(&s, owner: "", "sluice_connections", [("protocol", "srt")]).record(connections.srt)
             gauge(&s, owner: "", "sluice_connections", [("protocol", "http")]).record(httpConnections.load(ordering: .relaxed))
+            if let r = connections.rtmpEvents {
+                let events = [("connections", r.connections), ("publishes", r.publishes), ("plays", r.plays),
+                              ("takeovers", r.takeovers), ("timestamp_repairs", r.timestampRepairs),
+                              ("closed_bad_input", r.closedForBadInput), ("closed_timeout", r.closedForTimeout),
+                              ("refused_connections", r.refusedConnections), ("read_pauses", r.readPauses),
+                              ("player_units_dropped", r.playerUnitsDropped), ("player_moves_down", r.playerMovesDown),
+                              ("player_moves_up", r.playerMovesUp), ("player_keyframe_skips", r.playerKeyframeSkips)]
+                for (event, value) in events {
+                    advance(&s, owner: "", "sluice_rtmp_events_total", [("event", event)], to: value)
+                }
+            }
             for path in paths {
                 if let c = ingest[path] {
                     let labels = [("path", path), ("protocol", c.transport.isEmpty ? "unknown" : c.transport)]

@@ -56,7 +56,8 @@ public final class SluiceServer: Sendable {
     /// Updates the metrics from the counters other parts keep (scrape and 1 s tick).
     func collectMetrics(rates: Bool = false) {
         metrics.collect(hub: hub, pipelines: pipelines, hlsRegistry: registry,
-                        connections: .init(rtmp: rtmp.connectionCount, srt: srt.withLock { $0?.connectionCount } ?? 0), rates: rates)
+                        connections: .init(rtmp: rtmp.connectionCount, srt: srt.withLock { $0?.connectionCount } ?? 0,
+                                           rtmpEvents: rtmpStatistics), rates: rates)
     }
 
     /// Bound RTMP port, once started.

@@ -119,6 +119,8 @@ import TestSupport
         #expect(second.sum("sluice_unique_viewers", ["path": path]) == 3)
         #expect(second.sum("sluice_connections", ["protocol": "rtmp"]) >= 2)
         #expect(second.sum("sluice_connections", ["protocol": "http"]) >= 1)
+        #expect(second.sum("sluice_rtmp_events_total", ["event": "publishes"]) == 1)
+        #expect(second.sum("sluice_rtmp_events_total", ["event": "plays"]) >= 1)
         #expect(second.types["sluice_stage_latency_seconds"] == "histogram")
         for stage in ["decoded", "encoded", "published"] {
             #expect(second.sum("sluice_stage_latency_seconds_count", ["path": path, "stage": stage]) > 0, "stage \(stage)")
