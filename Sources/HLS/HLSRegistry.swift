@@ -11,6 +11,9 @@ public final class HLSRegistry: Sendable {
     public let maxJoinWaiters: Int
     private let joins = Mutex(JoinWaiters())
     private let clock = ContinuousClock()
+    /// Called on the packager's thread for each part published: path, rendition and the
+    /// ingest wall clock (µs) of the part's first unit (the server's stage-latency metric).
+    let onPartPublished: (@Sendable (_ path: String, _ rendition: String, _ wallClock: Int64) -> Void)?
 
     private struct JoinWaiters {
         var waiting: [Int: (deadline: ContinuousClock.Instant, done: @Sendable (Bool) -> Void)] = [:]
@@ -22,7 +25,9 @@ public final class HLSRegistry: Sendable {
     }
 
     /// `joinWait` zero answers such requests 404 at once.
-    public init(joinWait: Duration = .seconds(10), maxJoinWaiters: Int = 1_000) {
+    public init(joinWait: Duration = .seconds(10), maxJoinWaiters: Int = 1_000,
+                onPartPublished: (@Sendable (_ path: String, _ rendition: String, _ wallClock: Int64) -> Void)? = nil) {
+        self.onPartPublished = onPartPublished
         self.joinWait = joinWait
         self.maxJoinWaiters = maxJoinWaiters
     }
@@ -36,10 +41,12 @@ public final class HLSRegistry: Sendable {
     /// sequence numbers continue.
     public func stream(path: String, configuration: HLSConfiguration = HLSConfiguration(),
                        clock: any HLSClock = ContinuousHLSClock(), logger: Logger = Logger(label: "sluice.hls")) -> HLSStream {
-        streams.withLock { map in
+        var partObserver: (@Sendable (String, Int64) -> Void)?
+        if let observe = onPartPublished { partObserver = { rendition, wallClock in observe(path, rendition, wallClock) } }
+        return streams.withLock { map in
             if let s = map[path], !s.isEnded { return s }
             let s = HLSStream(path: path, configuration: configuration, clock: clock, logger: logger,
-                              onFirstPart: { [weak self] in self?.wakeJoiners() })
+                              onFirstPart: { [weak self] in self?.wakeJoiners() }, onPart: partObserver)
             map[path] = s
             return s
         }

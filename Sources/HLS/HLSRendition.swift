@@ -17,6 +17,8 @@ public final class HLSRendition: Sendable {
     private let state: Mutex<ServeState>
     /// Called once, after the first part is published (the stream became playable).
     private let onFirstPart: @Sendable () -> Void
+    /// Called for each part published, with its first unit's ingest wall clock (µs).
+    private let onPart: (@Sendable (Int64) -> Void)?
     /// Tests only: runs between cutting parts and publishing them.
     let afterCut: (@Sendable () -> Void)?
 
@@ -55,8 +57,10 @@ public final class HLSRendition: Sendable {
 
     init(name: String, tracks: [TrackInfo], isSource: Bool, configuration: HLSConfiguration,
          clock: any HLSClock, board: RenditionReportBoard, logger: Logger,
-         onFirstPart: @escaping @Sendable () -> Void = {}, afterCut: (@Sendable () -> Void)? = nil) {
+         onFirstPart: @escaping @Sendable () -> Void = {}, onPart: (@Sendable (Int64) -> Void)? = nil,
+         afterCut: (@Sendable () -> Void)? = nil) {
         self.onFirstPart = onFirstPart
+        self.onPart = onPart
         self.afterCut = afterCut
         self.name = name
         self.isSource = isSource
@@ -161,6 +165,8 @@ public final class HLSRendition: Sendable {
     private struct Published {
         var waiters: [@Sendable (Bool) -> Void] = []
         var first = false
+        /// Ingest wall clocks of the parts published, for `onPart`.
+        var wallClocks: [Int64] = []
 
         mutating func publish(_ parts: [CutPart], into r: HLSRendition) {
             for cut in parts {
@@ -173,12 +179,14 @@ public final class HLSRendition: Sendable {
                 guard let (part, ready) = published else { continue }
                 r.board.update(r.name, msn: part.msn, part: part.index)
                 waiters += ready
+                if r.onPart != nil { wallClocks.append(cut.wallClock) }
                 if part.id == 0 { first = true }
             }
         }
 
         func notify(_ r: HLSRendition) {
             for done in waiters { done(true) }
+            if let onPart = r.onPart { for w in wallClocks { onPart(w) } }
             if first { r.onFirstPart() }
         }
     }

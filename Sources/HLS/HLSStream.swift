@@ -15,6 +15,8 @@ public final class HLSStream: Sendable {
     private let ended = Atomic<Bool>(false)
     /// Called when a rendition publishes its first part (the registry wakes early viewers).
     private let onFirstPart: @Sendable () -> Void
+    /// Called for each part published: rendition name, first unit's ingest wall clock (µs).
+    private let onPart: (@Sendable (String, Int64) -> Void)?
 
     public convenience init(path: String, configuration: HLSConfiguration = HLSConfiguration(),
                             clock: any HLSClock = ContinuousHLSClock(), logger: Logger = Logger(label: "sluice.hls")) {
@@ -22,8 +24,9 @@ public final class HLSStream: Sendable {
     }
 
     init(path: String, configuration: HLSConfiguration, clock: any HLSClock, logger: Logger,
-         onFirstPart: @escaping @Sendable () -> Void) {
+         onFirstPart: @escaping @Sendable () -> Void, onPart: (@Sendable (String, Int64) -> Void)? = nil) {
         self.onFirstPart = onFirstPart
+        self.onPart = onPart
         self.path = path
         self.configuration = configuration
         self.clock = clock
@@ -51,10 +54,12 @@ public final class HLSStream: Sendable {
             try existing.setTracks(tracks)
             return existing
         }
+        var partObserver: (@Sendable (Int64) -> Void)?
+        if let onPart { partObserver = { wallClock in onPart(name, wallClock) } }
         return renditions.withLock { list in
             if let existing = list.first(where: { $0.name == name }) { return existing }
             let r = HLSRendition(name: name, tracks: tracks, isSource: isSource, configuration: configuration,
-                                 clock: clock, board: board, logger: logger, onFirstPart: onFirstPart)
+                                 clock: clock, board: board, logger: logger, onFirstPart: onFirstPart, onPart: partObserver)
             list.append(r)
             return r
         }

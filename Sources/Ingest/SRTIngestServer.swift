@@ -38,11 +38,15 @@ public final class SRTIngestServer: Sendable {
     private let listener: SRTListener
     private let logSink: Int
     public var port: Int { listener.port }
+    private let sessions: SessionTable
+    /// SRT callers connected now (metrics).
+    public var connectionCount: Int { sessions.count }
 
     /// `access` sees the streamid's other keys (`u=`, `s=`, ...) as the query, e.g. `u=alice&s=token`.
     public init(configuration: Configuration, hub: StreamHub, access: any AccessControl = AllowAll(), logger: Logger) throws {
         let sessions = SessionTable()
         let players = PlayerTable()
+        self.sessions = sessions
         let config = configuration
         let skipBudget = config.playSkipBudgetMs ?? Int64(max(1000, 4 * config.latencyMs))
         let refusals = LogThrottle(window: .seconds(10), burst: 10)
@@ -195,5 +199,6 @@ public final class SRTIngestServer: Sendable {
         func insert(_ s: SRTPublishSession) { table.withLock { $0[s.connection.socket] = s } }
         func get(_ socket: Int32) -> SRTPublishSession? { table.withLock { $0[socket] } }
         func remove(_ socket: Int32) -> SRTPublishSession? { table.withLock { $0.removeValue(forKey: socket) } }
+        var count: Int { table.withLock { $0.count } }
     }
 }

@@ -15,6 +15,8 @@ public struct HTTPOriginService: Service {
     /// On graceful shutdown, end every stream first (`HLSRegistry.endAll()`): held blocking
     /// reloads are answered with ENDLIST instead of a reset, then the connections drain.
     public let endStreamsOnShutdown: Bool
+    /// Told of every answered request (metrics, viewer analytics).
+    public let observer: (any OriginObserver)?
     private let onRunning: @Sendable (Int) async -> Void
     private let extraRoutes: @Sendable (Router<BasicRequestContext>) -> Void
 
@@ -22,7 +24,7 @@ public struct HTTPOriginService: Service {
     /// routes (status API) next to the HLS ones.
     public init(registry: HLSRegistry, host: String = "0.0.0.0", port: Int = 8080,
                 logger: Logger = Logger(label: "sluice.origin"), limits: OriginLimits = OriginLimits(),
-                endStreamsOnShutdown: Bool = true, onRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+                endStreamsOnShutdown: Bool = true, observer: (any OriginObserver)? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in },
                 extraRoutes: @escaping @Sendable (Router<BasicRequestContext>) -> Void = { _ in }) {
         self.registry = registry
         self.host = host
@@ -30,23 +32,27 @@ public struct HTTPOriginService: Service {
         self.logger = logger
         self.limits = limits
         self.endStreamsOnShutdown = endStreamsOnShutdown
+        self.observer = observer
         self.onRunning = onRunning
         self.extraRoutes = extraRoutes
     }
 
     public func run() async throws {
         let router = Router()
+        // First, so it sees every route's answer (middleware applies to routes added after it).
+        if let observer { router.add(middleware: OriginObserverMiddleware(observer: observer)) }
         extraRoutes(router)
         OriginRoutes.register(on: router, registry: registry)
         let serverName = "sluice"
         let app = Application(router: router,
-                              server: HTTPServerBuilder { [registry, limits] responder in
-                                  OriginHTTP1Channel(responder: responder, registry: registry, serverName: serverName, limits: limits)
+                              server: HTTPServerBuilder { [registry, limits, observer] responder in
+                                  OriginHTTP1Channel(responder: responder, registry: registry, serverName: serverName, limits: limits,
+                                                     observer: observer)
                               },
                               configuration: .init(address: .hostname(host, port: port), serverName: serverName,
                                                    backlog: 4096, // viewers arrive in waves when a show starts
                                                    availableConnectionsDelegate: OriginConnectionLimit(maximum: limits.maxConnections,
-                                                                                                       logger: logger)),
+                                                                                                       logger: logger, observer: observer)),
                               onServerRunning: { [onRunning] channel in await onRunning(channel.localAddress?.port ?? 0) },
                               logger: logger)
         // NIO's ServerBootstrap already backs accept off for a second on EMFILE/ENFILE

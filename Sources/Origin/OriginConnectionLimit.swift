@@ -8,16 +8,19 @@ import NIOCore
 struct OriginConnectionLimit: AvailableConnectionsDelegate {
     let maximum: Int
     let logger: Logger
+    var observer: (any OriginObserver)?
     private(set) var open = 0
     private var lastWarning: NIODeadline?
 
-    init(maximum: Int, logger: Logger) {
+    init(maximum: Int, logger: Logger, observer: (any OriginObserver)? = nil) {
         self.maximum = maximum
         self.logger = logger
+        self.observer = observer
     }
 
     mutating func connectionOpened() {
         open += 1
+        observer?.connectionOpened()
         guard open >= maximum else { return }
         let now = NIODeadline.now()
         if let last = lastWarning, now - last < .seconds(60) { return }
@@ -27,6 +30,7 @@ struct OriginConnectionLimit: AvailableConnectionsDelegate {
 
     mutating func connectionClosed() {
         open -= 1
+        observer?.connectionClosed()
     }
 
     func isAcceptingNewConnections() -> Bool {

@@ -43,11 +43,16 @@ final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// Server shutdown: answer what was read, then close.
     private var quiescing = false
     private let connectionGuard: OriginConnectionGuard?
+    private let observer: (any OriginObserver)?
+    /// The peer's address as text, formatted once per connection for the observer.
+    private var remoteIP: String??
 
-    init(registry: HLSRegistry, serverName: String?, connectionGuard: OriginConnectionGuard? = nil) {
+    init(registry: HLSRegistry, serverName: String?, connectionGuard: OriginConnectionGuard? = nil,
+         observer: (any OriginObserver)? = nil) {
         self.registry = registry
         self.serverName = serverName
         self.connectionGuard = connectionGuard
+        self.observer = observer
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -152,17 +157,35 @@ final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         let withBody = head.method != .HEAD
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
+        if observer != nil, remoteIP == nil { remoteIP = .some(context.channel.remoteAddress?.ipAddress) }
+        let observed = observer.map { _ in
+            Observed(path: uri.path, remoteAddress: remoteIP ?? nil,
+                     userAgent: head.headers.first(name: "user-agent"), received: .now)
+        }
         OriginResponder.respond(path: uri.path, query: query, acceptsGzip: gzip, registry: registry) { reply in
             // Immediate answers arrive on the loop; held ones on the thread that published the part.
             if loop.inEventLoop {
-                bound.value.0.finish(reply, version: version, keepAlive: keepAlive, withBody: withBody, context: bound.value.1)
+                bound.value.0.finish(reply, version: version, keepAlive: keepAlive, withBody: withBody, observed: observed,
+                                     context: bound.value.1)
             } else {
-                loop.execute { bound.value.0.finish(reply, version: version, keepAlive: keepAlive, withBody: withBody, context: bound.value.1) }
+                loop.execute {
+                    bound.value.0.finish(reply, version: version, keepAlive: keepAlive, withBody: withBody, observed: observed,
+                                         context: bound.value.1)
+                }
             }
         }
     }
 
-    private func finish(_ reply: OriginReply, version: HTTPVersion, keepAlive: Bool, withBody: Bool, context: ChannelHandlerContext) {
+    /// What the observer gets to know of a request, taken when its head arrives.
+    private struct Observed: Sendable {
+        var path: String
+        var remoteAddress: String?
+        var userAgent: String?
+        var received: ContinuousClock.Instant
+    }
+
+    private func finish(_ reply: OriginReply, version: HTTPVersion, keepAlive: Bool, withBody: Bool, observed: Observed?,
+                        context: ChannelHandlerContext) {
         var headers = HTTPHeaders()
         headers.reserveCapacity(10)
         if let serverName { headers.add(name: "Server", value: serverName) }
@@ -183,6 +206,11 @@ final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         } else {
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        }
+        if let observer, let observed {
+            observer.answered(OriginObservation(path: observed.path, status: Int(reply.status.code),
+                                                bytes: withBody ? reply.body.readableBytes : 0, remoteAddress: observed.remoteAddress,
+                                                userAgent: observed.userAgent, received: observed.received, answered: .now))
         }
         responding = nil
         pump(context: context)

@@ -15,6 +15,7 @@ struct OriginHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     let registry: HLSRegistry
     let serverName: String?
     let limits: OriginLimits
+    let observer: (any OriginObserver)?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
@@ -32,7 +33,8 @@ struct OriginHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
                 withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: decoderLimits
             )
-            try pipeline.addHandler(OriginFastPath(registry: registry, serverName: serverName, connectionGuard: connectionGuard))
+            try pipeline.addHandler(OriginFastPath(registry: registry, serverName: serverName, connectionGuard: connectionGuard,
+                                                 observer: observer))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
             return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))

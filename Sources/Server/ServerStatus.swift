@@ -112,7 +112,8 @@ struct ServerStatus: Codable, Sendable {
         var renditions: [Rendition]
         var players: [Player]
         var playerAdaptation: PlayerAdaptation
-        // Issue 12 (METRICS): an optional `analytics` member is added here.
+        /// Viewers, joins and watch time (StreamAnalytics); nil before anyone watched.
+        var analytics: StreamAnalytics?
     }
 
     var streams: [Stream]
@@ -122,12 +123,15 @@ struct ServerStatus: Codable, Sendable {
         Set(hub.paths.filter { hub.stream($0)?.isDerived != true }).union(registry.paths).sorted()
     }
 
-    static func collect(hub: StreamHub, pipelines: StreamPipelines, registry: HLSRegistry) -> ServerStatus {
-        ServerStatus(streams: paths(hub: hub, registry: registry).compactMap { stream($0, hub: hub, pipelines: pipelines, registry: registry) })
+    static func collect(hub: StreamHub, pipelines: StreamPipelines, registry: HLSRegistry, analytics: Analytics? = nil) -> ServerStatus {
+        ServerStatus(streams: paths(hub: hub, registry: registry).compactMap {
+            stream($0, hub: hub, pipelines: pipelines, registry: registry, analytics: analytics)
+        })
     }
 
     /// One path's status; nil when the path is neither live nor served.
-    static func stream(_ path: String, hub: StreamHub, pipelines: StreamPipelines, registry: HLSRegistry, now: Date = Date()) -> Stream? {
+    static func stream(_ path: String, hub: StreamHub, pipelines: StreamPipelines, registry: HLSRegistry, analytics: Analytics? = nil,
+                       now: Date = Date()) -> Stream? {
         let live = hub.stream(path).flatMap { $0.isDerived ? nil : $0 }
         let hls = registry.stream(path)
         guard live != nil || hls != nil else { return nil }
@@ -140,7 +144,8 @@ struct ServerStatus: Codable, Sendable {
         let transcodeInput = stats?.inputDropped ?? 0
         let encoder = (stats?.rungs ?? []).reduce(0) { $0 + $1.framesDropped }
         let readers = live?.readersLost ?? 0
-        return Stream(
+        let watching = analytics?.snapshot(path)
+        var status = Stream(
             path: path,
             publishing: live?.hasPublisher ?? false,
             publisher: info.map {
@@ -153,7 +158,7 @@ struct ServerStatus: Codable, Sendable {
             readers: live?.readerCount ?? 0,
             unitsIn: live?.unitsIn ?? 0,
             bytesIn: live?.bytesIn ?? 0,
-            viewers: Viewers(total: players.count, rtmp: players.count, hls: nil),
+            viewers: Viewers(total: players.count + (watching?.hlsViewers ?? 0), rtmp: players.count, hls: watching?.hlsViewers),
             drops: Drops(transcodeInput: transcodeInput, encoder: encoder, readers: readers, playerKeyframeSkips: totals.keyframeSkips,
                          total: transcodeInput + encoder + readers + totals.keyframeSkips),
             tracks: (live?.tracks ?? []).map {
@@ -185,6 +190,8 @@ struct ServerStatus: Codable, Sendable {
                        keyframeSkips: $0.keyframeSkips, queuedMs: Int(clamping: $0.queuedMillis))
             },
             playerAdaptation: PlayerAdaptation(movesDown: totals.movesDown, movesUp: totals.movesUp, keyframeSkips: totals.keyframeSkips))
+        status.analytics = watching
+        return status
     }
 }
 

@@ -37,6 +37,8 @@ public final class SluiceServer: Sendable {
 
     /// The version `GET /api/v1/server` reports (`sluice --version`).
     public static let version = "0.1.0"
+    /// This server's Prometheus registry and viewer analytics (`GET /metrics`, the streams API).
+    let metrics: ServerMetrics
 
     public init(configuration: SluiceServerConfiguration, logger: Logger, access: any AccessControl = AllowAll()) {
         self.configuration = configuration
@@ -46,8 +48,15 @@ public final class SluiceServer: Sendable {
         if file.api.token == nil { file.api.token = APIToken.generate() }
         self.config = ConfigStore(file)
         self.logger = logger
-        let registry = HLSRegistry()
+        // The registry reports each published part to the metrics, which exist before it.
+        let partObserver = Mutex<ServerMetrics?>(nil)
+        let registry = HLSRegistry(onPartPublished: { path, rendition, wallClock in
+            partObserver.withLock { $0 }?.stageLatency(path: path, rendition: rendition, stage: .published, wallClock: wallClock)
+        })
         self.registry = registry
+        let metrics = ServerMetrics(analytics: Analytics(config: config, registry: registry))
+        partObserver.withLock { $0 = metrics }
+        self.metrics = metrics
         // A path still served after its publisher left (grace, ENDLIST) keeps its URLs: a new
         // publisher may not overlap it (`live/a/source` would shadow `live/a`'s rendition).
         self.hub = StreamHub(pathsInUse: { registry.paths })
@@ -61,7 +70,7 @@ public final class SluiceServer: Sendable {
         self.pulling = Pulling(hub: hub, registry: registry, logger: logger, sources: configuration.pullSource)
         self.pipelines = StreamPipelines(hub: hub, registry: registry, hls: configuration.hls, transcode: configuration.transcode,
                                          config: config, startTranscode: configuration.file.transcode,
-                                         endGrace: configuration.endGrace, logger: logger)
+                                         endGrace: configuration.endGrace, logger: logger, metrics: metrics)
     }
 
     /// The bearer token every `/api/v1/` request needs ("" when the check is off).
@@ -88,6 +97,13 @@ public final class SluiceServer: Sendable {
 
     /// The RTMP server's counters (connections, plays, player moves and skips, ...).
     public var rtmpStatistics: RTMPServerStatistics.Snapshot { rtmp.statistics.snapshot }
+
+    /// Updates the metrics from the counters other parts keep (scrape and 1 s tick).
+    func collectMetrics(rates: Bool = false) {
+        metrics.collect(hub: hub, pipelines: pipelines, hlsRegistry: registry,
+                        connections: .init(rtmp: rtmp.connectionCount, srt: srt.withLock { $0?.connectionCount } ?? 0,
+                                           rtmpEvents: rtmpStatistics), rates: rates)
+    }
 
     /// Bound RTMP port, once started.
     public var rtmpPort: Int? { rtmp.port }
@@ -134,6 +150,7 @@ public final class SluiceServer: Sendable {
         let origin = HTTPOriginService(registry: registry, host: configuration.host, port: configuration.httpPort, logger: logger,
                                        limits: configuration.origin,
                                        endStreamsOnShutdown: false, // StreamsService owns it, before the origin stops
+                                       observer: metrics,
                                        onRunning: { [self, logger, shownHost] port in
             self.http.withLock { $0 = port }
             // Printed only now: a URL is shown once every listener is up, never before a failure.
@@ -151,7 +168,18 @@ public final class SluiceServer: Sendable {
             StatusRoutes.register(on: router, server: self)
             ReloadRoutes.register(on: router, server: self)
             ForwardRoutes.register(on: router, forwarding: forwarding)
+            MetricsRoutes.register(on: router, config: config, metrics: metrics, collect: { [weak self] in self?.collectMetrics() })
         })
+        // Viewer timeouts, RTMP players and encode rates are sampled once a second.
+        let ticker = Task { [weak self] in
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: .seconds(1)) } catch { return }
+                guard let self else { return }
+                _ = self.metrics.analytics.tick(hub: self.hub)
+                self.collectMetrics(rates: true)
+            }
+        }
+        defer { ticker.cancel() }
         // A listener that closes (shutdown()) ends the whole group gracefully.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             // Shut down in reverse order: streams end first (ENDLIST reaches held requests), then

@@ -26,12 +26,12 @@ enum StatusRoutes {
         router.get("/api/v1/server") { _, _ in APIReply.json(server.info) }
 
         router.get("/api/v1/streams") { _, _ in
-            APIReply.json(ServerStatus.collect(hub: hub, pipelines: pipelines, registry: registry))
+            APIReply.json(ServerStatus.collect(hub: hub, pipelines: pipelines, registry: registry, analytics: server.metrics.analytics))
         }
 
         router.get("/api/v1/streams/**") { _, context -> Response in
             let path = context.parameters.getCatchAll().joined(separator: "/")
-            guard let stream = ServerStatus.stream(path, hub: hub, pipelines: pipelines, registry: registry) else {
+            guard let stream = ServerStatus.stream(path, hub: hub, pipelines: pipelines, registry: registry, analytics: server.metrics.analytics) else {
                 return APIReply.error(.notFound, "no stream \(path)")
             }
             return APIReply.json(stream)

@@ -14,7 +14,7 @@ final class StreamPipeline: Sendable {
     private let session: TranscodeSession?
 
     init(live: LiveStream, hub: StreamHub, hls: HLSStream, transcode: TranscodeConfiguration?, logger: Logger,
-         onSourceClosed: @escaping @Sendable (StreamPipeline) -> Void) {
+         metrics: ServerMetrics? = nil, onSourceClosed: @escaping @Sendable (StreamPipeline) -> Void) {
         path = live.path
         // Each reader holds a few seconds: a hiccup is absorbed, a stall drops to a keyframe.
         let source = live.subscribe(capacity: 1024)
@@ -29,10 +29,17 @@ final class StreamPipeline: Sendable {
                 pipeline.map(onSourceClosed)
             })
         }
-        if let transcode, let reader = live.subscribe(capacity: 1024) {
+        if var transcode, let reader = live.subscribe(capacity: 1024) {
             let hlsSink = HLSLadderSink(hls: hls, sourceHasAudio: { live.tracks.contains { $0.kind == .audio } }, logger: logger)
             // The rungs go into the hub too, for relay players (moved down on a weak link).
-            let sink = RenditionFanOut(sinks: [hlsSink, HubRenditionSink(hub: hub, path: live.path)])
+            var sinks: [any RenditionSink] = [hlsSink, HubRenditionSink(hub: hub, path: live.path)]
+            if let metrics {
+                sinks.append(StageLatencySink(path: live.path, metrics: metrics))
+                transcode.onFrameDecoded = { [path = live.path] wallClock in
+                    metrics.stageLatency(path: path, rendition: "source", stage: .decoded, wallClock: wallClock)
+                }
+            }
+            let sink = RenditionFanOut(sinks: sinks)
             let session = TranscodeSession(configuration: transcode, sink: sink, logger: logger)
             session.start(reading: reader)
             self.session = session

@@ -34,11 +34,11 @@ final class StreamPipelines: Sendable {
     /// its path (a `paths` rule), or a reload changed the `transcode` section from `startTranscode`.
     init(hub: StreamHub, registry: HLSRegistry, hls: HLSConfiguration, transcode: TranscodeConfiguration?,
          config: ConfigStore = ConfigStore(), startTranscode: SluiceConfig.Transcode = SluiceConfig.Transcode(),
-         endGrace: Duration, logger: Logger) {
+         endGrace: Duration, logger: Logger, metrics: ServerMetrics? = nil) {
         let (stream, continuation) = AsyncStream<Event>.makeStream()
         events = continuation
         let loop = Loop(hub: hub, registry: registry, hls: hls, transcode: transcode, config: config, startTranscode: startTranscode,
-                        endGrace: endGrace, logger: logger, events: continuation)
+                        endGrace: endGrace, logger: logger, events: continuation, metrics: metrics)
         self.loop = loop
         Task { await loop.run(stream) }
         // The transcoder's own renditions (`<path>/<rung>`) are streams too, but get no pipeline.
@@ -80,11 +80,14 @@ extension StreamPipelines {
         let endGrace: Duration
         let logger: Logger
         let events: AsyncStream<Event>.Continuation
+        let metrics: ServerMetrics?
         /// What the API reads; written only by the loop.
         let snapshot = Mutex<[String: StreamPipeline]>([:])
 
         init(hub: StreamHub, registry: HLSRegistry, hls: HLSConfiguration, transcode: TranscodeConfiguration?, config: ConfigStore,
-             startTranscode: SluiceConfig.Transcode, endGrace: Duration, logger: Logger, events: AsyncStream<Event>.Continuation) {
+             startTranscode: SluiceConfig.Transcode, endGrace: Duration, logger: Logger, events: AsyncStream<Event>.Continuation,
+             metrics: ServerMetrics?) {
+            self.metrics = metrics
             self.hub = hub
             self.registry = registry
             self.hls = hls
@@ -163,7 +166,7 @@ extension StreamPipelines {
             // Read now, not at start: a reload's `paths` rules apply to the next publish.
             let transcode = StreamPipelines.transcode(for: path, base: self.transcode, startTranscode: startTranscode,
                                                       current: config.current, logger: logger)
-            let pipeline = StreamPipeline(live: live, hub: hub, hls: stream, transcode: transcode, logger: logger,
+            let pipeline = StreamPipeline(live: live, hub: hub, hls: stream, transcode: transcode, logger: logger, metrics: metrics,
                                           onSourceClosed: { pipeline in events.yield(.sourceClosed(path: path, pipeline: pipeline)) })
             logger.info(continuing ? "stream continues after a new publisher" : "stream started",
                         metadata: ["path": "\(path)", "transcode": "\(transcode != nil)",

@@ -24,6 +24,8 @@ public final class LiveStream: Sendable {
         var ended = false
         var unitsIn = 0
         var bytesIn = 0
+        /// The current publisher's protocol ("rtmp", "srt"), for metrics.
+        var transport = ""
         var players: [Int: PlayerStatus] = [:]
         var departedPlayers = PlayerAdaptationTotals()
         var publisherInfo: PublisherInfo?
@@ -61,6 +63,13 @@ public final class LiveStream: Sendable {
         return true
     }
 
+    /// The current (or last) publisher's protocol, "" if it did not say.
+    public var transport: String { state.withLock { $0.transport } }
+    /// Units, bytes and protocol in one read (the metrics collector's scrape).
+    public var ingestCounters: (units: Int, bytes: Int, transport: String) {
+        state.withLock { ($0.unitsIn, $0.bytesIn, $0.transport) }
+    }
+
     /// A reader: gets the tracks and the cached GOP at once, then live media. Returns nil if
     /// the stream has ended.
     /// With `fromNextKeyframe` the cached GOP is left out: the reader starts at the next video
@@ -85,6 +94,8 @@ public final class LiveStream: Sendable {
     }
 
     /// The relay players of this path and what their send-delay controllers did.
+    /// The relay players with their keys (analytics tells a player that left from one that stayed).
+    public var playersByID: [(id: Int, status: PlayerStatus)] { state.withLock { s in s.players.map { ($0.key, $0.value) } } }
     public var players: [PlayerStatus] { state.withLock { s in s.players.keys.sorted().compactMap { s.players[$0] } } }
 
     /// Moves and skips of every player this stream had, current and departed.
@@ -144,6 +155,7 @@ public final class LiveStream: Sendable {
         state.withLock { s in
             guard s.publisherID == publisher else { return }
             s.publisherInfo = info
+            s.transport = info.transport // kept after the publisher leaves, for metrics
             s.stopPublisher = stop
         }
     }

@@ -177,6 +177,7 @@ final class DecodePipeline {
             return
         }
         let meta = sourceMeta.removeValue(forKey: frame.pts)
+        if let meta, let decoded = config.onFrameDecoded { decoded(meta.wallClock) }
         var out = track.timebase.rescale(frame.pts, to: outTB) + ptsOffset
         if rebase, let last = lastOutPTS {
             ptsOffset += last + frameDuration(track) - out

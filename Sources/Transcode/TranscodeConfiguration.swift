@@ -41,6 +41,9 @@ public struct TranscodeConfiguration: Sendable {
     public var cascadeMinRatio: Double = 1.5
     /// Timebase of every video rendition's timestamps.
     public var outputTimebase: Rational = .mpegTS
+    /// Called on the decode thread for each decoded video frame with its ingest wall clock
+    /// (µs): the server's received → decoded latency metric.
+    public var onFrameDecoded: (@Sendable (_ ingestWallClock: Int64) -> Void)?
 
     public init() {}
 
