@@ -23,14 +23,16 @@ final class SRTPublishSession: Sendable {
     static let queueCapacity = 8 << 20
 
     init(connection: SRTConnection, path: StreamPath, hub: StreamHub, logger: Logger,
-         firstMediaTimeout: Duration, idleTimeout: Duration) {
+         firstMediaTimeout: Duration, idleTimeout: Duration, credential: String? = nil,
+         maxPublishers: @escaping @Sendable () -> Int = { .max }) {
         self.connection = connection
         self.path = path
         self.queue = ByteQueue(capacity: Self.queueCapacity, firstByteTimeout: firstMediaTimeout, idleTimeout: idleTimeout)
         self.logger = logger
         let thread = Thread { [queue, logger, connection] in
             SRTPublishSession.demux(queue: queue, path: path, hub: hub, logger: logger, connection: connection,
-                                    firstMediaTimeout: firstMediaTimeout, idleTimeout: idleTimeout)
+                                    firstMediaTimeout: firstMediaTimeout, idleTimeout: idleTimeout,
+                                    credential: credential, maxPublishers: maxPublishers)
         }
         thread.name = "srt-demux-\(path)"
         thread.start()
@@ -48,7 +50,8 @@ final class SRTPublishSession: Sendable {
     }
 
     private static func demux(queue: ByteQueue, path: StreamPath, hub: StreamHub, logger: Logger, connection: SRTConnection,
-                              firstMediaTimeout: Duration, idleTimeout: Duration) {
+                              firstMediaTimeout: Duration, idleTimeout: Duration, credential: String?,
+                              maxPublishers: @Sendable () -> Int) {
         var claimed: Publisher?
         defer {
             if let claimed {
@@ -93,7 +96,8 @@ final class SRTPublishSession: Sendable {
         // Media arrived: only now does this caller take the path (over a live publisher, if any).
         let publisher: Publisher
         do {
-            publisher = try hub.publish(path, onEvicted: { [connection] in connection.close() })
+            publisher = try hub.publish(path, credential: credential, maxPublishers: maxPublishers(),
+                                        onEvicted: { [connection] in connection.close() })
         } catch {
             logger.warning("SRT publish refused: \(error)", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
             return

@@ -15,6 +15,8 @@ public struct HTTPOriginService: Service {
     /// On graceful shutdown, end every stream first (`HLSRegistry.endAll()`): held blocking
     /// reloads are answered with ENDLIST instead of a reset, then the connections drain.
     public let endStreamsOnShutdown: Bool
+    /// Signed play URLs and the per-IP connection limit (nil: open).
+    public let access: OriginAccess?
     private let onRunning: @Sendable (Int) async -> Void
     private let extraRoutes: @Sendable (Router<BasicRequestContext>) -> Void
 
@@ -22,7 +24,7 @@ public struct HTTPOriginService: Service {
     /// routes (status API) next to the HLS ones.
     public init(registry: HLSRegistry, host: String = "0.0.0.0", port: Int = 8080,
                 logger: Logger = Logger(label: "sluice.origin"), limits: OriginLimits = OriginLimits(),
-                endStreamsOnShutdown: Bool = true, onRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+                endStreamsOnShutdown: Bool = true, access: OriginAccess? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in },
                 extraRoutes: @escaping @Sendable (Router<BasicRequestContext>) -> Void = { _ in }) {
         self.registry = registry
         self.host = host
@@ -30,6 +32,7 @@ public struct HTTPOriginService: Service {
         self.logger = logger
         self.limits = limits
         self.endStreamsOnShutdown = endStreamsOnShutdown
+        self.access = access
         self.onRunning = onRunning
         self.extraRoutes = extraRoutes
     }
@@ -37,11 +40,12 @@ public struct HTTPOriginService: Service {
     public func run() async throws {
         let router = Router()
         extraRoutes(router)
-        OriginRoutes.register(on: router, registry: registry)
+        OriginRoutes.register(on: router, registry: registry, access: access)
         let serverName = "sluice"
         let app = Application(router: router,
-                              server: HTTPServerBuilder { [registry, limits] responder in
-                                  OriginHTTP1Channel(responder: responder, registry: registry, serverName: serverName, limits: limits)
+                              server: HTTPServerBuilder { [registry, limits, access] responder in
+                                  OriginHTTP1Channel(responder: responder, registry: registry, serverName: serverName, limits: limits,
+                                                     access: access)
                               },
                               configuration: .init(address: .hostname(host, port: port), serverName: serverName,
                                                    backlog: 4096, // viewers arrive in waves when a show starts

@@ -43,9 +43,12 @@ final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// Server shutdown: answer what was read, then close.
     private var quiescing = false
     private let connectionGuard: OriginConnectionGuard?
+    /// Signed play URLs (nil: open).
+    private let access: OriginAccess?
 
-    init(registry: HLSRegistry, serverName: String?, connectionGuard: OriginConnectionGuard? = nil) {
+    init(registry: HLSRegistry, serverName: String?, connectionGuard: OriginConnectionGuard? = nil, access: OriginAccess? = nil) {
         self.registry = registry
+        self.access = access
         self.serverName = serverName
         self.connectionGuard = connectionGuard
     }
@@ -152,7 +155,7 @@ final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         let withBody = head.method != .HEAD
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
-        OriginResponder.respond(path: uri.path, query: query, acceptsGzip: gzip, registry: registry) { reply in
+        OriginResponder.respond(path: uri.path, query: query, acceptsGzip: gzip, registry: registry, access: access) { reply in
             // Immediate answers arrive on the loop; held ones on the thread that published the part.
             if loop.inEventLoop {
                 bound.value.0.finish(reply, version: version, keepAlive: keepAlive, withBody: withBody, context: bound.value.1)

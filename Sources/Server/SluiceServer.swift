@@ -1,3 +1,4 @@
+import Access
 import Config
 import HLS
 import Ingest
@@ -18,25 +19,39 @@ public final class SluiceServer: Sendable {
     public let hub: StreamHub
     public let rtmp: RTMPServer
     private let access: any AccessControl
+    /// The webhook's HTTP client lives here (shut down on stop) when access is the configured one.
+    private let configuredAccess: ConfiguredAccess?
+    private let srtAdmission: IngestAdmission
+    private let originAccess: OriginAccess
     private let srt = Mutex<SRTIngestServer?>(nil)
     private let http = Mutex<Int?>(nil)
     public let registry: HLSRegistry
     let pipelines: StreamPipelines
     private let logger: Logger
 
-    public init(configuration: SluiceServerConfiguration, logger: Logger, access: any AccessControl = AllowAll()) {
+    /// `access` nil: keys, tokens and the webhook from `config` (`auth`, `paths`), read per decision.
+    public init(configuration: SluiceServerConfiguration, logger: Logger, access: (any AccessControl)? = nil) {
         self.configuration = configuration
-        self.config = ConfigStore(configuration.file)
+        let config = ConfigStore(configuration.file)
+        self.config = config
         self.logger = logger
         let registry = HLSRegistry()
         self.registry = registry
         // A path still served after its publisher left (grace, ENDLIST) keeps its URLs: a new
         // publisher may not overlap it (`live/a/source` would shadow `live/a`'s rendition).
         self.hub = StreamHub(pathsInUse: { registry.paths })
-        self.access = access
+        let configured = access == nil ? ConfiguredAccess(config: config, logger: logger) : nil
+        self.configuredAccess = configured
+        self.access = access ?? configured!
+        // Limits are read at decision time: a reload applies to the next connection or publish.
+        let perIP: @Sendable () -> Int = { config.current.limits.maxConnectionsPerIP }
+        let maxPublishers: @Sendable () -> Int = { config.current.limits.maxPublishers }
+        self.srtAdmission = IngestAdmission(perIP: ConnectionLimiter(limit: perIP), maxPublishers: maxPublishers)
+        self.originAccess = OriginAccess(gate: PlayGate(config: config), perIP: ConnectionLimiter(limit: perIP))
         var rtmpConfiguration = RTMPServerConfiguration(host: configuration.host, port: configuration.rtmpPort)
         if !configuration.playerAdaptation { rtmpConfiguration.playerSendDelay = nil }
-        self.rtmp = RTMPServer(configuration: rtmpConfiguration, hub: hub, access: access, logger: logger)
+        self.rtmp = RTMPServer(configuration: rtmpConfiguration, hub: hub, access: self.access,
+                               admission: IngestAdmission(perIP: ConnectionLimiter(limit: perIP), maxPublishers: maxPublishers), logger: logger)
         self.pipelines = StreamPipelines(hub: hub, registry: registry, hls: configuration.hls, transcode: configuration.transcode,
                                          endGrace: configuration.endGrace, logger: logger)
     }
@@ -68,7 +83,7 @@ public final class SluiceServer: Sendable {
         if let passphrase = configuration.srtPassphrase { srtConfig.passphrase = { _ in passphrase } }
         let srtServer: SRTIngestServer
         do {
-            srtServer = try SRTIngestServer(configuration: srtConfig, hub: hub, access: access, logger: logger)
+            srtServer = try SRTIngestServer(configuration: srtConfig, hub: hub, access: access, admission: srtAdmission, logger: logger)
         } catch {
             try? await rtmp.shutdown()
             throw ListenerError(listener: "SRT", host: host, port: configuration.srtPort, flag: "--srt-port", error: error)
@@ -82,6 +97,7 @@ public final class SluiceServer: Sendable {
         if rtmp.port == nil { try await start() }
         let origin = HTTPOriginService(registry: registry, host: configuration.host, port: configuration.httpPort, logger: logger,
                                        endStreamsOnShutdown: false, // StreamsService owns it, before the origin stops
+                                       access: originAccess,
                                        onRunning: { [self, logger, shownHost] port in
             self.http.withLock { $0 = port }
             // Printed only now: a URL is shown once every listener is up, never before a failure.
@@ -111,15 +127,18 @@ public final class SluiceServer: Sendable {
             try await group.run()
         } catch where http.withLock({ $0 }) == nil {
             await pipelines.stopAll()
+            await configuredAccess?.shutdown()
             throw ListenerError(listener: "HTTP", host: configuration.host, port: configuration.httpPort, flag: "--http-port", error: error)
         }
         await pipelines.stopAll()
+        await configuredAccess?.shutdown()
         logger.info("Sluice stopped")
     }
 
     /// Closes every listener; a running `run()` then returns.
     public func shutdown() async throws {
         srt.withLock { $0 }?.close()
+        await configuredAccess?.shutdown()
         try await rtmp.shutdown()
     }
 }
