@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec", "SRTTransport"], swiftSettings: settings),
         // Shared by the interop tests: external clients (ffmpeg, ffprobe, players) and bounded waits.
         .target(name: "TestSupport", dependencies: ["FFmpegBridge", "MediaCore", nioCore], path: "Tests/TestSupport", swiftSettings: settings),
-        .testTarget(name: "SRTTests", dependencies: ["TestSupport", "Ingest", "SRTTransport", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
+        .testTarget(name: "SRTTests", dependencies: ["TestSupport", "Access", "Ingest", "SRTTransport", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Server", "Access", "Config", nioCore, nioPosix,
                                                      .product(name: "NIOHTTP1", package: "swift-nio"), "Transcode", "HLS", "LatencyProbe", logging], swiftSettings: settings),
         .testTarget(name: "ABRTests", dependencies: ["ABR"], exclude: ["Resources"], swiftSettings: settings),
