@@ -111,7 +111,7 @@ public final class SRTIngestServer: Sendable {
             refused: { raw, peer, reason in
                 guard let suppressed = refusals.admit() else { return }
                 logger.warning("SRT caller refused: \(reason)", metadata: [
-                    "peer": "\(peer)", "streamid": "\(StreamPath.escaped(raw))", "refused-since-last-line": "\(suppressed)",
+                    "peer": "\(peer)", "streamid": "\(StreamPath.escaped(Self.redacted(raw)))", "refused-since-last-line": "\(suppressed)",
                 ])
             }
         )
@@ -123,6 +123,15 @@ public final class SRTIngestServer: Sendable {
             throw error
         }
         logger.info("SRT listening", metadata: ["host": "\(config.host)", "port": "\(listener.port)"])
+    }
+
+    /// A streamid fit for the log: the resource and mode only (keys and tokens stay out).
+    static func redacted(_ raw: String) -> String {
+        let text = raw.contains("%") ? raw.removingPercentEncoding ?? raw : raw
+        guard text.hasPrefix("#!::") else { return String(text.prefix { $0 != "?" }) }
+        let kept = text.dropFirst(4).split(separator: ",").filter { $0.hasPrefix("r=") || $0.hasPrefix("m=") }
+            .map { $0.prefix { $0 != "?" } }
+        return "#!::" + kept.joined(separator: ",")
     }
 
     /// The address part of libsrt's `ip:port` / `[ip6]:port`.

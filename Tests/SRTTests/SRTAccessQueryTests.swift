@@ -26,6 +26,12 @@ import Testing
         #expect(path.value == "live/x" && decision.allowed)
     }
 
+    @Test func keysStayOutOfTheLog() {
+        #expect(SRTIngestServer.redacted("live/x?key=SECRET") == "live/x")
+        #expect(SRTIngestServer.redacted("#!::r=live/x?token=1,m=publish,k=SECRET,u=a") == "#!::r=live/x,m=publish")
+        #expect(SRTIngestServer.redacted("%23%21%3A%3Ar%3Dlive%2Fx%2Ck%3DSECRET") == "#!::r=live/x")
+    }
+
     @Test func peerAddresses() {
         #expect(SRTIngestServer.ip("127.0.0.1:5000") == "127.0.0.1")
         #expect(SRTIngestServer.ip("[::1]:5000") == "::1")
