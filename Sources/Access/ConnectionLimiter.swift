@@ -1,19 +1,28 @@
+import Config
 import Synchronization
 
 /// Open connections per IP address on one protocol; `limit` is read at every new connection
-/// (`limits.maxConnectionsPerIP`, reloadable; 0 or less: no limit).
+/// (`limits.maxConnectionsPerIP`, reloadable; 0 or less: no limit for that address).
 public final class ConnectionLimiter: Sendable {
     private let counts = Mutex<[String: Int]>([:])
-    private let limit: @Sendable () -> Int
+    private let limit: @Sendable (String) -> Int
     private let log = Mutex<(start: ContinuousClock.Instant?, suppressed: Int)>((nil, 0))
 
-    public init(limit: @escaping @Sendable () -> Int) {
+    public init(limit: @escaping @Sendable (_ ip: String) -> Int) {
         self.limit = limit
+    }
+
+    /// `limits.maxConnectionsPerIP` of the live configuration, except for `connectionLimitExempt`.
+    public convenience init(config: ConfigStore) {
+        self.init { ip in
+            let limits = config.current.limits
+            return limits.connectionLimitExempt.contains(ip) ? 0 : limits.maxConnectionsPerIP
+        }
     }
 
     /// Counts a new connection from `ip`; false (and not counted) when `ip` has `limit` open.
     public func open(_ ip: String) -> Bool {
-        let max = limit()
+        let max = limit(ip)
         return counts.withLock { c in
             let n = c[ip, default: 0]
             guard max <= 0 || n < max else { return false }
@@ -24,7 +33,7 @@ public final class ConnectionLimiter: Sendable {
 
     /// Whether `open(ip)` would admit now (libsrt's handshake asks before the connection exists).
     public func wouldAdmit(_ ip: String) -> Bool {
-        let max = limit()
+        let max = limit(ip)
         return max <= 0 || counts.withLock { $0[ip] ?? 0 } < max
     }
 

@@ -165,8 +165,12 @@ public struct SluiceConfig: Codable, Sendable, Equatable {
     }
 
     public struct Limits: Codable, Sendable, Equatable {
-        /// Open connections of one IP address on each protocol; beyond it new ones are refused.
+        /// Open connections of one IP address on each protocol; beyond it new ones are refused
+        /// (0: no limit). Behind a CDN, its edges are few addresses: raise it or list them below.
         public var maxConnectionsPerIP = 256
+        /// Addresses `maxConnectionsPerIP` does not apply to (loopback: local load tests, a
+        /// reverse proxy on the same host).
+        public var connectionLimitExempt: [String] = ["127.0.0.1", "::1"]
         /// Streams being published at once.
         public var maxPublishers = 64
         /// RTMP connections, all kinds.

@@ -44,14 +44,13 @@ public final class SluiceServer: Sendable {
         self.configuredAccess = configured
         self.access = access ?? configured!
         // Limits are read at decision time: a reload applies to the next connection or publish.
-        let perIP: @Sendable () -> Int = { config.current.limits.maxConnectionsPerIP }
         let maxPublishers: @Sendable () -> Int = { config.current.limits.maxPublishers }
-        self.srtAdmission = IngestAdmission(perIP: ConnectionLimiter(limit: perIP), maxPublishers: maxPublishers)
-        self.originAccess = OriginAccess(gate: PlayGate(config: config), perIP: ConnectionLimiter(limit: perIP))
+        self.srtAdmission = IngestAdmission(perIP: ConnectionLimiter(config: config), maxPublishers: maxPublishers)
+        self.originAccess = OriginAccess(gate: PlayGate(config: config), perIP: ConnectionLimiter(config: config))
         var rtmpConfiguration = RTMPServerConfiguration(host: configuration.host, port: configuration.rtmpPort)
         if !configuration.playerAdaptation { rtmpConfiguration.playerSendDelay = nil }
         self.rtmp = RTMPServer(configuration: rtmpConfiguration, hub: hub, access: self.access,
-                               admission: IngestAdmission(perIP: ConnectionLimiter(limit: perIP), maxPublishers: maxPublishers), logger: logger)
+                               admission: IngestAdmission(perIP: ConnectionLimiter(config: config), maxPublishers: maxPublishers), logger: logger)
         self.pipelines = StreamPipelines(hub: hub, registry: registry, hls: configuration.hls, transcode: configuration.transcode,
                                          endGrace: configuration.endGrace, logger: logger)
     }

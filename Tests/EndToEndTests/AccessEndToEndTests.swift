@@ -192,9 +192,30 @@ import TestSupport
         await h.stop()
     }
 
+    /// hls.js follows the shared-token URLs: variant playlist, blocking reloads, parts.
+    @Test(.enabled(if: Player.isAvailable, "needs Debian chromium"))
+    func hlsJsPlaysASignedStream() async throws {
+        var file = SluiceConfig()
+        file.auth.play.signingSecret = "play-secret"
+        let h = try await Self.start(file)
+        let p = try Self.push(Self.rtmp(h, "signedjs"))
+        defer { p.kill() }
+        await Self.expectPublishing(h, "live/signedjs", p, "open publish")
+        let token = AccessToken.query(secret: "play-secret", action: .play, path: "live/signedjs", ttl: 300)
+        #expect(await eventually(within: 20) { h.server.registry.stream("live/signedjs") != nil })
+        let r = try await Player.play(h.url("live/signedjs/index.m3u8?\(token)"), seconds: 6)
+        print("hls.js on a signed stream: \(r.summary)")
+        #expect(r.fatal == nil, "\(r.errors)")
+        #expect(r.partsLoaded > 0 && r.blockingReloads > 0)
+        #expect((r.decodedFrames ?? 0) > 0)
+        p.kill()
+        await h.stop()
+    }
+
     @Test func connectionsPerIPAndPublishersAreLimited() async throws {
         var file = SluiceConfig()
         file.limits.maxConnectionsPerIP = 2
+        file.limits.connectionLimitExempt = [] // loopback is exempt by default
         file.limits.maxPublishers = 1
         let h = try await Self.start(file)
         let p = try Self.push(Self.rtmp(h, "one"))

@@ -52,7 +52,9 @@ import TestSupport
             "srt://127.0.0.1:\(server.port)?streamid=\("#!::r=live/show,m=request".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"])
         #expect(await request.waitForExit(seconds: 20) != 0)
         #expect(await probe.waitForExit(seconds: 20) != 0, "nothing is served over SRT: the probe gets no streams")
-        #expect(await eventually(within: 10) { log.contains("sent no media") })
+        // No key is configured, so the live publisher proved none: the reader is refused in the
+        // handshake (1409) instead of being let in and closed after `firstMediaTimeout`.
+        #expect(await eventually(within: 10) { log.contains("already being published") })
         #expect(log.contains("SRT playback (m=request) is not supported"))
 
         // The publisher is still the one publishing: same stream, no takeover, media flowing.
