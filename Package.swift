@@ -141,7 +141,7 @@ let package = Package(
         .testTarget(name: "TranscodeTests", dependencies: ["Transcode", "FFmpegBridge", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
         .testTarget(name: "HLSTests", dependencies: ["TestSupport", "HLS", "FFmpegBridge", "StreamHub", "MediaCore", "Bitstream", nioCore],
                     swiftSettings: settings),
-        .testTarget(name: "OriginTests", dependencies: [
+        .testTarget(name: "OriginTests", dependencies: ["Access", 
             "TestSupport", "Origin", "HLS", "StreamHub", "FFmpegBridge", "MediaCore", nioCore, "CZlib",
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

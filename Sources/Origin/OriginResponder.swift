@@ -83,7 +83,7 @@ public enum OriginResponder {
         // Signed play URLs: the stream's shared token goes on every URI of the playlists served.
         var verdict = PlayGate.Verdict.open
         if let gate = access?.gate {
-            verdict = play(request, query: query, gate: gate)
+            verdict = play(request, query: query, gate: gate, isLive: { registry.stream($0) != nil })
             if case .denied(let why) = verdict { return reply(status(.forbidden, why)) }
         }
         let shared: String? = if case .allowed(let token) = verdict { "st=" + token } else { nil }
@@ -145,7 +145,8 @@ public enum OriginResponder {
 
     /// The play-token verdict for a request: the multivariant playlist needs a viewer's own
     /// token; everything under the stream also takes the shared one.
-    static func play(_ request: OriginRequest, query: [String: String], gate: PlayGate) -> PlayGate.Verdict {
+    static func play(_ request: OriginRequest, query: [String: String], gate: PlayGate,
+                     isLive: (String) -> Bool = { _ in false }) -> PlayGate.Verdict {
         switch request {
         case .multivariant(let stream), .legacyMultivariant(let stream):
             return gate.check(path: stream, query: query, personalOnly: true)
@@ -153,7 +154,8 @@ public enum OriginResponder {
             let verdict = gate.check(path: stream, query: query, personalOnly: false)
             // Before the show starts `live/x/index.m3u8` parses as a rendition of `live`: the
             // viewer's token for `live/x` lets it wait for the start.
-            if case .denied = verdict, case .allowed = gate.check(path: stream + "/" + rendition, query: query, personalOnly: true) {
+            if case .denied = verdict, !isLive(stream),
+               case .allowed = gate.check(path: stream + "/" + rendition, query: query, personalOnly: true) {
                 return .open
             }
             return verdict
