@@ -120,8 +120,11 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        remote = context.channel.remoteAddress.map { "\($0)" } ?? "?"
-        logger[metadataKey: "peer"] = "\(remote)"
+        logger[metadataKey: "peer"] = "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")"
+        // `ip:port` for the webhook, as SRT's peer reads.
+        if let address = context.channel.remoteAddress, let ip = address.ipAddress {
+            remote = address.protocol == .inet6 ? "[\(ip)]:\(address.port ?? 0)" : "\(ip):\(address.port ?? 0)"
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
