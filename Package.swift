@@ -59,8 +59,14 @@ let package = Package(
         // `sluice shape`'s link model: schedule, queue, delay and loss on an injected clock.
         .target(name: "LinkShaper", swiftSettings: settings),
         .target(name: "StreamHub", dependencies: ["MediaCore", nioCore], swiftSettings: settings),
+        // Publish keys, signed play URLs, the access webhook, per-IP limits (Docs/Operations.md, Security model).
+        .target(name: "Access", dependencies: [
+            "Config", logging, nioCore,
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ], swiftSettings: settings),
         .target(name: "RTMP", dependencies: ["MediaCore", "Bitstream", nioCore], swiftSettings: settings),
-        .target(name: "Ingest", dependencies: ["RTMP", "StreamHub", "MediaCore", "Bitstream", "FFmpegBridge", "SRTTransport", nioCore, nioPosix, logging], swiftSettings: settings),
+        .target(name: "Ingest", dependencies: ["Access", "RTMP", "StreamHub", "MediaCore", "Bitstream", "FFmpegBridge", "SRTTransport", nioCore, nioPosix, logging], swiftSettings: settings),
         .target(name: "Transcode", dependencies: ["FFmpegBridge", "OpusCodec", "MediaCore", "Bitstream", "StreamHub", logging], swiftSettings: settings),
         .target(name: "HLS", dependencies: ["FFmpegBridge", "MediaCore", "Bitstream", "StreamHub", logging], swiftSettings: settings),
         // Viewer-side ABR: estimators, policies and the trace-driven simulator; pure, no I/O.
@@ -75,7 +81,7 @@ let package = Package(
             "StreamHub", nioCore,
         ], swiftSettings: settings),
         .target(name: "Origin", dependencies: [
-            "HLS", "StreamHub", "MediaCore", "CZlib", logging, nioCore,
+            "Access", "HLS", "StreamHub", "MediaCore", "CZlib", logging, nioCore,
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -87,7 +93,7 @@ let package = Package(
             .embedInCode("Player/player.html"), .embedInCode("Player/sluice-abr.js"),
         ], swiftSettings: settings),
         .target(name: "Server", dependencies: [
-            "Ingest", "Transcode", "HLS", "Origin", "StreamHub", "FFmpegBridge", "Config", logging, nioCore,
+            "Access", "Ingest", "Transcode", "HLS", "Origin", "StreamHub", "FFmpegBridge", "Config", logging, nioCore,
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -98,7 +104,7 @@ let package = Package(
 
         .executableTarget(name: "sluice", dependencies: [
             "Server", "FFmpegBridge", "OpusCodec", "SRTTransport", "LatencyProbe", "BitrateControl", "LinkShaper", "ABR", nioCore, nioPosix,
-            "Uplink", "Config",
+            "Uplink", "Config", "Access",
             .product(name: "NIOHTTP1", package: "swift-nio"),
             // bench viewers --serve-file: a looped file as a live LL-HLS origin to measure.
             "HLS", "Origin", "StreamHub", "MediaCore",
@@ -109,14 +115,16 @@ let package = Package(
 
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: settings),
         .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: settings),
+        .testTarget(name: "AccessTests", dependencies: ["Access", "Config", "SRTTransport"], swiftSettings: settings),
         .testTarget(name: "UplinkTests", dependencies: ["Uplink", "StreamHub", "BitrateControl", "Bitstream", "FFmpegBridge", "LatencyProbe"], swiftSettings: settings),
         .testTarget(name: "BitrateControlTests", dependencies: ["BitrateControl"], swiftSettings: settings),
         .testTarget(name: "FFmpegBridgeTests", dependencies: ["FFmpegBridge", "CMediaShims", "MediaCore", "TestSupport", logging], swiftSettings: settings),
         .testTarget(name: "OpusCodecTests", dependencies: ["OpusCodec", "SRTTransport"], swiftSettings: settings),
         // Shared by the interop tests: external clients (ffmpeg, ffprobe, players) and bounded waits.
         .target(name: "TestSupport", dependencies: ["FFmpegBridge", "MediaCore", nioCore], path: "Tests/TestSupport", swiftSettings: settings),
-        .testTarget(name: "SRTTests", dependencies: ["TestSupport", "Ingest", "SRTTransport", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Server", "Ingest", "Transcode", "HLS", "LatencyProbe", "Config", logging], swiftSettings: settings),
+        .testTarget(name: "SRTTests", dependencies: ["TestSupport", "Access", "Ingest", "SRTTransport", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Server", "Ingest", "Access", "Config", nioCore, nioPosix,
+                                                     .product(name: "NIOHTTP1", package: "swift-nio"), "Transcode", "HLS", "LatencyProbe", logging], swiftSettings: settings),
         .testTarget(name: "ABRTests", dependencies: ["ABR"], exclude: ["Resources"], swiftSettings: settings),
         // The hls.js controller's JavaScript against the Swift policy (node), the probe's ABR player.
         .testTarget(name: "ABRPlayerTests", dependencies: ["ABR", "LatencyProbe", "Origin", "TestSupport"], exclude: ["Resources"],
@@ -130,14 +138,14 @@ let package = Package(
             .product(name: "NIOTestUtils", package: "swift-nio"),
         ], swiftSettings: settings),
         .testTarget(name: "IngestTests", dependencies: [
-            "TestSupport", "Ingest", "RTMP", "StreamHub", "MediaCore", "Server", "FFmpegBridge", nioCore, nioPosix, logging,
+            "TestSupport", "Access", "Ingest", "RTMP", "StreamHub", "MediaCore", "Server", "FFmpegBridge", nioCore, nioPosix, logging,
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ], swiftSettings: settings),
         .testTarget(name: "BitstreamTests", dependencies: ["Bitstream", "MediaCore"], swiftSettings: settings),
         .testTarget(name: "TranscodeTests", dependencies: ["Transcode", "FFmpegBridge", "StreamHub", "MediaCore", "Bitstream", logging], swiftSettings: settings),
         .testTarget(name: "HLSTests", dependencies: ["TestSupport", "HLS", "FFmpegBridge", "StreamHub", "MediaCore", "Bitstream", nioCore],
                     swiftSettings: settings),
-        .testTarget(name: "OriginTests", dependencies: [
+        .testTarget(name: "OriginTests", dependencies: ["Access", 
             "TestSupport", "Origin", "HLS", "StreamHub", "FFmpegBridge", "MediaCore", nioCore, "CZlib",
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -30,6 +30,11 @@ public struct PathGlob: Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
+    /// Whether `pattern` matches `path`.
+    public static func matches(_ pattern: String, _ path: String) -> Bool {
+        PathGlob(pattern).matches(path)
+    }
+
     public func matches(_ path: String) -> Bool {
         let parts = path.split(separator: "/")
         return Self.match(segments[...], parts[...])
@@ -72,5 +77,15 @@ extension SluiceConfig {
     /// every per-path decision (ladder, transcode, publish and play auth).
     public func rule(for path: String) -> PathRule? {
         paths.first { PathGlob($0.match).matches(path) }
+    }
+
+    /// Who may publish `path`: its rule's `publish`, else `auth.publish`.
+    public func publishAuth(for path: String) -> PublishAuth {
+        rule(for: path)?.publish ?? auth.publish
+    }
+
+    /// Who may play `path`: its rule's `play`, else `auth.play`.
+    public func playAuth(for path: String) -> PlayAuth {
+        rule(for: path)?.play ?? auth.play
     }
 }

@@ -142,6 +142,12 @@ public struct SluiceConfig: Codable, Sendable, Equatable {
         /// Signed play URLs: `?exp=UNIX&token=HEX(HMAC(secret, "play\n" + path + "\n" + exp))`
         /// on the multivariant playlist; Sluice carries it on every URL the player follows.
         public var signingSecret: String?
+        /// Follow-up URLs (media playlists, parts, segments) carry a token shared by every viewer
+        /// of the stream, so a CDN caches one copy: it is valid this long (seconds) ...
+        public var sharedTokenSeconds = 3600
+        /// ... and its expiry is rounded up to a multiple of this (seconds): every viewer who
+        /// joins within one window gets the same URLs.
+        public var sharedTokenWindowSeconds = 600
         public init() {}
     }
 
@@ -159,8 +165,12 @@ public struct SluiceConfig: Codable, Sendable, Equatable {
     }
 
     public struct Limits: Codable, Sendable, Equatable {
-        /// Open connections of one IP address on each protocol; beyond it new ones are refused.
+        /// Open connections of one IP address on each protocol; beyond it new ones are refused
+        /// (0: no limit). Behind a CDN, its edges are few addresses: raise it or list them below.
         public var maxConnectionsPerIP = 256
+        /// Addresses `maxConnectionsPerIP` does not apply to (loopback: local load tests, a
+        /// reverse proxy on the same host).
+        public var connectionLimitExempt: [String] = ["127.0.0.1", "::1"]
         /// Streams being published at once.
         public var maxPublishers = 64
         /// RTMP connections, all kinds.

@@ -12,7 +12,7 @@ enum DemuxPublish {
     /// Returns when the input ends, fails `maxErrors` times in a row, `shouldStop` says so, or
     /// a newer publisher takes the path; `claimed` is the publisher it became, which the caller ends.
     static func run(_ demuxer: Demuxer, path: StreamPath, hub: StreamHub, logger: Logger, label: String, peer: String,
-                    maxErrors: Int = 100, shouldStop: () -> Bool = { false },
+                    credential: String? = nil, maxPublishers: Int = .max, maxErrors: Int = 100, shouldStop: () -> Bool = { false },
                     onEvicted: @escaping @Sendable () -> Void, onClaimed: (Publisher) -> Void = { _ in },
                     claimed: inout Publisher?) {
         var normalizer = ContainerNormalizer(streams: demuxer.streams)
@@ -34,7 +34,7 @@ enum DemuxPublish {
         // Media arrived: only now does this caller take the path (over a live publisher, if any).
         let publisher: Publisher
         do {
-            publisher = try hub.publish(path, onEvicted: onEvicted)
+            publisher = try hub.publish(path, credential: credential, maxPublishers: maxPublishers, onEvicted: onEvicted)
         } catch {
             logger.warning("\(label) publish refused: \(error)", metadata: ["path": "\(path)", "peer": "\(peer)"])
             return

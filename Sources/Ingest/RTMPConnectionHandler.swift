@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Access
 import Logging
 import MediaCore
 import NIOCore
@@ -68,6 +69,12 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
 
     private let hub: StreamHub
     private let access: any AccessControl
+    private let admission: IngestAdmission
+    /// Publishes and plays waiting for the access decision, by stream ID: the generation that
+    /// asked (a newer command on the same stream ID makes an older answer stale).
+    private var awaitingDecision: [UInt32: Int] = [:]
+    private var decisionGeneration = 0
+    private var remote = "?"
     private var logger: Logger
     private let configuration: RTMPServerConfiguration
     private let statistics: RTMPServerStatistics
@@ -99,8 +106,9 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
     private var sendDelayTick: RepeatedTask?
 
     init(hub: StreamHub, access: any AccessControl, logger: Logger, configuration: RTMPServerConfiguration,
-         statistics: RTMPServerStatistics = RTMPServerStatistics()) {
+         statistics: RTMPServerStatistics = RTMPServerStatistics(), admission: IngestAdmission = IngestAdmission()) {
         self.hub = hub
+        self.admission = admission
         self.statistics = statistics
         self.access = access
         self.logger = logger
@@ -113,6 +121,10 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         logger[metadataKey: "peer"] = "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")"
+        // `ip:port` for the webhook, as SRT's peer reads.
+        if let address = context.channel.remoteAddress, let ip = address.ipAddress {
+            remote = address.protocol == .inet6 ? "[\(ip)]:\(address.port ?? 0)" : "\(ip):\(address.port ?? 0)"
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -283,9 +295,41 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
             run(session.publishRejected(streamID: streamID, code: "NetStream.Publish.BadName", reason: "bad stream name: \(error)"))
             return
         }
-        guard access.authorize(path: path.value, query: query, action: .publish) else {
-            logger.info("RTMP publish denied", metadata: ["path": "\(path)"])
-            run(session.publishRejected(streamID: streamID, reason: "publishing \(path) is not allowed"))
+        let request = AccessRequest(action: .publish, path: path.value, query: query, transport: "rtmp", remote: remote)
+        decide(request, streamID: streamID) { handler, decision in handler.continuePublishing(streamID: streamID, path: path, decision: decision) }
+    }
+
+    /// Runs `then` on the event loop with the access decision: at once for the cheap checks, or
+    /// when the webhook answers (nothing is started for the stream meanwhile; its media is ignored).
+    private func decide(_ request: AccessRequest, streamID: UInt32,
+                        then: @escaping (RTMPConnectionHandler, AccessDecision) -> Void) {
+        guard access.needsAsyncDecision(request), let loop = context?.eventLoop else {
+            awaitingDecision[streamID] = nil
+            return then(self, access.check(request))
+        }
+        decisionGeneration += 1
+        let generation = decisionGeneration
+        awaitingDecision[streamID] = generation
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let access = self.access
+        let call = NIOLoopBound(then, eventLoop: loop)
+        Task {
+            let decision = await access.authorize(request)
+            loop.execute {
+                let handler = bound.value
+                guard !handler.closing, handler.awaitingDecision[streamID] == generation else { return }
+                handler.awaitingDecision[streamID] = nil
+                call.value(handler, decision)
+                handler.updateActivity()
+                handler.context?.flush()
+            }
+        }
+    }
+
+    private func continuePublishing(streamID: UInt32, path: StreamPath, decision: AccessDecision) {
+        guard decision.allowed else {
+            logger.info("RTMP publish refused: \(decision.reason)", metadata: ["path": "\(path)"])
+            run(session.publishRejected(streamID: streamID, code: "NetStream.Publish.Unauthorized", reason: decision.reason))
             return
         }
         guard let eventLoop = context?.eventLoop else { return }
@@ -295,7 +339,7 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         if let old = publishing.removeValue(forKey: streamID) { old.publisher.end() } // re-publish on the same stream
         let publisher: Publisher
         do {
-            publisher = try hub.publish(path) {
+            publisher = try hub.publish(path, credential: decision.credential, maxPublishers: admission.maxPublishers()) {
                 eventLoop.execute { bound.value.evicted(streamID: streamID, generation: generation) }
             }
         } catch {
@@ -596,9 +640,14 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
             run(session.playRejected(streamID: streamID, reason: "no such stream"))
             return
         }
-        guard access.authorize(path: path, query: query, action: .play) else {
-            logger.info("RTMP play denied", metadata: ["path": "\(path)"])
-            run(session.playRejected(streamID: streamID, code: "NetStream.Play.Failed", reason: "playing \(path) is not allowed"))
+        let request = AccessRequest(action: .play, path: path, query: query, transport: "rtmp", remote: remote)
+        decide(request, streamID: streamID) { handler, decision in handler.continuePlaying(streamID: streamID, path: path, decision: decision) }
+    }
+
+    private func continuePlaying(streamID: UInt32, path: String, decision: AccessDecision) {
+        guard decision.allowed else {
+            logger.info("RTMP play refused: \(decision.reason)", metadata: ["path": "\(path)"])
+            run(session.playRejected(streamID: streamID, code: "NetStream.Play.Failed", reason: decision.reason))
             return
         }
         guard let context, let stream = hub.stream(path), let queue = stream.subscribe(capacity: configuration.playerQueueCapacity,

@@ -1,3 +1,4 @@
+import Access
 import Logging
 import NIOCore
 import NIOPosix
@@ -10,6 +11,7 @@ public final class RTMPServer: Sendable {
     public let hub: StreamHub
     public let statistics = RTMPServerStatistics()
     private let access: any AccessControl
+    private let admission: IngestAdmission
     private let logger: Logger
     private let group: any EventLoopGroup
     private let state = Mutex(State())
@@ -22,8 +24,10 @@ public final class RTMPServer: Sendable {
     }
 
     public init(configuration: RTMPServerConfiguration, hub: StreamHub, access: any AccessControl = AllowAll(),
+                admission: IngestAdmission = IngestAdmission(),
                 logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.configuration = configuration
+        self.admission = admission
         self.hub = hub
         self.access = access
         self.logger = logger
@@ -37,7 +41,7 @@ public final class RTMPServer: Sendable {
     /// Binds the listener. Returns the port actually bound (useful with port 0).
     @discardableResult
     public func start() async throws -> Int {
-        let hub = self.hub, access = self.access, logger = self.logger, config = self.configuration
+        let hub = self.hub, access = self.access, logger = self.logger, config = self.configuration, admission = self.admission
         let statistics = self.statistics
         let acceptFailures = self.acceptFailures
         let channel = try await ServerBootstrap(group: group)
@@ -58,6 +62,18 @@ public final class RTMPServer: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1) // finds peers that vanished without a FIN
             .childChannelInitializer { channel in
+                if let perIP = admission.perIP {
+                    let ip = channel.remoteAddress?.ipAddress ?? "?"
+                    guard perIP.open(ip) else {
+                        statistics.refusedConnections.add(1, ordering: .relaxed)
+                        if let suppressed = perIP.shouldLog() {
+                            logger.warning("RTMP connection refused: too many connections from \(ip) (limits.maxConnectionsPerIP)",
+                                           metadata: ["refused-since-last-line": "\(suppressed)"])
+                        }
+                        return channel.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
+                    }
+                    channel.closeFuture.whenComplete { _ in perIP.close(ip) }
+                }
                 guard self.track(channel) else {
                     statistics.refusedConnections.add(1, ordering: .relaxed)
                     if let suppressed = self.refusals.admit() {
@@ -70,7 +86,7 @@ public final class RTMPServer: Sendable {
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(RTMPConnectionHandler(
-                        hub: hub, access: access, logger: logger, configuration: config, statistics: statistics))
+                        hub: hub, access: access, logger: logger, configuration: config, statistics: statistics, admission: admission))
                 }
             }
             .bind(host: configuration.host, port: configuration.port)

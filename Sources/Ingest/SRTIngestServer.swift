@@ -1,3 +1,4 @@
+import Access
 import Foundation
 import Logging
 import SRTTransport
@@ -37,70 +38,112 @@ public final class SRTIngestServer: Sendable {
 
     private let listener: SRTListener
     private let logSink: Int
-    public var port: Int { listener.port }
     private let sessions: SessionTable
-    /// SRT callers connected now (metrics).
+    public var port: Int { listener.port }
+    /// Open SRT connections (publishers, readers, callers being admitted).
     public var connectionCount: Int { sessions.count }
 
-    /// `access` sees the streamid's other keys (`u=`, `s=`, ...) as the query, e.g. `u=alice&s=token`.
-    public init(configuration: Configuration, hub: StreamHub, access: any AccessControl = AllowAll(), logger: Logger) throws {
+    /// `access` sees the streamid's other fields and the resource's query as the query, e.g.
+    /// `k=SECRET`, `u=alice&exp=...&token=...`. Static keys and HMAC tokens are checked in the
+    /// handshake (the caller gets an SRT reject code); a webhook is asked once the connection is
+    /// open, on a task, and its media is dropped until it answers.
+    public init(configuration: Configuration, hub: StreamHub, access: any AccessControl = AllowAll(),
+                admission: IngestAdmission = IngestAdmission(), logger: Logger) throws {
         let sessions = SessionTable()
-        let players = PlayerTable()
         self.sessions = sessions
         let config = configuration
         let skipBudget = config.playSkipBudgetMs ?? Int64(max(1000, 4 * config.latencyMs))
         let refusals = LogThrottle(window: .seconds(10), burst: 10)
         logSink = Self.routeLibraryLog(to: logger)
         let handlers = SRTListenerHandlers(
-            decide: { id, _ in
+            decide: { id, peer in
                 do throws(SRTRefusal) {
+                    if let perIP = admission.perIP, !perIP.wouldAdmit(Self.ip(peer)) {
+                        throw SRTRefusal(code: SRTAcceptDecision.overload,
+                                         reason: "too many connections from \(Self.ip(peer)) (limits.maxConnectionsPerIP)")
+                    }
                     if id.mode == .request {
-                        let (path, _) = try SRTIngestServer.admitReader(id, hub: hub, access: access)
+                        let (path, _) = try SRTIngestServer.admitReader(id, peer: peer, hub: hub, access: access)
                         return .accept(passphrase: config.passphrase(path))
                     }
-                    let path = try SRTIngestServer.admit(id, hub: hub, access: access)
+                    let (path, _) = try SRTIngestServer.admit(id, peer: peer, hub: hub, access: access, admission: admission)
                     return .accept(passphrase: config.passphrase(path.value))
                 } catch {
                     return .reject(code: error.code, reason: error.reason)
                 }
             },
             opened: { connection in
+                let ip = Self.ip(connection.peer)
+                if let perIP = admission.perIP {
+                    guard perIP.open(ip) else {
+                        if let suppressed = perIP.shouldLog() {
+                            logger.warning("SRT caller refused: too many connections from \(ip) (limits.maxConnectionsPerIP)",
+                                           metadata: ["refused-since-last-line": "\(suppressed)"])
+                        }
+                        connection.close()
+                        return
+                    }
+                }
+                let counted = admission.perIP == nil ? nil : ip
                 if connection.streamID.mode == .request {
-                    guard let (path, stream) = try? SRTIngestServer.admitReader(connection.streamID, hub: hub, access: access) else {
+                    guard let (path, stream) = try? SRTIngestServer.admitReader(connection.streamID, peer: connection.peer, hub: hub,
+                                                                               access: access) else {
+                        sessions.insert(connection.socket, ip: counted, session: nil)
                         connection.close()
                         return
                     }
                     // A rung's reader is listed with the source's players, as RTMP's are.
                     let source = SRTIngestServer.source(of: stream, hub: hub)
-                    guard let player = SRTPlaySession(connection: connection, path: path, stream: stream, home: source ?? stream,
-                                                      rendition: source == nil ? "source" : String(path.split(separator: "/").last ?? ""),
-                                                      skipBudgetMs: skipBudget, logger: logger) else {
-                        connection.close()
-                        return
-                    }
-                    players.insert(player)
+                    let player = SRTPlaySession(connection: connection, path: path, stream: stream, home: source ?? stream,
+                                                rendition: source == nil ? "source" : String(path.split(separator: "/").last ?? ""),
+                                                skipBudgetMs: skipBudget, logger: logger)
+                    sessions.insert(connection.socket, ip: counted, player: player)
+                    if player == nil { connection.close() }
                     return
                 }
                 // `decide` accepted this streamid moments ago; a path refused now is closed.
-                guard let path = try? SRTIngestServer.admit(connection.streamID, hub: hub, access: access) else {
+                guard let (path, decision) = try? SRTIngestServer.admit(connection.streamID, peer: connection.peer, hub: hub,
+                                                                         access: access, admission: admission) else {
+                    sessions.insert(connection.socket, ip: counted, session: nil)
                     connection.close()
                     return
                 }
-                logger.info("SRT caller connected", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
-                sessions.insert(SRTPublishSession(connection: connection, path: path, hub: hub, logger: logger,
-                                                  firstMediaTimeout: config.firstMediaTimeout, idleTimeout: config.idleTimeout))
+                let start: @Sendable (AccessDecision) -> SRTPublishSession = { decision in
+                    logger.info("SRT caller connected", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
+                    return SRTPublishSession(connection: connection, path: path, hub: hub, logger: logger,
+                                             firstMediaTimeout: config.firstMediaTimeout, idleTimeout: config.idleTimeout,
+                                             credential: decision.credential, maxPublishers: admission.maxPublishers)
+                }
+                let request = Self.request(connection.streamID, path: path, peer: connection.peer)
+                guard access.needsAsyncDecision(request) else {
+                    sessions.insert(connection.socket, ip: counted, session: start(decision))
+                    return
+                }
+                // The webhook is asked off the epoll thread; nothing starts for the caller until it answers.
+                sessions.insert(connection.socket, ip: counted, session: nil)
+                Task {
+                    let final = await access.authorize(request)
+                    guard final.allowed else {
+                        logger.info("SRT publish refused: \(final.reason)", metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
+                        connection.close()
+                        return
+                    }
+                    sessions.start(connection.socket) { start(final) }
+                }
             },
             received: { connection, bytes in
                 sessions.get(connection.socket)?.received(bytes)
             },
             closed: { connection in
-                players.remove(connection.socket)?.closed()
-                sessions.remove(connection.socket)?.closed()
+                let entry = sessions.remove(connection.socket)
+                entry?.session?.closed()
+                entry?.player?.closed()
+                if let ip = entry?.ip { admission.perIP?.close(ip) }
             },
             refused: { raw, peer, reason in
                 guard let suppressed = refusals.admit() else { return }
                 logger.warning("SRT caller refused: \(reason)", metadata: [
-                    "peer": "\(peer)", "streamid": "\(StreamPath.escaped(raw))", "refused-since-last-line": "\(suppressed)",
+                    "peer": "\(peer)", "streamid": "\(StreamPath.escaped(Self.redacted(raw)))", "refused-since-last-line": "\(suppressed)",
                 ])
             }
         )
@@ -114,35 +157,60 @@ public final class SRTIngestServer: Sendable {
         logger.info("SRT listening", metadata: ["host": "\(config.host)", "port": "\(listener.port)"])
     }
 
+    /// A streamid fit for the log: the resource and mode only (keys and tokens stay out).
+    static func redacted(_ raw: String) -> String {
+        let text = raw.contains("%") ? raw.removingPercentEncoding ?? raw : raw
+        guard text.hasPrefix("#!::") else { return String(text.prefix { $0 != "?" }) }
+        let kept = text.dropFirst(4).split(separator: ",").filter { $0.hasPrefix("r=") || $0.hasPrefix("m=") }
+            .map { $0.prefix { $0 != "?" } }
+        return "#!::" + kept.joined(separator: ",")
+    }
+
+    /// The address part of libsrt's `ip:port` / `[ip6]:port`.
+    static func ip(_ peer: String) -> String {
+        guard let colon = peer.lastIndex(of: ":") else { return peer }
+        let host = peer[..<colon]
+        return host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : String(host)
+    }
+
+    static func request(_ id: SRTStreamID, path: StreamPath, peer: String) -> AccessRequest {
+        AccessRequest(action: .publish, path: path.value, query: query(id), transport: "srt", remote: peer)
+    }
+
     public func close() {
         listener.close()
         SRTLibrary.removeLogSink(logSink)
     }
 
     /// The path a caller may publish, or why not, in words a human can act on.
-    static func admit(_ id: SRTStreamID, hub: StreamHub, access: any AccessControl) throws(SRTRefusal) -> StreamPath {
+    static func admit(_ id: SRTStreamID, peer: String = "", hub: StreamHub, access: any AccessControl,
+                      admission: IngestAdmission = IngestAdmission()) throws(SRTRefusal) -> (StreamPath, AccessDecision) {
         guard id.mode == .publish else {
             throw SRTRefusal(code: SRTAcceptDecision.badMode,
                              reason: "m=\(id.mode.rawValue) is not supported: publish with m=publish, read with m=request")
         }
         let path = try resourcePath(id)
-        guard access.authorize(path: path.value, query: query(id), action: .publish) else {
-            throw SRTRefusal(code: SRTAcceptDecision.forbidden, reason: "publishing \(path) is not allowed")
+        let decision = access.check(request(id, path: path, peer: peer))
+        guard decision.allowed else {
+            throw SRTRefusal(code: SRTAcceptDecision.unauthorized, reason: "publishing \(path) refused: \(decision.reason)")
         }
         do {
-            try hub.check(path)
+            try hub.check(path, credential: decision.credential, maxPublishers: admission.maxPublishers())
         } catch {
             throw SRTRefusal(code: SRTAcceptDecision.conflict, reason: "\(error)")
         }
-        return path
+        return (path, decision)
     }
 
     /// The hub stream a reader may read (the source at `live/x`, a rendition at `live/x/720p`),
-    /// or why not.
-    static func admitReader(_ id: SRTStreamID, hub: StreamHub, access: any AccessControl) throws(SRTRefusal) -> (String, LiveStream) {
+    /// or why not. Static keys and tokens only (the handshake is synchronous): a play webhook
+    /// is not asked for SRT readers.
+    static func admitReader(_ id: SRTStreamID, peer: String = "", hub: StreamHub,
+                            access: any AccessControl) throws(SRTRefusal) -> (String, LiveStream) {
         let path = try resourcePath(id)
-        guard access.authorize(path: path.value, query: query(id), action: .play) else {
-            throw SRTRefusal(code: SRTAcceptDecision.forbidden, reason: "playing \(path) is not allowed")
+        let decision = access.check(AccessRequest(action: .play, path: path.value, query: query(id), transport: "srt", remote: peer))
+        guard decision.allowed else {
+            throw SRTRefusal(code: SRTAcceptDecision.forbidden, reason: "playing \(path) refused: \(decision.reason)")
         }
         guard let stream = hub.stream(path.value) else {
             throw SRTRefusal(code: SRTAcceptDecision.notFound, reason: "\(path) is not published")
@@ -180,25 +248,44 @@ public final class SRTIngestServer: Sendable {
         }
     }
 
+    /// The streamid's fields other than `r` and `m`, then the resource's own query
+    /// (`live/x?key=...`): `u=alice&k=SECRET`, `exp=...&token=...`.
     static func query(_ id: SRTStreamID) -> String {
         var pairs: [(String, String)] = []
         if let u = id.user { pairs.append(("u", u)) }
         if let s = id.session { pairs.append(("s", s)) }
+        if let t = id.type { pairs.append(("t", t)) }
         pairs += id.extra.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        return pairs.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+        var query = pairs.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+        let parts = id.resource.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        if parts.count == 2, !parts[1].isEmpty { query += (query.isEmpty ? "" : "&") + parts[1] }
+        return query
     }
 
-    final class PlayerTable: Sendable {
-        private let table = Mutex<[Int32: SRTPlaySession]>([:])
-        func insert(_ s: SRTPlaySession) { table.withLock { $0[s.connection.socket] = s } }
-        func remove(_ socket: Int32) -> SRTPlaySession? { table.withLock { $0.removeValue(forKey: socket) } }
-    }
-
+    /// Open connections: their session once started (nil while the webhook is asked) and the
+    /// address counted against the per-IP limit.
     final class SessionTable: Sendable {
-        private let table = Mutex<[Int32: SRTPublishSession]>([:])
-        func insert(_ s: SRTPublishSession) { table.withLock { $0[s.connection.socket] = s } }
-        func get(_ socket: Int32) -> SRTPublishSession? { table.withLock { $0[socket] } }
-        func remove(_ socket: Int32) -> SRTPublishSession? { table.withLock { $0.removeValue(forKey: socket) } }
+        struct Entry {
+            var session: SRTPublishSession?
+            var player: SRTPlaySession?
+            var ip: String?
+        }
         var count: Int { table.withLock { $0.count } }
+        func insert(_ socket: Int32, ip: String?, player: SRTPlaySession?) {
+            table.withLock { $0[socket] = Entry(session: nil, player: player, ip: ip) }
+        }
+        private let table = Mutex<[Int32: Entry]>([:])
+        func insert(_ socket: Int32, ip: String?, session: SRTPublishSession?) {
+            table.withLock { $0[socket] = Entry(session: session, player: nil, ip: ip) }
+        }
+        func get(_ socket: Int32) -> SRTPublishSession? { table.withLock { $0[socket]?.session } }
+        func remove(_ socket: Int32) -> Entry? { table.withLock { $0.removeValue(forKey: socket) } }
+        /// Starts the session of a connection still open (not if it closed meanwhile).
+        func start(_ socket: Int32, _ make: () -> SRTPublishSession) {
+            table.withLock { t in
+                guard t[socket] != nil, t[socket]?.session == nil else { return }
+                t[socket]?.session = make()
+            }
+        }
     }
 }

@@ -23,14 +23,16 @@ final class SRTPublishSession: Sendable {
     static let queueCapacity = 8 << 20
 
     init(connection: SRTConnection, path: StreamPath, hub: StreamHub, logger: Logger,
-         firstMediaTimeout: Duration, idleTimeout: Duration) {
+         firstMediaTimeout: Duration, idleTimeout: Duration, credential: String? = nil,
+         maxPublishers: @escaping @Sendable () -> Int = { .max }) {
         self.connection = connection
         self.path = path
         self.queue = ByteQueue(capacity: Self.queueCapacity, firstByteTimeout: firstMediaTimeout, idleTimeout: idleTimeout)
         self.logger = logger
         let thread = Thread { [queue, logger, connection] in
             SRTPublishSession.demux(queue: queue, path: path, hub: hub, logger: logger, connection: connection,
-                                    firstMediaTimeout: firstMediaTimeout, idleTimeout: idleTimeout)
+                                    firstMediaTimeout: firstMediaTimeout, idleTimeout: idleTimeout,
+                                    credential: credential, maxPublishers: maxPublishers)
         }
         thread.name = "srt-demux-\(path)"
         thread.start()
@@ -48,7 +50,8 @@ final class SRTPublishSession: Sendable {
     }
 
     private static func demux(queue: ByteQueue, path: StreamPath, hub: StreamHub, logger: Logger, connection: SRTConnection,
-                              firstMediaTimeout: Duration, idleTimeout: Duration) {
+                              firstMediaTimeout: Duration, idleTimeout: Duration, credential: String?,
+                              maxPublishers: @Sendable () -> Int) {
         var claimed: Publisher?
         defer {
             if let claimed {
@@ -76,6 +79,7 @@ final class SRTPublishSession: Sendable {
             return
         }
         DemuxPublish.run(demuxer, path: path, hub: hub, logger: logger, label: "SRT", peer: connection.peer,
+                         credential: credential, maxPublishers: maxPublishers(),
                          onEvicted: { [connection] in connection.close() }, onClaimed: { publisher in
             // SRT has no status message: a kicked or shut-down publisher sees its connection close.
             // Our own close brings no epoll event, so the queue is closed too: the demuxer drains

@@ -17,6 +17,8 @@ public struct HTTPOriginService: Service {
     public let endStreamsOnShutdown: Bool
     /// Told of every answered request (metrics, viewer analytics).
     public let observer: (any OriginObserver)?
+    /// Signed play URLs and the per-IP connection limit (nil: open).
+    public let access: OriginAccess?
     private let onRunning: @Sendable (Int) async -> Void
     private let extraRoutes: @Sendable (Router<BasicRequestContext>) -> Void
 
@@ -24,7 +26,8 @@ public struct HTTPOriginService: Service {
     /// routes (status API) next to the HLS ones.
     public init(registry: HLSRegistry, host: String = "0.0.0.0", port: Int = 8080,
                 logger: Logger = Logger(label: "sluice.origin"), limits: OriginLimits = OriginLimits(),
-                endStreamsOnShutdown: Bool = true, observer: (any OriginObserver)? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+                endStreamsOnShutdown: Bool = true, observer: (any OriginObserver)? = nil, access: OriginAccess? = nil,
+                onRunning: @escaping @Sendable (Int) async -> Void = { _ in },
                 extraRoutes: @escaping @Sendable (Router<BasicRequestContext>) -> Void = { _ in }) {
         self.registry = registry
         self.host = host
@@ -33,6 +36,7 @@ public struct HTTPOriginService: Service {
         self.limits = limits
         self.endStreamsOnShutdown = endStreamsOnShutdown
         self.observer = observer
+        self.access = access
         self.onRunning = onRunning
         self.extraRoutes = extraRoutes
     }
@@ -42,12 +46,12 @@ public struct HTTPOriginService: Service {
         // First, so it sees every route's answer (middleware applies to routes added after it).
         if let observer { router.add(middleware: OriginObserverMiddleware(observer: observer)) }
         extraRoutes(router)
-        OriginRoutes.register(on: router, registry: registry)
+        OriginRoutes.register(on: router, registry: registry, access: access)
         let serverName = "sluice"
         let app = Application(router: router,
-                              server: HTTPServerBuilder { [registry, limits, observer] responder in
+                              server: HTTPServerBuilder { [registry, limits, observer, access] responder in
                                   OriginHTTP1Channel(responder: responder, registry: registry, serverName: serverName, limits: limits,
-                                                     observer: observer)
+                                                     observer: observer, access: access)
                               },
                               configuration: .init(address: .hostname(host, port: port), serverName: serverName,
                                                    backlog: 4096, // viewers arrive in waves when a show starts

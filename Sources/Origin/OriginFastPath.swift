@@ -46,10 +46,13 @@ final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private let observer: (any OriginObserver)?
     /// The peer's address as text, formatted once per connection for the observer.
     private var remoteIP: String??
+    /// Signed play URLs (nil: open).
+    private let access: OriginAccess?
 
     init(registry: HLSRegistry, serverName: String?, connectionGuard: OriginConnectionGuard? = nil,
-         observer: (any OriginObserver)? = nil) {
+         observer: (any OriginObserver)? = nil, access: OriginAccess? = nil) {
         self.registry = registry
+        self.access = access
         self.serverName = serverName
         self.connectionGuard = connectionGuard
         self.observer = observer
@@ -162,7 +165,7 @@ final class OriginFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             Observed(path: uri.path, remoteAddress: remoteIP ?? nil,
                      userAgent: head.headers.first(name: "user-agent"), received: .now)
         }
-        OriginResponder.respond(path: uri.path, query: query, acceptsGzip: gzip, registry: registry) { reply in
+        OriginResponder.respond(path: uri.path, query: query, acceptsGzip: gzip, registry: registry, access: access) { reply in
             // Immediate answers arrive on the loop; held ones on the thread that published the part.
             if loop.inEventLoop {
                 bound.value.0.finish(reply, version: version, keepAlive: keepAlive, withBody: withBody, observed: observed,

@@ -16,9 +16,22 @@ struct OriginHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     let serverName: String?
     let limits: OriginLimits
     let observer: (any OriginObserver)?
+    var access: OriginAccess?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
+        if let perIP = access?.perIP {
+            let ip = channel.remoteAddress?.ipAddress ?? "?"
+            guard perIP.open(ip) else {
+                if let suppressed = perIP.shouldLog() {
+                    logger.warning("HTTP connection refused: too many connections from \(ip) (limits.maxConnectionsPerIP)",
+                                   metadata: ["refused-since-last-line": "\(suppressed)"])
+                }
+                channel.close(promise: nil)
+                return channel.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
+            }
+            channel.closeFuture.whenComplete { _ in perIP.close(ip) }
+        }
+        return channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
             var decoderLimits = NIOHTTPDecoderLimitConfiguration()
             decoderLimits.maxHeaderListSize = limits.maxRequestBytes
@@ -34,7 +47,7 @@ struct OriginHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
                 withDecoderLimitConfiguration: decoderLimits
             )
             try pipeline.addHandler(OriginFastPath(registry: registry, serverName: serverName, connectionGuard: connectionGuard,
-                                                 observer: observer))
+                                                   observer: observer, access: access))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
             return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))

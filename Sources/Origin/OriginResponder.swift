@@ -1,3 +1,4 @@
+import Access
 import HLS
 import HTTPTypes
 import NIOCore
@@ -54,13 +55,14 @@ public enum OriginResponder {
 
     /// Answers `GET path?query` from `registry` through `reply` (called exactly once). A playlist
     /// of a path that is not live is held up to `registry.joinWait` for the show to start.
+    /// With `access`, a signed stream's URLs need a play token (403 with the reason otherwise).
     public static func respond(path: String, query: [String: String], acceptsGzip: Bool, registry: HLSRegistry,
-                               reply: @escaping @Sendable (OriginReply) -> Void) {
-        respond(path: path, query: query, acceptsGzip: acceptsGzip, registry: registry, joinBy: nil, reply: reply)
+                               access: OriginAccess? = nil, reply: @escaping @Sendable (OriginReply) -> Void) {
+        respond(path: path, query: query, acceptsGzip: acceptsGzip, registry: registry, access: access, joinBy: nil, reply: reply)
     }
 
     private static func respond(path: String, query: [String: String], acceptsGzip: Bool, registry: HLSRegistry,
-                                joinBy: ContinuousClock.Instant?, reply: @escaping @Sendable (OriginReply) -> Void) {
+                                access: OriginAccess?, joinBy: ContinuousClock.Instant?, reply: @escaping @Sendable (OriginReply) -> Void) {
         let generation = registry.mediaGeneration
         // Not live (yet): hold the request until some stream gets media, then look again.
         let notLive: @Sendable () -> Void = {
@@ -68,7 +70,8 @@ public enum OriginResponder {
             guard deadline > ContinuousClock.now, isJoinable(path),
                   registry.waitForMedia(since: generation, until: deadline, { changed in
                       if changed {
-                          respond(path: path, query: query, acceptsGzip: acceptsGzip, registry: registry, joinBy: deadline, reply: reply)
+                          respond(path: path, query: query, acceptsGzip: acceptsGzip, registry: registry, access: access,
+                                  joinBy: deadline, reply: reply)
                       } else {
                           reply(notYetLive)
                       }
@@ -78,15 +81,27 @@ public enum OriginResponder {
         guard let request = OriginRequest(path: path, isStream: { registry.stream($0) != nil }) else {
             return reply(status(.notFound))
         }
+        // Signed play URLs: the stream's shared token goes on every URI of the playlists served.
+        var verdict = PlayGate.Verdict.open
+        if let gate = access?.gate {
+            verdict = play(request, query: query, gate: gate, isLive: { registry.stream($0) != nil })
+            if case .denied(let why) = verdict { return reply(status(.forbidden, why)) }
+        }
+        let shared: String? = if case .allowed(let token) = verdict { "st=" + token } else { nil }
+        let signed: @Sendable (PlaylistBody, String) -> PlaylistBody = { body, key in
+            guard let shared, let access else { return body }
+            return access.sign(body, key: key, query: shared)
+        }
         let playlistReply: @Sendable (PlaylistBody?, String) -> Void = { body, cache in
-            reply(body.map { playlist($0, cache: cache, gzip: acceptsGzip) } ?? status(.notFound))
+            reply(body.map { playlist(signed($0, path), cache: cache, gzip: acceptsGzip) } ?? status(.notFound))
         }
         switch request {
         case .multivariant(let path):
             guard let stream = registry.stream(path) else { return notLive() }
             stream.multivariantPlaylist { body in
                 guard let body else { return notLive() } // a stream without media yet
-                reply(playlist(body, cache: "public, max-age=2", gzip: acceptsGzip))
+                reply(playlist(shared.map { PlaylistBody(OriginAccess.rewrite(body.text, query: $0)) } ?? body,
+                               cache: "public, max-age=2", gzip: acceptsGzip))
             }
         case .mediaPlaylist(let path, let name):
             guard let stream = registry.stream(path) else { return notLive() }
@@ -96,9 +111,10 @@ public enum OriginResponder {
             guard let directives = PlaylistRequest.parse(query) else { return reply(status(.badRequest, "bad delivery directives")) }
             // A blocking answer names a fixed point of the stream: briefly cacheable by an edge.
             let cache = directives.msn != nil ? "public, max-age=\(rendition.configuration.targetDuration)" : "no-cache"
+            let key = directives.skip ? path + "?skip" : path
             rendition.playlist(directives) { answer in
                 switch answer {
-                case .ok(let body): reply(playlist(body, cache: cache, gzip: acceptsGzip))
+                case .ok(let body): reply(playlist(signed(body, key), cache: cache, gzip: acceptsGzip))
                 case .badRequest(let why): reply(status(.badRequest, why))
                 case .unavailable: reply(status(.serviceUnavailable))
                 case .notFound: reply(status(.notFound))
@@ -125,6 +141,28 @@ public enum OriginResponder {
                 case .notFound: reply(status(.notFound))
                 }
             }
+        }
+    }
+
+    /// The play-token verdict for a request: the multivariant playlist needs a viewer's own
+    /// token; everything under the stream also takes the shared one.
+    static func play(_ request: OriginRequest, query: [String: String], gate: PlayGate,
+                     isLive: (String) -> Bool = { _ in false }) -> PlayGate.Verdict {
+        switch request {
+        case .multivariant(let stream), .legacyMultivariant(let stream):
+            return gate.check(path: stream, query: query, personalOnly: true)
+        case .mediaPlaylist(let stream, let rendition):
+            let verdict = gate.check(path: stream, query: query, personalOnly: false)
+            // Before the show starts `live/x/index.m3u8` parses as a rendition of `live`: the
+            // viewer's token for `live/x` lets it wait for the start.
+            if case .denied = verdict, !isLive(stream),
+               case .allowed = gate.check(path: stream + "/" + rendition, query: query, personalOnly: true) {
+                return .open
+            }
+            return verdict
+        case .legacyPlaylist(let stream, _), .legacySegment(let stream, _, _), .initSegment(let stream, _, _),
+             .segment(let stream, _, _), .part(let stream, _, _):
+            return gate.check(path: stream, query: query, personalOnly: false)
         }
     }
 

@@ -8,14 +8,14 @@ import NIOCore
 public enum OriginRoutes {
     /// Registers the web player (`PlayerRoutes`) and `GET /**` on `router`: anything else that is
     /// not an HLS URL of a live stream is 404.
-    public static func register<Context: RequestContext>(on router: Router<Context>, registry: HLSRegistry) {
+    public static func register<Context: RequestContext>(on router: Router<Context>, registry: HLSRegistry, access: OriginAccess? = nil) {
         PlayerRoutes.register(on: router)
         router.get("**") { request, _ -> Response in
             var query: [String: String] = [:]
             for (k, v) in request.uri.queryParameters { query[String(k)] = String(v) }
             let gzip = request.headers[.acceptEncoding].map(OriginResponder.acceptsGzip) ?? false
             let reply = await withCheckedContinuation { c in
-                OriginResponder.respond(path: request.uri.path, query: query, acceptsGzip: gzip, registry: registry) {
+                OriginResponder.respond(path: request.uri.path, query: query, acceptsGzip: gzip, registry: registry, access: access) {
                     c.resume(returning: $0)
                 }
             }

@@ -1,3 +1,4 @@
+import Access
 import Config
 import Foundation
 import HLS
@@ -19,6 +20,10 @@ public final class SluiceServer: Sendable {
     public let hub: StreamHub
     public let rtmp: RTMPServer
     private let access: any AccessControl
+    /// The webhook's HTTP client lives here (shut down on stop) when access is the configured one.
+    private let configuredAccess: ConfiguredAccess?
+    private let srtAdmission: IngestAdmission
+    private let originAccess: OriginAccess
     private let srt = Mutex<SRTIngestServer?>(nil)
     private let http = Mutex<Int?>(nil)
     private let started = Mutex(false)
@@ -40,13 +45,15 @@ public final class SluiceServer: Sendable {
     /// This server's Prometheus registry and viewer analytics (`GET /metrics`, the streams API).
     let metrics: ServerMetrics
 
-    public init(configuration: SluiceServerConfiguration, logger: Logger, access: any AccessControl = AllowAll()) {
+    /// `access` nil: keys, tokens and the webhook from `config` (`auth`, `paths`), read per decision.
+    public init(configuration: SluiceServerConfiguration, logger: Logger, access: (any AccessControl)? = nil) {
         self.configuration = configuration
         // The operator token: the file's, or a new random one (printed by `sluice serve`);
         // kept in the store so every check reads the live one. "" turns the check off.
         var file = configuration.file
         if file.api.token == nil { file.api.token = APIToken.generate() }
-        self.config = ConfigStore(file)
+        let config = ConfigStore(file)
+        self.config = config
         self.logger = logger
         // The registry reports each published part to the metrics, which exist before it.
         let partObserver = Mutex<ServerMetrics?>(nil)
@@ -60,12 +67,19 @@ public final class SluiceServer: Sendable {
         // A path still served after its publisher left (grace, ENDLIST) keeps its URLs: a new
         // publisher may not overlap it (`live/a/source` would shadow `live/a`'s rendition).
         self.hub = StreamHub(pathsInUse: { registry.paths })
-        self.access = access
+        let configured = access == nil ? ConfiguredAccess(config: config, logger: logger) : nil
+        self.configuredAccess = configured
+        self.access = access ?? configured!
+        // Limits are read at decision time: a reload applies to the next connection or publish.
+        let maxPublishers: @Sendable () -> Int = { config.current.limits.maxPublishers }
+        self.srtAdmission = IngestAdmission(perIP: ConnectionLimiter(config: config), maxPublishers: maxPublishers)
+        self.originAccess = OriginAccess(gate: PlayGate(config: config), perIP: ConnectionLimiter(config: config))
         var rtmpConfiguration = RTMPServerConfiguration(host: configuration.host, port: configuration.rtmpPort)
         if !configuration.playerAdaptation { rtmpConfiguration.playerSendDelay = nil }
         rtmpConfiguration.maxConnections = configuration.rtmpMaxConnections
         rtmpConfiguration.publisherIdleTimeout = .nanoseconds(Self.nanoseconds(configuration.publisherIdleTimeout))
-        self.rtmp = RTMPServer(configuration: rtmpConfiguration, hub: hub, access: access, logger: logger)
+        self.rtmp = RTMPServer(configuration: rtmpConfiguration, hub: hub, access: self.access,
+                               admission: IngestAdmission(perIP: ConnectionLimiter(config: config), maxPublishers: maxPublishers), logger: logger)
         self.forwarding = Forwarding(hub: hub, logger: logger)
         self.pulling = Pulling(hub: hub, registry: registry, logger: logger, sources: configuration.pullSource)
         self.pipelines = StreamPipelines(hub: hub, registry: registry, hls: configuration.hls, transcode: configuration.transcode,
@@ -133,7 +147,7 @@ public final class SluiceServer: Sendable {
         if let passphrase = configuration.srtPassphrase { srtConfig.passphrase = { _ in passphrase } }
         let srtServer: SRTIngestServer
         do {
-            srtServer = try SRTIngestServer(configuration: srtConfig, hub: hub, access: access, logger: logger)
+            srtServer = try SRTIngestServer(configuration: srtConfig, hub: hub, access: access, admission: srtAdmission, logger: logger)
         } catch {
             try? await rtmp.shutdown()
             throw ListenerError(listener: "SRT", host: host, port: configuration.srtPort, flag: "--srt-port", error: error)
@@ -151,6 +165,7 @@ public final class SluiceServer: Sendable {
                                        limits: configuration.origin,
                                        endStreamsOnShutdown: false, // StreamsService owns it, before the origin stops
                                        observer: metrics,
+                                       access: originAccess,
                                        onRunning: { [self, logger, shownHost] port in
             self.http.withLock { $0 = port }
             // Printed only now: a URL is shown once every listener is up, never before a failure.
@@ -199,11 +214,13 @@ public final class SluiceServer: Sendable {
             await pipelines.stopAll()
             forwarding.stopAll()
             pulling.stopAll()
+            await configuredAccess?.shutdown()
             throw ListenerError(listener: "HTTP", host: configuration.host, port: configuration.httpPort, flag: "--http-port", error: error)
         }
         forwarding.stopAll()
         pulling.stopAll()
         await pipelines.stopAll()
+        await configuredAccess?.shutdown()
         logger.info("Sluice stopped")
     }
 
@@ -243,6 +260,7 @@ public final class SluiceServer: Sendable {
     /// Closes every listener; a running `run()` then returns.
     public func shutdown() async throws {
         srt.withLock { $0 }?.close()
+        await configuredAccess?.shutdown()
         try await rtmp.shutdown()
     }
 }

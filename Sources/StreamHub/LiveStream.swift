@@ -21,6 +21,8 @@ public final class LiveStream: Sendable {
         var readers: [ObjectIdentifier: ReaderQueue] = [:]
         var publisherID = 0
         var publisherEvicted: (@Sendable () -> Void)?
+        /// What the live publisher proved (see `StreamHub.publish`).
+        var publisherCredential: String?
         var ended = false
         var unitsIn = 0
         var bytesIn = 0
@@ -123,9 +125,22 @@ public final class LiveStream: Sendable {
     /// A process-wide unique key for `reportPlayer`.
     public static func newPlayerID() -> Int { playerIDs.add(1, ordering: .relaxed).newValue }
 
-    func attach(onEvicted: @escaping @Sendable () -> Void, hub: StreamHub) -> Publisher {
-        let (id, previous, readers) = state.withLock { s in
+    /// Whether a publisher with `credential` may take over now: the path is free, or it proves
+    /// what the live publisher proved.
+    func admitsPublisher(credential: String?) -> Bool {
+        state.withLock { Self.admits($0, credential) }
+    }
+
+    private static func admits(_ s: State, _ credential: String?) -> Bool {
+        s.publisherEvicted == nil || (credential != nil && s.publisherCredential == credential)
+    }
+
+    /// nil when the path is live and `credential` does not match the live publisher's (unless `force`).
+    func attach(onEvicted: @escaping @Sendable () -> Void, hub: StreamHub, credential: String? = nil, force: Bool = true) -> Publisher? {
+        let attached = state.withLock { s -> (Int, (@Sendable () -> Void)?, [ReaderQueue])? in
+            guard force || Self.admits(s, credential) else { return nil }
             let prev = s.publisherEvicted
+            s.publisherCredential = credential
             s.publisherID += 1
             s.publisherEvicted = onEvicted
             s.publisherInfo = nil
@@ -135,6 +150,7 @@ public final class LiveStream: Sendable {
             s.gopBytes = 0
             return (s.publisherID, prev, prev == nil ? [] : Array(s.readers.values))
         }
+        guard let (id, previous, readers) = attached else { return nil }
         if let previous {
             previous()
             for r in readers { r.push(.discontinuity) }
@@ -198,6 +214,7 @@ public final class LiveStream: Sendable {
             s.ended = true
             s.publisherEvicted = nil
             s.stopPublisher = nil
+            s.publisherCredential = nil
             let r = Array(s.readers.values)
             s.readers.removeAll()
             return r

@@ -4,9 +4,11 @@ import Synchronization
 
 /// The registry of live streams: one publisher per path, any number of readers.
 ///
-/// A new publisher on a busy path takes it over at once (the old one is told to stop), so a
-/// host whose connection half-died is never locked out. A path that overlaps another one in
-/// use (`live/a/source` while `live/a` is live) is refused: their URLs would collide.
+/// A new publisher on a busy path takes it over at once (the old one is told to stop) only if it
+/// proves the live publisher's credential (the same key, or a token from the same secret); else
+/// it is refused while the live one is connected (a half-dead connection goes at the publisher
+/// idle timeout, then the encoder's reconnect gets in). A path that overlaps another one in use
+/// (`live/a/source` while `live/a` is live) is refused: their URLs would collide.
 public final class StreamHub: Sendable {
     private let state = Mutex(State())
     private let observers = Mutex<[@Sendable (LiveStream) -> Void]>([])
@@ -25,36 +27,53 @@ public final class StreamHub: Sendable {
         self.pathsInUse = pathsInUse
     }
 
-    /// Starts publishing a path that came from the network. A busy path is taken over (see
-    /// `publish(path:onEvicted:)`); a path overlapping another one in use is refused.
-    public func publish(_ path: StreamPath, onEvicted: @escaping @Sendable () -> Void = {}) throws(PublishRefusal) -> Publisher {
+    /// Starts publishing a path that came from the network. A busy path is taken over only with
+    /// the live publisher's `credential` (a digest of the key it proved; nil: none, never a
+    /// takeover); a path overlapping another one in use, or beyond `maxPublishers`, is refused.
+    public func publish(_ path: StreamPath, credential: String? = nil, maxPublishers: Int = .max,
+                        onEvicted: @escaping @Sendable () -> Void = {}) throws(PublishRefusal) -> Publisher {
         let outside = pathsInUse()
         let result = state.withLock { s -> Result<(LiveStream, Bool), PublishRefusal> in
             if let clash = Self.overlap(path, claimed: s.claimed, inUse: outside) { return .failure(clash) }
+            if !s.claimed.contains(path.value) && s.claimed.count >= maxPublishers { return .failure(.tooManyPublishers(limit: maxPublishers)) }
             s.claimed.insert(path.value)
             return .success(Self.streamLocked(&s, path.value))
         }
         let (stream, created) = try result.get()
-        return attach(stream, created: created, onEvicted: onEvicted)
+        guard let publisher = attach(stream, created: created, credential: credential, takeover: false, onEvicted: onEvicted) else {
+            throw .busy(path: path.value)
+        }
+        return publisher
     }
 
     /// Whether `publish(_:)` would accept `path` now, without publishing (an SRT listener asks
     /// during the handshake).
-    public func check(_ path: StreamPath) throws(PublishRefusal) {
+    public func check(_ path: StreamPath, credential: String? = nil, maxPublishers: Int = .max) throws(PublishRefusal) {
         let outside = pathsInUse()
-        if let clash = state.withLock({ Self.overlap(path, claimed: $0.claimed, inUse: outside) }) { throw clash }
+        let refusal = state.withLock { s -> PublishRefusal? in
+            if let clash = Self.overlap(path, claimed: s.claimed, inUse: outside) { return clash }
+            if !s.claimed.contains(path.value) && s.claimed.count >= maxPublishers { return .tooManyPublishers(limit: maxPublishers) }
+            if let live = s.streams[path.value], !live.admitsPublisher(credential: credential) { return .busy(path: path.value) }
+            return nil
+        }
+        if let refusal { throw refusal }
     }
+
+    /// Streams published from the network now.
+    public var publisherCount: Int { state.withLock { $0.claimed.count } }
 
     /// Starts publishing on `path` for the server's own streams (transcoder renditions). If the
     /// path is busy, the previous publisher is evicted (its `onEvicted` runs) and the stream
     /// continues with a discontinuity.
     public func publish(path: String, onEvicted: @escaping @Sendable () -> Void = {}) -> Publisher {
         let (stream, created) = state.withLock { Self.streamLocked(&$0, path, derived: true) }
-        return attach(stream, created: created, onEvicted: onEvicted)
+        // The server's own streams always take over (a restarted transcoder rung).
+        return attach(stream, created: created, credential: nil, takeover: true, onEvicted: onEvicted)!
     }
 
-    private func attach(_ stream: LiveStream, created: Bool, onEvicted: @escaping @Sendable () -> Void) -> Publisher {
-        let publisher = stream.attach(onEvicted: onEvicted, hub: self)
+    private func attach(_ stream: LiveStream, created: Bool, credential: String?, takeover: Bool,
+                        onEvicted: @escaping @Sendable () -> Void) -> Publisher? {
+        guard let publisher = stream.attach(onEvicted: onEvicted, hub: self, credential: credential, force: takeover) else { return nil }
         if created {
             for observer in observers.withLock({ $0 }) { observer(stream) }
         }

@@ -1,3 +1,4 @@
+import Access
 import Foundation
 import Ingest
 import MediaCore
@@ -74,15 +75,25 @@ private func videoMessages(streamID: UInt32, timestamps: [UInt32]) -> [RTMPMessa
         }
     }
 
-    @Test func halfDeadPublisherIsTakenOverAtOnce() async throws {
-        try await S.withServer { server, port in
+    /// The same key proves the same owner: a half-dead publisher is taken over at once.
+    @Test func halfDeadPublisherIsTakenOverAtOnceWithTheSameKey() async throws {
+        struct OneKey: AccessControl {
+            func check(_ r: AccessRequest) -> AccessDecision {
+                r.query == "key=k1" ? .allow("key", credential: "k1") : r.query == "key=k2" ? .allow("key", credential: "k2") : .deny("no key")
+            }
+        }
+        try await S.withServer(access: OneKey()) { server, port in
             let old = try await RawRTMPClient.connect(port: port)
-            let oldID = try await old.publish(name: "same")
+            let oldID = try await old.publish(name: "same?key=k1")
             try await old.send(videoMessages(streamID: oldID, timestamps: [0, 33]))
             let reader = try #require(server.hub.stream("live/same")?.subscribe())
-            // The old publisher stays connected but silent; a new one arrives under the same name.
+            // Another key is refused while the live publisher is connected: no hijack.
+            let hijacker = try await RawRTMPClient.connect(port: port)
+            await #expect(throws: TestFailure.self) { _ = try await hijacker.publish(name: "same?key=k2") }
+            #expect(try hijacker.commands().contains { $0.arguments.first?["code"]?.string == "NetStream.Publish.BadName" })
+            // The old publisher stays connected but silent; a new one arrives under the same name and key.
             let new = try await RawRTMPClient.connect(port: port)
-            let newID = try await new.publish(name: "same")
+            let newID = try await new.publish(name: "same?key=k1")
             #expect(await old.waitUntilClosed(), "the evicted publisher's connection is closed")
             try await new.send(videoMessages(streamID: newID, timestamps: [0, 33, 66]))
             var sawDiscontinuity = false
@@ -157,14 +168,14 @@ private func videoMessages(streamID: UInt32, timestamps: [UInt32]) -> [RTMPMessa
 
     @Test func accessControlCanDenyPublishing() async throws {
         struct DenyWithoutToken: AccessControl {
-            func authorize(path: String, query: String, action: AccessAction) -> Bool {
-                action == .play || query.contains("token=secret")
+            func check(_ r: AccessRequest) -> AccessDecision {
+                r.action == .play || r.query.contains("token=secret") ? .allow("token") : .deny("no token")
             }
         }
         try await S.withServer(access: DenyWithoutToken()) { server, port in
             let denied = try await RawRTMPClient.connect(port: port)
             await #expect(throws: TestFailure.self) { _ = try await denied.publish(name: "x") }
-            #expect(try denied.commands().contains { $0.arguments.first?["code"]?.string == "NetStream.Publish.Denied" })
+            #expect(try denied.commands().contains { $0.arguments.first?["code"]?.string == "NetStream.Publish.Unauthorized" })
             #expect(await denied.waitUntilClosed())
             let allowed = try await RawRTMPClient.connect(port: port)
             _ = try await allowed.publish(name: "x?token=secret")

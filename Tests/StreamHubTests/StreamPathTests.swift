@@ -45,16 +45,46 @@ import Testing
 @Suite struct StreamHubOverlapTests {
     @Test func aPathOverlappingALiveOneIsRefusedBothWays() throws {
         let hub = StreamHub()
-        let legit = try hub.publish(StreamPath(validating: "live/legit"))
+        let legit = try hub.publish(StreamPath(validating: "live/legit"), credential: "key")
         #expect(throws: PublishRefusal.overlaps(path: "live/legit/source", inUse: "live/legit")) {
             try hub.publish(StreamPath(validating: "live/legit/source"))
         }
         #expect(throws: PublishRefusal.overlaps(path: "live", inUse: "live/legit")) { try hub.publish(StreamPath(validating: "live")) }
         #expect(hub.paths == ["live/legit"])
-        // The same path is a takeover, not an overlap.
-        _ = try hub.publish(StreamPath(validating: "live/legit"))
+        // The same path with the same key is a takeover, not an overlap.
+        _ = try hub.publish(StreamPath(validating: "live/legit"), credential: "key")
         legit.end() // evicted: a no-op
         #expect(hub.paths == ["live/legit"])
+    }
+
+    @Test func aTakeoverNeedsTheLivePublishersCredential() throws {
+        let hub = StreamHub()
+        let path = try StreamPath(validating: "live/show")
+        let live = try hub.publish(path, credential: "k1")
+        #expect(throws: PublishRefusal.busy(path: "live/show")) { try hub.publish(path, credential: "k2") }
+        #expect(throws: PublishRefusal.busy(path: "live/show")) { try hub.publish(path) }
+        #expect(throws: PublishRefusal.busy(path: "live/show")) { try hub.check(path, credential: "k2") }
+        try hub.check(path, credential: "k1")
+        _ = try hub.publish(path, credential: "k1") // the owner reconnecting
+        live.end() // the evicted connection closes: a no-op
+        #expect(hub.stream("live/show")?.hasPublisher == true)
+    }
+
+    @Test func withoutAKeyTheLivePublisherKeepsThePathUntilItLeaves() throws {
+        let hub = StreamHub()
+        let path = try StreamPath(validating: "live/open")
+        let first = try hub.publish(path)
+        #expect(throws: PublishRefusal.busy(path: "live/open")) { try hub.publish(path) }
+        first.end() // the old connection is gone (closed or idle-timed out)
+        _ = try hub.publish(path) // the encoder's reconnect gets in
+    }
+
+    @Test func maxPublishersCountsNetworkPublishersOnly() throws {
+        let hub = StreamHub()
+        _ = try hub.publish(StreamPath(validating: "live/a"), credential: "k", maxPublishers: 1)
+        _ = hub.publish(path: "live/a/720p") // the server's own: not counted
+        #expect(throws: PublishRefusal.tooManyPublishers(limit: 1)) { try hub.publish(StreamPath(validating: "live/b"), maxPublishers: 1) }
+        _ = try hub.publish(StreamPath(validating: "live/a"), credential: "k", maxPublishers: 1) // a takeover is no new publisher
     }
 
     @Test func theClaimEndsWithTheStream() throws {
@@ -73,9 +103,9 @@ import Testing
 
     @Test func theServersOwnRenditionsAreNotClaims() throws {
         let hub = StreamHub()
-        _ = try hub.publish(StreamPath(validating: "live/cam"))
+        _ = try hub.publish(StreamPath(validating: "live/cam"), credential: "key")
         _ = hub.publish(path: "live/cam/720p") // the transcoder's rendition
-        _ = try hub.publish(StreamPath(validating: "live/cam")) // a reconnecting encoder
+        _ = try hub.publish(StreamPath(validating: "live/cam"), credential: "key") // a reconnecting encoder
         #expect(hub.paths == ["live/cam", "live/cam/720p"])
     }
 }
