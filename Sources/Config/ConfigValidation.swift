@@ -74,6 +74,18 @@ extension LoadedConfig {
             if let play = rule.play, let s = play.signingSecret {
                 check(!s.isEmpty, "paths[\(i)].play.signingSecret", "must not be empty (leave it out for none)")
             }
+            if let url = rule.pull {
+                check(url.contains("://") && url.utf8.count <= 2048, "paths[\(i)].pull", "must be a URL such as rtmp://origin/{path}, got '\(url)'")
+            }
+            if rule.pullAlways == true {
+                check(!rule.match.contains("*"), "paths[\(i)].pullAlways", "needs an exact path in match (a glob names no stream to start)")
+            }
+            if let idle = rule.pullIdleSeconds { positive(idle, "paths[\(i)].pullIdleSeconds", max: 86_400) }
+            for (j, url) in (rule.forward ?? []).enumerated() {
+                let scheme = url.split(separator: ":", maxSplits: 1).first.map { $0.lowercased() } ?? ""
+                check(["rtmp", "rtmps", "srt"].contains(scheme) && url.contains("://"), "paths[\(i)].forward[\(j)]",
+                      "must be an rtmp://, rtmps:// or srt:// URL, got '\(url)'")
+            }
         }
 
         secrets(c.auth.publish, "auth.publish", &out)

@@ -114,6 +114,17 @@ public struct SluiceConfig: Codable, Sendable, Equatable {
         public var publish: PublishAuth?
         /// nil inherits `auth.play`.
         public var play: PlayAuth?
+        /// Pull the path from this URL when nobody pushes it (`rtmp://`, `srt://`, an HLS
+        /// playlist, any libavformat input; `{path}` and `{name}` are filled in): on its first
+        /// playlist request, or from start with `pullAlways`.
+        public var pull: String?
+        /// Pull from start (exact paths only) and never stop for lack of viewers.
+        public var pullAlways: Bool?
+        /// An on-demand pull stops after this long without a playlist request (default 30).
+        public var pullIdleSeconds: Double?
+        /// Restream: push the path's source to each of these (`rtmp://`, `rtmps://`, `srt://`;
+        /// `{path}`, `{name}` filled in) while it is live.
+        public var forward: [String]?
         public init(match: String) { self.match = match }
     }
 

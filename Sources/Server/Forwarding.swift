@@ -10,15 +10,29 @@ public final class Forwarding: Sendable {
     private let hub: StreamHub
     private let logger: Logger
     private let table = Mutex<[Int: Forwarder]>([:])
+    /// (path, url) pairs started from the configuration, so a republish does not add them twice.
+    private let configured = Mutex<Set<[String]>>([])
     /// Destinations at once; each is a thread and a connection.
     public static let maxDestinations = 64
 
-    init(hub: StreamHub, logger: Logger) {
+    /// `destinations` gives the configured forwards of a path (`paths[].forward`), read when a
+    /// stream appears, so a reload applies to the next publish.
+    init(hub: StreamHub, logger: Logger, destinations: @escaping @Sendable (String) -> [String] = { _ in [] }) {
         self.hub = hub
         self.logger = logger
         // Hub observers stay for the hub's life: hold the table weakly.
         hub.onNewStream { [weak self] stream in
-            for f in self?.table.withLock({ Array($0.values) }) ?? [] where f.sourcePath == stream.path { f.streamAppeared() }
+            guard let self else { return }
+            if !stream.isDerived {
+                for url in destinations(stream.path) where self.configured.withLock({ $0.insert([stream.path, url]).inserted }) {
+                    do {
+                        try self.add(path: stream.path, url: url)
+                    } catch {
+                        logger.warning("configured forward of \(stream.path) not started: \(error)")
+                    }
+                }
+            }
+            for f in self.table.withLock({ Array($0.values) }) where f.sourcePath == stream.path { f.streamAppeared() }
         }
     }
 

@@ -80,8 +80,13 @@ public final class SluiceServer: Sendable {
         rtmpConfiguration.publisherIdleTimeout = .nanoseconds(Self.nanoseconds(configuration.publisherIdleTimeout))
         self.rtmp = RTMPServer(configuration: rtmpConfiguration, hub: hub, access: self.access,
                                admission: IngestAdmission(perIP: ConnectionLimiter(config: config), maxPublishers: maxPublishers), logger: logger)
-        self.forwarding = Forwarding(hub: hub, logger: logger)
-        self.pulling = Pulling(hub: hub, registry: registry, logger: logger, sources: configuration.pullSource)
+        self.forwarding = Forwarding(hub: hub, logger: logger, destinations: { config.current.rule(for: $0)?.forward ?? [] })
+        let pullSource = configuration.pullSource
+        self.pulling = Pulling(hub: hub, registry: registry, logger: logger, sources: { path in
+            if let source = pullSource(path) { return source }
+            guard let rule = config.current.rule(for: path), let url = rule.pull else { return nil }
+            return PullSource(url: url, always: rule.pullAlways ?? false, idleTimeout: .seconds(rule.pullIdleSeconds ?? 30))
+        })
         self.pipelines = StreamPipelines(hub: hub, registry: registry, hls: configuration.hls, transcode: configuration.transcode,
                                          config: config, startTranscode: configuration.file.transcode,
                                          endGrace: configuration.endGrace, logger: logger, metrics: metrics)
@@ -153,7 +158,8 @@ public final class SluiceServer: Sendable {
             throw ListenerError(listener: "SRT", host: host, port: configuration.srtPort, flag: "--srt-port", error: error)
         }
         srt.withLock { $0 = srtServer }
-        pulling.startAlways(configuration.alwaysPulled)
+        pulling.startAlways(configuration.alwaysPulled
+            + config.current.paths.filter { $0.pullAlways == true && $0.pull != nil }.map(\.match))
         ingestBound.store(true, ordering: .relaxed)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Config
 import Ingest
 import Server
 import Testing
@@ -39,6 +40,22 @@ import TestSupport
 
         #expect(fw.remove(id: dead.id))
         #expect(fw.statuses.count == 2)
+    }
+
+    @Test func aPathRuleForwardsEveryMatchingPublish() async throws {
+        let platform = try await ServerHarness.start(ladder: "240p:250k")
+        let port = platform.server.rtmpPort!
+        let origin = try await ServerHarness.start(ladder: "240p:250k") { config in
+            var rule = SluiceConfig.PathRule(match: "shop/*")
+            rule.forward = ["rtmp://127.0.0.1:\(port)/mirror/{name}"]
+            config.file.paths = [rule]
+        }
+        defer { Task { await origin.stop(); await platform.stop() } }
+        let push = try origin.rtmpPush(path: "shop/shoes")
+        defer { push.kill() }
+        #expect(await eventually(within: 40) { (platform.server.hub.stream("mirror/shoes")?.unitsIn ?? 0) > 50 },
+                "forwards: \(origin.server.forwarding.statuses)")
+        #expect(origin.server.forwarding.statuses.map(\.path) == ["shop/shoes"])
     }
 
     @Test func badDestinationsAreRefused() async throws {

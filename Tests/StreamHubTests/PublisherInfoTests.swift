@@ -26,11 +26,12 @@ import Testing
     @Test func stopReachesOnlyTheCurrentPublisherAndInfoFollowsIt() throws {
         let hub = StreamHub()
         let path = try StreamPath(validating: "live/a")
-        let first = try hub.publish(path)
+        let first = try hub.publish(path, credential: "key-digest")
         let stopped = Mutex<[String]>([])
         first.describe(PublisherInfo(transport: "rtmp", remote: "10.0.0.1:1")) { reason in stopped.withLock { $0.append("first: \(reason)") } }
         #expect(hub.stream("live/a")?.publisherInfo?.remote == "10.0.0.1:1")
-        let second = try hub.publish(path) // a takeover: the first's stop and info are gone
+        // A takeover by the same credential: the first's stop and info are gone.
+        let second = try hub.publish(path, credential: "key-digest")
         #expect(hub.stream("live/a")?.publisherInfo == nil)
         second.describe(PublisherInfo(transport: "srt", remote: "10.0.0.2:2")) { reason in stopped.withLock { $0.append("second: \(reason)") } }
         #expect(hub.stopPublishers(reason: "bye") == 1)
