@@ -208,7 +208,15 @@ public final class SRTIngestServer: Sendable {
     static func admitReader(_ id: SRTStreamID, peer: String = "", hub: StreamHub,
                             access: any AccessControl) throws(SRTRefusal) -> (String, LiveStream) {
         let path = try resourcePath(id)
-        let decision = access.check(AccessRequest(action: .play, path: path.value, query: query(id), transport: "srt", remote: peer))
+        func check(_ p: String) -> AccessDecision {
+            access.check(AccessRequest(action: .play, path: p, query: query(id), transport: "srt", remote: peer))
+        }
+        var decision = check(path.value)
+        // A rung (`live/x/720p`) is played with the stream's own token, as over HLS.
+        if !decision.allowed, hub.stream(path.value)?.isDerived == true, let slash = path.value.lastIndex(of: "/") {
+            let source = check(String(path.value[..<slash]))
+            if source.allowed { decision = source }
+        }
         guard decision.allowed else {
             throw SRTRefusal(code: SRTAcceptDecision.forbidden, reason: "playing \(path) refused: \(decision.reason)")
         }

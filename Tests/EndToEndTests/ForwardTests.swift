@@ -19,7 +19,7 @@ import TestSupport
         try fw.add(path: "live/show", url: "rtmp://127.0.0.1:\(platform.server.rtmpPort!)/live/{name}-rtmp")
         try fw.add(path: "live/show", rendition: "240p", url: "srt://127.0.0.1:\(platform.server.srtPort!)?streamid=live/show-srt")
         // Nothing listens on a port we just closed: connection refused, over and over.
-        let dead = try fw.add(path: "live/show", url: "rtmp://127.0.0.1:\(try closedPort())/live/secretkey")
+        let dead = try fw.add(path: "live/show", url: "rtmp://127.0.0.1:\(try freeTCPPort())/live/secretkey")
         #expect(!dead.url.contains("secretkey"), "the stream key is masked: \(dead.url)")
 
         // The other server gets both as live streams and packages them.
@@ -64,19 +64,4 @@ import TestSupport
         #expect(throws: Forwarding.AddError.self) { try h.server.forwarding.add(path: "live/x", url: "http://example.com/x") }
         #expect(throws: Forwarding.AddError.self) { try h.server.forwarding.add(path: "live/../x", url: "rtmp://h/app/k") }
     }
-}
-
-/// A TCP port that was free a moment ago (bound, then closed).
-func closedPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-    }
-    guard bound else { throw CocoaError(.fileNoSuchFile) }
-    return Int(UInt16(bigEndian: addr.sin_port))
 }

@@ -1,3 +1,4 @@
+import Access
 import Foundation
 import Testing
 import TestSupport
@@ -30,6 +31,50 @@ import TestSupport
         // The readers came and went; the publisher is still the one publishing.
         #expect(h.server.hub.stream("live/srtplay")?.hasPublisher == true)
         #expect(push.isRunning)
+    }
+
+    @Test func srtLiveTransmitReadsMPEGTS() async throws {
+        let h = try await ServerHarness.start(ladder: "240p:250k")
+        defer { Task { await h.stop() } }
+        let push = try h.rtmpPush(path: "live/slt")
+        defer { push.kill() }
+        #expect(await eventually(within: 30) { h.server.hub.stream("live/slt")?.hasPublisher == true })
+        // srt-live-transmit writes what it reads to stdout (`file://con`), which the test keeps.
+        let reader = try ExternalProcess("srt-live-transmit", [
+            "-q", "srt://127.0.0.1:\(h.server.srtPort!)?streamid=#!::r=live/slt,m=request", "file://con",
+        ])
+        let out = reader.outputURL
+        #expect(await eventually(within: 20) { ((try? Data(contentsOf: out))?.count ?? 0) > 188 * 500 })
+        reader.kill()
+        let bytes = try Data(contentsOf: out)
+        // MPEG-TS: a sync byte every 188 bytes from the first packet on.
+        let packets = bytes.count / 188
+        #expect(packets > 500 && (0..<packets).allSatisfy { bytes[$0 * 188] == 0x47 }, "\(bytes.count) bytes")
+    }
+
+    @Test func signedPlayNeedsTheStreamsTokenOverSRTToo() async throws {
+        let secret = "srt-play-secret"
+        let h = try await ServerHarness.start(ladder: "240p:250k") { $0.file.auth.play.signingSecret = secret }
+        defer { Task { await h.stop() } }
+        let push = try h.rtmpPush(path: "live/paid")
+        defer { push.kill() }
+        #expect(await eventually(within: 30) { h.server.hub.stream("live/paid/240p") != nil })
+        let port = h.server.srtPort!
+        func probe(_ streamID: String) async throws -> (Int32, String) {
+            let p = try ExternalProcess("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0",
+                                                    "srt://127.0.0.1:\(port)?streamid=\(streamID)"])
+            return (await p.waitForExit(seconds: 30), p.output)
+        }
+        // No token, a forged one: refused in the handshake.
+        #expect(try await probe("#!::r=live/paid,m=request").0 != 0)
+        #expect(try await probe("#!::r=live/paid,m=request,exp=4102444800,t=\(String(repeating: "ab", count: 32))").0 != 0)
+        // The stream's play token opens the source and its rungs.
+        let query = AccessToken.query(secret: secret, action: .play, path: "live/paid", ttl: 600)
+        let fields = query.replacingOccurrences(of: "&", with: ",")
+        for resource in ["live/paid", "live/paid/240p"] {
+            let (status, output) = try await probe("#!::r=\(resource),m=request,\(fields)")
+            #expect(status == 0 && output.contains("h264"), "\(resource): \(output)")
+        }
     }
 
     @Test func aPathNobodyPublishesIsRefused() async throws {
