@@ -56,11 +56,17 @@ public struct AVCDecoderConfigurationRecord: Sendable, Equatable {
         pps = p
     }
 
+    /// The record's fields have fixed widths (5 bits of SPS count, 8 of PPS count, 16 per set's
+    /// length): sets from the wire that do not fit are left out, never trapped on. Encoders
+    /// send one or two of each, tens of bytes long.
     public var bytes: [UInt8] {
-        var out: [UInt8] = [1, profile, compatibility, level, 0xFC | UInt8(lengthSize - 1), 0xE0 | UInt8(sps.count)]
-        for s in sps { out += [UInt8(s.count >> 8), UInt8(s.count & 0xFF)] + s }
-        out.append(UInt8(pps.count))
-        for p in pps { out += [UInt8(p.count >> 8), UInt8(p.count & 0xFF)] + p }
+        let s = sps.filter { $0.count <= 0xFFFF }.prefix(31)
+        let p = pps.filter { $0.count <= 0xFFFF }.prefix(255)
+        let size = UInt8(truncatingIfNeeded: min(max(lengthSize, 1), 4) - 1)
+        var out: [UInt8] = [1, profile, compatibility, level, 0xFC | size, 0xE0 | UInt8(s.count)]
+        for set in s { out += [UInt8(set.count >> 8), UInt8(set.count & 0xFF)] + set }
+        out.append(UInt8(p.count))
+        for set in p { out += [UInt8(set.count >> 8), UInt8(set.count & 0xFF)] + set }
         return out
     }
 

@@ -65,10 +65,12 @@ public struct HEVCDecoderConfigurationRecord: Sendable, Equatable {
         out += [0xFD] // chroma_format_idc 1 (4:2:0)
         out += [0xF8, 0xF8] // bit depth 8 / 8
         out += [0x00, 0x00] // avgFrameRate unknown
-        out += [0x0C | UInt8(lengthSize - 1)] // 1 temporal layer, temporalIdNested 1
+        out += [0x0C | UInt8(truncatingIfNeeded: min(max(lengthSize, 1), 4) - 1)] // 1 temporal layer, temporalIdNested 1
         let arrays: [(UInt8, [[UInt8]])] = [(32, vps), (33, sps), (34, pps)]
         out.append(UInt8(arrays.count))
-        for (type, units) in arrays {
+        for (type, all) in arrays {
+            // 16-bit counts and lengths: what does not fit (only a hostile stream) is left out.
+            let units = all.filter { $0.count <= 0xFFFF }.prefix(0xFFFF)
             out.append(0x80 | type) // array_completeness 1
             out += [UInt8(units.count >> 8), UInt8(units.count & 0xFF)]
             for u in units { out += [UInt8(u.count >> 8), UInt8(u.count & 0xFF)] + u }

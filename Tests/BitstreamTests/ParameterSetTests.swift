@@ -41,6 +41,19 @@ import Testing
         return w.nal(header: [0x42, 0x01])
     }
 
+    /// Found by fuzz-tsunits: in-band parameter sets more numerous or longer than an avcC/hvcC
+    /// field can count trapped when the record was written (one SRT publisher, every stream down).
+    @Test func recordsLeaveOutParameterSetsTheirFieldsCannotCount() throws {
+        let sps: [[UInt8]] = Array(repeating: [0x67, 0x64, 0x00, 0x1F], count: 300) + [[0x67] + Array(repeating: 1, count: 70_000)]
+        let pps: [[UInt8]] = Array(repeating: [0x68, 0xEE, 0x3C, 0x80], count: 300)
+        let avcC = AVCDecoderConfigurationRecord(sps: sps, pps: pps)
+        let parsed = try #require(AVCDecoderConfigurationRecord(bytes: avcC.bytes))
+        #expect(parsed.sps.count == 31 && parsed.pps.count == 255 && parsed.sps.allSatisfy { $0.count == 4 })
+        let hvcC = HEVCDecoderConfigurationRecord(vps: [[0x40, 0x01, 1]], sps: [Array(repeating: 0x42, count: 70_000)], pps: [[0x44, 0x01]])
+        let hevc = try #require(HEVCDecoderConfigurationRecord(bytes: hvcC.bytes))
+        #expect(hevc.sps.isEmpty && hevc.pps.count == 1)
+    }
+
     @Test func realParameterSetsGiveTheirPictureSize() throws {
         let sd = try H264SPS(avcC: Self.avcC640x360)
         #expect(sd.width == 640 && sd.height == 360 && sd.profileIDC == 100)
