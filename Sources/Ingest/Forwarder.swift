@@ -135,6 +135,8 @@ public final class Forwarder: Sendable {
     private func send(_ queue: ReaderQueue, logger: Logger) -> Outcome {
         let format = url.lowercased().hasPrefix("srt://") ? "mpegts" : "flv"
         var writer: URLWriter?
+        /// Tracks announced but not yet connected for (the connection opens at a keyframe).
+        var pending: [TrackInfo]?
         var indexOf: [TrackKind: Int] = [:]
         var timeline = ContinuousTimeline(hasVideo: true)
         var lostSeen = queue.lost
@@ -157,24 +159,32 @@ public final class Forwarder: Sendable {
                         timeline.gap() // same codecs (a republish): one connection, continuous timestamps
                         continue
                     }
+                    // New codecs: a new connection, opened at the next keyframe, by when a
+                    // publisher has usually announced all its tracks (RTMP sends video's, then audio's).
                     try writer?.finish()
-                    update { $0.state = .connecting; $0.connects += 1 }
-                    var options = ["rw_timeout": "5000000"] // µs: a destination that stops reading fails
-                    if format == "flv" { options["flvflags"] = "no_duration_filesize" }
-                    writer = try URLWriter(url: url, format: format,
-                                           tracks: usable.map { var t = $0; t.timebase = Rational(1, 1_000_000); return t },
-                                           options: options)
-                    indexOf = Dictionary(usable.enumerated().map { ($0.element.kind, $0.offset) }, uniquingKeysWith: { a, _ in a })
-                    var next = ContinuousTimeline(hasVideo: indexOf[.video] != nil)
-                    next.continue(from: timeline)
-                    timeline = next
-                    update { $0.state = .live }
-                    logger.info("forwarding to \(Self.masked(url))", metadata: ["path": "\(path)", "rendition": "\(rendition)"])
+                    writer = nil
+                    pending = usable
                 case .discontinuity:
                     timeline.gap()
                 case .metadata:
                     break
                 case .unit(let unit):
+                    if writer == nil, let tracks = pending,
+                       unit.isKeyframe && unit.track == .video || !tracks.contains(where: { $0.kind == .video }) {
+                        update { $0.state = .connecting; $0.connects += 1 }
+                        var options = ["rw_timeout": "5000000"] // µs: a destination that stops reading fails
+                        if format == "flv" { options["flvflags"] = "no_duration_filesize" }
+                        writer = try URLWriter(url: url, format: format,
+                                               tracks: tracks.map { var t = $0; t.timebase = Rational(1, 1_000_000); return t },
+                                               options: options)
+                        pending = nil
+                        indexOf = Dictionary(tracks.enumerated().map { ($0.element.kind, $0.offset) }, uniquingKeysWith: { a, _ in a })
+                        var next = ContinuousTimeline(hasVideo: indexOf[.video] != nil)
+                        next.continue(from: timeline)
+                        timeline = next
+                        update { $0.state = .live }
+                        logger.info("forwarding to \(Self.masked(url))", metadata: ["path": "\(path)", "rendition": "\(rendition)"])
+                    }
                     guard let writer, let index = indexOf[unit.track] else { continue }
                     let lost = queue.lost
                     if lost != lostSeen {
