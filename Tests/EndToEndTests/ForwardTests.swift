@@ -19,7 +19,7 @@ import TestSupport
         try fw.add(path: "live/show", url: "rtmp://127.0.0.1:\(platform.server.rtmpPort!)/live/{name}-rtmp")
         try fw.add(path: "live/show", rendition: "240p", url: "srt://127.0.0.1:\(platform.server.srtPort!)?streamid=live/show-srt")
         // Nothing listens on a port we just closed: connection refused, over and over.
-        let dead = try fw.add(path: "live/show", url: "rtmp://127.0.0.1:\(try freeTCPPort())/live/secretkey")
+        let dead = try fw.add(path: "live/show", url: "rtmp://127.0.0.1:\(try ClosedPort.make())/live/secretkey")
         #expect(!dead.url.contains("secretkey"), "the stream key is masked: \(dead.url)")
 
         // The other server gets both as live streams and packages them.

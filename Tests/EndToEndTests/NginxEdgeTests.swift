@@ -76,7 +76,7 @@ import TestSupport
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-edge-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("cache"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let edgePort = try freeTCPPort()
+        let edgePort = try ClosedPort.make() // free a moment ago
         let conf = dir.appendingPathComponent("nginx.conf")
         try Self.edgeConfiguration(originPort: origin.httpPort, edgePort: edgePort, dir: dir).write(to: conf, atomically: true, encoding: .utf8)
         // Spawned directly with a clean signal mask and stopped with SIGTERM, which ends its
@@ -150,19 +150,4 @@ final class SpawnedServer {
         var status: Int32 = 0
         waitpid(pid, &status, 0)
     }
-}
-
-/// A TCP port free a moment ago.
-func freeTCPPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-    }
-    guard ok else { throw CocoaError(.fileNoSuchFile) }
-    return Int(UInt16(bigEndian: addr.sin_port))
 }
