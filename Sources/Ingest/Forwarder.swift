@@ -32,12 +32,33 @@ public final class Forwarder: Sendable {
         public var lastError: String?
         /// Units the destination lost because it was slower than the stream.
         public var droppedUnits: Int
+        /// rtmps:// only: whether the server's certificate is verified, and against which CA
+        /// file (nil: the system trust store).
+        public var verifyTLS: Bool?
+        public var caFile: String?
+        /// When this destination last became live (Unix seconds), and the seconds from its
+        /// last failure to that reconnection (nil before any failure).
+        public var liveSinceUnix: Double?
+        public var lastReconnectSeconds: Double?
+    }
+
+    /// How an rtmps:// destination's certificate is checked (libavformat's TLS, GnuTLS on Debian):
+    /// by default against the system trust store, with the host name checked too.
+    public struct TLSOptions: Sendable, Equatable {
+        public var verify: Bool
+        /// PEM file of the CA(s) to trust instead of the system store.
+        public var caFile: String?
+        public init(verify: Bool = true, caFile: String? = nil) {
+            self.verify = verify
+            self.caFile = caFile
+        }
     }
 
     public let id: Int
     public let path: String
     public let rendition: String
     let url: String
+    let tls: TLSOptions
     private let state: Mutex<Status>
     private let control = Mutex<Control>(Control())
     private let wake = DispatchSemaphore(value: 0)
@@ -51,14 +72,19 @@ public final class Forwarder: Sendable {
     static let maxBackoff: Double = 30
 
     /// `url` may contain `{path}` and `{name}` (the path's last segment).
-    public init(path: String, rendition: String = "source", url: String, hub: StreamHub, logger: Logger) {
+    public init(path: String, rendition: String = "source", url: String, tls: TLSOptions = TLSOptions(),
+                hub: StreamHub, logger: Logger) {
         id = Self.ids.add(1, ordering: .relaxed).newValue
+        self.tls = tls
         self.path = path
         self.rendition = rendition
         let name = path.split(separator: "/").last.map(String.init) ?? path
         self.url = url.replacingOccurrences(of: "{path}", with: path).replacingOccurrences(of: "{name}", with: name)
         state = Mutex(Status(id: id, path: path, rendition: rendition, url: Self.masked(self.url), state: .waiting, bitrateKbps: 0,
                              bytesSent: 0, connects: 0, errors: 0, lastError: nil, droppedUnits: 0))
+        if self.url.lowercased().hasPrefix("rtmps://") {
+            state.withLock { $0.verifyTLS = tls.verify; $0.caFile = tls.caFile }
+        }
         let thread = Thread { [self] in
             run(hub: hub, logger: logger)
         }
@@ -90,6 +116,7 @@ public final class Forwarder: Sendable {
 
     private func run(hub: StreamHub, logger: Logger) {
         var backoff = 1.0
+        var failedAt: ContinuousClock.Instant?
         while !stopped {
             guard let stream = hub.stream(sourcePath),
                   let queue = stream.subscribe(capacity: 1024, byteCapacity: 32 << 20) else {
@@ -104,15 +131,21 @@ public final class Forwarder: Sendable {
             }
             guard registered else { stream.unsubscribe(queue); break }
             let started = ContinuousClock.now
-            let outcome = send(queue, logger: logger)
+            let outcome = send(queue, failedAt: failedAt, logger: logger)
             stream.unsubscribe(queue)
             control.withLock { $0.queue = nil }
             switch outcome {
             case .ended:
                 backoff = 1
+                failedAt = nil
                 update { $0.state = .waiting; $0.bitrateKbps = 0 }
             case .failed(let raw):
-                let error = raw.replacingOccurrences(of: url, with: Self.masked(url)) // errors quote the URL
+                var error = raw.replacingOccurrences(of: url, with: Self.masked(url)) // errors quote the URL
+                if url.lowercased().hasPrefix("rtmps://"), raw.contains("open "), tls.verify {
+                    // GnuTLS's reason goes to the log only; the open fails with a bare I/O error.
+                    error += " (rtmps: a refused connection, or the TLS handshake or certificate verification failed; see the log)"
+                }
+                failedAt = ContinuousClock.now
                 if ContinuousClock.now - started > .seconds(30) { backoff = 1 } // it had been working
                 update {
                     $0.state = .backoff
@@ -132,7 +165,7 @@ public final class Forwarder: Sendable {
     private enum Outcome { case ended, failed(String) }
 
     /// Sends what `queue` delivers until the stream ends, the destination fails, or `stop`.
-    private func send(_ queue: ReaderQueue, logger: Logger) -> Outcome {
+    private func send(_ queue: ReaderQueue, failedAt: ContinuousClock.Instant?, logger: Logger) -> Outcome {
         let format = url.lowercased().hasPrefix("srt://") ? "mpegts" : "flv"
         var writer: URLWriter?
         /// Tracks announced but not yet connected for (the connection opens at a keyframe).
@@ -141,6 +174,7 @@ public final class Forwarder: Sendable {
         var timeline = ContinuousTimeline(hasVideo: true)
         var lostSeen = queue.lost
         var window: [(at: ContinuousClock.Instant, bytes: Int)] = []
+        var sinceFailure = failedAt
         defer { try? writer?.finish() }
         while true {
             guard let event = queue.next(timeout: .seconds(1)) else {
@@ -174,6 +208,11 @@ public final class Forwarder: Sendable {
                         update { $0.state = .connecting; $0.connects += 1 }
                         var options = ["rw_timeout": "5000000"] // µs: a destination that stops reading fails
                         if format == "flv" { options["flvflags"] = "no_duration_filesize" }
+                        if url.lowercased().hasPrefix("rtmps://") {
+                            // rtmp passes what it does not know on to its tls:// connection.
+                            options["tls_verify"] = tls.verify ? "1" : "0"
+                            if let ca = tls.caFile { options["ca_file"] = ca }
+                        }
                         writer = try URLWriter(url: url, format: format,
                                                tracks: tracks.map { var t = $0; t.timebase = Rational(1, 1_000_000); return t },
                                                options: options)
@@ -182,7 +221,15 @@ public final class Forwarder: Sendable {
                         var next = ContinuousTimeline(hasVideo: indexOf[.video] != nil)
                         next.continue(from: timeline)
                         timeline = next
-                        update { $0.state = .live }
+                        let reconnect = sinceFailure.map { ContinuousClock.now - $0 }
+                        sinceFailure = nil // a later codec change in this session is no reconnection
+                        update {
+                            $0.state = .live
+                            $0.liveSinceUnix = Date().timeIntervalSince1970
+                            if let reconnect {
+                                $0.lastReconnectSeconds = Double(reconnect.components.seconds) + Double(reconnect.components.attoseconds) / 1e18
+                            }
+                        }
                         logger.info("forwarding to \(Self.masked(url))", metadata: ["path": "\(path)", "rendition": "\(rendition)"])
                     }
                     guard let writer, let index = indexOf[unit.track] else { continue }
