@@ -76,6 +76,8 @@ import TestSupport
             fw.statuses.allSatisfy { $0.state == .live } && (platform.server.hub.stream("live/copy")?.unitsIn ?? 0) > 50
         }, "forwards: \(fw.statuses)")
         let sourcePlaylist = "live/show/source/index.m3u8"
+        // ffmpeg's HLS reader gives up on a playlist that lists parts but no whole segment yet.
+        #expect(await eventuallyAsync(within: 20) { (await Self.playlist(origin, sourcePlaylist)?.segments.filter { $0.uri != nil }.count ?? 0) >= 2 })
         let before = try #require(await Self.playlist(origin, sourcePlaylist), "the origin's own HLS")
 
         // Watch the surviving destination and the origin's own HLS across the kill and the restart.
@@ -113,7 +115,8 @@ import TestSupport
             let dts = Self.dts(probe)
             let span = (dts.last ?? 0) - (dts.first ?? 0)
             print("restream: \(name): \(dts.count) video frames over \(span) s of media, largest DTS step \(Self.largestStep(dts)) s")
-            #expect(span > 12 && Self.largestStep(dts) < 0.1, "\(name): \(dts.count) frames, span \(span) s, largest step \(Self.largestStep(dts)) s")
+            #expect(span > 12 && Self.largestStep(dts) < 0.1,
+                    "\(name): \(dts.count) frames, span \(span) s, largest step \(Self.largestStep(dts)) s; \(probe.errors)")
         }
         let after = try #require(await Self.playlist(origin, sourcePlaylist))
         #expect(after.segments.allSatisfy { !$0.discontinuity } && after.discontinuitySequence == before.discontinuitySequence,
