@@ -26,6 +26,7 @@ ap.add_argument("--down", type=float, default=5, help="seconds the killed destin
 ap.add_argument("--after", type=float, default=20, help="seconds measured after the restart")
 ap.add_argument("--sluice", default=os.environ.get("SLUICE", ".build/debug/sluice"))
 args = ap.parse_args()
+victim = {"nginx": "nginx-rtmp"}.get(args.kill, args.kill)  # the receiver / forward of the killed one
 
 work = tempfile.mkdtemp(prefix="sluice-restream-")
 procs = []  # (name, Popen) of everything started here, stopped at exit
@@ -266,44 +267,60 @@ try:
 
     print(f"restream: source 640x360 25 fps -> Sluice A -> nginx-rtmp, Sluice B, SRT listener; killed {args.kill} "
           f"at +{t_kill - t_start:.1f} s for {args.down:.0f} s; measured {t_end - t_start:.1f} s")
-    print(f"{'receiver':<12} {'role':<11} {'frames':>6} {'media s':>8} {'wall s':>7} {'max DTS step ms':>16} {'max arrival gap ms':>19}")
-    ref = None
+    w0, w1 = t_kill, t_restart + 5  # the outage and the 5 s after the restart
+
+    def gap_split(arrivals):
+        """Largest wall-clock gap between consecutive arrivals: outside and inside [w0, w1] (by the later one)."""
+        out, inside = 0.0, 0.0
+        for a, b in zip(arrivals, arrivals[1:]):
+            if not t_start <= b <= t_end:
+                continue
+            if w0 <= b <= w1:
+                inside = max(inside, b - a)
+            else:
+                out = max(out, b - a)
+        return out * 1000, inside * 1000
+
+    print(f"{'receiver':<11} {'role':<12} {'frames':>6} {'media s':>8} {'wall s':>7} {'max DTS step':>12} "
+          f"{'max gap ms, rest of run':>24} {'max gap ms, outage+5 s':>23}")
     rows = {}
     for name, r in readers.items():
-        frames = [x for s in r.sessions for x in s]
-        if name == args.kill:
-            role = "KILLED"
-            st = stats(frames, t_start, t_kill)  # before the kill
-        else:
-            role = "reference" if name == "reference" else "unaffected"
-            # DTS steps only within one ffprobe session (a reader restart restarts its DTS)
-            per = [stats(s, t_start, t_end) for s in r.sessions]
-            per = [p for p in per if p]
-            st = max(per, key=lambda p: p["frames"]) if per else None
-            if name != "reference" and len([s for s in r.sessions if stats(s, t_start, t_end)]) > 1:
-                role = "unaffected, but its reader restarted!"
-        rows[name] = st
-        if st:
-            print(f"{name:<12} {role:<11} {st['frames']:>6} {st['span']:>8.2f} {st['wall']:>7.2f} {st['maxStepMs']:>16.0f} {st['maxGapMs']:>19.0f}")
-        else:
-            print(f"{name:<12} {role:<11} no frames")
+        if name == victim:
+            for label, lo, hi in (("KILLED", t_start, t_kill), ("restarted", t_restart, t_end)):
+                per = [p for p in (stats(x, lo, hi) for x in r.sessions) if p]
+                st = max(per, key=lambda p: p["frames"]) if per else None
+                if st:
+                    print(f"{name:<11} {label:<12} {st['frames']:>6} {st['span']:>8.2f} {st['wall']:>7.2f} {st['maxStepMs']:>9.0f} ms "
+                          f"{st['maxGapMs']:>24.0f} {'-':>23}   {'before the kill' if label == 'KILLED' else 'after the restart'}")
+            continue
+        measured = [x for x in r.sessions if stats(x, t_start, t_end)]
+        role = "reference" if name == "reference" else ("unaffected" if len(measured) == 1 else "RECONNECTED")
+        st = max((stats(x, t_start, t_end) for x in measured), key=lambda p: p["frames"], default=None)
+        if not st:
+            print(f"{name:<11} {role:<12} no frames")
+            continue
+        out, inside = gap_split([a for a, _ in max(measured, key=len)])
+        rows[name] = (out, inside)
+        print(f"{name:<11} {role:<12} {st['frames']:>6} {st['span']:>8.2f} {st['wall']:>7.2f} {st['maxStepMs']:>9.0f} ms "
+              f"{out:>24.0f} {inside:>23.0f}")
     parts = [p for p in hls.parts if t_start <= p[0] <= t_end]
     holes = sum(1 for a, b in zip(parts, parts[1:]) if not (b[1] == a[1] and b[2] == a[2] + 1 or b[1] == a[1] + 1 and b[2] == 0))
     if len(parts) > 1:
-        gap = max(b[0] - a[0] for a, b in zip(parts, parts[1:])) * 1000
+        out, inside = gap_split([p[0] for p in parts])
+        rows["local HLS"] = (out, inside)
         media = sum(p[3] for p in parts)
-        print(f"{'local HLS':<12} {'unaffected':<11} {len(parts):>6} {media:>8.2f} {parts[-1][0] - parts[0][0]:>7.2f} "
-              f"{'(parts) holes ' + str(holes):>16} {gap:>19.0f}   http errors {hls.errors}")
-        rows["local HLS"] = {"maxGapMs": gap}
+        print(f"{'local HLS':<11} {'unaffected':<12} {len(parts):>6} {media:>8.2f} {parts[-1][0] - parts[0][0]:>7.2f} "
+              f"{str(holes) + ' holes':>12} {out:>24.0f} {inside:>23.0f}   parts of {max(p[3] for p in parts) * 1000:.0f} ms, "
+              f"{hls.errors} HTTP errors")
 
     # The killed destination: outage seen by its receiver, reconnection seen by the forwarder.
-    killed = readers[args.kill]
+    killed = readers[victim]
     frames = [x for s in killed.sessions for x in s]
     last_before = max((x[0] for x in frames if x[0] <= t_kill + 0.5), default=None)
     first_after = min((x[0] for x in frames if x[0] >= t_restart), default=None)
-    live_again = next((t for t, st in watch.samples if t >= t_restart and ids[args.kill] in st
-                       and st[ids[args.kill]]["state"] == "live" and st[ids[args.kill]]["connects"] >= 2), None)
-    f_killed = by_id(final, args.kill)
+    live_again = next((t for t, st in watch.samples if t >= t_restart and ids[victim] in st
+                       and st[ids[victim]]["state"] == "live" and st[ids[victim]]["connects"] >= 2), None)
+    f_killed = by_id(final, victim)
     print(f"killed {args.kill}: forwarder {f_killed['state']}, connects {f_killed['connects']}, errors {f_killed['errors']}, "
           f"last error: {f_killed['lastError']}")
     if live_again:
@@ -315,14 +332,11 @@ try:
         print(f"  its player: last frame {t_kill - last_before:.2f} s before the kill, first frame {first_after - t_restart:.2f} s "
               f"after the restart (outage {first_after - last_before:.2f} s, of which {args.down:.0f} s down)")
     for name in ids:
-        if name != args.kill:
+        if name != victim:
             f = by_id(final, name)
             print(f"unaffected {name}: forwarder {f['state']}, connects {f['connects']}, errors {f['errors']}, dropped units {f['droppedUnits']}")
-    refgap = rows.get("reference", {}) and rows["reference"]["maxGapMs"]
-    if refgap:
-        for name, st in rows.items():
-            if st and name not in ("reference", args.kill):
-                print(f"max arrival gap {name} / reference = {st['maxGapMs']:.0f} / {refgap:.0f} ms = {st['maxGapMs'] / refgap:.2f}x")
+    for name, (out, inside) in rows.items():
+        print(f"{name}: largest gap during the outage / rest of the run = {inside:.0f} / {out:.0f} ms = {inside / out:.2f}x")
 finally:
     stop_all()
     if os.environ.get("KEEP"):

@@ -10,7 +10,8 @@ import Synchronization
 /// RTMP, RTMPS (libavformat's TLS) or SRT (caller), from a thread of its own. It reads the hub
 /// through a bounded reader queue, so a slow or dead destination loses its own media (to the
 /// next keyframe), never the publisher's, the transcoder's or another destination's. It
-/// reconnects with exponential backoff (1 s doubling to 30 s), and waits for the path while
+/// reconnects every second for the first 10 s of an outage, then with exponential backoff
+/// (2 s doubling to 30 s), and waits for the path while
 /// nobody publishes it.
 public final class Forwarder: Sendable {
     public enum State: String, Sendable, Codable {
@@ -70,6 +71,7 @@ public final class Forwarder: Sendable {
 
     private static let ids = Atomic<Int>(0)
     static let maxBackoff: Double = 30
+    static let quickRetryWindow: Duration = .seconds(10)
 
     /// `url` may contain `{path}` and `{name}` (the path's last segment).
     public init(path: String, rendition: String = "source", url: String, tls: TLSOptions = TLSOptions(),
@@ -115,8 +117,9 @@ public final class Forwarder: Sendable {
     private func update(_ body: (inout Status) -> Void) { state.withLock { body(&$0) } }
 
     private func run(hub: StreamHub, logger: Logger) {
-        var backoff = 1.0
-        var failedAt: ContinuousClock.Instant?
+        var backoff = 2.0
+        /// The first failure since this destination was last live.
+        var outageStart: ContinuousClock.Instant?
         while !stopped {
             guard let stream = hub.stream(sourcePath),
                   let queue = stream.subscribe(capacity: 1024, byteCapacity: 32 << 20) else {
@@ -130,39 +133,46 @@ public final class Forwarder: Sendable {
                 return true
             }
             guard registered else { stream.unsubscribe(queue); break }
-            let started = ContinuousClock.now
-            let outcome = send(queue, failedAt: failedAt, logger: logger)
+            let outcome = send(queue, failedAt: outageStart, logger: logger)
             stream.unsubscribe(queue)
             control.withLock { $0.queue = nil }
             switch outcome {
             case .ended:
-                backoff = 1
-                failedAt = nil
+                backoff = 2
+                outageStart = nil
                 update { $0.state = .waiting; $0.bitrateKbps = 0 }
-            case .failed(let raw):
+            case .failed(let raw, let wasLive):
                 var error = raw.replacingOccurrences(of: url, with: Self.masked(url)) // errors quote the URL
                 if url.lowercased().hasPrefix("rtmps://"), raw.contains("open "), tls.verify {
                     // GnuTLS's reason goes to the log only; the open fails with a bare I/O error.
                     error += " (rtmps: a refused connection, or the TLS handshake or certificate verification failed; see the log)"
                 }
-                failedAt = ContinuousClock.now
-                if ContinuousClock.now - started > .seconds(30) { backoff = 1 } // it had been working
+                let now = ContinuousClock.now
+                if wasLive || outageStart == nil {
+                    outageStart = now
+                    backoff = 2
+                }
+                // An outage's first 10 s are retried every second (a platform's server restarts in
+                // seconds, and each retry is one connection attempt), then after 2, 4 … 30 s.
+                let quick = outageStart.map { now - $0 < Self.quickRetryWindow } ?? false
+                let delay = quick ? 1.0 : backoff
                 update {
                     $0.state = .backoff
                     $0.errors += 1
                     $0.lastError = error
                     $0.bitrateKbps = 0
                 }
-                logger.warning("forward to \(Self.masked(url)) failed: \(error); retrying in \(Int(backoff)) s",
+                logger.warning("forward to \(Self.masked(url)) failed: \(error); retrying in \(Int(delay)) s",
                                metadata: ["path": "\(path)", "rendition": "\(rendition)"])
-                _ = wake.wait(timeout: .now() + .milliseconds(Int(backoff * 1000)))
-                backoff = min(backoff * 2, Self.maxBackoff)
+                _ = wake.wait(timeout: .now() + .milliseconds(Int(delay * 1000)))
+                if !quick { backoff = min(backoff * 2, Self.maxBackoff) }
             }
         }
         update { $0.state = .stopped; $0.bitrateKbps = 0 }
     }
 
-    private enum Outcome { case ended, failed(String) }
+    /// `wasLive`: the connection had opened in this session (so a failure starts a new outage).
+    private enum Outcome { case ended, failed(String, wasLive: Bool) }
 
     /// Sends what `queue` delivers until the stream ends, the destination fails, or `stop`.
     private func send(_ queue: ReaderQueue, failedAt: ContinuousClock.Instant?, logger: Logger) -> Outcome {
@@ -175,6 +185,7 @@ public final class Forwarder: Sendable {
         var lostSeen = queue.lost
         var window: [(at: ContinuousClock.Instant, bytes: Int)] = []
         var sinceFailure = failedAt
+        var opened = false
         defer { try? writer?.finish() }
         while true {
             guard let event = queue.next(timeout: .seconds(1)) else {
@@ -187,7 +198,8 @@ public final class Forwarder: Sendable {
                 case .tracks(let list):
                     let usable = list.filter { Self.carries($0.codec, format: format) }
                     guard !usable.isEmpty else {
-                        return .failed("\(format == "flv" ? "RTMP" : "MPEG-TS") cannot carry \(list.map(\.codec.rawValue)); forward a rendition")
+                        return .failed("\(format == "flv" ? "RTMP" : "MPEG-TS") cannot carry \(list.map(\.codec.rawValue)); forward a rendition",
+                                       wasLive: opened)
                     }
                     if let w = writer, w.tracks.map(\.codec) == usable.map(\.codec) {
                         timeline.gap() // same codecs (a republish): one connection, continuous timestamps
@@ -217,6 +229,7 @@ public final class Forwarder: Sendable {
                                                tracks: tracks.map { var t = $0; t.timebase = Rational(1, 1_000_000); return t },
                                                options: options)
                         pending = nil
+                        opened = true
                         indexOf = Dictionary(tracks.enumerated().map { ($0.element.kind, $0.offset) }, uniquingKeysWith: { a, _ in a })
                         var next = ContinuousTimeline(hasVideo: indexOf[.video] != nil)
                         next.continue(from: timeline)
@@ -254,7 +267,7 @@ public final class Forwarder: Sendable {
                     }
                 }
             } catch {
-                return .failed("\(error)")
+                return .failed("\(error)", wasLive: opened)
             }
         }
     }
