@@ -335,8 +335,11 @@ try:
         if name != victim:
             f = by_id(final, name)
             print(f"unaffected {name}: forwarder {f['state']}, connects {f['connects']}, errors {f['errors']}, dropped units {f['droppedUnits']}")
+    ref_inside = rows.get("reference", (0, 0))[1]
     for name, (out, inside) in rows.items():
-        print(f"{name}: largest gap during the outage / rest of the run = {inside:.0f} / {out:.0f} ms = {inside / out:.2f}x")
+        vs_ref = f"; vs the reference during the outage {inside:.0f} / {ref_inside:.0f} ms = {inside / ref_inside:.2f}x" \
+            if ref_inside and name not in ("reference", "local HLS") else ""
+        print(f"{name}: largest gap during the outage / rest of the run = {inside:.0f} / {out:.0f} ms = {inside / out:.2f}x{vs_ref}")
 finally:
     stop_all()
     if os.environ.get("KEEP"):
