@@ -6,7 +6,8 @@ import Testing
 import TestSupport
 
 /// Restreaming against real peers: a local nginx-rtmp and a second Sluice, one of them killed
-/// and started again mid-stream; RTMPS through a TLS terminator with a certificate made here.
+/// and started again mid-stream, next to a destination that never answers; RTMPS through a TLS
+/// terminator with a certificate made here.
 @Suite(.serialized) struct RestreamInteropTests {
     static let rtmpModule = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
 
@@ -72,8 +73,12 @@ import TestSupport
         let fw = origin.server.forwarding
         let toNginx = try fw.add(path: "live/show", url: "rtmp://127.0.0.1:\(nginxPort)/live/show")
         let toSluice = try fw.add(path: "live/show", url: "rtmp://127.0.0.1:\(platform.server.rtmpPort!)/live/copy")
+        // A destination that accepts the connection (the kernel does) and then never answers.
+        let silent = try ListeningSocket()
+        defer { silent.close() }
+        let toSilent = try fw.add(path: "live/show", url: "rtmp://127.0.0.1:\(silent.port)/live/silent")
         #expect(await eventually(within: 40) {
-            fw.statuses.allSatisfy { $0.state == .live } && (platform.server.hub.stream("live/copy")?.unitsIn ?? 0) > 50
+            fw.statuses.filter { $0.id != toSilent.id }.allSatisfy { $0.state == .live } && (platform.server.hub.stream("live/copy")?.unitsIn ?? 0) > 50
         }, "forwards: \(fw.statuses)")
         let sourcePlaylist = "live/show/source/index.m3u8"
         // ffmpeg's HLS reader gives up on a playlist that lists parts but no whole segment yet.
@@ -103,6 +108,9 @@ import TestSupport
         let statuses = fw.statuses
         let killed = try #require(statuses.first { $0.id == toNginx.id })
         #expect(killed.errors >= 1 && killed.lastError != nil && killed.lastReconnectSeconds != nil, "\(killed)")
+        // The silent one timed out (5 s without a byte read) and keeps retrying, costing nobody anything.
+        #expect(await eventually(within: 20) { fw.statuses.first { $0.id == toSilent.id }.map { $0.errors >= 1 } ?? false },
+                "forwards: \(fw.statuses)")
         // The other destination never noticed: one connection, nothing dropped.
         let survivor = try #require(statuses.first { $0.id == toSluice.id })
         #expect(survivor.state == .live && survivor.connects == 1 && survivor.errors == 0 && survivor.droppedUnits == 0, "\(survivor)")
