@@ -73,6 +73,15 @@ public final class Forwarder: Sendable {
     static let maxBackoff: Double = 30
     static let quickRetryWindow: Duration = .seconds(10)
 
+    /// Seconds to wait before the next attempt, `outageFor` into an outage. An outage's first 10 s
+    /// are retried every second (a platform's server restarts in seconds, and each retry is one
+    /// connection attempt), then after `backoff` (2 s at an outage's start), doubling to 30 s.
+    static func retryDelay(outageFor: Duration, backoff: inout Double) -> Double {
+        guard outageFor >= quickRetryWindow else { return 1 }
+        defer { backoff = min(backoff * 2, maxBackoff) }
+        return backoff
+    }
+
     /// `url` may contain `{path}` and `{name}` (the path's last segment).
     public init(path: String, rendition: String = "source", url: String, tls: TLSOptions = TLSOptions(),
                 hub: StreamHub, logger: Logger) {
@@ -152,10 +161,7 @@ public final class Forwarder: Sendable {
                     outageStart = now
                     backoff = 2
                 }
-                // An outage's first 10 s are retried every second (a platform's server restarts in
-                // seconds, and each retry is one connection attempt), then after 2, 4 … 30 s.
-                let quick = outageStart.map { now - $0 < Self.quickRetryWindow } ?? false
-                let delay = quick ? 1.0 : backoff
+                let delay = Self.retryDelay(outageFor: now - (outageStart ?? now), backoff: &backoff)
                 update {
                     $0.state = .backoff
                     $0.errors += 1
@@ -165,7 +171,6 @@ public final class Forwarder: Sendable {
                 logger.warning("forward to \(Self.masked(url)) failed: \(error); retrying in \(Int(delay)) s",
                                metadata: ["path": "\(path)", "rendition": "\(rendition)"])
                 _ = wake.wait(timeout: .now() + .milliseconds(Int(delay * 1000)))
-                if !quick { backoff = min(backoff * 2, Self.maxBackoff) }
             }
         }
         update { $0.state = .stopped; $0.bitrateKbps = 0 }
