@@ -37,8 +37,8 @@ public final class Forwarder: Sendable {
         /// file (nil: the system trust store).
         public var verifyTLS: Bool?
         public var caFile: String?
-        /// When this destination last became live (Unix seconds), and the seconds from its
-        /// last failure to that reconnection (nil before any failure).
+        /// When this destination last became live (Unix seconds), and the seconds from the
+        /// first failure of its last outage to that reconnection (nil before any failure).
         public var liveSinceUnix: Double?
         public var lastReconnectSeconds: Double?
     }
