@@ -6,7 +6,7 @@ SWIFT_FLAGS ?=
 APT_BUILD := pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev \
 	libswresample-dev libopus-dev libsrt-gnutls-dev zlib1g-dev
 APT_TEST := ffmpeg srt-tools gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
-	gstreamer1.0-plugins-bad gstreamer1.0-libav valgrind chromium chromium-driver python3-pip unzip curl nodejs nginx
+	gstreamer1.0-plugins-bad gstreamer1.0-libav valgrind chromium chromium-driver python3-pip unzip curl nodejs nginx libnginx-mod-rtmp
 APT_BENCH := nginx libnginx-mod-rtmp wrk hyperfine
 
 .PHONY: all deps build release test run players bench fuzz soak tsan clean

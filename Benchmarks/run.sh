@@ -28,3 +28,6 @@ Benchmarks/origin/run.sh 2500 20 3
 
 echo "== sluice shape: delivered vs capacity (RTMP through the shaper)"
 Benchmarks/shape/run.sh 30 100
+
+echo "== Restream: three destinations, nginx-rtmp killed for 5 s and restarted"
+SLUICE="$sluice" Benchmarks/restream/run.sh --kill nginx

@@ -8,6 +8,9 @@ enum ForwardRoutes {
         var path: String
         var rendition: String?
         var url: String
+        /// rtmps:// only: PEM CA file to trust instead of the system store; false skips verification.
+        var caFile: String?
+        var verifyTLS: Bool?
     }
 
     static func register(on router: Router<BasicRequestContext>, forwarding: Forwarding) {
@@ -21,7 +24,9 @@ enum ForwardRoutes {
                                 status: .badRequest)
             }
             do {
-                return try json(forwarding.add(path: add.path, rendition: add.rendition ?? "source", url: add.url), status: .created)
+                let tls = Forwarder.TLSOptions(verify: add.verifyTLS ?? true, caFile: add.caFile)
+                return try json(forwarding.add(path: add.path, rendition: add.rendition ?? "source", url: add.url, tls: tls),
+                                status: .created)
             } catch {
                 return try json(["error": "\(error)"], status: .badRequest)
             }

@@ -1,3 +1,4 @@
+import Foundation
 import Ingest
 import Logging
 import StreamHub
@@ -37,19 +38,26 @@ public final class Forwarding: Sendable {
     }
 
     public enum AddError: Error, CustomStringConvertible {
-        case badURL(String), badPath(String), tooMany
+        case badURL(String), badPath(String), tooMany, badCAFile(String)
         public var description: String {
             switch self {
             case .badURL(let why): "bad destination URL: \(why)"
             case .badPath(let why): "bad stream path: \(why)"
             case .tooMany: "at most \(Forwarding.maxDestinations) destinations"
+            case .badCAFile(let path): "caFile \(path) is not a readable file"
             }
         }
     }
 
-    /// Starts pushing `path` (its source, or the rung `rendition`) to `url`.
+    /// Starts pushing `path` (its source, or the rung `rendition`) to `url`; `tls` applies to rtmps://.
     @discardableResult
-    public func add(path: String, rendition: String = "source", url: String) throws(AddError) -> Forwarder.Status {
+    public func add(path: String, rendition: String = "source", url: String,
+                    tls: Forwarder.TLSOptions = Forwarder.TLSOptions()) throws(AddError) -> Forwarder.Status {
+        if let ca = tls.caFile {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: ca, isDirectory: &isDirectory), !isDirectory.boolValue,
+                  FileManager.default.isReadableFile(atPath: ca) else { throw .badCAFile(ca) }
+        }
         let scheme = url.split(separator: ":", maxSplits: 1).first.map { $0.lowercased() } ?? ""
         guard ["rtmp", "rtmps", "srt"].contains(scheme), url.contains("://"), url.utf8.count <= 2048 else {
             throw .badURL("use rtmp://, rtmps:// or srt:// (at most 2048 bytes)")
@@ -61,7 +69,7 @@ public final class Forwarding: Sendable {
         }
         let forwarder = table.withLock { t -> Forwarder? in
             guard t.count < Self.maxDestinations else { return nil }
-            let f = Forwarder(path: path, rendition: rendition, url: url, hub: hub, logger: logger)
+            let f = Forwarder(path: path, rendition: rendition, url: url, tls: tls, hub: hub, logger: logger)
             t[f.id] = f
             return f
         }
