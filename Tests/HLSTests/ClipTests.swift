@@ -9,11 +9,11 @@ import TestSupport
 /// from a live rendition in memory and from a recording-layout directory (checked with ffprobe).
 @Suite struct ClipTests {
     @Test func programDateTimesParseWithZonesAndFractions() {
-        #expect(ProgramDateTime.parse("2026-11-30T18:10:00.123Z") == 1_795_975_800_123_000)
-        #expect(ProgramDateTime.parse("2026-11-30T19:10:00.123+01:00") == 1_795_975_800_123_000)
-        #expect(ProgramDateTime.parse("2026-11-30T17:10:00.123-0100") == 1_795_975_800_123_000)
-        #expect(ProgramDateTime.parse("2026-11-30T18:10:00Z") == 1_795_975_800_000_000)
-        let now: Int64 = 1_795_975_800_456_000
+        #expect(ProgramDateTime.parse("2026-11-30T18:10:00.123Z") == 1_796_062_200_123_000)
+        #expect(ProgramDateTime.parse("2026-11-30T19:10:00.123+01:00") == 1_796_062_200_123_000)
+        #expect(ProgramDateTime.parse("2026-11-30T17:10:00.123-0100") == 1_796_062_200_123_000)
+        #expect(ProgramDateTime.parse("2026-11-30T18:10:00Z") == 1_796_062_200_000_000)
+        let now: Int64 = 1_796_062_200_456_000
         #expect(ProgramDateTime.parse(ProgramDateTime.format(micros: now)) == now)
         for bad in ["", "yesterday", "2026-11-30T18:10:00", "2026-13-30T18:10:00Z", "2026-11-30T18:10:00.Z",
                     "2026-11-30T18:10:00Zjunk", "99999-11-30T18:10:00Z", "2026-11-30T18:10:00+99:00"] {
@@ -21,11 +21,11 @@ import TestSupport
         }
         #expect(ClipTime("12.5") == .programTime(12.5))
         #expect(ClipTime("-30") == .programTime(-30))
-        #expect(ClipTime("2026-11-30T18:10:00Z") == .wallClock(1_795_975_800_000_000))
+        #expect(ClipTime("2026-11-30T18:10:00Z") == .wallClock(1_796_062_200_000_000))
         #expect(ClipTime("nan") == nil && ClipTime("1e300") == nil && ClipTime("soon") == nil)
     }
 
-    static let t0: Int64 = 1_795_975_800_000_000
+    static let t0: Int64 = 1_796_062_200_000_000
 
     /// Ten 2 s segments from t0, one init.
     static func listing(discontinuityAt: Int? = nil) -> ClipListing {
