@@ -20,8 +20,9 @@ struct Clip: AsyncParsableCommand {
 
     @Argument(help: "http(s)://HOST/live/shop/index.m3u8, a playlist file or a recording directory")
     var url: String
-    @Option(help: "Start: 2026-11-30T18:10:00Z, or seconds (12.5, -30).") var from: String
-    @Option(help: "End, as --from.") var to: String
+    // Unconditional: `--from -30` is a time, not an option.
+    @Option(parsing: .unconditional, help: "Start: 2026-11-30T18:10:00Z, or seconds (12.5, -30).") var from: String
+    @Option(parsing: .unconditional, help: "End, as --from.") var to: String
     @Option(name: [.customShort("o"), .long], help: "MP4 file to write.") var output: String
     @Option(help: "Variant NAME of a multivariant playlist (default: the highest bandwidth).") var rendition: String?
     @Option(help: "Longest clip in seconds.") var maxSpan: Double = 600
