@@ -112,6 +112,12 @@ extension LoadedConfig {
 
         range(c.analytics.exactUniqueViewers, 0...10_000_000, "analytics.exactUniqueViewers")
         positive(c.analytics.viewerTimeoutSeconds, "analytics.viewerTimeoutSeconds")
+        check(!c.clips.enabled || !c.clips.directory.trimmingCharacters(in: .whitespaces).isEmpty, "clips.directory",
+              "must name a directory")
+        range(c.clips.maxClips, 1...1_000_000, "clips.maxClips")
+        range(c.clips.maxTotalMiB, 1...16_777_216, "clips.maxTotalMiB", " MiB")
+        positive(c.clips.maxSpanSeconds, "clips.maxSpanSeconds", max: 86_400)
+        range(c.clips.maxConcurrent, 1...64, "clips.maxConcurrent")
         return out
     }
 

@@ -18,7 +18,7 @@ extension SluiceConfig {
     public static let startOnlyKeys = [
         "listeners", "hls", "transcode.playerAdaptation", "limits.maxRTMPConnections", "limits.maxHTTPConnections",
         "limits.maxHTTPRequestBytes", "limits.httpIdleSeconds", "limits.publisherIdleSeconds", "metrics.enabled",
-        "dashboard.enabled", "dashboard.hlsjsPath",
+        "dashboard.enabled", "dashboard.hlsjsPath", "clips.maxConcurrent",
     ]
 
     /// `self` with every start-only key taken from `running`: what a reload installs.
@@ -35,6 +35,7 @@ extension SluiceConfig {
         c.metrics.enabled = running.metrics.enabled
         c.dashboard.enabled = running.dashboard.enabled
         c.dashboard.hlsjsPath = running.dashboard.hlsjsPath
+        c.clips.maxConcurrent = running.clips.maxConcurrent
         return c
     }
 

@@ -18,6 +18,7 @@ public struct SluiceConfig: Codable, Sendable, Equatable {
     public var metrics = Metrics()
     public var analytics = Analytics()
     public var dashboard = Dashboard()
+    public var clips = Clips()
 
     public init() {}
 
@@ -220,6 +221,25 @@ public struct SluiceConfig: Codable, Sendable, Equatable {
         /// hls.js ES module the dashboard's players load, served by Sluice at `/dashboard/hls.mjs`.
         /// Absent: looked for where `make` puts it (`.build/players/hls.js`).
         public var hlsjsPath: String?
+        public init() {}
+    }
+
+    public struct Clips: Codable, Sendable, Equatable {
+        /// `POST /api/v1/streams/{path}/clips` and `GET /clips/<id>.mp4`.
+        public var enabled = true
+        /// Where clips are written (created on the first clip).
+        public var directory = "clips"
+        /// The oldest clips are deleted beyond this many ...
+        public var maxClips = 200
+        /// ... or this many MiB in all.
+        public var maxTotalMiB = 2048
+        /// Longest clip (seconds between from and to).
+        public var maxSpanSeconds = 600.0
+        /// Cuts running at once (each on a thread of its own); one more request waits, the rest get 503.
+        public var maxConcurrent = 2
+        /// The recording directory (`<dir>/<path>/<recording id>/index.m3u8`) to cut from when the
+        /// range is older than the live window. Absent: the live window only.
+        public var recordingDirectory: String?
         public init() {}
     }
 }

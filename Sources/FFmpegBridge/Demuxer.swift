@@ -117,6 +117,12 @@ public final class Demuxer {
                       sampleRate: Int(par.sample_rate), channels: Int(par.ch_layout.nb_channels))
     }
 
+    /// Codec parameters of input stream `index`, for a muxer that copies the stream (`ClipCutter`).
+    func codecParameters(_ index: Int) -> UnsafeMutablePointer<AVCodecParameters>? {
+        guard let ctx = context, index >= 0, index < Int(ctx.pointee.nb_streams) else { return nil }
+        return ctx.pointee.streams[index]?.pointee.codecpar
+    }
+
     /// The next packet (with `streamIndex` set), or nil at end of input.
     public func read() throws -> Packet? {
         let packet = Packet()

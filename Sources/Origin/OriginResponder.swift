@@ -50,7 +50,8 @@ public enum OriginResponder {
 
     /// Whether `path` is an HLS URL this origin answers (else another route may).
     static func handles(path: Substring) -> Bool {
-        path.hasSuffix(".m3u8") || path.hasSuffix(".m4s") || path.hasSuffix(".mp4") || path.hasSuffix(".ts")
+        // Clips (`/clips/<id>.mp4`) are files the router serves.
+        !path.hasPrefix("/clips/") && (path.hasSuffix(".m3u8") || path.hasSuffix(".m4s") || path.hasSuffix(".mp4") || path.hasSuffix(".ts"))
     }
 
     /// Answers `GET path?query` from `registry` through `reply` (called exactly once). A playlist

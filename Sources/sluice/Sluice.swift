@@ -11,6 +11,6 @@ struct Sluice: AsyncParsableCommand {
         to rtmp://HOST/live/STREAM.
         """,
         version: SluiceVersion.string,
-        subcommands: [Serve.self, Push.self, Probe.self, Bench.self, Shape.self, Token.self, Versions.self]
+        subcommands: [Serve.self, Push.self, Probe.self, Clip.self, Bench.self, Shape.self, Token.self, Versions.self]
     )
 }
