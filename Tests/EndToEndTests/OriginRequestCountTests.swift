@@ -37,14 +37,14 @@ import TestSupport
         for part in parts { #expect(await h.get("live/count/240p/\(part.uri)").status == 200) }
         #expect(await h.get("live/count/240p/\(complete.uri!)").status == 200)
         #expect(await h.get("live/count/240p/\(try #require(complete.map))").status == 200)
-        #expect(await h.get("live/count/240p/part-999999999.m4s").status == 404) // answered, and counted
+        #expect(await h.get("live/count/240p/part999999999.m4s").status == 404) // answered, and counted
         #expect(await h.get("live/count/240p/index.m3u8?_HLS_skip=YES").status == 200)
         let after = try await Self.counters(h, "live/count", "240p")
         #expect(after.playlists - before.playlists == 2)
         #expect(after.parts - before.parts == parts.count + 1)
         #expect(after.segments - before.segments == 2)
         #expect(after.published >= before.published && before.published >= parts.count)
-        let src = try await Self.counters(h, "live/count", "src")
+        let src = try await Self.counters(h, "live/count", "source")
         #expect(src.parts == 0 && src.segments == 0, "nobody asked for the source rendition's media")
 
         // The same counters through `sluice bench viewers`, which reads them with the API token.
@@ -58,7 +58,7 @@ import TestSupport
         let viewed = try #require(perPart["240p"], "\(bench.output)")
         #expect((viewed["parts_published"] as? Int ?? 0) > 0, "\(bench.output)")
         #expect((viewed["part_requests"] as? Int ?? 0) > 0, "\(bench.output)")
-        #expect(perPart["src"]?["part_requests"] as? Int == 0, "\(bench.output)")
+        #expect(perPart["source"]?["part_requests"] as? Int == 0, "\(bench.output)")
         #expect(report["listed_at_origin_to_delivery_ms_p99"] is Double, "\(bench.output)")
         #expect(bench.output.contains("origin requests per part per rendition"), "\(bench.output)")
     }
