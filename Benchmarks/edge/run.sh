@@ -27,7 +27,7 @@ if [ ! -f "$src" ]; then
     -pix_fmt yuv420p -c:a aac -b:a 64k "$src"
 fi
 
-http=18180 rtmp=19350 srt=19100 edge=18181
+http=${EDGE_BENCH_HTTP:-28180} rtmp=${EDGE_BENCH_RTMP:-29350} srt=${EDGE_BENCH_SRT:-29100} edge=${EDGE_BENCH_EDGE:-28181}
 export SLUICE_API_TOKEN=edge-bench-$$
 "$sluice" serve --host 127.0.0.1 --http-port $http --rtmp-port $rtmp --srt-port $srt --ladder 240p:250k \
   --log-level warning > "$out/origin.log" 2>&1 &
@@ -37,7 +37,7 @@ sed -e "s|^pid .*|pid $out/nginx.pid;|" -e "s|^error_log .*|error_log $out/error
     -e "s|listen 8081;|listen 127.0.0.1:$edge;|" Deploy/nginx-edge.conf > "$out/nginx.conf"
 # As root nginx runs its workers as nobody, who cannot write the cache here.
 [ "$(id -u)" = 0 ] && sed -i '1i user root;' "$out/nginx.conf"
-rm -rf "$out/cache"/*
+rm -rf "$out/cache"/* "$out/error.log"
 nginx -c "$out/nginx.conf" -p "$out"
 push=
 trap 'kill $push $origin 2>/dev/null || true; nginx -c "$out/nginx.conf" -p "$out" -s stop 2>/dev/null || true' EXIT
