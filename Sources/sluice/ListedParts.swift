@@ -3,7 +3,8 @@ import Synchronization
 
 /// When each part was listed at the origin, as a watcher there saw its blocking reload return:
 /// viewers behind an edge time their part's delivery from it. Written once per part, read once
-/// per part delivered; bounded (the oldest entries go).
+/// per part delivered; bounded (the oldest entries go). `.distantPast`: listed before the
+/// watcher started (no listing time).
 final class ListedParts: Sendable {
     private struct State {
         var at: [String: NIODeadline] = [:]

@@ -128,7 +128,8 @@ final class ViewerHandler: ChannelInboundHandler {
                     if let end = ref.endWallClock { tally.stats.partEndToDelivery.record(seconds: Date().timeIntervalSince1970 - end) }
                     if let listed {
                         if let at = listed.listed(ref.uri) {
-                            tally.stats.listedToDelivery.record(seconds: max(0, (now - at).seconds))
+                            // Parts already listed when the watcher started have no listing time.
+                            if at != .distantPast { tally.stats.listedToDelivery.record(seconds: max(0, (now - at).seconds)) }
                         } else {
                             tally.stats.deliveredBeforeListed += 1
                             tally.stats.listedToDelivery.record(seconds: 0)
@@ -158,7 +159,7 @@ final class ViewerHandler: ChannelInboundHandler {
         next = 0
         if watcher {
             // Listed now (the backlog of the first load too: it was listed before anyone looked).
-            for p in fresh { listed?.record(p.uri, at: blocking ? now : .uptimeNanoseconds(0)) }
+            for p in fresh { listed?.record(p.uri, at: blocking ? now : .distantPast) }
             if let last = fresh.last { fetched = (last.msn, last.index) }
             next = fresh.count
         }
