@@ -75,11 +75,42 @@ public final class Demuxer {
         try check(avformat_open_input(&context, url, inputFormat, &dict.pointer),
                   "avformat_open_input \(url.isEmpty ? format ?? "" : url)")
         try check(avformat_find_stream_info(context, nil), "avformat_find_stream_info")
+        let kept = Demuxer.bestProgramStreams(context!)
         var found: [Stream] = []
         for i in 0..<Int(context!.pointee.nb_streams) {
-            found.append(Demuxer.describe(context!.pointee.streams[i]!, index: i))
+            let st = context!.pointee.streams[i]!
+            if let kept, !kept.contains(i) {
+                // Another variant: libavformat's hls demuxer stops fetching a playlist whose streams are all discarded.
+                st.pointee.discard = AVDISCARD_ALL
+                found.append(Stream(index: i, track: nil, codecName: "none", kind: nil, timebase: Rational(st.pointee.time_base),
+                                    sampleRate: 0, channels: 0))
+            } else {
+                found.append(Demuxer.describe(st, index: i))
+            }
         }
         streams = found
+    }
+
+    /// With several programs (the variants of an HLS multivariant playlist): the stream indexes
+    /// of the one with the highest `variant_bitrate` (the first when none says), so a pull reads
+    /// one variant, not all of them. nil with at most one program: every stream is read.
+    static func bestProgramStreams(_ ctx: UnsafeMutablePointer<AVFormatContext>) -> Set<Int>? {
+        let count = Int(ctx.pointee.nb_programs)
+        guard count > 1, let programs = ctx.pointee.programs else { return nil }
+        var best: (rate: Int, streams: Set<Int>)?
+        for p in 0..<count {
+            guard let program = programs[p] else { continue }
+            var rate = 0
+            if let entry = av_dict_get(program.pointee.metadata, "variant_bitrate", nil, 0), let value = entry.pointee.value {
+                rate = Int(String(cString: value)) ?? 0
+            }
+            var indexes = Set<Int>()
+            for s in 0..<Int(program.pointee.nb_stream_indexes) {
+                if let list = program.pointee.stream_index { indexes.insert(Int(list[s])) }
+            }
+            if !indexes.isEmpty, best.map({ rate > $0.rate }) ?? true { best = (rate, indexes) }
+        }
+        return best?.streams
     }
 
     deinit {

@@ -19,6 +19,8 @@ public final class HLSRendition: Sendable {
     private let onFirstPart: @Sendable () -> Void
     /// Called for each part published, with its first unit's ingest wall clock (µs).
     private let onPart: (@Sendable (Int64) -> Void)?
+    /// Media requests the origin answered for this rendition.
+    public let requests = RenditionRequests()
     /// Tests only: runs between cutting parts and publishing them.
     let afterCut: (@Sendable () -> Void)?
 
@@ -271,6 +273,9 @@ public final class HLSRendition: Sendable {
     }
 
     public var isEnded: Bool { state.withLock { $0.timeline.ended } }
+
+    /// Parts published since the rendition started (ids run on across discontinuities).
+    public var partsPublished: Int { state.withLock { $0.timeline.nextPartID } }
 
     /// A copy of the published state (for tests and diagnostics).
     public var timeline: RenditionTimeline { state.withLock { $0.timeline } }

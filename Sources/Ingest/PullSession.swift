@@ -30,7 +30,7 @@ public final class PullSession: Sendable {
     public var lastError: String? { control.withLock { $0.lastError } }
     private var stopped: Bool { control.withLock { $0.stopped } }
 
-    /// Ends the pull within the read timeout (2 s); the path's stream ends like a publisher's.
+    /// Ends the pull within the read timeout (2 s; 12 s over HTTP); the path's stream ends like a publisher's.
     public func stop() {
         control.withLock { $0.stopped = true }
         wake.signal()
@@ -45,7 +45,10 @@ public final class PullSession: Sendable {
             let started = ContinuousClock.now
             do {
                 // rw_timeout (µs): a source that stops sending fails the read instead of hanging.
-                let demuxer = try Demuxer(url: url, options: ["rw_timeout": "2000000", "probesize": "500000",
+                // An HLS origin may hold a playlist request until the show has media (Sluice:
+                // up to 10 s), so an HTTP source gets longer.
+                let http = url.hasPrefix("http://") || url.hasPrefix("https://")
+                let demuxer = try Demuxer(url: url, options: ["rw_timeout": http ? "12000000" : "2000000", "probesize": "500000",
                                                               "analyzeduration": "500000"])
                 control.withLock { $0.state = .live }
                 logger.info("pull started from \(shown)", metadata: ["path": "\(path)"])

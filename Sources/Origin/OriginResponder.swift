@@ -109,6 +109,7 @@ public enum OriginResponder {
             guard let rendition = stream.rendition(named: name) else {
                 return stream.allRenditions.contains { $0.timeline.hasParts } ? reply(status(.notFound)) : notLive()
             }
+            rendition.requests.count(.playlist)
             guard let directives = PlaylistRequest.parse(query) else { return reply(status(.badRequest, "bad delivery directives")) }
             // A blocking answer names a fixed point of the stream: briefly cacheable by an edge.
             let cache = directives.msn != nil ? "public, max-age=\(rendition.configuration.targetDuration)" : "no-cache"
@@ -125,15 +126,24 @@ public enum OriginResponder {
             guard let stream = registry.stream(path) else { return notLive() }
             stream.legacyMultivariantPlaylist { playlistReply($0, "public, max-age=2") }
         case .legacyPlaylist(let path, let name):
-            playlistReply(registry.stream(path)?.rendition(named: name)?.legacyPlaylist(), "no-cache")
+            let rendition = registry.stream(path)?.rendition(named: name)
+            rendition?.requests.count(.playlist)
+            playlistReply(rendition?.legacyPlaylist(), "no-cache")
         case .legacySegment(let path, let name, let msn):
-            reply(media(registry.stream(path)?.rendition(named: name)?.legacySegment(msn: msn), contentType: "video/mp2t"))
+            let rendition = registry.stream(path)?.rendition(named: name)
+            rendition?.requests.count(.segment)
+            reply(media(rendition?.legacySegment(msn: msn), contentType: "video/mp2t"))
         case .initSegment(let path, let name, let id):
-            reply(media(registry.stream(path)?.rendition(named: name)?.initSegment(id: id)))
+            let rendition = registry.stream(path)?.rendition(named: name)
+            rendition?.requests.count(.segment)
+            reply(media(rendition?.initSegment(id: id)))
         case .segment(let path, let name, let msn):
-            reply(media(registry.stream(path)?.rendition(named: name)?.segment(msn: msn)))
+            let rendition = registry.stream(path)?.rendition(named: name)
+            rendition?.requests.count(.segment)
+            reply(media(rendition?.segment(msn: msn)))
         case .part(let path, let name, let id):
             guard let rendition = registry.stream(path)?.rendition(named: name) else { return reply(status(.notFound)) }
+            rendition.requests.count(.part)
             rendition.part(id: id) { answer in
                 switch answer {
                 case .ok(let data): reply(media(data))

@@ -35,6 +35,9 @@ public final class Pulling: Sendable {
     private let sources: @Sendable (String) -> PullSource?
     private let running = Mutex<[String: Running]>([:])
     private let sweeper = Mutex<Task<Void, Never>?>(nil)
+    /// How long the origin may hold a viewer's first request for the show to start: the
+    /// viewer is still there all that time, so a demand counts at least this long.
+    private let joinWait: Duration
 
     /// `sources` says where a path comes from (nil: not pulled); called on the first request of
     /// a path that is not running.
@@ -42,6 +45,7 @@ public final class Pulling: Sendable {
         self.hub = hub
         self.logger = logger
         self.sources = sources
+        self.joinWait = registry.joinWait
         registry.onDemand { [weak self] path in self?.demand(path) }
     }
 
@@ -85,7 +89,9 @@ public final class Pulling: Sendable {
             do { try await Task.sleep(for: .seconds(1)) } catch { return }
             let now = ContinuousClock.now
             let idle = running.withLock { r -> [(String, PullSession)] in
-                let gone = r.filter { !$0.value.source.always && now - $0.value.lastDemand > $0.value.source.idleTimeout }
+                // A slow source (HLS: whole segments, then a complete segment of our own) can take
+                // longer to start than a short idle time, while the first viewer's request waits.
+                let gone = r.filter { !$0.value.source.always && now - $0.value.lastDemand > max($0.value.source.idleTimeout, joinWait) }
                 for path in gone.keys { r[path] = nil }
                 return gone.map { ($0.key, $0.value.session) }
             }

@@ -180,9 +180,14 @@ final class ServerMetrics: OriginObserver, Sendable {
         // Read every other part's counters before taking the metrics lock: no lock nests in it.
         var ingest: [String: (units: Int, bytes: Int, transport: String)] = [:]
         var transcode: [String: TranscodeStats] = [:]
+        var served: [String: [(rendition: String, parts: Int, requests: [(String, Int)])]] = [:]
         for path in paths {
             ingest[path] = hub.stream(path)?.ingestCounters
             transcode[path] = pipelines.pipeline(path)?.transcodeStats
+            served[path] = hlsRegistry.stream(path)?.allRenditions.map {
+                ($0.name, $0.partsPublished, [("playlist", $0.requests[.playlist]), ("part", $0.requests[.part]),
+                                               ("segment", $0.requests[.segment])])
+            }
         }
         var gone: [Handle] = []
         state.withLock { s in
@@ -225,6 +230,14 @@ final class ServerMetrics: OriginObserver, Sendable {
                         if s.rates[k].map({ now - $0.at >= 0.5 }) ?? true {
                             s.rates[k] = (rung.framesEncoded, rung.encodeSeconds, now)
                         }
+                    }
+                }
+                // Origin requests per rendition against parts published: an edge's collapsing, measured.
+                for r in served[path] ?? [] {
+                    advance(&s, owner: path, "sluice_hls_parts_published_total", [("path", path), ("rendition", r.rendition)], to: r.parts)
+                    for (kind, n) in r.requests {
+                        advance(&s, owner: path, "sluice_origin_rendition_requests_total",
+                                [("path", path), ("rendition", r.rendition), ("kind", kind)], to: n)
                     }
                 }
                 // Viewers: series of renditions nobody watches any more go away.

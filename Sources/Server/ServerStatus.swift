@@ -43,6 +43,19 @@ struct ServerStatus: Codable, Sendable {
         var peakBandwidth: Int
         var averageBandwidth: Int
         var heldRequests: Int
+        /// Parts published since the rendition started.
+        var partsPublished: Int
+        /// Media requests this origin answered for the rendition since it started (any status).
+        var requests: RenditionRequestCounts
+    }
+
+    /// An edge in front of the origin shows here: requests ÷ `partsPublished` over a window is
+    /// the origin's cost per part, whatever the audience.
+    struct RenditionRequestCounts: Codable, Sendable {
+        var playlists: Int
+        var parts: Int
+        /// Whole segments and init segments.
+        var segments: Int
     }
 
     /// A relay player (RTMP play) and what its send-delay control did.
@@ -183,7 +196,10 @@ struct ServerStatus: Codable, Sendable {
                                  fps: info.frameRate.map { ($0 * 100).rounded() / 100 },
                                  bitrateKbps: info.averageBandwidth / 1000, peakBitrateKbps: info.peakBandwidth / 1000,
                                  lastMSN: $0.timeline.lastMSN, peakBandwidth: info.peakBandwidth,
-                                 averageBandwidth: info.averageBandwidth, heldRequests: $0.heldRequestCount)
+                                 averageBandwidth: info.averageBandwidth, heldRequests: $0.heldRequestCount,
+                                 partsPublished: $0.partsPublished,
+                                 requests: RenditionRequestCounts(playlists: $0.requests[.playlist], parts: $0.requests[.part],
+                                                                  segments: $0.requests[.segment]))
             },
             players: players.map {
                 Player(transport: $0.transport, rendition: $0.rendition, movesDown: $0.movesDown, movesUp: $0.movesUp,

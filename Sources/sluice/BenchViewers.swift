@@ -33,21 +33,28 @@ extension Bench {
         var serveFile: String?
         @Option(help: "Port for --serve-file.") var port: Int = 8080
         @Option(help: "Event-loop threads for the viewers (default: one per core).") var threads: Int = System.coreCount
+        @Option(help: "The Sluice origin (http://host:port) when --url is an edge in front of it (default: --url's own host). Its API's per-rendition counters give origin requests per part, and a watcher there times each part's listing.")
+        var origin: String?
+        @Option(help: "The origin's operator API token (default: $SLUICE_API_TOKEN).") var apiToken: String?
 
         func run() async throws {
             if let serveFile { return try await serve(serveFile) }
             guard let target = ViewerTarget(url) else { throw ValidationError("expected http://host[:port]/path, got \(url)") }
             let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+            // The origin watcher on its own thread, so the viewers' load does not delay its clock.
+            let watchGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             do {
-                try await measure(target: target, group: group)
+                try await measure(target: target, group: group, watchLoop: watchGroup.next())
             } catch {
                 try? await group.shutdownGracefully()
+                try? await watchGroup.shutdownGracefully()
                 throw error
             }
             try await group.shutdownGracefully()
+            try await watchGroup.shutdownGracefully()
         }
 
-        private func measure(target: ViewerTarget, group: MultiThreadedEventLoopGroup) async throws {
+        private func measure(target: ViewerTarget, group: MultiThreadedEventLoopGroup, watchLoop: any EventLoop) async throws {
             // Resolve a multivariant playlist to its first variant (one request: Foundation's client).
             guard let address = URL(string: url) else { throw ValidationError("not a URL: \(url)") }
             let (data, response) = try await URLSession.shared.data(from: address)
@@ -58,6 +65,13 @@ extension Bench {
             if PlaylistReader.isMultivariant(text), let first = try? PlaylistReader.multivariant(text).first {
                 mediaPath = ViewerTarget.resolve(first.uri, against: target.path)
             }
+            // The origin: its counters before and after, and a watcher timing each part's listing there.
+            let originBase = try originBase(target)
+            let token = apiToken ?? ProcessInfo.processInfo.environment["SLUICE_API_TOKEN"] ?? ""
+            let media0 = mediaPath.split(separator: "?").first.map(String.init) ?? mediaPath
+            let streamPath = OriginCounters.streamPath(ofMediaPlaylist: media0)
+            let countersBefore = await OriginCounters.read(origin: originBase, stream: streamPath, token: token)
+            let listed = ListedParts()
             let server = serverPid.isEmpty ? nil : ProcessSample(serverPid)
             let ownBefore = ProcessSample(getpid())
             let start = ContinuousClock.now
@@ -68,11 +82,24 @@ extension Bench {
             let loops = group.makeIterator().map { $0 }
             var tallies: [NIOLoopBound<ViewerTally>] = []
             for loop in loops { tallies.append(try await loop.submit { NIOLoopBound(ViewerTally(), eventLoop: loop) }.get()) }
+            let watchTally = try await watchLoop.submit { NIOLoopBound(ViewerTally(), eventLoop: watchLoop) }.get()
+            let watch = originBase.map { base in
+                watchLoop.flatSubmit {
+                    ViewerDriver.run(target: base, path: media, loop: watchLoop, deadline: deadline, tally: watchTally.value,
+                                     listed: listed, watcher: true)
+                }
+            }
             let viewers = (0..<count).map { i -> EventLoopFuture<Void> in
                 let (loop, tally) = (loops[i % loops.count], tallies[i % loops.count])
-                return loop.flatSubmit { ViewerDriver.run(target: target, path: media, loop: loop, deadline: deadline, tally: tally.value) }
+                return loop.flatSubmit {
+                    ViewerDriver.run(target: target, path: media, loop: loop, deadline: deadline, tally: tally.value,
+                                     listed: originBase == nil ? nil : listed)
+                }
             }
             for v in viewers { try await v.get() }
+            try await watch?.get()
+            let watcherRequests = try await watchLoop.submit { watchTally.value.stats.requests }.get()
+            let countersAfter = await OriginCounters.read(origin: originBase, stream: streamPath, token: token)
             var s = ViewerStats()
             for (loop, tally) in zip(loops, tallies) { s.merge(try await loop.submit { tally.value.stats }.get()) }
             let elapsed = (ContinuousClock.now - start).seconds
@@ -111,6 +138,31 @@ extension Bench {
             }
             print(String(format: "  part request -> part delivered: p50 %.1f ms, p99 %.1f ms",
                          ms(s.partRequest, 0.5), ms(s.partRequest, 0.99)))
+            if originBase != nil {
+                report["listed_at_origin_to_delivery_ms_p50"] = ms(s.listedToDelivery, 0.5)
+                report["listed_at_origin_to_delivery_ms_p99"] = ms(s.listedToDelivery, 0.99)
+                report["delivered_before_listed"] = s.deliveredBeforeListed
+                print(String(format: "  part listed at the origin -> part delivered: p50 %.1f ms, p99 %.1f ms (%d parts timed)",
+                             ms(s.listedToDelivery, 0.5), ms(s.listedToDelivery, 0.99), s.listedToDelivery.count))
+                if s.deliveredBeforeListed > 0 {
+                    print("  (\(s.deliveredBeforeListed) parts arrived before the origin watcher saw them listed; timed as 0)")
+                }
+            }
+            let watchedRendition = OriginCounters.rendition(ofMediaPlaylist: media0)
+            switch (countersBefore, countersAfter) {
+            case (.success(let before), .success(let after)):
+                let rows = OriginCounters.perPart(before: before, after: after, watcher: (watchedRendition, watcherRequests))
+                print("  origin requests per part per rendition (\(streamPath); the watcher's \(watcherRequests) playlist requests left out):")
+                var json: [String: Any] = [:]
+                for r in rows {
+                    print(r.line)
+                    json[r.name] = r.json
+                }
+                report["origin_requests_per_part"] = json
+            case (.failure(let why), _), (_, .failure(let why)):
+                print("  origin requests per part per rendition: unavailable (\(why))")
+                report["origin_requests_per_part_error"] = "\(why)"
+            }
             if let cpu = report["server_cpu_percent"] as? Double, let rss = report["server_rss_mib"] as? Double {
                 print(String(format: "  server: %.1f %% CPU (%.3f %% per viewer), RSS %.1f MiB (%.1f KiB per viewer)",
                              cpu, cpu / Double(count), rss, report["server_rss_kib_per_viewer_delta"] as? Double ?? 0))
@@ -120,6 +172,14 @@ extension Bench {
                 let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             }
+        }
+
+        /// `--origin`, else the host of `--url`; nil when --origin is "none".
+        private func originBase(_ target: ViewerTarget) throws -> ViewerTarget? {
+            guard let origin else { return ViewerTarget(host: target.host, port: target.port, path: "/") }
+            if origin == "none" { return nil }
+            guard let base = ViewerTarget(origin) else { throw ValidationError("--origin: expected http://host[:port], got \(origin)") }
+            return base
         }
 
         /// A file looped as a live stream: hub publisher (paced thread) -> HLSFeed -> origin.

@@ -10,8 +10,13 @@ final class ViewerDriver {
     let deadline: NIODeadline
     let tally: ViewerTally
     let done: EventLoopPromise<Void>
+    let listed: ListedParts?
+    let watcher: Bool
 
-    private init(target: ViewerTarget, path: String, loop: any EventLoop, deadline: NIODeadline, tally: ViewerTally) {
+    private init(target: ViewerTarget, path: String, loop: any EventLoop, deadline: NIODeadline, tally: ViewerTally,
+                 listed: ListedParts?, watcher: Bool) {
+        self.listed = listed
+        self.watcher = watcher
         self.target = target
         self.path = path
         self.loop = loop
@@ -21,8 +26,11 @@ final class ViewerDriver {
     }
 
     /// On `loop`; `tally` is that loop's.
-    static func run(target: ViewerTarget, path: String, loop: any EventLoop, deadline: NIODeadline, tally: ViewerTally) -> EventLoopFuture<Void> {
-        let driver = ViewerDriver(target: target, path: path, loop: loop, deadline: deadline, tally: tally)
+    /// `listed`: parts' listing times at the origin (a `watcher` records them there, viewers read them).
+    static func run(target: ViewerTarget, path: String, loop: any EventLoop, deadline: NIODeadline, tally: ViewerTally,
+                    listed: ListedParts? = nil, watcher: Bool = false) -> EventLoopFuture<Void> {
+        let driver = ViewerDriver(target: target, path: path, loop: loop, deadline: deadline, tally: tally,
+                                  listed: listed, watcher: watcher)
         driver.connect()
         return driver.done.futureResult
     }
@@ -32,13 +40,14 @@ final class ViewerDriver {
         let me = NIOLoopBound(self, eventLoop: loop)
         let tally = NIOLoopBound(tally, eventLoop: loop)
         let dropped = loop.makePromise(of: Bool.self)
-        let (host, path, deadline) = (target.host, path, deadline)
+        let (host, path, deadline, listed, watcher) = (target.host, path, deadline, listed, watcher)
         ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        ViewerHandler(host: host, base: path, deadline: deadline, tally: tally.value, dropped: dropped))
+                        ViewerHandler(host: host, base: path, deadline: deadline, tally: tally.value, dropped: dropped,
+                                      listed: listed, watcher: watcher))
                 }
             }
             .connect(host: target.host, port: target.port)

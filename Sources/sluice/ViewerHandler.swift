@@ -46,8 +46,15 @@ final class ViewerHandler: ChannelInboundHandler {
     private var replayStart: NIODeadline?
     private var cursor = 0
     private var done = false
+    /// Parts' listing times at the origin; a watcher writes them, viewers read them.
+    private let listed: ListedParts?
+    /// The origin watcher: follows blocking reloads, records each part's listing, fetches nothing.
+    private let watcher: Bool
 
-    init(host: String, base: String, deadline: NIODeadline, tally: ViewerTally, dropped: EventLoopPromise<Bool>) {
+    init(host: String, base: String, deadline: NIODeadline, tally: ViewerTally, dropped: EventLoopPromise<Bool>,
+         listed: ListedParts? = nil, watcher: Bool = false) {
+        self.listed = listed
+        self.watcher = watcher
         self.host = host
         self.base = base
         self.deadline = deadline
@@ -119,6 +126,15 @@ final class ViewerHandler: ChannelInboundHandler {
                 if blocking {
                     tally.stats.reloadToDelivery.record(seconds: (now - reloadReturned).seconds)
                     if let end = ref.endWallClock { tally.stats.partEndToDelivery.record(seconds: Date().timeIntervalSince1970 - end) }
+                    if let listed {
+                        if let at = listed.listed(ref.uri) {
+                            // Parts already listed when the watcher started have no listing time.
+                            if at != .distantPast { tally.stats.listedToDelivery.record(seconds: max(0, (now - at).seconds)) }
+                        } else {
+                            tally.stats.deliveredBeforeListed += 1
+                            tally.stats.listedToDelivery.record(seconds: 0)
+                        }
+                    }
                 }
             }
             fetched = (ref.msn, ref.index)
@@ -141,6 +157,12 @@ final class ViewerHandler: ChannelInboundHandler {
         reloadReturned = now
         fresh = list.parts(after: fetched)
         next = 0
+        if watcher {
+            // Listed now (the backlog of the first load too: it was listed before anyone looked).
+            for p in fresh { listed?.record(p.uri, at: blocking ? now : .distantPast) }
+            if let last = fresh.last { fetched = (last.msn, last.index) }
+            next = fresh.count
+        }
         fetchNext()
     }
 

@@ -14,6 +14,11 @@ struct ViewerStats: Sendable {
     /// last byte. Same-host clocks only; negative when the clocks disagree.
     var partEndToDelivery = LatencyHistogram()
     var partRequest = LatencyHistogram()
+    /// From the part's listing at the origin (a watcher's blocking reload there returned) to its
+    /// last byte here; with `--origin`.
+    var listedToDelivery = LatencyHistogram()
+    /// Parts delivered that the watcher had not seen listed yet (timed as 0).
+    var deliveredBeforeListed = 0
 
     mutating func merge(_ o: ViewerStats) {
         requests += o.requests
@@ -24,5 +29,7 @@ struct ViewerStats: Sendable {
         reloadToDelivery.merge(o.reloadToDelivery)
         partEndToDelivery.merge(o.partEndToDelivery)
         partRequest.merge(o.partRequest)
+        listedToDelivery.merge(o.listedToDelivery)
+        deliveredBeforeListed += o.deliveredBeforeListed
     }
 }

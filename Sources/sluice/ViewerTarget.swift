@@ -4,6 +4,12 @@ struct ViewerTarget: Sendable {
     var port: Int
     var path: String
 
+    init(host: String, port: Int, path: String) {
+        self.host = host
+        self.port = port
+        self.path = path
+    }
+
     init?(_ url: String) {
         guard url.hasPrefix("http://") else { return nil }
         let rest = url.dropFirst(7)

@@ -93,6 +93,7 @@ import TestSupport
 
         // Six players through the edge for 8 s.
         let before = await Self.originPartRequests(origin)
+        let countedBefore = try await OriginRequestCountTests.counters(origin, "live/edge", "240p")
         let end = Date().addingTimeInterval(8)
         let fetched = await withTaskGroup(of: Set<String>.self) { group in
             for _ in 0..<6 { group.addTask { await Self.follow("\(edgeURL)/live/edge/240p/index.m3u8", until: end) } }
@@ -101,6 +102,7 @@ import TestSupport
             return all
         }
         let after = await Self.originPartRequests(origin)
+        let countedAfter = try await OriginRequestCountTests.counters(origin, "live/edge", "240p")
         let distinct = fetched.reduce(Set<String>()) { $0.union($1) }
         let viewerRequests = fetched.reduce(0) { $0 + $1.count }
         print("nginx edge: \(fetched.count) players fetched \(viewerRequests) parts (\(distinct.count) distinct); the origin answered \(after - before) part requests")
@@ -108,6 +110,9 @@ import TestSupport
         #expect(viewerRequests >= 4 * distinct.count, "the players did not share parts: \(viewerRequests) for \(distinct.count)")
         #expect(after - before <= distinct.count,
                 "origin part requests \(after - before) for \(distinct.count) parts (\(viewerRequests) viewer requests)")
+        // The origin's own per-rendition counter agrees: at most one request per part of the rendition.
+        #expect(countedAfter.parts - countedBefore.parts <= distinct.count,
+                "status API: \(countedAfter.parts - countedBefore.parts) part requests for \(distinct.count) parts")
 
         // hls.js through the edge.
         let report = try await Player.play("\(edgeURL)/live/edge/index.m3u8", seconds: 8)

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# One nginx edge (Deploy/nginx-edge.conf, its EDIT lines pointed here) in front of a Sluice origin,
+# and `sluice bench viewers` through the edge at each audience size: part delivery timed from the
+# part's listing at the origin (a watcher there), errors, and the origin's own counters of
+# requests per part per rendition (its status API, read with the operator token).
+# Usage: Benchmarks/edge/run.sh [seconds] [viewers ...]     default: 30 300 3000
+#   SLUICE=.build/debug/sluice Benchmarks/edge/run.sh ...   (default .build/release/sluice)
+# See Docs/Benchmarks.md "LL-HLS edge (nginx)".
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${1:-30}
+shift || true
+counts=${*:-300 3000}
+sluice=${SLUICE:-.build/release/sluice}
+out=.build/bench/edge
+mkdir -p "$out/cache"
+out=$(cd "$out" && pwd)
+for tool in nginx ffmpeg curl; do command -v "$tool" >/dev/null || { echo "needs $tool (make bench installs it)"; exit 1; }; done
+[ -x "$sluice" ] || { echo "no $sluice (swift build -c release, or SLUICE=.build/debug/sluice)"; exit 1; }
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+# 640x360 30 fps H.264 + AAC, GOP 1 s, pushed in a loop without re-encoding (no pusher CPU).
+src=$out/src360.flv
+if [ ! -f "$src" ]; then
+  ffmpeg -loglevel error -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine=frequency=440:sample_rate=48000 -t 20 \
+    -c:v libx264 -preset veryfast -b:v 600k -maxrate 700k -bufsize 700k -g 30 -keyint_min 30 -sc_threshold 0 \
+    -pix_fmt yuv420p -c:a aac -b:a 64k "$src"
+fi
+
+http=${EDGE_BENCH_HTTP:-28180} rtmp=${EDGE_BENCH_RTMP:-29350} srt=${EDGE_BENCH_SRT:-29100} edge=${EDGE_BENCH_EDGE:-28181}
+export SLUICE_API_TOKEN=edge-bench-$$
+"$sluice" serve --host 127.0.0.1 --http-port $http --rtmp-port $rtmp --srt-port $srt --ladder 240p:250k \
+  --log-level warning > "$out/origin.log" 2>&1 &
+origin=$!
+sed -e "s|^pid .*|pid $out/nginx.pid;|" -e "s|^error_log .*|error_log $out/error.log warn;|" \
+    -e "s|/var/cache/nginx/sluice-edge|$out/cache|" -e "s|server 127.0.0.1:8080;|server 127.0.0.1:$http;|" \
+    -e "s|listen 8081;|listen 127.0.0.1:$edge;|" Deploy/nginx-edge.conf > "$out/nginx.conf"
+# As root nginx runs its workers as nobody, who cannot write the cache here.
+[ "$(id -u)" = 0 ] && sed -i '1i user root;' "$out/nginx.conf"
+rm -rf "$out/cache"/* "$out/error.log"
+nginx -c "$out/nginx.conf" -p "$out"
+push=
+trap 'kill $push $origin 2>/dev/null || true; nginx -c "$out/nginx.conf" -p "$out" -s stop 2>/dev/null || true' EXIT
+sleep 2
+ffmpeg -loglevel error -re -stream_loop -1 -i "$src" -c copy -f flv "rtmp://127.0.0.1:$rtmp/live/edge" &
+push=$!
+for _ in $(seq 60); do curl -sf "http://127.0.0.1:$edge/live/edge/index.m3u8" >/dev/null && break; sleep 1; done
+curl -sf "http://127.0.0.1:$edge/live/edge/index.m3u8" >/dev/null || { echo "edge never served the stream"; cat "$out/origin.log"; exit 1; }
+sleep 3
+
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), sluice $("$sluice" --version) ($sluice)"
+for n in $counts; do
+  workers=$(pgrep -f "nginx: worker" | sed 's/^/--server-pid /' | tr '\n' ' ')
+  echo "-- $n LL-HLS viewers through the nginx edge, ${seconds} s (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+  # shellcheck disable=SC2086
+  "$sluice" bench viewers --url "http://127.0.0.1:$edge/live/edge/index.m3u8" --origin "http://127.0.0.1:$http" \
+    --count "$n" --duration "$seconds" --server-pid $origin $workers
+  echo "   (server CPU above: the origin and the nginx workers together; load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
+  sleep 3
+done
