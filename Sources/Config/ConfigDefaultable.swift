@@ -19,3 +19,4 @@ extension SluiceConfig.Limits: ConfigDefaultable {}
 extension SluiceConfig.Metrics: ConfigDefaultable {}
 extension SluiceConfig.Analytics: ConfigDefaultable {}
 extension SluiceConfig.Dashboard: ConfigDefaultable {}
+extension SluiceConfig.Recording: ConfigDefaultable {}

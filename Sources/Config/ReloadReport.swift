@@ -18,7 +18,8 @@ extension SluiceConfig {
     public static let startOnlyKeys = [
         "listeners", "hls", "transcode.playerAdaptation", "limits.maxRTMPConnections", "limits.maxHTTPConnections",
         "limits.maxHTTPRequestBytes", "limits.httpIdleSeconds", "limits.publisherIdleSeconds", "metrics.enabled",
-        "dashboard.enabled", "dashboard.hlsjsPath",
+        "dashboard.enabled", "dashboard.hlsjsPath", "recording.directory", "recording.renditions", "recording.maxAgeHours",
+        "recording.maxTotalMiB", "recording.resumeWindowSeconds", "recording.queueMiB",
     ]
 
     /// `self` with every start-only key taken from `running`: what a reload installs.
@@ -35,6 +36,9 @@ extension SluiceConfig {
         c.metrics.enabled = running.metrics.enabled
         c.dashboard.enabled = running.dashboard.enabled
         c.dashboard.hlsjsPath = running.dashboard.hlsjsPath
+        let recordingEnabled = c.recording.enabled
+        c.recording = running.recording
+        c.recording.enabled = recordingEnabled
         return c
     }
 

@@ -50,7 +50,9 @@ public enum OriginResponder {
 
     /// Whether `path` is an HLS URL this origin answers (else another route may).
     static func handles(path: Substring) -> Bool {
-        path.hasSuffix(".m3u8") || path.hasSuffix(".m4s") || path.hasSuffix(".mp4") || path.hasSuffix(".ts")
+        // Recordings are files on disk, served by the router off the event loop.
+        if path.hasPrefix("/recordings/") { return false }
+        return path.hasSuffix(".m3u8") || path.hasSuffix(".m4s") || path.hasSuffix(".mp4") || path.hasSuffix(".ts")
     }
 
     /// Answers `GET path?query` from `registry` through `reply` (called exactly once). A playlist
