@@ -3,7 +3,7 @@
 #
 #   Benchmarks/recording/cpu.sh [seconds]        (default 60 s measured after a 10 s warm-up)
 #
-# Input: a 1080p30 H.264 + AAC test file (testsrc2, made once under /tmp), pushed with
+# Input: a 1080p30 H.264 + AAC test file (20 s of testsrc2, made once under /tmp, looped), pushed with
 # `ffmpeg -re -c copy` over RTMP, so the pusher costs nothing. The server transcodes it into its
 # built-in ladder (source + 720p/480p/360p) and, in the second run, records every rendition.
 # Server CPU = utime + stime of the sluice process from /proc over the measured window; the
@@ -16,7 +16,7 @@ SLUICE=${SLUICE:-$( [ -x .build/release/sluice ] && echo .build/release/sluice |
 INPUT=/tmp/sluice-rec-bench-1080p.mp4
 if [ ! -s "$INPUT" ]; then
   ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1920x1080:rate=30 -f lavfi -i sine=frequency=440:sample_rate=48000 \
-    -t 90 -c:v libx264 -preset veryfast -g 60 -keyint_min 60 -sc_threshold 0 -b:v 6M -pix_fmt yuv420p -c:a aac -b:a 128k "$INPUT"
+    -t 20 -c:v libx264 -preset ultrafast -g 60 -keyint_min 60 -sc_threshold 0 -b:v 6M -pix_fmt yuv420p -c:a aac -b:a 128k "$INPUT"
 fi
 TICK=$(getconf CLK_TCK)
 WORK=$(mktemp -d /tmp/sluice-rec-bench.XXXXXX)

@@ -52,14 +52,25 @@ final class RecordingControl: Sendable {
         if let stream = registry.stream(path), !stream.isEnded {
             recorder.start(stream)
         }
-        return (recorder.status(path) ?? RecordingStatus(path: path, id: "", state: .recording), nil)
+        if let status = recorder.status(path) { return (status, nil) }
+        // Not live yet: its next stream is recorded.
+        var waiting = RecordingStatus(path: path, id: "", state: .recording)
+        waiting.url = ""
+        return (waiting, nil)
     }
 
     /// API stop: ENDLIST now; the path's next streams follow the configuration again.
     func stop(_ path: String) -> RecordingStatus? {
         let wasRequested = requested.withLock { $0.remove(path) != nil }
         let status = recorder.stop(path)
-        return status ?? (wasRequested ? RecordingStatus(path: path, id: "", state: .finished) : nil)
+        guard let status else {
+            // Asked for, but nothing was live: no recording was made.
+            guard wasRequested else { return nil }
+            var none = RecordingStatus(path: path, id: "", state: .finished)
+            none.url = ""
+            return none
+        }
+        return status
     }
 
     /// Scrape time: recordings running now.

@@ -29,7 +29,7 @@ enum RecordingRoutes {
         }
         let files = FileIO(threadPool: .singleton)
         let root = URL(fileURLWithPath: recorder.settings.directory).standardizedFileURL.resolvingSymlinksInPath().path
-        router.get("/recordings/**") { _, context -> Response in
+        let replay: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
             let parts = context.parameters.getCatchAll().map(String.init)
             guard let file = ReplayFile(components: parts, root: root) else { return notFound() }
             let resolved = URL(fileURLWithPath: file.path).resolvingSymlinksInPath().path
@@ -48,6 +48,14 @@ enum RecordingRoutes {
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
             }
             headers[.cacheControl] = "public, max-age=31536000, immutable"
+            if request.method == .head {
+                let size = try await NIOThreadPool.singleton.runIfActive { () -> Int? in
+                    (try? FileManager.default.attributesOfItem(atPath: resolved)[.size] as? NSNumber)?.intValue
+                }
+                guard let size else { return notFound() }
+                headers[.contentLength] = String(size)
+                return Response(status: .ok, headers: headers)
+            }
             do {
                 let body = try await files.loadFile(path: resolved, context: context)
                 return Response(status: .ok, headers: headers, body: body)
@@ -55,6 +63,8 @@ enum RecordingRoutes {
                 return notFound()
             }
         }
+        router.get("/recordings/**", use: replay)
+        router.head("/recordings/**", use: replay)
     }
 
     static func notFound() -> Response {

@@ -59,7 +59,8 @@ import TestSupport
     static func videoFrames(_ playlist: String) throws -> Int {
         let probe = try run("/usr/bin/ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0",
                                                   "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", playlist], timeout: 60)
-        return Int(probe.out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        // One line per program and per stream, all the same count.
+        return Int(probe.out.split(separator: "\n").first ?? "") ?? -1
     }
 
     @Test func aRecordedStreamIsAVODTreeWithEveryFrame() async throws {
@@ -83,7 +84,8 @@ import TestSupport
         #expect(media0.contains("#EXT-X-PLAYLIST-TYPE:VOD") && media0.contains("#EXT-X-ENDLIST"))
         #expect(media0.contains("#EXT-X-MAP:URI=\"init-0.mp4\"") && media0.contains("#EXT-X-PROGRAM-DATE-TIME:"))
         #expect(FileManager.default.fileExists(atPath: root + "/source/seg-0.m4s"))
-        #expect(try Self.videoFrames(root + "/index.m3u8") == media.videoUnits.count)
+        let frames = try Self.videoFrames(root + "/source/index.m3u8")
+        #expect(frames == media.videoUnits.count, "\(frames) frames of \(media.videoUnits.count)\n\(media0)")
     }
 
     @Test func aRestartContinuesTheUnfinishedRecordingAfterADiscontinuity() async throws {
@@ -95,7 +97,10 @@ import TestSupport
         let stream1 = HLSStream(path: "live/crash")
         first.start(stream1)
         try Self.feed(media, into: stream1, end: false)
-        try #require(await eventually(within: 20) { first.status("live/crash")?.segments ?? 0 >= 1 })
+        // Everything completed is on disk; the open segment (being cut) is what the crash loses.
+        let complete = stream1.rendition(named: "source")?.timeline.segments.filter(\.complete).count ?? 0
+        try #require(complete >= 1)
+        try #require(await eventually(within: 20) { first.status("live/crash")?.segments == complete })
         stream1.observeSegments(nil)
         let before = first.list()
         try #require(before.count == 1)
@@ -119,8 +124,8 @@ import TestSupport
         #expect(parsed.segments[kept].discontinuity && parsed.segments[kept].initIndex == 1)
         #expect(parsed.segments.map(\.msn) == Array(0..<parsed.segments.count))
         // Both runs' frames play: the kept segments of the first and all of the second.
-        #expect(try Self.videoFrames("\(dir)/live/crash/\(id)/index.m3u8") > media.videoUnits.count)
-        await first.shutdown()
+        #expect(try Self.videoFrames("\(dir)/live/crash/\(id)/source/index.m3u8") > media.videoUnits.count)
+        _ = first // abandoned, as a killed server's would be: never finished
     }
 
     @Test func retentionRemovesTheOldestButNeverTheOneBeingWritten() async throws {

@@ -66,12 +66,6 @@ struct RecordingDiskWriter {
         }
     }
 
-    /// Server shutdown: ENDLIST everywhere.
-    mutating func finishAll() {
-        for rec in open.values { finish(rec) }
-        open.removeAll()
-    }
-
     private func status(_ rec: OpenRecording, finished: Bool = false) -> RecordingStatus {
         let renditions = rec.renditions.keys.sorted()
         let duration = rec.renditions.values.map { $0.segments.reduce(0) { $0 + $1.duration } }.max() ?? 0

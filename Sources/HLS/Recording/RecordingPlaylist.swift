@@ -42,7 +42,7 @@ public enum RecordingPlaylist {
             let line = String(raw)
             if line == "#EXT-X-DISCONTINUITY" {
                 discontinuity = true
-            } else if line.hasPrefix("#EXT-X-MAP:URI=\"init-"), let n = Int(line.dropFirst(20).prefix { $0.isNumber }) {
+            } else if line.hasPrefix("#EXT-X-MAP:URI=\"init-"), let n = Int(line.dropFirst(21).prefix { $0.isNumber }) {
                 initIndex = n
             } else if line.hasPrefix("#EXT-X-PROGRAM-DATE-TIME:") {
                 pdt = ProgramDateTime.parse(String(line.dropFirst(25))) ?? pdt

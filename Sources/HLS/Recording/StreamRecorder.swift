@@ -57,7 +57,8 @@ public final class StreamRecorder: Sendable {
                     lastRetention = ContinuousClock.now
                 }
             }
-            disk.finishAll()
+            // Only `shutdown()` finishes (it queued a finish for each recording): a recorder
+            // dropped without it leaves its recordings unfinished, as a crash would.
             self?.threadEnded()
         }
         thread.name = "recording-disk"
