@@ -53,7 +53,7 @@ def main():
                              f"--user-data-dir={profile}", "--remote-debugging-port=0", page],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        ok = done.wait(60 + args.seeks * 16)
+        ok = done.wait(90 + args.seeks * 16)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -67,7 +67,7 @@ def main():
     if s:
         result.update(p50=s[len(s) // 2], p95=s[min(len(s) - 1, int(len(s) * 0.95))], max=s[-1], count=len(s))
     print(json.dumps(result))
-    return 0 if s and not result.get("errors") else 1
+    return 0 if len(s) == args.seeks else 1  # non-fatal hls.js errors are reported, not failures
 
 
 if __name__ == "__main__":
