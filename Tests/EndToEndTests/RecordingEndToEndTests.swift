@@ -1,4 +1,6 @@
+import Config
 import Foundation
+import Server
 import Testing
 import TestSupport
 
@@ -212,5 +214,19 @@ struct RecordingProcessTests {
             return now != nil && now != before
         })
         #expect(serve.process.isRunning)
+    }
+}
+
+/// `hls.dvrWindowSeconds`: the live playlists list the window, and enough segments are kept
+/// for it (bytes stay bounded by `hls.maxRetainedMiB`).
+@Suite struct DVRWindowTests {
+    @Test func theDVRWindowWidensThePlaylistAndTheSegmentsKept() throws {
+        var file = SluiceConfig()
+        #expect(try SluiceServerConfiguration(file: file).hls.playlistWindow == 20)
+        file.hls.dvrWindowSeconds = 600
+        let hls = try SluiceServerConfiguration(file: file).hls
+        #expect(hls.playlistWindow == 600)
+        #expect(hls.maxRetainedSegments >= 1200) // 600 s of segments as short as segmentMinimumSeconds (0.5 s)
+        #expect(hls.maxRetainedBytes == 128 << 20)
     }
 }
