@@ -20,3 +20,4 @@ extension SluiceConfig.Metrics: ConfigDefaultable {}
 extension SluiceConfig.Analytics: ConfigDefaultable {}
 extension SluiceConfig.Dashboard: ConfigDefaultable {}
 extension SluiceConfig.Clips: ConfigDefaultable {}
+extension SluiceConfig.Recording: ConfigDefaultable {}

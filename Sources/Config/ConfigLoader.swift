@@ -75,7 +75,7 @@ public enum ConfigLoader {
         "auth.play.signingSecret": "secret for signed play URLs",
         "auth.webhook.url": "https://auth.example/on_publish (asked to allow each publish/play)",
         "dashboard.hlsjsPath": "path to hls.js (absent: .build/players/hls.js)",
-        "clips.recordingDirectory": "recordings to cut older ranges from (absent: the live window only)",
+        "clips.recordingDirectory": "recordings to cut older ranges from (absent: recording.directory)",
     ]
 
     /// `yaml` (as Yams prints it: two spaces per level) with a comment line for each optional key

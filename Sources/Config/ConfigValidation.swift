@@ -56,6 +56,15 @@ extension LoadedConfig {
               "hls.segmentMinimumSeconds",
               "must be above 0 and at most hls.targetDurationSeconds (\(h.targetDurationSeconds)), got \(h.segmentMinimumSeconds)")
         positive(h.playlistWindowSeconds, "hls.playlistWindowSeconds", max: 3600)
+        check(h.dvrWindowSeconds >= 0 && h.dvrWindowSeconds <= 86_400, "hls.dvrWindowSeconds",
+              "must be 0 (off) up to 86400 seconds, got \(h.dvrWindowSeconds)")
+        let r = c.recording
+        check(!r.directory.trimmingCharacters(in: .whitespaces).isEmpty, "recording.directory", "must name a directory")
+        check(r.maxAgeHours >= 0 && r.maxAgeHours <= 87_600, "recording.maxAgeHours", "must be 0 (keep) up to 87600, got \(r.maxAgeHours)")
+        range(r.maxTotalMiB, 0...(1 << 30), "recording.maxTotalMiB", " MiB")
+        check(r.resumeWindowSeconds >= 0 && r.resumeWindowSeconds <= 86_400, "recording.resumeWindowSeconds",
+              "must be 0–86400 seconds, got \(r.resumeWindowSeconds)")
+        range(r.queueMiB, 1...4096, "recording.queueMiB", " MiB")
         range(h.startBandwidthKbps, 0...1_000_000, "hls.startBandwidthKbps", " kbit/s")
         check(h.endGraceSeconds >= 0 && h.endGraceSeconds <= 3600, "hls.endGraceSeconds",
               "must be 0–3600 seconds, got \(h.endGraceSeconds)")

@@ -19,6 +19,8 @@ extension SluiceConfig {
         "listeners", "hls", "transcode.playerAdaptation", "limits.maxRTMPConnections", "limits.maxHTTPConnections",
         "limits.maxHTTPRequestBytes", "limits.httpIdleSeconds", "limits.publisherIdleSeconds", "metrics.enabled",
         "dashboard.enabled", "dashboard.hlsjsPath", "clips.maxConcurrent",
+        "recording.directory", "recording.renditions", "recording.maxAgeHours",
+        "recording.maxTotalMiB", "recording.resumeWindowSeconds", "recording.queueMiB",
     ]
 
     /// `self` with every start-only key taken from `running`: what a reload installs.
@@ -36,6 +38,9 @@ extension SluiceConfig {
         c.dashboard.enabled = running.dashboard.enabled
         c.dashboard.hlsjsPath = running.dashboard.hlsjsPath
         c.clips.maxConcurrent = running.clips.maxConcurrent
+        let recordingEnabled = c.recording.enabled
+        c.recording = running.recording
+        c.recording.enabled = recordingEnabled
         return c
     }
 

@@ -19,6 +19,7 @@ public struct SluiceConfig: Codable, Sendable, Equatable {
     public var analytics = Analytics()
     public var dashboard = Dashboard()
     public var clips = Clips()
+    public var recording = Recording()
 
     public init() {}
 
@@ -86,6 +87,10 @@ public struct SluiceConfig: Codable, Sendable, Equatable {
         public var endGraceSeconds = 10.0
         /// Bytes of media one rendition keeps, at most (MiB).
         public var maxRetainedMiB = 128
+        /// Time-shift: seconds of media the live playlists list, so a viewer can scrub back
+        /// during the show (0: off, `playlistWindowSeconds` applies). Held in memory, bounded by
+        /// `maxRetainedMiB`: raise it to bitrate × window.
+        public var dvrWindowSeconds = 0.0
         public init() {}
     }
 
@@ -126,6 +131,8 @@ public struct SluiceConfig: Codable, Sendable, Equatable {
         /// Restream: push the path's source to each of these (`rtmp://`, `rtmps://`, `srt://`;
         /// `{path}`, `{name}` filled in) while it is live.
         public var forward: [String]?
+        /// Record the path (nil inherits `recording.enabled`).
+        public var record: Bool?
         public init(match: String) { self.match = match }
     }
 
@@ -215,6 +222,26 @@ public struct SluiceConfig: Codable, Sendable, Equatable {
         public init() {}
     }
 
+    /// Recording to disk: the packager's CMAF segments and a VOD playlist per rendition
+    /// (Docs/Operations.md "Recording").
+    public struct Recording: Codable, Sendable, Equatable {
+        /// Record every stream (a `paths` rule's `record` overrides it; the API starts and stops too).
+        public var enabled = false
+        /// Root directory: `<directory>/<stream path>/<recording id>/`.
+        public var directory = "recordings"
+        /// Renditions recorded (`source`, `720p`, ...); empty: all.
+        public var renditions: [String] = []
+        /// Recordings older than this are removed (0: kept).
+        public var maxAgeHours = 0.0
+        /// The oldest recordings are removed while all together exceed this (MiB, 0: no limit).
+        public var maxTotalMiB = 0
+        /// A recording left unfinished by a crash is continued by its path's next publish within this.
+        public var resumeWindowSeconds = 600.0
+        /// Segments waiting for the disk (MiB); beyond it a segment is dropped and counted.
+        public var queueMiB = 64
+        public init() {}
+    }
+
     public struct Dashboard: Codable, Sendable, Equatable {
         /// The operator's page at `/` (behind the API token).
         public var enabled = true
@@ -238,7 +265,7 @@ public struct SluiceConfig: Codable, Sendable, Equatable {
         /// Cuts running at once (each on a thread of its own); one more request waits, the rest get 503.
         public var maxConcurrent = 2
         /// The recording directory (`<dir>/<path>/<recording id>/index.m3u8`) to cut from when the
-        /// range is older than the live window. Absent: the live window only.
+        /// range is older than the live window. Absent: `recording.directory`.
         public var recordingDirectory: String?
         public init() {}
     }

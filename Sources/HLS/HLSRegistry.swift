@@ -43,13 +43,22 @@ public final class HLSRegistry: Sendable {
                        clock: any HLSClock = ContinuousHLSClock(), logger: Logger = Logger(label: "sluice.hls")) -> HLSStream {
         var partObserver: (@Sendable (String, Int64) -> Void)?
         if let observe = onPartPublished { partObserver = { rendition, wallClock in observe(path, rendition, wallClock) } }
-        return streams.withLock { map in
-            if let s = map[path], !s.isEnded { return s }
+        let (stream, created) = streams.withLock { map -> (HLSStream, Bool) in
+            if let s = map[path], !s.isEnded { return (s, false) }
             let s = HLSStream(path: path, configuration: configuration, clock: clock, logger: logger,
                               onFirstPart: { [weak self] in self?.wakeJoiners() }, onPart: partObserver)
             map[path] = s
-            return s
+            return (s, true)
         }
+        if created, let handler = createdHandler.withLock({ $0 }) { handler(stream) }
+        return stream
+    }
+
+    private let createdHandler = Mutex<(@Sendable (HLSStream) -> Void)?>(nil)
+
+    /// `handler` hears of every stream created (before its first media): the recorder starts here.
+    public func onStreamCreated(_ handler: @escaping @Sendable (HLSStream) -> Void) {
+        createdHandler.withLock { $0 = handler }
     }
 
     /// Ends and forgets the stream at `path`.

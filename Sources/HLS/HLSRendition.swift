@@ -23,6 +23,8 @@ public final class HLSRendition: Sendable {
     public let requests = RenditionRequests()
     /// Tests only: runs between cutting parts and publishing them.
     let afterCut: (@Sendable () -> Void)?
+    /// Called for each segment completed, in order, outside the locks (the recorder's tap).
+    private let onSegment: (@Sendable (CompletedSegment) -> Void)?
 
     struct WriterState {
         var tracks: [TrackInfo]
@@ -48,6 +50,8 @@ public final class HLSRendition: Sendable {
         var cache: [PlaylistBody?] = [nil, nil, nil]
         var waiters: [Int: Waiter] = [:]
         var nextWaiter = 0
+        /// Newest msn handed to `onSegment`.
+        var reported = -1
 
         func satisfied(_ kind: Waiter.Kind) -> Bool {
             switch kind {
@@ -60,7 +64,8 @@ public final class HLSRendition: Sendable {
     init(name: String, tracks: [TrackInfo], isSource: Bool, configuration: HLSConfiguration,
          clock: any HLSClock, board: RenditionReportBoard, logger: Logger,
          onFirstPart: @escaping @Sendable () -> Void = {}, onPart: (@Sendable (Int64) -> Void)? = nil,
-         afterCut: (@Sendable () -> Void)? = nil) {
+         afterCut: (@Sendable () -> Void)? = nil, onSegment: (@Sendable (CompletedSegment) -> Void)? = nil) {
+        self.onSegment = onSegment
         self.onFirstPart = onFirstPart
         self.onPart = onPart
         self.afterCut = afterCut
@@ -81,9 +86,14 @@ public final class HLSRendition: Sendable {
     public func setTracks(_ tracks: [TrackInfo]) throws {
         let ready = try writer.withLock { w -> Published in
             guard w.tracks != tracks else { return Published() }
-            let ready = try closeSegmenter(&w)
+            var ready = try closeSegmenter(&w)
             w.tracks = tracks
-            state.withLock { $0.tracks = tracks; $0.timeline.markDiscontinuity() }
+            ready.segments += state.withLock { s in
+                s.timeline.markDiscontinuity()
+                let done = takeCompleted(&s)
+                s.tracks = tracks
+                return done
+            }
             return ready
         }
         ready.notify(self)
@@ -103,7 +113,10 @@ public final class HLSRendition: Sendable {
                 // A source that restarts its timestamps without a new publisher: same as a reconnect.
                 logger.info("hls \(name): timestamps went back; discontinuity")
                 var ready = try closeSegmenter(&w)
-                state.withLock { $0.timeline.markDiscontinuity() }
+                ready.segments += state.withLock { s in
+                    s.timeline.markDiscontinuity()
+                    return takeCompleted(&s)
+                }
                 parts = try segmenter(&w).write(unit)
                 ready.publish(parts, into: self)
                 return ready
@@ -128,11 +141,13 @@ public final class HLSRendition: Sendable {
     /// with EXT-X-DISCONTINUITY and a new init segment. Sequence numbers continue.
     public func discontinuity() throws {
         var ready = try writer.withLock { w in try closeSegmenter(&w) }
-        ready.waiters += state.withLock { s in
+        let (waiters, segments) = state.withLock { s in
             s.timeline.markDiscontinuity()
             s.cache = [nil, nil, nil]
-            return takeSatisfied(&s)
+            return (takeSatisfied(&s), takeCompleted(&s))
         }
+        ready.waiters += waiters
+        ready.segments += segments
         ready.notify(self)
     }
 
@@ -144,11 +159,13 @@ public final class HLSRendition: Sendable {
         } catch {
             logger.warning("hls: closing \(name): \(error)")
         }
-        ready.waiters += state.withLock { s in
+        let (waiters, segments) = state.withLock { s in
             s.timeline.end()
             s.cache = [nil, nil, nil]
-            return takeSatisfied(&s)
+            return (takeSatisfied(&s), takeCompleted(&s))
         }
+        ready.waiters += waiters
+        ready.segments += segments
         ready.notify(self)
     }
 
@@ -158,7 +175,10 @@ public final class HLSRendition: Sendable {
         w.segmenter = nil
         var ready = Published()
         ready.publish(try segmenter.finish(), into: self)
-        state.withLock { $0.timeline.closeSegment() }
+        ready.segments += state.withLock { s in
+            s.timeline.closeSegment()
+            return takeCompleted(&s)
+        }
         return ready
     }
 
@@ -169,16 +189,19 @@ public final class HLSRendition: Sendable {
         var first = false
         /// Ingest wall clocks of the parts published, for `onPart`.
         var wallClocks: [Int64] = []
+        /// Segments completed, for `onSegment`.
+        var segments: [CompletedSegment] = []
 
         mutating func publish(_ parts: [CutPart], into r: HLSRendition) {
             for cut in parts {
-                let published = r.state.withLock { s -> (Part, [@Sendable (Bool) -> Void])? in
+                let published = r.state.withLock { s -> (Part, [@Sendable (Bool) -> Void], [CompletedSegment])? in
                     guard !s.timeline.ended else { return nil } // a write racing end(): dropped
                     let part = s.timeline.add(cut)
                     s.cache = [nil, nil, nil]
-                    return (part, r.takeSatisfied(&s))
+                    return (part, r.takeSatisfied(&s), r.takeCompleted(&s))
                 }
-                guard let (part, ready) = published else { continue }
+                guard let (part, ready, completed) = published else { continue }
+                segments += completed
                 r.board.update(r.name, msn: part.msn, part: part.index)
                 waiters += ready
                 if r.onPart != nil { wallClocks.append(cut.wallClock) }
@@ -190,7 +213,22 @@ public final class HLSRendition: Sendable {
             for done in waiters { done(true) }
             if let onPart = r.onPart { for w in wallClocks { onPart(w) } }
             if first { r.onFirstPart() }
+            if let onSegment = r.onSegment { for s in segments { onSegment(s) } }
         }
+    }
+
+    /// Segments completed since the last call, oldest first (a few at most: scanned from the newest).
+    private func takeCompleted(_ s: inout ServeState) -> [CompletedSegment] {
+        guard onSegment != nil else { return [] }
+        var out: [CompletedSegment] = []
+        for seg in s.timeline.segments.reversed() {
+            if seg.msn <= s.reported { break }
+            guard seg.complete else { continue }
+            out.append(CompletedSegment(rendition: name, segment: seg, initData: s.timeline.inits[seg.initID] ?? ByteBuffer(),
+                                        tracks: s.tracks))
+        }
+        if let newest = out.first { s.reported = newest.segment.msn }
+        return out.reversed()
     }
 
     private func takeSatisfied(_ s: inout ServeState) -> [@Sendable (Bool) -> Void] {

@@ -50,8 +50,9 @@ public enum OriginResponder {
 
     /// Whether `path` is an HLS URL this origin answers (else another route may).
     static func handles(path: Substring) -> Bool {
-        // Clips (`/clips/<id>.mp4`) are files the router serves.
-        !path.hasPrefix("/clips/") && (path.hasSuffix(".m3u8") || path.hasSuffix(".m4s") || path.hasSuffix(".mp4") || path.hasSuffix(".ts"))
+        // Recordings and clips are files on disk, served by the router off the event loop.
+        if path.hasPrefix("/recordings/") || path.hasPrefix("/clips/") { return false }
+        return path.hasSuffix(".m3u8") || path.hasSuffix(".m4s") || path.hasSuffix(".mp4") || path.hasSuffix(".ts")
     }
 
     /// Answers `GET path?query` from `registry` through `reply` (called exactly once). A playlist

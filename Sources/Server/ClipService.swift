@@ -98,7 +98,8 @@ final class ClipService: Sendable {
                 throw ClipError(.notAvailable, "no rendition \(name) on \(request.path) (it has \(renditions.map(\.name).joined(separator: ", ")))")
             }
         }
-        let recordings = Self.recordings(of: request.path, in: settings.recordingDirectory)
+        // Unset: the recorder's own directory, so recorded shows can be cut without extra configuration.
+        let recordings = Self.recordings(of: request.path, in: settings.recordingDirectory ?? config.current.recording.directory)
         guard !attempts.isEmpty || !recordings.isEmpty else {
             throw NotFound(description: "no stream \(request.path), live or recorded")
         }

@@ -33,6 +33,8 @@ public final class SluiceServer: Sendable {
     public let forwarding: Forwarding
     /// Paths pulled from other servers.
     public let pulling: Pulling
+    /// Recording to disk and replay (`recording` section, `/api/v1/streams/{path}/recording`).
+    let recording: RecordingControl
     let logger: Logger
     /// Wall clock of `init`, for `GET /api/v1/server`.
     public let startedAt = Date()
@@ -87,6 +89,8 @@ public final class SluiceServer: Sendable {
             guard let rule = config.current.rule(for: path), let url = rule.pull else { return nil }
             return PullSource(url: url, always: rule.pullAlways ?? false, idleTimeout: .seconds(rule.pullIdleSeconds ?? 30))
         })
+        self.recording = RecordingControl(file: configuration.file, config: config, registry: registry,
+                                          targetDuration: configuration.hls.targetDuration, factory: metrics.factory, logger: logger)
         self.pipelines = StreamPipelines(hub: hub, registry: registry, hls: configuration.hls, transcode: configuration.transcode,
                                          config: config, startTranscode: configuration.file.transcode,
                                          endGrace: configuration.endGrace, logger: logger, metrics: metrics)
@@ -122,6 +126,7 @@ public final class SluiceServer: Sendable {
         metrics.collect(hub: hub, pipelines: pipelines, hlsRegistry: registry,
                         connections: .init(rtmp: rtmp.connectionCount, srt: srt.withLock { $0?.connectionCount } ?? 0,
                                            rtmpEvents: rtmpStatistics), rates: rates)
+        recording.collect()
     }
 
     /// Bound RTMP port, once started.
@@ -190,6 +195,7 @@ public final class SluiceServer: Sendable {
             ReloadRoutes.register(on: router, server: self)
             ForwardRoutes.register(on: router, forwarding: forwarding)
             ClipRoutes.register(on: router, clips: ClipService(config: config, registry: registry, hub: hub, logger: logger))
+            RecordingRoutes.register(on: router, control: recording)
             MetricsRoutes.register(on: router, config: config, metrics: metrics, collect: { [weak self] in self?.collectMetrics() })
         })
         // Viewer timeouts, RTMP players and encode rates are sampled once a second.
@@ -227,6 +233,7 @@ public final class SluiceServer: Sendable {
         forwarding.stopAll()
         pulling.stopAll()
         await pipelines.stopAll()
+        await recording.recorder.shutdown()
         await configuredAccess?.shutdown()
         logger.info("Sluice stopped")
     }

@@ -33,7 +33,13 @@ import TestSupport
         let module = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-openapi-\(UUID().uuidString).mjs")
         try Data("export default class Hls {}\n".utf8).write(to: module)
         defer { try? FileManager.default.removeItem(at: module) }
-        let h = try await ServerHarness.start(ladder: "240p:250k") { $0.file.dashboard.hlsjsPath = module.path }
+        // POST .../recording writes under a directory of the test's own.
+        let recordings = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-openapi-rec-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: recordings) }
+        let h = try await ServerHarness.start(ladder: "240p:250k") {
+            $0.file.dashboard.hlsjsPath = module.path
+            $0.file.recording.directory = recordings.path
+        }
         defer { Task { await h.stop() } }
         let push = try h.rtmpPush(path: "live/oa")
         defer { push.kill() }
