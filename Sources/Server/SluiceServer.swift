@@ -189,6 +189,7 @@ public final class SluiceServer: Sendable {
             StatusRoutes.register(on: router, server: self)
             ReloadRoutes.register(on: router, server: self)
             ForwardRoutes.register(on: router, forwarding: forwarding)
+            EventRoutes.register(on: router, registry: registry)
             MetricsRoutes.register(on: router, config: config, metrics: metrics, collect: { [weak self] in self?.collectMetrics() })
         })
         // Viewer timeouts, RTMP players and encode rates are sampled once a second.
