@@ -21,7 +21,8 @@ public enum ID3Tag {
         let flags = try r.u8()
         guard version == 4 || version == 3 else { throw MP4BoxError("ID3v2.\(version) is not read here") }
         guard flags & 0x40 == 0 else { throw MP4BoxError("ID3 extended header is not read here") }
-        var tag = MP4BoxReader(try r.bytes(try readSyncsafe(&r)))
+        let tagSize = try readSyncsafe(&r)
+        var tag = MP4BoxReader(try r.bytes(tagSize))
         while !tag.isEmpty {
             let id = try tag.fourCC()
             if id == "\0\0\0\0" { break } // padding

@@ -130,7 +130,7 @@ final class Segmenter {
         initSegment = muxer.takeOutput()
         // emsg times are written in the video track's own timescale (what the muxer chose for mdhd).
         let fallback = driverTimebase.num == 1 ? UInt32(clamping: driverTimebase.den) : 90_000
-        eventTimescale = (try? MP4BoxReader.videoTimescale(initSegment: initSegment.readableBytesView[...].map { $0 }[...])) ?? nil ?? fallback
+        eventTimescale = (try? MP4BoxReader.videoTimescale(initSegment: Array(initSegment.readableBytesView)[...])) ?? fallback
         if configuration.legacyTS { try openTS() }
     }
 

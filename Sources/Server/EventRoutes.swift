@@ -36,10 +36,10 @@ enum EventRoutes {
             do {
                 let event = try stream.events.post(at: post.at, type: post.type, payload: post.payload, id: post.id)
                 return reply(json(event), status: .created)
-            } catch {
-                switch error {
-                case .rateLimited: return APIReply.error(.tooManyRequests, error.description)
-                case .invalid, .noFrame: return APIReply.error(.badRequest, error.description)
+            } catch let refusal as EventStore.Refusal {
+                switch refusal {
+                case .rateLimited: return APIReply.error(.tooManyRequests, refusal.description)
+                case .invalid, .noFrame: return APIReply.error(.badRequest, refusal.description)
                 }
             }
         }

@@ -19,7 +19,7 @@ import TestSupport
         #expect(Int(bytes[0]) << 24 | Int(bytes[1]) << 16 | Int(bytes[2]) << 8 | Int(bytes[3]) == bytes.count)
         #expect(Array(bytes[8..<12]) == [1, 0, 0, 0]) // version 1, flags 0
         #expect(Array(bytes[12..<16]) == [0x00, 0x01, 0x5f, 0x90]) // timescale 90000
-        #expect(Array(bytes[16..<24]) == [0, 0, 0, 0, 0x00, 0x11, 0x23, 0x20]) // 12.48 s × 90000 = 1123200
+        #expect(Array(bytes[16..<24]) == [0, 0, 0, 0, 0x00, 0x11, 0x23, 0x80]) // 12.48 s × 90000 = 1123200
         #expect(Array(bytes[24..<28]) == [0xff, 0xff, 0xff, 0xff]) // duration unknown
         #expect(Array(bytes[28..<32]) == [0, 0, 0, 7])
         let schemeEnd = 32 + EventMessageBox.id3Scheme.utf8.count
@@ -35,7 +35,7 @@ import TestSupport
         #expect(json["id"] as? String == "drop-1" && json["type"] as? String == "product")
         #expect((json["payload"] as? [String: Any])?["sku"] as? String == "A-1")
         #expect(json["pts"] as? Double == 12.48)
-        #expect(json["date"] as? String == "2026-11-18T23:06:40.123Z")
+        #expect(json["date"] as? String == "2026-11-18T11:06:40.123Z")
     }
 
     @Test func id3TagHasSyncsafeSizesAndOneTXXXFrame() throws {
@@ -67,13 +67,13 @@ import TestSupport
         #expect(throws: MP4BoxError("ID3 size not syncsafe")) { try ID3Tag.parseTXXX(notSyncsafe[...]) }
     }
 
-    static func store(limits: EventStore.Limits = EventStore.Limits(), clock: Clock = Clock()) -> EventStore {
+    static func store(limits: EventStore.Limits = EventStore.Limits(), clock: FakeClock = FakeClock()) -> EventStore {
         let s = EventStore(limits: limits, now: { clock.now })
         for i in 0..<50 { s.recordFrame(pts: Double(i) * 0.04, wallClock: Fixtures.t0 + Int64(i) * 40_000) }
         return s
     }
 
-    final class Clock: @unchecked Sendable { // tests only, one thread
+    final class FakeClock: @unchecked Sendable { // tests only, one thread
         var now: Int64 = Fixtures.t0 + 2_000_000
     }
 
@@ -103,7 +103,7 @@ import TestSupport
     }
 
     @Test func theStoreLimitsRateAndCount() throws {
-        let clock = Clock()
+        let clock = FakeClock()
         var limits = EventStore.Limits()
         limits.capacity = 12
         let s = Self.store(limits: limits, clock: clock)
