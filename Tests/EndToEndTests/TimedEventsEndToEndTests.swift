@@ -93,8 +93,9 @@ import TestSupport
     /// hls.js in Chromium, Sluice's player page pinned to each rendition in turn, an event posted
     /// mid-show while it plays: the emsg arrives from that rendition, its time is a frame's time,
     /// the page's card comes up on the first frame at or after it (never before), and the
-    /// DATERANGE names the same moment. (The players run one after the other: side by side, the
-    /// second rendition's player presented no frames here, in separate browsers too; not explained yet.)
+    /// DATERANGE names the same moment. The players run one after the other, each after 8 s of
+    /// playback: side by side, or with an event in the stream's first seconds, the rung's player
+    /// stalled at the part carrying the event here (Docs/Protocols.md, "Timed events": not done).
     @Test(.enabled(if: Player.isAvailable && FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"),
                    "needs chromium and chromedriver"))
     func hlsjsGetsTheEventOnItsFrameOnTwoRenditions() async throws {
@@ -109,7 +110,7 @@ import TestSupport
         let check = try ExternalProcess("python3", [
             root.appendingPathComponent("Tools/players/events-check.py").path, "--url", h.url("").dropLast().description,
             "--token", h.server.apiToken, "--stream", "live/card", "--player", "level=0", "--player", "level=1",
-            "--one-at-a-time", "--events", "1", "--cache", root.appendingPathComponent(".build/players").path,
+            "--one-at-a-time", "--events", "1", "--warmup", "8", "--cache", root.appendingPathComponent(".build/players").path,
         ])
         let status = await check.waitForExit(seconds: 180)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(check.output.utf8)) as? [String: Any], "\(check.output) \(check.errors)")
