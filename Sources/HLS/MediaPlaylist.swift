@@ -32,7 +32,10 @@ public enum MediaPlaylist {
                 mapID = s.initID
             }
             out += "#EXT-X-PROGRAM-DATE-TIME:\(ProgramDateTime.format(micros: s.programDateTime))\n"
-            for p in s.parts { for e in p.events { out += dateRange(e, segment: s) } }
+            // Only once the segment is complete: hls.js 1.6.15 stopped loading parts at the event
+            // when the range was anchored in the segment still being written (the emsg in the
+            // part is the frame-accurate path; the tag follows within a segment).
+            if s.complete { for p in s.parts { for e in p.events { out += dateRange(e, segment: s) } } }
             if !s.complete || after[k] < c.partListing {
                 for p in s.parts {
                     out += "#EXT-X-PART:DURATION=\(decimal(p.duration, 5)),URI=\"part\(p.id).m4s\""
