@@ -123,9 +123,10 @@ import TestSupport
             for e in events {
                 let time = try #require(e["time"] as? Double), dateRange = try #require(e["dateRangeTime"] as? Double)
                 let shown = try #require(e["shownFrame"] as? Double)
-                // The DATERANGE names the same moment; hls.js maps its date through its own idea of
-                // the fragment's start (tens of ms off), so only the emsg is checked to the frame.
-                #expect(abs(dateRange - time) <= 0.1, "level \(level): \(e)")
+                // The DATERANGE reached hls.js too. hls.js maps its date through its own estimate of
+                // the fragment's start (tens of ms, sometimes 0.75 s off: Docs/Benchmarks.md), so
+                // only the emsg is checked to the frame; the date range to the second.
+                #expect(abs(dateRange - time) < 1, "level \(level): \(e)")
                 // It is a frame's time: the card's frame lies a whole number of frames after it.
                 let frames = (shown - time) * fps
                 #expect(frames > -0.02 && abs(frames - frames.rounded()) < 0.03, "level \(level): \(e)")
