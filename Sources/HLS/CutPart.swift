@@ -15,6 +15,11 @@ public struct CutPart: Sendable {
     public var videoSamples: Int
     /// Set on the last part of a segment when legacy MPEG-TS output is on: the whole segment as TS.
     public var legacySegment: ByteBuffer?
+    /// Presented span of the driving track, in seconds of its timeline: [start, end).
+    public var start: Double = 0
+    public var end: Double = 0
+    /// Timed events carried (as emsg boxes before the moof) by this part.
+    public var events: [TimedEvent] = []
 
     public init(data: ByteBuffer, duration: Double, independent: Bool, startsSegment: Bool,
                 wallClock: Int64, videoSamples: Int = 0, legacySegment: ByteBuffer? = nil) {

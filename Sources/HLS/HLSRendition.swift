@@ -25,11 +25,17 @@ public final class HLSRendition: Sendable {
     let afterCut: (@Sendable () -> Void)?
     /// Called for each segment completed, in order, outside the locks (the recorder's tap).
     private let onSegment: (@Sendable (CompletedSegment) -> Void)?
+    /// The stream's timed events, put into the parts that hold their frames.
+    let events: EventStore?
 
     struct WriterState {
         var tracks: [TrackInfo]
         /// nil until the first unit after (re)configuration.
         var segmenter: Segmenter?
+        /// Sequences of the events this rendition has put into a part.
+        var emitted: Set<UInt32> = []
+        /// Presented start of this rendition's first part: events before it are not its own.
+        var firstStart: Double?
     }
 
     struct Waiter {
@@ -64,8 +70,10 @@ public final class HLSRendition: Sendable {
     init(name: String, tracks: [TrackInfo], isSource: Bool, configuration: HLSConfiguration,
          clock: any HLSClock, board: RenditionReportBoard, logger: Logger,
          onFirstPart: @escaping @Sendable () -> Void = {}, onPart: (@Sendable (Int64) -> Void)? = nil,
-         afterCut: (@Sendable () -> Void)? = nil, onSegment: (@Sendable (CompletedSegment) -> Void)? = nil) {
+         afterCut: (@Sendable () -> Void)? = nil, onSegment: (@Sendable (CompletedSegment) -> Void)? = nil,
+         events: EventStore? = nil) {
         self.onSegment = onSegment
+        self.events = events
         self.onFirstPart = onFirstPart
         self.onPart = onPart
         self.afterCut = afterCut
@@ -105,6 +113,7 @@ public final class HLSRendition: Sendable {
     /// published first.
     public func write(_ unit: MediaUnit) throws {
         if isEnded { return }
+        if isSource, unit.track == .video, let events { events.recordFrame(pts: unit.ptsSeconds, wallClock: unit.ingestWallClock) }
         let ready = try writer.withLock { w -> Published in
             var parts: [CutPart]
             do {
@@ -112,21 +121,57 @@ public final class HLSRendition: Sendable {
             } catch is Segmenter.TimestampsWentBack {
                 // A source that restarts its timestamps without a new publisher: same as a reconnect.
                 logger.info("hls \(name): timestamps went back; discontinuity")
+                if isSource { events?.forgetFrames() }
                 var ready = try closeSegmenter(&w)
+                forgetEvents(&w)
                 ready.segments += state.withLock { s in
                     s.timeline.markDiscontinuity()
                     return takeCompleted(&s)
                 }
                 parts = try segmenter(&w).write(unit)
+                attachEvents(&parts, &w)
                 ready.publish(parts, into: self)
                 return ready
             }
             var ready = Published()
+            attachEvents(&parts, &w)
             if !parts.isEmpty { afterCut?() }
             ready.publish(parts, into: self)
             return ready
         }
         ready.notify(self)
+    }
+
+    /// Puts each event not yet carried into the first part whose presented end is past the
+    /// event's time: the part holding its frame, or (for an event that came late) the next one.
+    /// The emsg boxes go before the part's moof; their time is absolute, so the player pins the
+    /// event to the frame wherever the box travels.
+    private func attachEvents(_ parts: inout [CutPart], _ w: inout WriterState) {
+        guard let events, !parts.isEmpty, let timescale = w.segmenter?.eventTimescale else { return }
+        if w.firstStart == nil { w.firstStart = parts[0].start }
+        let all = events.all
+        guard all.contains(where: { !w.emitted.contains($0.sequence) }) else { return }
+        let floor = w.firstStart ?? 0
+        for i in parts.indices {
+            let due = all.filter { !w.emitted.contains($0.sequence) && $0.pts >= floor && $0.pts < parts[i].end }
+            guard !due.isEmpty else { continue }
+            var data = ByteBuffer()
+            for e in due.sorted(by: { $0.pts < $1.pts }) {
+                data.writeBytes(e.eventMessage(timescale: timescale).bytes)
+                w.emitted.insert(e.sequence)
+            }
+            data.writeImmutableBuffer(parts[i].data)
+            parts[i].data = data
+            parts[i].events = due
+        }
+        // Forget what the store no longer keeps.
+        if w.emitted.count > 2 * events.limits.capacity { w.emitted.formIntersection(all.map(\.sequence)) }
+    }
+
+    /// The timeline restarts: events pinned to the old one are not carried into the new one.
+    private func forgetEvents(_ w: inout WriterState) {
+        w.firstStart = nil
+        if let events { w.emitted = Set(events.all.map(\.sequence)) }
     }
 
     private func segmenter(_ w: inout WriterState) throws -> Segmenter {
@@ -140,7 +185,12 @@ public final class HLSRendition: Sendable {
     /// The publisher restarted (timestamps restart): close the open segment; the next starts
     /// with EXT-X-DISCONTINUITY and a new init segment. Sequence numbers continue.
     public func discontinuity() throws {
-        var ready = try writer.withLock { w in try closeSegmenter(&w) }
+        if isSource { events?.forgetFrames() }
+        var ready = try writer.withLock { w in
+            let ready = try closeSegmenter(&w)
+            forgetEvents(&w)
+            return ready
+        }
         let (waiters, segments) = state.withLock { s in
             s.timeline.markDiscontinuity()
             s.cache = [nil, nil, nil]
@@ -172,9 +222,11 @@ public final class HLSRendition: Sendable {
     /// Publishes the open segment's last parts; the caller holds the writer lock.
     private func closeSegmenter(_ w: inout WriterState) throws -> Published {
         guard let segmenter = w.segmenter else { return Published() }
+        var parts = try segmenter.finish()
+        attachEvents(&parts, &w)
         w.segmenter = nil
         var ready = Published()
-        ready.publish(try segmenter.finish(), into: self)
+        ready.publish(parts, into: self)
         ready.segments += state.withLock { s in
             s.timeline.closeSegment()
             return takeCompleted(&s)

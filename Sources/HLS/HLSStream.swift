@@ -10,6 +10,10 @@ public final class HLSStream: Sendable {
     private let clock: any HLSClock
     private let logger: Logger
     private let board = RenditionReportBoard()
+    /// The stream's timed events (`POST /api/v1/streams/{path}/events`): every rendition puts
+    /// them into its parts and playlists; `events.all` is the read accessor for anything that
+    /// renders them later (a recording).
+    public let events = EventStore()
     private let renditions = Mutex<[HLSRendition]>([])
     private let sweeper = Mutex<Task<Void, Never>?>(nil)
     private let ended = Atomic<Bool>(false)
@@ -68,7 +72,8 @@ public final class HLSStream: Sendable {
             if let existing = list.first(where: { $0.name == name }) { return existing }
             let r = HLSRendition(name: name, tracks: tracks, isSource: isSource, configuration: configuration,
                                  clock: clock, board: board, logger: logger, onFirstPart: onFirstPart, onPart: partObserver,
-                                 onSegment: { [weak self] segment in self?.segmentObserver.withLock { $0 }?(.segment(segment)) })
+                                 onSegment: { [weak self] segment in self?.segmentObserver.withLock { $0 }?(.segment(segment)) },
+                                 events: events)
             list.append(r)
             return r
         }

@@ -32,6 +32,10 @@ public enum MediaPlaylist {
                 mapID = s.initID
             }
             out += "#EXT-X-PROGRAM-DATE-TIME:\(ProgramDateTime.format(micros: s.programDateTime))\n"
+            // Only once the segment is complete: hls.js 1.6.15 stopped loading parts at the event
+            // when the range was anchored in the segment still being written (the emsg in the
+            // part is the frame-accurate path; the tag follows within a segment).
+            if s.complete { for p in s.parts { for e in p.events { out += dateRange(e, segment: s) } } }
             if !s.complete || after[k] < c.partListing {
                 for p in s.parts {
                     out += "#EXT-X-PART:DURATION=\(decimal(p.duration, 5)),URI=\"part\(p.id).m4s\""
@@ -51,6 +55,22 @@ public enum MediaPlaylist {
             }
         }
         return out
+    }
+
+    /// EXT-X-DATERANGE of an event carried in `segment`. START-DATE is the segment's
+    /// PROGRAM-DATE-TIME (as written, to the millisecond) plus the event's offset into it, so a
+    /// player that maps dates through this playlist lands on the event's frame; the payload is
+    /// hex (a quoted string cannot hold JSON's quotes).
+    public static func dateRange(_ e: TimedEvent, segment s: Segment) -> String {
+        let anchor = s.programDateTime / 1000
+        let start = s.parts.first?.start ?? e.pts
+        let millis = anchor + Int64(((e.pts - start) * 1000).rounded())
+        var hex = "0x"
+        hex.reserveCapacity(2 + 2 * e.payload.utf8.count)
+        let digits = Array("0123456789ABCDEF".utf8)
+        for b in e.payload.utf8 { hex.unicodeScalars.append(Unicode.Scalar(digits[Int(b >> 4)])); hex.unicodeScalars.append(Unicode.Scalar(digits[Int(b & 15)])) }
+        return "#EXT-X-DATERANGE:ID=\"\(e.id)\",CLASS=\"\(TimedEvent.dateRangeClass)\","
+            + "START-DATE=\"\(ProgramDateTime.format(micros: millis * 1000))\",X-TYPE=\"\(e.type)\",X-PAYLOAD=\(hex)\n"
     }
 
     /// Fixed-point decimal with `digits` fraction digits (no Foundation formatting per line).

@@ -9,4 +9,8 @@ public struct Part: Sendable {
     public var duration: Double
     public var independent: Bool
     public var data: ByteBuffer
+    /// Presented start of the part, seconds on the stream's timeline.
+    public var start: Double = 0
+    /// Timed events whose emsg this part carries (EXT-X-DATERANGE in the playlist).
+    public var events: [TimedEvent] = []
 }

@@ -69,7 +69,8 @@ public struct RenditionTimeline: Sendable {
         }
         let i = segments.count - 1
         let part = Part(id: nextPartID, msn: segments[i].msn, index: segments[i].parts.count,
-                        duration: cut.duration, independent: cut.independent, data: cut.data)
+                        duration: cut.duration, independent: cut.independent, data: cut.data,
+                        start: cut.start, events: cut.events)
         nextPartID += 1
         segments[i].parts.append(part)
         segments[i].videoSamples += cut.videoSamples

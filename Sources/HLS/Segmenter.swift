@@ -22,6 +22,8 @@ final class Segmenter {
 
     let tracks: [TrackInfo]
     let initSegment: ByteBuffer
+    /// Ticks per second of the emsg boxes of this rendition's parts.
+    let eventTimescale: UInt32
     private let muxer: Muxer
     private let configuration: HLSConfiguration
     private let driver: Int
@@ -49,6 +51,8 @@ final class Segmenter {
         var startsSegment: Bool
         var endsSegment: Bool
         var wallClock: Int64
+        /// Presented start (driver timebase).
+        var start: Int64
     }
 
     /// Longest wait, in driver media time, for late audio before a part goes out without it
@@ -124,6 +128,9 @@ final class Segmenter {
             "use_editlist": "0",
         ])
         initSegment = muxer.takeOutput()
+        // emsg times are written in the video track's own timescale (what the muxer chose for mdhd).
+        let fallback = driverTimebase.num == 1 ? UInt32(clamping: driverTimebase.den) : 90_000
+        eventTimescale = (try? MP4BoxReader.videoTimescale(initSegment: Array(initSegment.readableBytesView)[...])) ?? fallback
         if configuration.legacyTS { try openTS() }
     }
 
@@ -234,7 +241,7 @@ final class Segmenter {
     private func closeOpenPart(cut: Int64, duration: Double, endsSegment: Bool) {
         closed.append(ClosedPart(samples: open, end: cut + videoDelay, cut: cut, duration: duration,
                                  independent: partIndependent, startsSegment: partStartsSegment,
-                                 endsSegment: endsSegment, wallClock: partWallClock))
+                                 endsSegment: endsSegment, wallClock: partWallClock, start: partStart + videoDelay))
         open = []
     }
 
@@ -270,6 +277,8 @@ final class Segmenter {
         var cut = CutPart(data: muxer.takeOutput(), duration: part.duration, independent: part.independent,
                           startsSegment: part.startsSegment, wallClock: part.wallClock, videoSamples: partVideoSamples)
         partVideoSamples = 0
+        cut.start = seconds(part.start)
+        cut.end = part.end == .max ? seconds(part.cut + videoDelay) : seconds(part.end)
         if part.endsSegment && configuration.legacyTS {
             cut.legacySegment = try closeTS()
             try openTS()

@@ -196,6 +196,7 @@ public final class SluiceServer: Sendable {
             ForwardRoutes.register(on: router, forwarding: forwarding)
             ClipRoutes.register(on: router, clips: ClipService(config: config, registry: registry, hub: hub, logger: logger))
             RecordingRoutes.register(on: router, control: recording)
+            EventRoutes.register(on: router, registry: registry)
             MetricsRoutes.register(on: router, config: config, metrics: metrics, collect: { [weak self] in self?.collectMetrics() })
         })
         // Viewer timeouts, RTMP players and encode rates are sampled once a second.

@@ -17,6 +17,11 @@ struct Probe: AsyncParsableCommand {
         With --abr POLICY it plays an LL-HLS ladder instead: a virtual buffer played out in real \
         time, the policy picking the rendition of every part, and reports mean bitrate, stalls, \
         switches and latency (Docs/HLS.md).
+
+        With --events it reads every rendition of an LL-HLS stream and, for each timed event \
+        (emsg ID3, `POST /api/v1/streams/{path}/events`), prints how far the frame the event is \
+        pinned to is from the frame a virtual player presents when the event arrives \
+        (Docs/Protocols.md, "Timed events").
         """
     )
 
@@ -28,12 +33,18 @@ struct Probe: AsyncParsableCommand {
     @Option(help: "Play a multivariant LL-HLS playlist with this live ABR policy (\(Policies.liveNames.joined(separator: ", "))) and report QoE instead of stamps.")
     var abr: String?
     @Option(help: "With --abr: write every decision and its input to this JSON file.") var record: String?
+    @Flag(help: "Report timed events (emsg ID3) per rendition instead of stamps: event frame vs the frame presented on arrival.")
+    var events = false
 
     struct NoStamps: Error, CustomStringConvertible {
         var description: String
     }
 
     func run() async throws {
+        if events {
+            guard abr == nil, record == nil else { throw ValidationError("--events cannot be combined with --abr or --record") }
+            return try await readEvents()
+        }
         if let abr { return try await playABR(abr) }
         guard record == nil else { throw ValidationError("--record needs --abr") }
         FFmpegLog.install(logger: Logger(label: "probe", factory: { StreamLogHandler.standardError(label: $0) }), level: .error)
@@ -83,6 +94,38 @@ struct Probe: AsyncParsableCommand {
             }
         }
         return delays
+    }
+
+    private func readEvents() async throws {
+        guard url.hasPrefix("http://") || url.hasPrefix("https://"), let u = URL(string: url) else {
+            throw ValidationError("--events needs an http(s):// LL-HLS playlist URL, got \"\(url)\"")
+        }
+        guard duration > 0, duration.isFinite else { throw ValidationError("--duration must be positive") }
+        let sightings: [HLSEventReader.Sighting]
+        do {
+            sightings = try await HLSEventReader(url: u).run(seconds: duration) { s in print(Self.line(s)) }
+        } catch let error as URLError {
+            throw CommandFailure("cannot read \(url): \(Self.reason(error))")
+        } catch {
+            throw CommandFailure("cannot read \(url): \(error)")
+        }
+        guard let summary = EventProbeSummary(sightings) else {
+            throw NoStamps(description: "no timed events in \(url) within \(duration) s (post some: POST /api/v1/streams/{path}/events)")
+        }
+        print("events at \(url): \(summary.text)")
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        }
+    }
+
+    static func line(_ s: HLSEventReader.Sighting) -> String {
+        let frames = s.leadFrames.map { String(format: " (%+.1f frames)", $0) } ?? ""
+        let onFrame = s.onAFrame == true ? "on a frame" : "NOT on a frame"
+        return String(format: "event %@ (%@) on %@: pinned to %.3f s (%@), presented %.3f s on arrival: %@ %.1f ms%@",
+                      s.id, s.type, s.rendition, s.eventTime, onFrame, s.presentedTime,
+                      s.leadSeconds >= 0 ? "ahead by" : "LATE by", abs(s.leadSeconds) * 1000, frames)
     }
 
     private func playABR(_ name: String) async throws {
