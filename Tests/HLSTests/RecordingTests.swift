@@ -88,6 +88,38 @@ import TestSupport
         #expect(frames == media.videoUnits.count, "\(frames) frames of \(media.videoUnits.count)\n\(media0)")
     }
 
+    /// Issue 14: events are recorded with the show. The recorded segment carries the part's emsg
+    /// byte for byte, and the recorded playlist lists the same EXT-X-DATERANGE as the live one.
+    @Test func anEventPostedDuringARecordingIsInTheReplayAtTheSameMoment() async throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let media = TestMedia.fourSeconds
+        let recorder = StreamRecorder(settings: RecordingSettings(directory: dir))
+        let stream = HLSStream(path: "live/ev")
+        #expect(recorder.start(stream))
+        let r = try stream.rendition(name: "source", tracks: media.tracks, isSource: true)
+        let half = try #require(media.units.firstIndex { $0.track == .video && $0.ptsSeconds >= 1.5 })
+        for u in media.units[..<half] { try r.write(u) }
+        let event = try stream.events.post(at: .now, type: "product", payload: #"{"sku":"A-1"}"#, id: "drop-1")
+        for u in media.units[half...] { try r.write(u) }
+        let live = try #require(r.timeline.segments.first { $0.parts.contains { !$0.events.isEmpty } })
+        stream.end()
+        await recorder.shutdown()
+
+        let rec = try #require(recorder.list().first)
+        let root = "\(dir)/live/ev/\(rec.id)/source"
+        let playlist = try String(contentsOfFile: root + "/index.m3u8", encoding: .utf8)
+        let expected = MediaPlaylist.dateRange(event, segment: live).trimmingCharacters(in: .newlines)
+        #expect(playlist.components(separatedBy: "\n").filter { $0.hasPrefix("#EXT-X-DATERANGE") } == [expected], "\(playlist)")
+        // The line sits just before the EXTINF of the segment that carries the event.
+        let lines = playlist.components(separatedBy: "\n")
+        let at = try #require(lines.firstIndex(of: expected))
+        let segmentFile = try #require(lines[at...].first { $0.hasPrefix("seg-") })
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: root + "/" + segmentFile)))
+        let emsgs = try MP4BoxReader.boxes(bytes[...]).filter { $0.type == "emsg" }.map { try EventMessageBox(parsing: $0.box) }
+        #expect(emsgs.map(\.id) == [event.sequence])
+    }
+
     @Test func aRestartContinuesTheUnfinishedRecordingAfterADiscontinuity() async throws {
         let dir = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -38,8 +38,7 @@ struct RecordingDiskWriter {
         self.logger = logger
     }
 
-    mutating func handle(_ job: RecordingJob, report: (Int, RecordingStatus) -> Void,
-                         tags: (String, String, RecordedSegment) -> [String]) {
+    mutating func handle(_ job: RecordingJob, report: (Int, RecordingStatus) -> Void) {
         switch job {
         case .begin(let key, let path):
             let rec = begin(path: path)
@@ -49,7 +48,7 @@ struct RecordingDiskWriter {
             guard var rec = open[key], rec.failed == nil else { return }
             if !settings.renditions.isEmpty && !settings.renditions.contains(segment.rendition) { return }
             do {
-                try write(segment, gap: gap, into: &rec, tags: tags)
+                try write(segment, gap: gap, into: &rec)
             } catch {
                 rec.failed = "\(error)"
                 logger.error("recording \(rec.path) stopped: \(error); live HLS continues",
@@ -126,8 +125,7 @@ struct RecordingDiskWriter {
         }
     }
 
-    private func write(_ completed: CompletedSegment, gap: Bool, into rec: inout OpenRecording,
-                       tags: (String, String, RecordedSegment) -> [String]) throws {
+    private func write(_ completed: CompletedSegment, gap: Bool, into rec: inout OpenRecording) throws {
         let name = completed.rendition
         guard RecordingID.isSafeComponent(name) else { return }
         let dir = rec.directory + "/" + name
@@ -145,7 +143,11 @@ struct RecordingDiskWriter {
                                        programDateTime: seg.programDateTime,
                                        discontinuity: !r.segments.isEmpty && (seg.discontinuity || gap || r.pendingDiscontinuity),
                                        initIndex: r.initCount - 1)
-        recorded.extraTags = tags(rec.path, name, recorded)
+        // The events whose emsg this segment's parts carry, dated as the live playlist dates them,
+        // so the replay shows them at the same moment.
+        recorded.extraTags = seg.parts.flatMap(\.events).map {
+            MediaPlaylist.dateRange($0, segment: seg).trimmingCharacters(in: .newlines)
+        }
         try RecordingDisk.writeAtomically(dir + "/seg-\(recorded.msn).m4s", seg.parts.map(\.data))
         r.pendingDiscontinuity = false
         r.segments.append(recorded)

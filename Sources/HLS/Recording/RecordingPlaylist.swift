@@ -67,12 +67,3 @@ public enum RecordingPlaylist {
                                      "#EXT-X-MEDIA-SEQUENCE", "#EXT-X-INDEPENDENT-SEGMENTS", "#EXT-X-MAP"]
 }
 
-extension ProgramDateTime {
-    /// Parses what `format` writes (`2026-11-30T18:00:00.123Z`); nil otherwise.
-    public static func parse(_ text: String) -> Int64? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        guard let date = f.date(from: text) else { return nil }
-        return Int64((date.timeIntervalSince1970 * 1000).rounded()) * 1000
-    }
-}

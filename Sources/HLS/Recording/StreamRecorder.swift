@@ -19,9 +19,6 @@ public final class StreamRecorder: Sendable {
     private let queue: HandOffQueue<RecordingQueuePolicy>
     private let state = Mutex(State())
     private let done = Mutex<[CheckedContinuation<Void, Never>]?>([])
-    /// Extra tag lines for a segment's playlist entry (EXT-X-DATERANGE of events), asked on the
-    /// disk thread with the stream path, rendition and the segment as recorded.
-    private let tagProvider = Mutex<(@Sendable (String, String, RecordedSegment) -> [String])?>(nil)
     /// Told once per recording that fails (the server's metric).
     private let failureObserver = Mutex<(@Sendable (String) -> Void)?>(nil)
 
@@ -51,9 +48,9 @@ public final class StreamRecorder: Sendable {
             while true {
                 let job = queue.pop(timeout: interval)
                 if job == nil && queue.isClosed { break }
-                if let job { disk.handle(job, report: { key, status in self?.update(key: key, status) }, tags: { self?.tags(path: $0, rendition: $1, segment: $2) ?? [] }) }
+                if let job { disk.handle(job, report: { key, status in self?.update(key: key, status) }) }
                 if ContinuousClock.now - lastRetention >= interval {
-                    disk.handle(.retention, report: { _, _ in }, tags: { _, _, _ in [] })
+                    disk.handle(.retention, report: { _, _ in })
                     lastRetention = ContinuousClock.now
                 }
             }
@@ -67,18 +64,9 @@ public final class StreamRecorder: Sendable {
 
     deinit { queue.close() }
 
-    /// Sets the provider of extra per-segment tag lines (see `tagProvider`).
-    public func setTagProvider(_ provider: (@Sendable (_ path: String, _ rendition: String, _ segment: RecordedSegment) -> [String])?) {
-        tagProvider.withLock { $0 = provider }
-    }
-
     /// `observer` hears the stream path of each recording that stops on a write error.
     public func onFailure(_ observer: @escaping @Sendable (String) -> Void) {
         failureObserver.withLock { $0 = observer }
-    }
-
-    private func tags(path: String, rendition: String, segment: RecordedSegment) -> [String] {
-        tagProvider.withLock { $0 }?(path, rendition, segment) ?? []
     }
 
     public func isRecording(_ path: String) -> Bool { state.withLock { $0.active[path] != nil } }
