@@ -268,7 +268,8 @@ final class Segmenter {
         for sample in samples { try writeSample(sample.index, sample.unit, duration: sample.duration) }
         try muxer.flush()
         var cut = CutPart(data: muxer.takeOutput(), duration: part.duration, independent: part.independent,
-                          startsSegment: part.startsSegment, wallClock: part.wallClock, videoSamples: partVideoSamples)
+                          startsSegment: part.startsSegment, wallClock: part.wallClock, videoSamples: partVideoSamples,
+                          endsSegment: part.endsSegment)
         partVideoSamples = 0
         if part.endsSegment && configuration.legacyTS {
             cut.legacySegment = try closeTS()
@@ -295,6 +296,7 @@ final class Segmenter {
         for part in closed { out.append(try mux(part)) }
         closed = []
         out[out.count - 1].legacySegment = try closeTS()
+        out[out.count - 1].endsSegment = true
         return out
     }
 

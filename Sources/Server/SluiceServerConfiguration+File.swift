@@ -11,10 +11,11 @@ extension SluiceServerConfiguration {
         let l = file.listeners, h = file.hls, limits = file.limits
         var transcode: TranscodeConfiguration? = nil
         if file.transcode.enabled { transcode = try Self.transcode(file.transcode, ladder: file.transcode.ladder) }
-        let hls = HLSConfiguration(partTarget: h.partSeconds, targetDuration: h.targetDurationSeconds,
+        var hls = HLSConfiguration(partTarget: h.partSeconds, targetDuration: h.targetDurationSeconds,
                                    segmentMinimum: h.segmentMinimumSeconds, playlistWindow: h.playlistWindowSeconds,
                                    legacyTS: h.legacyTS, startBandwidth: h.startBandwidthKbps > 0 ? min(h.startBandwidthKbps, 1_000_000) * 1000 : nil,
                                    maxRetainedBytes: min(max(h.maxRetainedMiB, 1), 65_536) << 20)
+        hls.partHoldBackParts = h.partHoldBackParts
         self.init(host: l.host, rtmpPort: l.rtmp.port, srtPort: l.srt.port, httpPort: l.http.port, transcode: transcode, hls: hls,
                   endGrace: Self.seconds(h.endGraceSeconds), srtPassphrase: l.srt.passphrase, srtLatencyMs: l.srt.latencyMs)
         playerAdaptation = file.transcode.playerAdaptation
