@@ -16,8 +16,9 @@ struct BenchLatency: AsyncParsableCommand {
         abstract: "Glass-to-glass latency in real players (hls.js, native HLS) against `sluice probe`'s availability.",
         discussion: """
         Needs Chromium (/usr/bin/chromium) and python3; hls.js 1.6.15 is fetched once into \
-        .build/players (pip). Tiers: hlsjs (Sluice's recommended hls.js settings and ABR \
-        controller, as /player), hlsjs-default (hls.js's defaults), native (Chromium's own HLS). \
+        .build/players (pip). Tiers: hlsjs (Sluice's recommended hls.js settings, hls.js's ABR), \
+        hlsjs-sluice-abr (/player as served: the same settings with Sluice's ABR controller), \
+        hlsjs-default (hls.js's defaults), native (Chromium's own HLS). \
         Latency is measured on the viewer's screen: the wall clock at which a frame is shown minus \
         the wall clock `sluice push` drew into it; everything runs on this machine, one clock.
         """
@@ -26,7 +27,7 @@ struct BenchLatency: AsyncParsableCommand {
     @Flag(help: "Real players in headless Chromium (the only mode).") var player = false
     @Flag(help: "End with one JSON object on the last line.") var json = false
     @Option(help: "Seconds each tier plays.") var seconds: Double = 60
-    @Option(help: "Tiers to run, comma-separated: hlsjs, hlsjs-default, native.") var tiers = "hlsjs,hlsjs-default,native"
+    @Option(help: "Tiers to run, comma-separated: hlsjs, hlsjs-sluice-abr, hlsjs-default, native.") var tiers = "hlsjs,hlsjs-default,native"
     @Option(help: "Picture size of the published test pattern.") var source = "1920x1080"
     @Option(help: "Frames per second of the test pattern.") var fps = 30
     @Option(help: "Video bitrate of the source, kbit/s.") var sourceKbps = 6000
@@ -36,7 +37,7 @@ struct BenchLatency: AsyncParsableCommand {
     @Option(help: "Rendition `sluice probe` reads.") var probeRendition = "720p"
     @Option(help: "The page driver.") var playerScript = "Tools/players/latency-play.py"
 
-    static let knownTiers = ["hlsjs", "hlsjs-default", "native"]
+    static let knownTiers = ["hlsjs", "hlsjs-sluice-abr", "hlsjs-default", "native"]
 
     func validate() throws {
         guard player else { throw ValidationError("bench latency needs --player (real players in headless Chromium)") }
@@ -168,9 +169,11 @@ struct BenchLatency: AsyncParsableCommand {
     }
 
     private func play(_ name: String, base: String, master: String) async throws -> Tier {
-        let mode = name
+        // hlsjs: the recommended settings with hls.js's own ABR; hlsjs-sluice-abr: /player as
+        // served (the same settings, Sluice's ABR controller, which owns the playback rate).
+        let (mode, abr) = name == "hlsjs-sluice-abr" ? ("hlsjs", "sluice") : (name, "default")
         let player = try ABRPlayerBench.Child("/usr/bin/python3", [playerScript, "--server", base, "--src", master, "--mode", mode,
-                                                                   "--seconds", "\(seconds)"])
+                                                                   "--abr", abr, "--seconds", "\(seconds)"])
         defer { player.stop() }
         let status = await player.wait(seconds: seconds + 240)
         guard let line = player.output.split(separator: "\n").last,
