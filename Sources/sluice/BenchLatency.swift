@@ -35,6 +35,8 @@ struct BenchLatency: AsyncParsableCommand {
     @Option(help: "PART-TARGET, seconds (hls.partSeconds).") var partSeconds: Double = 0.25
     @Option(help: "PART-HOLD-BACK in parts (hls.partHoldBackParts).") var holdBackParts: Double = 3
     @Option(help: "Rendition `sluice probe` reads.") var probeRendition = "720p"
+    @Option(help: "JSON object of hls.js settings applied on top of the hlsjs tiers' (experiments), e.g. '{\"liveSyncDuration\":0.5}'.")
+    var hlsjsConfig: String?
     @Option(help: "The page driver.") var playerScript = "Tools/players/latency-play.py"
 
     static let knownTiers = ["hlsjs", "hlsjs-sluice-abr", "hlsjs-default", "native"]
@@ -48,6 +50,11 @@ struct BenchLatency: AsyncParsableCommand {
         }
         guard (0.05...2).contains(partSeconds) else { throw ValidationError("--part-seconds must be 0.05–2, got \(partSeconds)") }
         guard (2...10).contains(holdBackParts) else { throw ValidationError("--hold-back-parts must be 2–10, got \(holdBackParts)") }
+        if let hlsjsConfig {
+            guard let data = hlsjsConfig.data(using: .utf8), (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
+                throw ValidationError("--hlsjs-config must be a JSON object, got \(hlsjsConfig)")
+            }
+        }
         guard (1...60).contains(fps) else { throw ValidationError("--fps must be 1–60, got \(fps)") }
         guard FileManager.default.isReadableFile(atPath: playerScript) else {
             throw ValidationError("\(playerScript) not found: run from the Sluice source tree or pass --player-script")
@@ -111,9 +118,10 @@ struct BenchLatency: AsyncParsableCommand {
         var holdBackParts: Double
         var seconds: Double
         var source: String
+        var hlsjsConfig: String?
         enum CodingKeys: String, CodingKey {
             case tiers, probe, seconds, source
-            case partSeconds = "part_seconds", holdBackParts = "hold_back_parts"
+            case partSeconds = "part_seconds", holdBackParts = "hold_back_parts", hlsjsConfig = "hlsjs_config"
         }
     }
 
@@ -159,7 +167,7 @@ struct BenchLatency: AsyncParsableCommand {
         }
         if probeReport == nil { log("sluice probe reported nothing (\(probeStatus)): \(probe.errors)") }
         let report = Report(tiers: results, probe: probeReport, partSeconds: partSeconds, holdBackParts: holdBackParts,
-                            seconds: seconds, source: "\(source)@\(fps)")
+                            seconds: seconds, source: "\(source)@\(fps)", hlsjsConfig: hlsjsConfig)
         printTable(report)
         if json {
             let encoder = JSONEncoder()
@@ -172,8 +180,9 @@ struct BenchLatency: AsyncParsableCommand {
         // hlsjs: the recommended settings with hls.js's own ABR; hlsjs-sluice-abr: /player as
         // served (the same settings, Sluice's ABR controller, which owns the playback rate).
         let (mode, abr) = name == "hlsjs-sluice-abr" ? ("hlsjs", "sluice") : (name, "default")
-        let player = try ABRPlayerBench.Child("/usr/bin/python3", [playerScript, "--server", base, "--src", master, "--mode", mode,
-                                                                   "--abr", abr, "--seconds", "\(seconds)"])
+        var args = [playerScript, "--server", base, "--src", master, "--mode", mode, "--abr", abr, "--seconds", "\(seconds)"]
+        if let hlsjsConfig, mode == "hlsjs" { args += ["--config", hlsjsConfig] }
+        let player = try ABRPlayerBench.Child("/usr/bin/python3", args)
         defer { player.stop() }
         let status = await player.wait(seconds: seconds + 240)
         guard let line = player.output.split(separator: "\n").last,
@@ -206,7 +215,8 @@ struct BenchLatency: AsyncParsableCommand {
         func ms(_ v: Double?) -> String { v.map { String(format: "%.0f", $0) } ?? "n/a" }
         func col(_ s: String, _ n: Int) -> String { s.padding(toLength: max(n, s.count + 1), withPad: " ", startingAt: 0) }
         say("glass-to-glass (ms): frame shown in headless Chromium − wall clock drawn by `sluice push`; \(r.source), "
-            + "part target \(r.partSeconds) s, PART-HOLD-BACK \(r.holdBackParts) parts, \(Int(r.seconds)) s per tier")
+            + "part target \(r.partSeconds) s, PART-HOLD-BACK \(r.holdBackParts) parts, \(Int(r.seconds)) s per tier"
+            + (r.hlsjsConfig.map { ", hls.js settings on top: \($0)" } ?? ""))
         say(col("tier", 15) + col("p50", 7) + col("p95", 7) + col("p99", 7) + col("first frame", 13) + col("stalls", 8)
             + col("freezes", 9) + col("shown", 14) + "vs probe p50")
         for t in r.tiers {

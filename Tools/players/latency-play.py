@@ -26,6 +26,7 @@ def main():
     ap.add_argument("--mode", choices=["hlsjs", "hlsjs-default", "native"], default="hlsjs")
     ap.add_argument("--abr", choices=["sluice", "default"], default="sluice")
     ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--config", help="JSON object of hls.js settings applied on top of the mode's")
     ap.add_argument("--cache", default=os.path.join(HERE, "..", "..", ".build", "players"))
     ap.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
     args = ap.parse_args()
@@ -73,6 +74,8 @@ def main():
     here = f"http://127.0.0.1:{server.server_address[1]}"
     query = {"src": args.src, "mode": args.mode, "seconds": args.seconds, "report": here + "/result",
              "hls": here + "/hls.js", "abr": args.abr}
+    if args.config:
+        query["config"] = args.config
     page = args.server.rstrip("/") + "/player/latency?" + urlencode(query)
     profile = tempfile.mkdtemp(prefix="sluice-chromium-")
     cmd = [args.chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

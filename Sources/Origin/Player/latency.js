@@ -108,7 +108,8 @@ async function loadHls(url, src) {
 
 // Query: src (playlist, required), mode=hlsjs|hlsjs-default|native, seconds (report after this
 // long; default: never), report (URL the JSON result is POSTed to), hls (hls.js ES module URL),
-// abr=sluice|default (hlsjs mode; default sluice, as /player).
+// abr=sluice|default (hlsjs mode; default sluice, as /player), config (JSON: hls.js settings
+// applied on top, for experiments).
 export async function startLatencyPage(video, statsElement) {
   const q = new URLSearchParams(location.search);
   const src = q.get('src');
@@ -182,6 +183,7 @@ export async function startLatencyPage(video, statsElement) {
     }
     if (Hls) {
       const config = mode === 'hlsjs' ? { ...RECOMMENDED_HLS_CONFIG } : {};
+      if (q.has('config')) Object.assign(config, JSON.parse(q.get('config'))); // experiments: hls.js settings on top
       if (mode === 'hlsjs' && abr === 'sluice') {
         const { createSluiceAbrController } = await import('/player/sluice-abr.js');
         config.abrController = createSluiceAbrController(Hls);
