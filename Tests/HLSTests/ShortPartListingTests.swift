@@ -29,7 +29,7 @@ import TestSupport
         return out
     }
 
-    @Test func aSegmentsLastPartArrivesWithItsExtinf() {
+    @Test func aSegmentsLastPartArrivesWithItsExtinf() throws {
         var t = RenditionTimeline(configuration: Fixtures.config)
         t.addInit(ByteBuffer(string: "init"))
         for p in 0..<4 { t.add(Fixtures.cut(first: p == 0, at: t.nextPartID, duration: 0.2333)) }
@@ -38,8 +38,8 @@ import TestSupport
         t.add(last)
         let text = MediaPlaylist.render(t)
         let lines = Fixtures.lines(text)
-        let lastPart = try? #require(lines.lastIndex { $0.hasPrefix("#EXT-X-PART:") })
-        #expect(lastPart.map { lines[$0 + 1].hasPrefix("#EXTINF:") } == true, "\(text)")
+        let lastPart = try #require(lines.lastIndex { $0.hasPrefix("#EXT-X-PART:") })
+        #expect(lines[lastPart + 1].hasPrefix("#EXTINF:"), "\(text)")
         #expect(Self.violations(text, target: 0.25).isEmpty)
         // The next part opens the next segment.
         t.add(Fixtures.cut(first: true, at: t.nextPartID, duration: 0.2333))

@@ -91,7 +91,7 @@ import Testing
             var frames: [Frame] = []
             for p in rungPackets[r] { frames += try decoder.decode(p) }
             frames += try decoder.decode(nil)
-            #expect(frames.first.map { ($0.width, $0.height) } ?? (0, 0) == (rung.width, rung.height))
+            #expect(frames.first?.width == rung.width && frames.first?.height == rung.height)
             #expect(frames.map { PixelClock.read($0) } == values.map { Optional($0) }, "rung \(rung.spec.name)")
         }
     }

@@ -95,8 +95,12 @@ function percentile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-async function loadHls(url, src) {
-  const mod = await import(url);
+async function loadHls(urls, src) {
+  let mod = null, failure = null;
+  for (const url of urls) {
+    try { mod = await import(url); break; } catch (e) { failure = e; }
+  }
+  if (!mod) throw failure;
   let Hls = mod.default || mod.Hls;
   if (!Hls && typeof mod.t === 'function') { // gradio's hls.js chunk exports an attach helper
     const probe = mod.t(document.createElement('video'), src);
@@ -116,7 +120,8 @@ export async function startLatencyPage(video, statsElement) {
   const mode = q.get('mode') || 'hlsjs';
   const seconds = q.has('seconds') ? Number(q.get('seconds')) : null;
   const reportURL = q.get('report');
-  const hlsURL = q.get('hls') || '/dashboard/hls.mjs';
+  // This Sluice's own copy (dashboard.hlsjsPath), else the CDN /player uses.
+  const hlsURLs = q.has('hls') ? [q.get('hls')] : ['/dashboard/hls.mjs', 'https://cdn.jsdelivr.net/npm/hls.js@1.6.15/dist/hls.mjs'];
   const abr = q.get('abr') || 'sluice';
   const result = {
     mode, src, abr: mode === 'hlsjs' ? abr : null, supported: true, errors: [], fatal: null, hlsVersion: null,
@@ -176,10 +181,10 @@ export async function startLatencyPage(video, statsElement) {
   } else {
     let Hls;
     try {
-      Hls = await loadHls(hlsURL, src);
+      Hls = await loadHls(hlsURLs, src);
     } catch (e) {
       result.supported = false;
-      result.fatal = 'cannot load hls.js from ' + hlsURL + ': ' + e;
+      result.fatal = 'cannot load hls.js from ' + hlsURLs.join(' or ') + ': ' + e;
     }
     if (Hls) {
       const config = mode === 'hlsjs' ? { ...RECOMMENDED_HLS_CONFIG } : {};
