@@ -91,6 +91,8 @@ let package = Package(
         ], resources: [
             // The web player and Sluice's hls.js ABR controller, compiled into the binary.
             .embedInCode("Player/player.html"), .embedInCode("Player/sluice-abr.js"),
+            // Glass-to-glass from the pixel clock in rendered frames (/player/latency).
+            .embedInCode("Player/latency.html"), .embedInCode("Player/latency.js"),
         ], swiftSettings: settings),
         .target(name: "Server", dependencies: [
             "Access", "Ingest", "Transcode", "HLS", "Origin", "StreamHub", "FFmpegBridge", "Config", logging, nioCore,
@@ -129,7 +131,7 @@ let package = Package(
         // The hls.js controller's JavaScript against the Swift policy (node), the probe's ABR player.
         .testTarget(name: "ABRPlayerTests", dependencies: ["ABR", "LatencyProbe", "Origin", "TestSupport"], exclude: ["Resources"],
                     swiftSettings: settings),
-        .testTarget(name: "LatencyProbeTests", dependencies: ["LatencyProbe", "Bitstream"], swiftSettings: settings),
+        .testTarget(name: "LatencyProbeTests", dependencies: ["LatencyProbe", "Bitstream", "FFmpegBridge", "MediaCore", "Transcode"], swiftSettings: settings),
         .testTarget(name: "LinkShaperTests", dependencies: ["LinkShaper", "TestSupport", "MediaCore", nioCore, nioPosix], swiftSettings: settings),
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaCore"], swiftSettings: settings),
         .testTarget(name: "RTMPTests", dependencies: [

@@ -52,6 +52,8 @@ extension LoadedConfig {
         range(h.targetDurationSeconds, 1...30, "hls.targetDurationSeconds", " s")
         check(h.partSeconds >= 0.05 && h.partSeconds <= Double(max(1, h.targetDurationSeconds)), "hls.partSeconds",
               "must be 0.05 s up to hls.targetDurationSeconds (\(h.targetDurationSeconds)), got \(h.partSeconds)")
+        check(h.partHoldBackParts >= 2 && h.partHoldBackParts <= 10, "hls.partHoldBackParts",
+              "must be 2–10 (the spec's PART-HOLD-BACK is at least 2 parts), got \(h.partHoldBackParts)")
         check(h.segmentMinimumSeconds > 0 && h.segmentMinimumSeconds <= Double(max(1, h.targetDurationSeconds)),
               "hls.segmentMinimumSeconds",
               "must be above 0 and at most hls.targetDurationSeconds (\(h.targetDurationSeconds)), got \(h.segmentMinimumSeconds)")

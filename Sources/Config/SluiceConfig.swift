@@ -73,6 +73,8 @@ public struct SluiceConfig: Codable, Sendable, Equatable {
     public struct HLS: Codable, Sendable, Equatable {
         /// PART-TARGET (seconds).
         public var partSeconds = 0.25
+        /// PART-HOLD-BACK in parts (≥ 2): how far behind the live edge LL-HLS players aim.
+        public var partHoldBackParts = 3.0
         /// EXT-X-TARGETDURATION (whole seconds).
         public var targetDurationSeconds = 2
         /// A keyframe starts a new segment once the current one is at least this long.

@@ -9,6 +9,10 @@ public struct CutPart: Sendable {
     public var independent: Bool
     /// The part is the first of a new segment.
     public var startsSegment: Bool
+    /// The part is the last of its segment (the segmenter saw the keyframe that starts the
+    /// next): the timeline closes the segment with it, so a short last part is never listed
+    /// as if more parts followed.
+    public var endsSegment: Bool
     /// Ingest wall clock (µs since the epoch) of the part's first sample.
     public var wallClock: Int64
     /// Video samples in the part (for the measured frame rate).
@@ -22,7 +26,8 @@ public struct CutPart: Sendable {
     public var events: [TimedEvent] = []
 
     public init(data: ByteBuffer, duration: Double, independent: Bool, startsSegment: Bool,
-                wallClock: Int64, videoSamples: Int = 0, legacySegment: ByteBuffer? = nil) {
+                wallClock: Int64, videoSamples: Int = 0, legacySegment: ByteBuffer? = nil, endsSegment: Bool = false) {
+        self.endsSegment = endsSegment
         self.data = data
         self.duration = duration
         self.independent = independent

@@ -25,6 +25,10 @@ public struct HLSConfiguration: Sendable, Equatable {
     public var maxRetainedBytes: Int
     /// Segments one rendition keeps, whatever their duration (normal streams keep ≤ 60).
     public var maxRetainedSegments: Int
+    /// PART-HOLD-BACK in parts: how far behind the live edge LL-HLS players aim (hls.js's
+    /// target latency). The spec's floor is 2; 3 is its "should" (Docs/Benchmarks.md,
+    /// "Glass-to-glass in real players", measures both).
+    public var partHoldBackParts: Double = 3
 
     public init(partTarget: Double = 0.25, targetDuration: Int = 2, segmentMinimum: Double = 0.5,
                 playlistWindow: Double = 20, legacyTS: Bool = false, startBandwidth: Int? = 3_500_000,
@@ -39,9 +43,9 @@ public struct HLSConfiguration: Sendable, Equatable {
         self.playlistWindow = max(playlistWindow, 3 * Double(max(1, targetDuration)))
     }
 
-    /// PART-HOLD-BACK: the spec's "should" (3 parts), so a player never fetches a part that is
-    /// still being cut.
-    public var partHoldBack: Double { 3 * partTarget }
+    /// PART-HOLD-BACK: `partHoldBackParts` parts, never below the spec's 2 (a player must not
+    /// fetch a part that is still being cut).
+    public var partHoldBack: Double { max(2, partHoldBackParts.isFinite ? partHoldBackParts : 3) * partTarget }
     /// HOLD-BACK for players without LL support: 3 target durations.
     public var holdBack: Double { 3 * Double(targetDuration) }
     /// CAN-SKIP-UNTIL: the minimum the spec allows (6 target durations).

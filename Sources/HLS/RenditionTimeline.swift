@@ -75,6 +75,9 @@ public struct RenditionTimeline: Sendable {
         segments[i].parts.append(part)
         segments[i].videoSamples += cut.videoSamples
         if let ts = cut.legacySegment { segments[i].legacy = ts }
+        // The last part and the segment's EXTINF appear in the same playlist version: a short
+        // last part listed alone would read as a non-final part below 85 % of PART-TARGET.
+        if cut.endsSegment { segments[i].complete = true }
         evict()
         return part
     }

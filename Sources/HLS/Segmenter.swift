@@ -275,7 +275,8 @@ final class Segmenter {
         for sample in samples { try writeSample(sample.index, sample.unit, duration: sample.duration) }
         try muxer.flush()
         var cut = CutPart(data: muxer.takeOutput(), duration: part.duration, independent: part.independent,
-                          startsSegment: part.startsSegment, wallClock: part.wallClock, videoSamples: partVideoSamples)
+                          startsSegment: part.startsSegment, wallClock: part.wallClock, videoSamples: partVideoSamples,
+                          endsSegment: part.endsSegment)
         partVideoSamples = 0
         cut.start = seconds(part.start)
         cut.end = part.end == .max ? seconds(part.cut + videoDelay) : seconds(part.end)
@@ -304,6 +305,7 @@ final class Segmenter {
         for part in closed { out.append(try mux(part)) }
         closed = []
         out[out.count - 1].legacySegment = try closeTS()
+        out[out.count - 1].endsSegment = true
         return out
     }
 

@@ -48,7 +48,9 @@ public struct StampingPublisher: Sendable {
             if wait > 0 { Thread.sleep(forTimeInterval: wait) }
             let frame = try TestPattern.frame(width: width, height: height, index: index)
             frame.pts = Int64(index)
-            stamps[Int64(index)] = WallClock.nowMicros()
+            let now = WallClock.nowMicros()
+            PixelClock.draw(millis: UInt64(max(0, now / 1000)), into: frame) // the same instant as the SEI stamp
+            stamps[Int64(index)] = now
             for packet in try encoder.encode(frame) {
                 try send(packet, stamps: &stamps, writer: writer)
                 sent += 1

@@ -11,13 +11,14 @@ extension SluiceServerConfiguration {
         let l = file.listeners, h = file.hls, limits = file.limits
         var transcode: TranscodeConfiguration? = nil
         if file.transcode.enabled { transcode = try Self.transcode(file.transcode, ladder: file.transcode.ladder) }
-        let hls = HLSConfiguration(partTarget: h.partSeconds, targetDuration: h.targetDurationSeconds,
+        var hls = HLSConfiguration(partTarget: h.partSeconds, targetDuration: h.targetDurationSeconds,
                                    segmentMinimum: h.segmentMinimumSeconds,
                                    // Time-shift lists the DVR window live (memory bounded by maxRetainedMiB).
                                    playlistWindow: max(h.playlistWindowSeconds, min(h.dvrWindowSeconds, 86_400)),
                                    legacyTS: h.legacyTS, startBandwidth: h.startBandwidthKbps > 0 ? min(h.startBandwidthKbps, 1_000_000) * 1000 : nil,
                                    maxRetainedBytes: min(max(h.maxRetainedMiB, 1), 65_536) << 20,
                                    maxRetainedSegments: max(128, Int(min(h.dvrWindowSeconds, 86_400) / max(h.segmentMinimumSeconds, 0.1)) + 16))
+        hls.partHoldBackParts = h.partHoldBackParts
         self.init(host: l.host, rtmpPort: l.rtmp.port, srtPort: l.srt.port, httpPort: l.http.port, transcode: transcode, hls: hls,
                   endGrace: Self.seconds(h.endGraceSeconds), srtPassphrase: l.srt.passphrase, srtLatencyMs: l.srt.latencyMs)
         playerAdaptation = file.transcode.playerAdaptation

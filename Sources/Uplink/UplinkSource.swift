@@ -97,7 +97,9 @@ final class UplinkSource {
                 let wait = start.addingTimeInterval(due).timeIntervalSinceNow
                 if wait > 0 { Thread.sleep(forTimeInterval: wait) }
                 let frame = try TestPattern.frame(width: width, height: height, index: index)
-                pictures.push(RawPicture(frame: frame, pts: Int64(index) * 1_000_000 / Int64(fps), stampMicros: WallClock.nowMicros()))
+                let now = WallClock.nowMicros()
+                PixelClock.draw(millis: UInt64(max(0, now / 1000)), into: frame) // the same instant as the SEI stamp
+                pictures.push(RawPicture(frame: frame, pts: Int64(index) * 1_000_000 / Int64(fps), stampMicros: now))
                 index += 1
             }
         case .media(let url, let options, let loop):

@@ -276,7 +276,7 @@ struct ABRPlayerBench {
         let out: URL
         let err: URL
 
-        init(_ executable: String, _ arguments: [String]) throws {
+        init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
             let id = UUID().uuidString
             out = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-bench-abr-\(id).out")
             err = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-bench-abr-\(id).err")
@@ -284,6 +284,7 @@ struct ABRPlayerBench {
             _ = FileManager.default.createFile(atPath: err.path, contents: nil)
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
+            if let environment { process.environment = environment }
             process.standardOutput = try FileHandle(forWritingTo: out)
             process.standardError = try FileHandle(forWritingTo: err)
             process.standardInput = FileHandle.nullDevice

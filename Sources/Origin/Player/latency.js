@@ -1,0 +1,239 @@
+// Glass-to-glass latency in a real player, read from the picture: `sluice push` draws the wall
+// clock (ms) into every frame as a block code (Docs/Protocols.md, "Pixel clock"); this module
+// reads it back from each frame the browser presents (requestVideoFrameCallback + canvas) and
+// subtracts it from the moment the frame is shown. Browser and publisher must share a clock
+// (the same machine, or NTP-synchronised hosts).
+//
+// Served by Sluice at /player/latency.js; /player/latency is the page that runs it.
+
+// Sluice's recommended hls.js settings for low latency (the same values as /player's config;
+// measured in Docs/Benchmarks.md, "Glass-to-glass in real players").
+export const RECOMMENDED_HLS_CONFIG = {
+  lowLatencyMode: true,
+  backBufferLength: 10,
+  maxLiveSyncPlaybackRate: 1.5,
+};
+
+// ---- the pixel clock: the same layout and rules as Sources/LatencyProbe/PixelClock.swift ----
+export const COLUMNS = 16;
+export const ROWS = 5;
+export const CELLS_PER_HEIGHT = 36;
+const START_WORD = 0xB2CA;
+const MIN_CONTRAST = 48;
+
+export function crc16(value) { // CRC-16/CCITT-FALSE of the 48-bit value's 6 bytes, big-endian
+  let crc = 0xFFFF;
+  for (let shift = 40; shift >= 0; shift -= 8) {
+    crc ^= (Math.floor(value / 2 ** shift) & 0xFF) << 8;
+    for (let i = 0; i < 8; i++) crc = (crc & 0x8000) ? ((crc << 1) ^ 0x1021) & 0xFFFF : (crc << 1) & 0xFFFF;
+  }
+  return crc;
+}
+
+// The milliseconds from 80 cell means (row by row, any luma scale), or null.
+export function decodeMeans(means) {
+  if (means.length !== COLUMNS * ROWS) return null;
+  let w = 0, b = 0, nw = 0, nb = 0;
+  for (let i = 0; i < 16; i++) {
+    if ((START_WORD >> (15 - i)) & 1) { w += means[i]; nw++; } else { b += means[i]; nb++; }
+  }
+  w /= nw; b /= nb;
+  if (w - b < MIN_CONTRAST) return null;
+  const threshold = (w + b) / 2;
+  const bits = means.map(m => m > threshold ? 1 : 0);
+  let start = 0;
+  for (let i = 0; i < 16; i++) start = start * 2 + bits[i];
+  if (start !== START_WORD) return null;
+  let value = 0;
+  for (let i = 16; i < 64; i++) value = value * 2 + bits[i]; // 48 bits: exact in a double
+  let crc = 0;
+  for (let i = 64; i < 80; i++) crc = crc * 2 + bits[i];
+  return crc === crc16(value) ? value : null;
+}
+
+// Cell means from RGBA pixels of the picture's top-left corner (`stride` pixels a row), for a
+// picture `height` tall: the mean luma of the middle half of every cell.
+export function cellMeans(rgba, stride, rowsAvailable, height) {
+  const cell = height / CELLS_PER_HEIGHT;
+  const r = Math.max(0.5, cell / 4);
+  const means = [];
+  for (let row = 0; row < ROWS; row++) {
+    const cy = (row + 0.5) * cell;
+    const y0 = Math.max(0, Math.floor(cy - r)), y1 = Math.min(rowsAvailable - 1, Math.ceil(cy + r) - 1);
+    for (let col = 0; col < COLUMNS; col++) {
+      const cx = (col + 0.5) * cell;
+      const x0 = Math.max(0, Math.floor(cx - r)), x1 = Math.min(stride - 1, Math.ceil(cx + r) - 1);
+      let sum = 0, n = 0;
+      for (let y = y0; y <= y1; y++) {
+        for (let x = x0; x <= x1; x++) {
+          const p = (y * stride + x) * 4;
+          sum += 0.299 * rgba[p] + 0.587 * rgba[p + 1] + 0.114 * rgba[p + 2];
+          n++;
+        }
+      }
+      means.push(n ? sum / n : 0);
+    }
+  }
+  return means;
+}
+
+// Reads the clock of the frame `video` shows now (width × height: its intrinsic size).
+export function readClock(video, ctx, width, height) {
+  const cell = height / CELLS_PER_HEIGHT;
+  if (cell < 2) return null;
+  const w = Math.min(width, Math.ceil(COLUMNS * cell) + 1), h = Math.min(height, Math.ceil(ROWS * cell) + 1);
+  if (ctx.canvas.width !== w || ctx.canvas.height !== h) { ctx.canvas.width = w; ctx.canvas.height = h; }
+  ctx.drawImage(video, 0, 0, w, h, 0, 0, w, h);
+  const data = ctx.getImageData(0, 0, w, h).data;
+  return decodeMeans(cellMeans(data, w, h, height));
+}
+
+// ---- the page ----
+
+function percentile(sorted, q) {
+  if (!sorted.length) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+async function loadHls(urls, src) {
+  let mod = null, failure = null;
+  for (const url of urls) {
+    try { mod = await import(url); break; } catch (e) { failure = e; }
+  }
+  if (!mod) throw failure;
+  let Hls = mod.default || mod.Hls;
+  if (!Hls && typeof mod.t === 'function') { // gradio's hls.js chunk exports an attach helper
+    const probe = mod.t(document.createElement('video'), src);
+    Hls = probe.constructor;
+    probe.destroy();
+  }
+  return Hls;
+}
+
+// Query: src (playlist, required), mode=hlsjs|hlsjs-default|native, seconds (report after this
+// long; default: never), report (URL the JSON result is POSTed to), hls (hls.js ES module URL),
+// abr=sluice|default (hlsjs mode; default sluice, as /player), config (JSON: hls.js settings
+// applied on top, for experiments).
+export async function startLatencyPage(video, statsElement) {
+  const q = new URLSearchParams(location.search);
+  const src = q.get('src');
+  const mode = q.get('mode') || 'hlsjs';
+  const seconds = q.has('seconds') ? Number(q.get('seconds')) : null;
+  const reportURL = q.get('report');
+  // This Sluice's own copy (dashboard.hlsjsPath), else the CDN /player uses.
+  const hlsURLs = q.has('hls') ? [q.get('hls')] : ['/dashboard/hls.mjs', 'https://cdn.jsdelivr.net/npm/hls.js@1.6.15/dist/hls.mjs'];
+  const abr = q.get('abr') || 'sluice';
+  const result = {
+    mode, src, abr: mode === 'hlsjs' ? abr : null, supported: true, errors: [], fatal: null, hlsVersion: null,
+    config: null, g2gMs: [], framesShown: 0, framesRead: 0, renditions: {},
+    firstFrameMs: null, firstFrameAfterManifestMs: null, manifestLoadedMs: null, loadStartMs: null,
+    stalls: 0, stallSeconds: 0, freezes: 0, hlsLatency: [], targetLatency: null, finalPlaybackRate: null,
+  };
+  if (!src) {
+    statsElement.textContent = 'Add ?src=/live/STREAM/index.m3u8 (a stream `sluice push` publishes) to the address.';
+    return;
+  }
+  const canvas = document.createElement('canvas');
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  let lastValue = null, lastShown = null, stalledAt = null, hls = null;
+
+  // Stalls: 'waiting' after the first frame until playback resumes. Freezes: the same picture
+  // on screen for more than 300 ms, whatever the element's events said.
+  video.addEventListener('waiting', () => {
+    if (result.firstFrameMs === null || stalledAt !== null) return;
+    result.stalls += 1;
+    stalledAt = performance.now();
+  });
+  const endStall = () => {
+    if (stalledAt !== null) { result.stallSeconds += (performance.now() - stalledAt) / 1000; stalledAt = null; }
+  };
+  video.addEventListener('playing', endStall);
+  video.addEventListener('error', () => { result.errors.push('video element: ' + (video.error && video.error.message)); });
+
+  function onFrame(now, meta) {
+    const shownAt = performance.timeOrigin + meta.expectedDisplayTime; // ms since the epoch
+    result.framesShown += 1;
+    if (result.firstFrameMs === null) {
+      result.firstFrameMs = Math.round(meta.expectedDisplayTime);
+      if (result.manifestLoadedMs !== null) result.firstFrameAfterManifestMs = Math.round(meta.expectedDisplayTime - result.manifestLoadedMs);
+    }
+    if (lastShown !== null && meta.expectedDisplayTime - lastShown > 300) result.freezes += 1;
+    lastShown = meta.expectedDisplayTime;
+    const key = String(meta.height);
+    result.renditions[key] = (result.renditions[key] || 0) + 1;
+    let value = null;
+    try { value = readClock(video, ctx, meta.width, meta.height); } catch (e) { result.errors.push('canvas: ' + e); }
+    if (value !== null && value !== lastValue) {
+      result.framesRead += 1;
+      result.g2gMs.push(shownAt - value);
+      lastValue = value;
+    }
+    video.requestVideoFrameCallback(onFrame);
+  }
+  video.requestVideoFrameCallback(onFrame);
+
+  if (mode === 'native') {
+    result.supported = video.canPlayType('application/vnd.apple.mpegurl') !== '';
+    result.loadStartMs = Math.round(performance.now());
+    result.manifestLoadedMs = result.loadStartMs; // the element loads it itself: from the start
+    video.src = src;
+    video.play().catch(e => result.errors.push('play(): ' + e));
+  } else {
+    let Hls;
+    try {
+      Hls = await loadHls(hlsURLs, src);
+    } catch (e) {
+      result.supported = false;
+      result.fatal = 'cannot load hls.js from ' + hlsURLs.join(' or ') + ': ' + e;
+    }
+    if (Hls) {
+      const config = mode === 'hlsjs' ? { ...RECOMMENDED_HLS_CONFIG } : {};
+      if (q.has('config')) Object.assign(config, JSON.parse(q.get('config'))); // experiments: hls.js settings on top
+      if (mode === 'hlsjs' && abr === 'sluice') {
+        const { createSluiceAbrController } = await import('/player/sluice-abr.js');
+        config.abrController = createSluiceAbrController(Hls);
+        config.maxLiveSyncPlaybackRate = 1; // the controller sets the playback rate itself
+      }
+      result.hlsVersion = Hls.version;
+      result.config = Object.fromEntries(Object.entries(config).filter(([k]) => k !== 'abrController'));
+      hls = new Hls(config);
+      const E = Hls.Events;
+      hls.on(E.MANIFEST_LOADED, () => { result.manifestLoadedMs = Math.round(performance.now()); });
+      hls.on(E.MANIFEST_PARSED, () => video.play().catch(e => result.errors.push('play(): ' + e)));
+      hls.on(E.ERROR, (_, d) => {
+        if (result.errors.length < 50) result.errors.push(`${d.type}/${d.details}${d.fatal ? ' (fatal)' : ''}`);
+        if (d.fatal) result.fatal = d.details;
+      });
+      result.loadStartMs = Math.round(performance.now());
+      hls.loadSource(src);
+      hls.attachMedia(video);
+      setInterval(() => {
+        if (!video.paused && Number.isFinite(hls.latency) && hls.latency > 0) result.hlsLatency.push(hls.latency);
+      }, 500);
+    }
+  }
+
+  function summary() {
+    const s = result.g2gMs.slice().sort((a, b) => a - b);
+    return { p50: percentile(s, 0.5), p95: percentile(s, 0.95), p99: percentile(s, 0.99), count: s.length };
+  }
+  setInterval(() => {
+    const g = summary();
+    const f = v => v === null ? '–' : Math.round(v) + ' ms';
+    statsElement.textContent = `${mode}${result.hlsVersion ? ' (hls.js ' + result.hlsVersion + ')' : ''}: `
+      + `glass-to-glass p50 ${f(g.p50)}, p95 ${f(g.p95)}, p99 ${f(g.p99)} over ${g.count} frames\n`
+      + `first frame ${f(result.firstFrameMs)} after page load; ${result.stalls} stalls, ${result.freezes} freezes; `
+      + `showing ${video.videoHeight}p` + (result.errors.length ? '\n' + result.errors.slice(-3).join('\n') : '');
+  }, 500);
+
+  async function finish() {
+    endStall();
+    result.finalPlaybackRate = video.playbackRate;
+    if (hls) { result.targetLatency = hls.targetLatency; hls.destroy(); }
+    if (!reportURL) return;
+    // no-cors: the harness that collects the report is another origin and needs no preflight.
+    await fetch(reportURL, { method: 'POST', mode: 'no-cors', body: JSON.stringify(result) });
+  }
+  if (seconds !== null && Number.isFinite(seconds)) setTimeout(finish, seconds * 1000);
+  return result;
+}

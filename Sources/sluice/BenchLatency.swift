@@ -1,0 +1,262 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import LatencyProbe
+
+/// `sluice bench latency --player`: glass-to-glass latency in real players. Starts `sluice
+/// serve`, `sluice push` (whose frames carry the pixel clock), and for each tier opens
+/// /player/latency in headless Chromium (Tools/players/latency-play.py), which reads the clock
+/// from every frame shown; `sluice probe` runs through the same minutes on the same rendition,
+/// so the player's share of the delay is the difference of the two.
+struct BenchLatency: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "latency",
+        abstract: "Glass-to-glass latency in real players (hls.js, native HLS) against `sluice probe`'s availability.",
+        discussion: """
+        Needs Chromium (/usr/bin/chromium) and python3; hls.js 1.6.15 is fetched once into \
+        .build/players (pip). Tiers: hlsjs (Sluice's recommended hls.js settings, hls.js's ABR), \
+        hlsjs-sluice-abr (/player as served: the same settings with Sluice's ABR controller), \
+        hlsjs-default (hls.js's defaults), native (Chromium's own HLS). \
+        Latency is measured on the viewer's screen: the wall clock at which a frame is shown minus \
+        the wall clock `sluice push` drew into it; everything runs on this machine, one clock.
+        """
+    )
+
+    @Flag(help: "Real players in headless Chromium (the only mode).") var player = false
+    @Flag(help: "End with one JSON object on the last line.") var json = false
+    @Option(help: "Seconds each tier plays.") var seconds: Double = 60
+    @Option(help: "Tiers to run, comma-separated: hlsjs, hlsjs-sluice-abr, hlsjs-default, native.") var tiers = "hlsjs,hlsjs-default,native"
+    @Option(help: "Picture size of the published test pattern.") var source = "1920x1080"
+    @Option(help: "Frames per second of the test pattern.") var fps = 30
+    @Option(help: "Video bitrate of the source, kbit/s.") var sourceKbps = 6000
+    @Option(help: "Transcode ladder (default: the server's, 720p/480p/360p).") var ladder: String?
+    @Option(help: "PART-TARGET, seconds (hls.partSeconds).") var partSeconds: Double = 0.25
+    @Option(help: "PART-HOLD-BACK in parts (hls.partHoldBackParts).") var holdBackParts: Double = 3
+    @Option(help: "Rendition `sluice probe` reads.") var probeRendition = "720p"
+    @Option(help: "JSON object of hls.js settings applied on top of the hlsjs tiers' (experiments), e.g. '{\"liveSyncDuration\":0.5}'.")
+    var hlsjsConfig: String?
+    @Option(help: "The page driver.") var playerScript = "Tools/players/latency-play.py"
+
+    static let knownTiers = ["hlsjs", "hlsjs-sluice-abr", "hlsjs-default", "native"]
+
+    func validate() throws {
+        guard player else { throw ValidationError("bench latency needs --player (real players in headless Chromium)") }
+        guard seconds >= 5, seconds <= 3600 else { throw ValidationError("--seconds must be 5–3600, got \(seconds)") }
+        let names = tierNames
+        guard !names.isEmpty, names.allSatisfy(Self.knownTiers.contains) else {
+            throw ValidationError("--tiers takes \(Self.knownTiers.joined(separator: ", ")), got \"\(tiers)\"")
+        }
+        guard (0.05...2).contains(partSeconds) else { throw ValidationError("--part-seconds must be 0.05–2, got \(partSeconds)") }
+        guard (2...10).contains(holdBackParts) else { throw ValidationError("--hold-back-parts must be 2–10, got \(holdBackParts)") }
+        if let hlsjsConfig {
+            guard let data = hlsjsConfig.data(using: .utf8), (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
+                throw ValidationError("--hlsjs-config must be a JSON object, got \(hlsjsConfig)")
+            }
+        }
+        guard (1...60).contains(fps) else { throw ValidationError("--fps must be 1–60, got \(fps)") }
+        guard FileManager.default.isReadableFile(atPath: playerScript) else {
+            throw ValidationError("\(playerScript) not found: run from the Sluice source tree or pass --player-script")
+        }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
+            throw ValidationError("--player needs Chromium (/usr/bin/chromium; Debian package chromium)")
+        }
+    }
+
+    var tierNames: [String] { tiers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+
+    /// What /player/latency reports (Sources/Origin/Player/latency.js).
+    struct PageReport: Decodable {
+        var supported: Bool?
+        var errors: [String]?
+        var fatal: String?
+        var hlsVersion: String?
+        var g2gMs: [Double]?
+        var framesShown: Int?
+        var framesRead: Int?
+        var renditions: [String: Int]?
+        var firstFrameMs: Double?
+        var firstFrameAfterManifestMs: Double?
+        var stalls: Int?
+        var stallSeconds: Double?
+        var freezes: Int?
+        var targetLatency: Double?
+        var error: String?
+    }
+
+    struct Percentiles: Encodable {
+        var p50: Double
+        var p95: Double
+        var p99: Double
+    }
+
+    struct Tier: Encodable {
+        var name: String
+        var g2gMs: Percentiles?
+        var firstFrameMs: Double?
+        var firstFrameAfterManifestMs: Double?
+        var stalls: Int?
+        var stallSeconds: Double?
+        var freezes: Int?
+        var frames: Int
+        var renditions: [String: Int]
+        var hlsjsTargetLatencyS: Double?
+        /// nil when it played; else why not ("unsupported: …").
+        var status: String?
+        enum CodingKeys: String, CodingKey {
+            case name, stalls, freezes, frames, renditions, status
+            case g2gMs = "g2g_ms", firstFrameMs = "first_frame_ms", firstFrameAfterManifestMs = "first_frame_after_manifest_ms"
+            case stallSeconds = "stall_seconds", hlsjsTargetLatencyS = "hlsjs_target_latency_s"
+        }
+    }
+
+    struct Report: Encodable {
+        var tiers: [Tier]
+        var probe: LatencyReport?
+        var partSeconds: Double
+        var holdBackParts: Double
+        var seconds: Double
+        var source: String
+        var hlsjsConfig: String?
+        enum CodingKeys: String, CodingKey {
+            case tiers, probe, seconds, source
+            case partSeconds = "part_seconds", holdBackParts = "hold_back_parts", hlsjsConfig = "hlsjs_config"
+        }
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    func run() async throws {
+        typealias Child = ABRPlayerBench.Child
+        let sluice = ABRPlayerBench.executable()
+        let (rtmp, http) = (try ABRPlayerBench.freePort(), try ABRPlayerBench.freePort())
+        var serve = ["serve", "--host", "127.0.0.1", "--rtmp-port", "\(rtmp)", "--srt-port", "0", "--http-port", "\(http)",
+                     "--log-level", "warning"]
+        if let ladder { serve += ["--ladder", ladder] }
+        var environment = ProcessInfo.processInfo.environment
+        environment["SLUICE_HLS_PART_SECONDS"] = "\(partSeconds)"
+        environment["SLUICE_HLS_PART_HOLD_BACK_PARTS"] = "\(holdBackParts)"
+        let server = try Child(sluice, serve, environment: environment)
+        defer { server.stop() }
+        guard await ABRPlayerBench.accepts(port: rtmp, within: 20) else { throw Failure(description: "sluice serve did not start: \(server.errors)") }
+        let names = tierNames
+        let total = Double(names.count) * (seconds + 25) + 60
+        let push = try Child(sluice, ["push", "rtmp://127.0.0.1:\(rtmp)/live/g2g", "--size", source, "--fps", "\(fps)",
+                                      "--kbps", "\(sourceKbps)", "--duration", "\(Int(total))"])
+        defer { push.stop() }
+        let base = "http://127.0.0.1:\(http)"
+        let master = "\(base)/live/g2g/index.m3u8"
+        try await waitForRendition(master, server: server, push: push)
+        log("\(source)@\(fps) pushed, part target \(partSeconds) s, hold-back \(holdBackParts) parts; \(Int(seconds)) s per tier")
+
+        // The probe reads the same minutes the players watch.
+        let probe = try Child(sluice, ["probe", master, "--rendition", probeRendition, "--duration", "\(Int(Double(names.count) * (seconds + 15)))", "--json"])
+        defer { probe.stop() }
+        var results: [Tier] = []
+        for name in names {
+            log("playing \(name) …")
+            results.append(try await play(name, base: base, master: master))
+        }
+        let probeStatus = await probe.wait(seconds: 60)
+        var probeReport: LatencyReport?
+        if probeStatus == 0, let line = probe.output.split(separator: "\n").last {
+            probeReport = try? JSONDecoder().decode(LatencyReport.self, from: Data(line.utf8))
+        }
+        if probeReport == nil { log("sluice probe reported nothing (\(probeStatus)): \(probe.errors)") }
+        let report = Report(tiers: results, probe: probeReport, partSeconds: partSeconds, holdBackParts: holdBackParts,
+                            seconds: seconds, source: "\(source)@\(fps)", hlsjsConfig: hlsjsConfig)
+        printTable(report)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        }
+    }
+
+    private func play(_ name: String, base: String, master: String) async throws -> Tier {
+        // hlsjs: the recommended settings with hls.js's own ABR; hlsjs-sluice-abr: /player as
+        // served (the same settings, Sluice's ABR controller, which owns the playback rate).
+        let (mode, abr) = name == "hlsjs-sluice-abr" ? ("hlsjs", "sluice") : (name, "default")
+        var args = [playerScript, "--server", base, "--src", master, "--mode", mode, "--abr", abr, "--seconds", "\(seconds)"]
+        if let hlsjsConfig, mode == "hlsjs" { args += ["--config", hlsjsConfig] }
+        let player = try ABRPlayerBench.Child("/usr/bin/python3", args)
+        defer { player.stop() }
+        let status = await player.wait(seconds: seconds + 240)
+        guard let line = player.output.split(separator: "\n").last,
+              let page = try? JSONDecoder().decode(PageReport.self, from: Data(line.utf8)) else {
+            throw Failure(description: "the \(name) player failed (\(status)): \(player.output) \(player.errors)")
+        }
+        var tier = Tier(name: name, frames: page.framesRead ?? 0, renditions: page.renditions ?? [:])
+        tier.firstFrameMs = page.firstFrameMs
+        tier.firstFrameAfterManifestMs = page.firstFrameAfterManifestMs
+        tier.stalls = page.stalls
+        tier.stallSeconds = page.stallSeconds
+        tier.freezes = page.freezes
+        tier.hlsjsTargetLatencyS = page.targetLatency
+        if let samples = page.g2gMs, let r = LatencyReport(samples) {
+            tier.g2gMs = Percentiles(p50: r.p50Ms, p95: r.p95Ms, p99: r.p99Ms)
+        } else {
+            let why = page.error ?? page.fatal ?? page.errors?.first ?? "no frame showed a readable clock"
+            tier.status = (page.supported == false ? "unsupported: " : "no frames: ") + why
+            tier.stalls = nil
+        }
+        return tier
+    }
+
+    /// With --json only the JSON object goes to stdout.
+    private func say(_ line: String) {
+        if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
+    }
+
+    private func printTable(_ r: Report) {
+        func ms(_ v: Double?) -> String { v.map { String(format: "%.0f", $0) } ?? "n/a" }
+        func col(_ s: String, _ n: Int) -> String { s.padding(toLength: max(n, s.count + 1), withPad: " ", startingAt: 0) }
+        say("glass-to-glass (ms): frame shown in headless Chromium − wall clock drawn by `sluice push`; \(r.source), "
+            + "part target \(r.partSeconds) s, PART-HOLD-BACK \(r.holdBackParts) parts, \(Int(r.seconds)) s per tier"
+            + (r.hlsjsConfig.map { ", hls.js settings on top: \($0)" } ?? ""))
+        say(col("tier", 15) + col("p50", 7) + col("p95", 7) + col("p99", 7) + col("first frame", 13) + col("stalls", 8)
+            + col("freezes", 9) + col("shown", 14) + "vs probe p50")
+        for t in r.tiers {
+            guard let g = t.g2gMs else {
+                say(col(t.name, 15) + (t.status ?? "n/a"))
+                continue
+            }
+            let shown = t.renditions.sorted { $0.value > $1.value }.prefix(2).map { "\($0.key)p:\($0.value)" }.joined(separator: " ")
+            let ratio = r.probe.map { String(format: "%.1f× (+%.0f ms)", g.p50 / $0.p50Ms, g.p50 - $0.p50Ms) } ?? "n/a"
+            say(col(t.name, 15) + col(ms(g.p50), 7) + col(ms(g.p95), 7) + col(ms(g.p99), 7)
+                + col(ms(t.firstFrameMs) + (t.firstFrameAfterManifestMs.map { " (\(ms($0)))" } ?? ""), 13)
+                + col("\(t.stalls ?? 0)", 8) + col("\(t.freezes ?? 0)", 9) + col(shown, 14) + ratio)
+        }
+        if let p = r.probe {
+            say(col("sluice probe", 15) + col(ms(p.p50Ms), 7) + col(ms(p.p95Ms), 7) + col(ms(p.p99Ms), 7)
+                + "stamp → part available, \(probeRendition), \(p.count) frames")
+        } else {
+            say(col("sluice probe", 15) + "no report")
+        }
+        say("first frame: ms from page load (in brackets: from the multivariant playlist loaded)")
+    }
+
+    private func log(_ line: String) {
+        FileHandle.standardError.write(Data(("bench latency: " + line + "\n").utf8))
+    }
+
+    /// Waits until the probed rendition is listed and has a few seconds of parts.
+    private func waitForRendition(_ master: String, server: ABRPlayerBench.Child, push: ABRPlayerBench.Child) async throws {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            guard server.isRunning else { throw Failure(description: "sluice serve exited: \(server.errors)") }
+            guard push.isRunning else { throw Failure(description: "sluice push exited: \(push.errors)") }
+            if let url = URL(string: master), let (data, response) = try? await URLSession.shared.data(from: url),
+               (response as? HTTPURLResponse)?.statusCode == 200,
+               String(decoding: data, as: UTF8.self).contains("NAME=\"\(probeRendition)\"") {
+                try await Task.sleep(for: .seconds(4))
+                return
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        throw Failure(description: "\(master) did not list \(probeRendition) within 60 s")
+    }
+}

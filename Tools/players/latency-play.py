@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Opens Sluice's glass-to-glass page (/player/latency) in headless Chromium and prints its report.
+
+The page (served by the Sluice under test) plays --src with hls.js or natively, reads the pixel
+clock `sluice push` draws into every frame, and POSTs its result (per-frame glass-to-glass in
+ms, first frame, stalls, renditions shown) here after --seconds. hls.js 1.6.15 comes from the
+same cache as hlsjs-play.py and is served from here with CORS, so the page needs no internet.
+"""
+import argparse, http.server, importlib.util, json, os, shutil, signal, socketserver, subprocess, sys, tempfile, threading
+from urllib.parse import urlencode
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def ensure_hlsjs(cache):
+    spec = importlib.util.spec_from_file_location("hlsjs_play", os.path.join(HERE, "hlsjs-play.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ensure_hlsjs(cache)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--server", required=True, help="the Sluice serving /player/latency, e.g. http://127.0.0.1:8080")
+    ap.add_argument("--src", required=True, help="playlist URL, e.g. http://127.0.0.1:8080/live/demo/index.m3u8")
+    ap.add_argument("--mode", choices=["hlsjs", "hlsjs-default", "native"], default="hlsjs")
+    ap.add_argument("--abr", choices=["sluice", "default"], default="sluice")
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--config", help="JSON object of hls.js settings applied on top of the mode's")
+    ap.add_argument("--cache", default=os.path.join(HERE, "..", "..", ".build", "players"))
+    ap.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
+    args = ap.parse_args()
+
+    hlsjs = ensure_hlsjs(os.path.abspath(args.cache)) if args.mode != "native" else None
+    result = {}
+    done = threading.Event()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path != "/hls.js" or not hlsjs:
+                self.send_error(404)
+                return
+            with open(hlsjs, "rb") as f:
+                body = f.read()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/javascript")
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            try:
+                result.update(json.loads(body))
+            except ValueError:
+                result["fatal"] = "unreadable report"
+            self.send_response(204)
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.end_headers()
+            done.set()
+
+        def log_message(self, *a):
+            pass
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+
+        def handle_error(self, request, client_address):
+            pass  # Chromium is killed mid-request at the end; that is expected
+
+    server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    here = f"http://127.0.0.1:{server.server_address[1]}"
+    query = {"src": args.src, "mode": args.mode, "seconds": args.seconds, "report": here + "/result",
+             "hls": here + "/hls.js", "abr": args.abr}
+    if args.config:
+        query["config"] = args.config
+    page = args.server.rstrip("/") + "/player/latency?" + urlencode(query)
+    profile = tempfile.mkdtemp(prefix="sluice-chromium-")
+    cmd = [args.chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+           "--autoplay-policy=no-user-gesture-required", "--mute-audio", "--no-first-run",
+           f"--user-data-dir={profile}", "--remote-debugging-port=0", page]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        ok = done.wait(args.seconds + 40)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        server.shutdown()
+        shutil.rmtree(profile, ignore_errors=True)
+    if not ok:
+        print(json.dumps({"error": "the page never reported (chromium failed to start or the page crashed)", "page": page}))
+        return 2
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
