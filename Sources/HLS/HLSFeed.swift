@@ -10,7 +10,7 @@ import Synchronization
 public final class HLSFeed: Sendable {
     private let stopped = Atomic<Bool>(false)
     private let queue: ReaderQueue
-    private let done = Mutex<[CheckedContinuation<Void, Never>]?>([])
+    private let done = ThreadExit()
 
     /// Starts the thread. When the queue closes (publisher gone) the rendition is left open
     /// for a reconnect: `onClose` runs, and the owner decides when to end the stream.
@@ -53,12 +53,7 @@ public final class HLSFeed: Sendable {
             }
             do { try rendition?.discontinuity() } catch { logger.error("hls \(stream.path)/\(name): \(error)") }
             onClose()
-            let waiters = done.withLock { w -> [CheckedContinuation<Void, Never>] in
-                let list = w ?? []
-                w = nil
-                return list
-            }
-            for w in waiters { w.resume() }
+            done.signal()
     }
 
     /// Stops the thread (after its current unit) and waits for it.
@@ -69,14 +64,5 @@ public final class HLSFeed: Sendable {
     }
 
     /// Waits until the thread has drained a closed queue (or was stopped).
-    public func finished() async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let finished = done.withLock { w -> Bool in
-                if w == nil { return true }
-                w!.append(c)
-                return false
-            }
-            if finished { c.resume() }
-        }
-    }
+    public func finished() async { await done.wait() }
 }

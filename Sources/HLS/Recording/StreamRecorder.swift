@@ -18,7 +18,7 @@ public final class StreamRecorder: Sendable {
     private let logger: Logger
     private let queue: HandOffQueue<RecordingQueuePolicy>
     private let state = Mutex(State())
-    private let done = Mutex<[CheckedContinuation<Void, Never>]?>([])
+    private let done = ThreadExit()
     /// Told once per recording that fails (the server's metric).
     private let failureObserver = Mutex<(@Sendable (String) -> Void)?>(nil)
 
@@ -176,21 +176,8 @@ public final class StreamRecorder: Sendable {
             queue.push(.finish(key: a.key))
         }
         queue.close()
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let finished = done.withLock { w -> Bool in
-                if w == nil { return true }
-                w!.append(c)
-                return false
-            }
-            if finished { c.resume() }
-        }
+        await done.wait()
     }
 
-    private func threadEnded() {
-        let waiters = done.withLock { w -> [CheckedContinuation<Void, Never>] in
-            defer { w = nil }
-            return w ?? []
-        }
-        for w in waiters { w.resume() }
-    }
+    private func threadEnded() { done.signal() }
 }
