@@ -8,6 +8,8 @@ struct ByteBudgetPolicy: HandOffPolicy {
     private(set) var bytes = 0
     private(set) var droppedBytes = 0
     private(set) var receivedAny = false
+    /// Bytes admitted so far.
+    private(set) var receivedBytes = 0
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -19,6 +21,7 @@ struct ByteBudgetPolicy: HandOffPolicy {
             return .drop
         }
         bytes += chunk.count
+        receivedBytes += chunk.count
         receivedAny = true
         return .append
     }

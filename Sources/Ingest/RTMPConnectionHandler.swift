@@ -27,46 +27,6 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         var droppedMetadata = 0
     }
 
-    private struct Playing {
-        /// The stream being sent: the one asked for, or one of its renditions.
-        var stream: LiveStream
-        var queue: ReaderQueue
-        var playout: FLVPlayout
-        /// The path the player asked for; its stream holds the player's status.
-        var path: String
-        var home: LiveStream
-        var playerID = LiveStream.newPlayerID()
-        var status = PlayerStatus(transport: "rtmp", rendition: "source")
-        var control: SendDelayControl?
-    }
-
-    /// One player's send-delay control: the controller, the ladder it moves along, what was
-    /// written and not yet taken by the kernel, and a switch waiting for its keyframe.
-    private struct SendDelayControl {
-        struct Rung { var name: String; var path: String; var bitrate: Int }
-        struct Switch {
-            var stream: LiveStream
-            var queue: ReaderQueue
-            var rung: Rung
-            var index: Int
-            var from: String
-            var up: Bool
-            var queuedMillis: Int64
-            /// The target's parameters and metadata, read before its keyframe came.
-            var tracks: [TrackInfo]?
-            var metadata: [String: String]?
-        }
-        var controller: SendDelayController
-        var ladder: [Rung]
-        /// Connection byte offset at which each written unit ends, and its dts (ms).
-        var written = CircularBuffer<(end: Int, dtsMillis: Int64)>()
-        var pending: Switch?
-        var ticks = 0
-        /// Per rendition name: its stream's bytes in at the last measurement, and its rate.
-        var rateMarks: [String: (stream: LiveStream, bytes: Int, at: NIODeadline)] = [:]
-        var rates: [String: Int] = [:]
-    }
-
     private let hub: StreamHub
     private let access: any AccessControl
     private let admission: IngestAdmission
@@ -87,7 +47,7 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
     private var session = RTMPServerSession()
     private var encoder = RTMPChunkEncoder()
     private var publishing: [UInt32: Publishing] = [:]
-    private var playing: [UInt32: Playing] = [:]
+    private var players: [UInt32: RTMPPlayer] = [:]
     /// Players whose pump waits for the socket to become writable again.
     private var waitingForWritable: Set<UInt32> = []
     private var context: ChannelHandlerContext?
@@ -202,13 +162,11 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
             logger.info("RTMP publish ended", metadata: ["path": "\(p.publisher.path)", "units": "\(p.publisher.stream.unitsIn)"])
         }
         publishing.removeAll()
-        for (_, p) in playing {
-            p.stream.unsubscribe(p.queue)
-            left(p)
-            statistics.playerUnitsDropped.add(p.queue.lost, ordering: .relaxed)
-            logger.info("RTMP player left", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
+        for (_, var player) in players {
+            perform(player.stop())
+            logger.info("RTMP player left", metadata: ["path": "\(player.feed.stream.path)", "dropped": "\(player.feed.queue.dropped)"])
         }
-        playing.removeAll()
+        players.removeAll()
         logger.debug("RTMP connection closed")
         context.fireChannelInactive()
     }
@@ -239,7 +197,7 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
 
     /// Keeps `inactiveSince` in step with whether anything is published or played.
     private func updateActivity() {
-        if publishing.isEmpty && playing.isEmpty {
+        if publishing.isEmpty && players.isEmpty {
             if inactiveSince == nil { inactiveSince = .now() }
         } else {
             inactiveSince = nil
@@ -454,184 +412,6 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    // MARK: send-delay control
-
-    /// The player left: its status goes, a switch in flight is dropped.
-    private func left(_ p: Playing) {
-        if let s = p.control?.pending { s.stream.unsubscribe(s.queue) }
-        p.home.reportPlayer(p.playerID, nil)
-    }
-
-    private func startSendDelayTicks(context: ChannelHandlerContext) {
-        guard sendDelayTick == nil else { return }
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let tick = configuration.playerSendDelayTick
-        sendDelayTick = context.eventLoop.scheduleRepeatedTask(initialDelay: tick, delay: tick) { _ in
-            bound.value.sampleSendDelay()
-        }
-    }
-
-    /// Samples every player's queue and carries out its controller's decision. On the event
-    /// loop; nothing here waits.
-    private func sampleSendDelay() {
-        guard let context, !closing else { return }
-        let buffered = (try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes)) ?? 0
-        let delivered = bytesWritten - buffered
-        let now = NIODeadline.now()
-        for id in playing.keys.sorted() {
-            guard var p = playing[id], var c = p.control else { continue }
-            if c.ticks % 5 == 0 {
-                // While a switch waits for its keyframe the controller is already on the target.
-                refreshLadder(&c, path: p.path, current: c.pending?.rung.name ?? p.status.rendition, now: now)
-            }
-            c.ticks += 1
-            while let first = c.written.first, first.end <= delivered { c.written.removeFirst() }
-            let backlog = p.queue.backlog
-            let oldest = c.written.first?.dtsMillis ?? backlog.oldestMillis
-            let newest = backlog.newestMillis ?? p.queue.newestMillis
-            let queuedMillis = oldest.flatMap { o in newest.map { max($0 - o, 0) } } ?? 0
-            let sample = SendDelayController.Sample(queuedMillis: queuedMillis, queuedBytes: buffered + backlog.bytes,
-                                                    deliveredBytes: delivered, nowMillis: now.uptimeNanoseconds.millis)
-            let from = p.status.rendition
-            let decision = c.controller.update(sample)
-            logger.trace("RTMP player send queue", metadata: [
-                "path": "\(p.path)", "queued_ms": "\(queuedMillis)", "buffered": "\(buffered)", "backlog": "\(backlog.bytes)",
-                "decision": "\(decision)",
-            ])
-            p.status.queuedMillis = c.controller.effectiveQueuedMillis(sample)
-            switch decision {
-            case .stay:
-                break
-            case .moveDown(let to), .moveUp(let to):
-                let up = decision == .moveUp(to: to)
-                if let old = c.pending { old.stream.unsubscribe(old.queue) }
-                c.pending = nil
-                // A move back to what is being sent cancels the switch in flight, nothing more.
-                if to < c.ladder.count, c.ladder[to].name == from { break }
-                guard to < c.ladder.count, let target = hub.stream(c.ladder[to].path),
-                      let queue = target.subscribe(capacity: configuration.playerQueueCapacity,
-                                                   byteCapacity: configuration.playerQueueBytes, fromNextKeyframe: true) else {
-                    c.controller.moveFailed(rendition: c.ladder.firstIndex { $0.name == from } ?? 0)
-                    break
-                }
-                c.pending = .init(stream: target, queue: queue, rung: c.ladder[to], index: to, from: from, up: up,
-                                  queuedMillis: p.status.queuedMillis)
-                let loop = context.eventLoop
-                let bound = NIOLoopBound(self, eventLoop: loop)
-                queue.notifyWhenReady { loop.execute { bound.value.switchReady(streamID: id, queue: queue) } }
-            case .skipToKeyframe:
-                let units = p.queue.skipToKeyframe()
-                p.playout.discontinuity() // the player's timestamps continue without the gap
-                p.status.keyframeSkips += 1
-                statistics.playerKeyframeSkips.add(1, ordering: .relaxed)
-                logger.info("RTMP player skipped to the next keyframe", metadata: [
-                    "path": "\(p.path)", "rendition": "\(from)", "queued_ms": "\(p.status.queuedMillis)", "units": "\(units)",
-                ])
-            }
-            p.control = c
-            p.home.reportPlayer(p.playerID, p.status)
-            playing[id] = p
-        }
-    }
-
-    /// The ladder: the path asked for, then its renditions in the hub by falling bitrate.
-    private func refreshLadder(_ c: inout SendDelayControl, path: String, current: String, now: NIODeadline) {
-        var streams: [(name: String, stream: LiveStream?, nominal: Int)] = [("source", hub.stream(path), 0)]
-        for r in hub.renditions(of: path) {
-            streams.append((String(r.path.dropFirst(path.count + 1)), r, r.tracks.first { $0.kind == .video }?.bitrate ?? 0))
-        }
-        // Each rendition's rate as it flows (video and audio), measured from its input every 2 s;
-        // the rung's nominal video bitrate until then.
-        var ladder: [SendDelayControl.Rung] = []
-        for (name, stream, nominal) in streams {
-            var rate = c.rates[name] ?? nominal
-            if let stream {
-                if let mark = c.rateMarks[name], mark.stream === stream {
-                    if now - mark.at >= .seconds(2) {
-                        let seconds = Double((now - mark.at).nanoseconds) / 1e9
-                        rate = Int(Double(max(stream.bytesIn - mark.bytes, 0)) * 8 / seconds)
-                        c.rateMarks[name] = (stream, stream.bytesIn, now)
-                    }
-                } else {
-                    c.rateMarks[name] = (stream, stream.bytesIn, now)
-                }
-            }
-            c.rates[name] = rate
-            ladder.append(.init(name: name, path: name == "source" ? path : "\(path)/\(name)", bitrate: rate))
-        }
-        c.ladder = ladder
-        c.controller.setLadder(ladder.map(\.bitrate), rendition: ladder.firstIndex { $0.name == current } ?? 0)
-    }
-
-    /// The switch target's queue has events: once it holds a video keyframe, the player moves
-    /// over (new sequence headers, timestamps continuing); what came before the keyframe goes.
-    private func switchReady(streamID: UInt32, queue: ReaderQueue) {
-        guard let context, !closing, var p = playing[streamID], var c = p.control, var s = c.pending, s.queue === queue else { return }
-        var start: Int?
-        let (events, ended) = queue.drain(max: Self.pumpBatch)
-        for (i, event) in events.enumerated() {
-            switch event {
-            case .tracks(let t): s.tracks = t
-            case .metadata(let m): s.metadata = m
-            case .discontinuity: break
-            case .unit(let u): if u.track == .video && u.isKeyframe { start = i }
-            }
-            if start != nil { break }
-        }
-        guard let start else {
-            if ended {
-                // The rendition went away before its keyframe: stay where we are.
-                c.pending = nil
-                c.controller.moveFailed(rendition: c.ladder.firstIndex { $0.name == p.status.rendition } ?? 0)
-                p.control = c
-                playing[streamID] = p
-            } else {
-                c.pending = s
-                p.control = c
-                playing[streamID] = p
-                let loop = context.eventLoop
-                let bound = NIOLoopBound(self, eventLoop: loop)
-                queue.notifyWhenReady { loop.execute { bound.value.switchReady(streamID: streamID, queue: queue) } }
-            }
-            return
-        }
-        // Switch: the old queue and its backlog go; the target continues from its keyframe.
-        p.stream.unsubscribe(p.queue)
-        statistics.playerUnitsDropped.add(p.queue.lost, ordering: .relaxed)
-        p.stream = s.stream
-        p.queue = s.queue
-        p.playout.discontinuity()
-        p.status.rendition = s.rung.name
-        if s.up { p.status.movesUp += 1 } else { p.status.movesDown += 1 }
-        if s.up {
-            statistics.playerMovesUp.add(1, ordering: .relaxed)
-        } else {
-            statistics.playerMovesDown.add(1, ordering: .relaxed)
-        }
-        c.pending = nil
-        c.written.removeAll()
-        p.control = c
-        playing[streamID] = p
-        p.home.reportPlayer(p.playerID, p.status)
-        logger.info(s.up ? "RTMP player moved up a rendition" : "RTMP player moved down a rendition", metadata: [
-            "path": "\(p.path)", "from": "\(s.from)", "to": "\(s.rung.name)", "queued_ms": "\(s.queuedMillis)",
-        ])
-        var out = context.channel.allocator.buffer(capacity: 0)
-        var head: [HubEvent] = []
-        head.append(.tracks(s.tracks ?? s.stream.tracks))
-        if let metadata = s.metadata { head.append(.metadata(metadata)) }
-        for event in head + events[start...] { append(event, streamID: streamID, into: &out) }
-        if out.readableBytes > 0 {
-            bytesWritten += out.readableBytes
-            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
-        }
-        if ended {
-            streamEnded(streamID: streamID, queue: s.queue)
-        } else {
-            pump(streamID: streamID, queue: s.queue)
-        }
-    }
-
     // MARK: play
 
     private func startPlaying(streamID: UInt32, path raw: String, query: String) {
@@ -657,10 +437,9 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
             return
         }
         stopPlaying(streamID)
-        var p = Playing(stream: stream, queue: queue, playout: FLVPlayout(streamID: streamID), path: path, home: stream)
-        if let config = configuration.playerSendDelay {
-            p.control = SendDelayControl(controller: SendDelayController(ladder: [0], configuration: config),
-                                         ladder: [.init(name: "source", path: path, bitrate: 0)])
+        let player = RTMPPlayer(streamID: streamID, path: path, feed: .init(stream: stream, queue: queue),
+                                sendDelay: configuration.playerSendDelay)
+        if player.sendDelay != nil {
             startSendDelayTicks(context: context)
             // What the kernel holds unsent is invisible to the controller: bound it, so the
             // queue builds where the controller can act on it.
@@ -672,14 +451,29 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
                 try? context.channel.syncOptions?.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(bytes))
             }
         }
-        stream.reportPlayer(p.playerID, p.status)
-        playing[streamID] = p
+        players[streamID] = player
+        perform(player.started)
         logger.info("RTMP play started", metadata: ["path": "\(path)"])
         statistics.plays.add(1, ordering: .relaxed)
         run(session.playAccepted(streamID: streamID))
         context.flush()
 
         pump(streamID: streamID, queue: queue)
+    }
+
+    /// Carries out a player's transition: hub queues let go, status reports.
+    private func perform(_ actions: [RTMPPlayer.Action]) {
+        for action in actions {
+            switch action {
+            case .leave(let feed):
+                feed.stream.unsubscribe(feed.queue)
+                statistics.playerUnitsDropped.add(feed.queue.lost, ordering: .relaxed)
+            case .abandon(let feed):
+                feed.stream.unsubscribe(feed.queue)
+            case .report(let stream, let player, let status):
+                stream.reportPlayer(player, status)
+            }
+        }
     }
 
     /// Most events one pump writes before letting the loop's other channels run.
@@ -690,19 +484,14 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
     /// wake-up per batch, not a task hop per player. A slow player backs up into its bounded
     /// queue, which drops, never into memory.
     private func pump(streamID: UInt32, queue: ReaderQueue) {
-        guard let context, !closing, playing[streamID]?.queue === queue else { return }
+        guard let context, !closing, players[streamID]?.isSending(from: queue) == true else { return }
         guard context.channel.isWritable else {
             waitingForWritable.insert(streamID)
             if unwritableSince == nil { unwritableSince = .now() }
             return
         }
         let (events, ended) = queue.drain(max: Self.pumpBatch)
-        var out = context.channel.allocator.buffer(capacity: 0)
-        for event in events { append(event, streamID: streamID, into: &out) }
-        if out.readableBytes > 0 {
-            bytesWritten += out.readableBytes
-            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
-        }
+        write(events, streamID: streamID, context: context)
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
         if ended {
@@ -711,6 +500,18 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
             loop.execute { bound.value.pump(streamID: streamID, queue: queue) }
         } else {
             queue.notifyWhenReady { loop.execute { bound.value.pump(streamID: streamID, queue: queue) } }
+        }
+    }
+
+    /// Encodes `events` for the player in one buffer and writes it with one flush.
+    private func write(_ events: some Sequence<HubEvent>, streamID: UInt32, context: ChannelHandlerContext) {
+        guard var player = players[streamID] else { return }
+        var out = context.channel.allocator.buffer(capacity: 0)
+        for event in events { player.encode(event, encoder: &encoder, offset: bytesWritten, into: &out) }
+        players[streamID] = player
+        if out.readableBytes > 0 {
+            bytesWritten += out.readableBytes
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         }
     }
 
@@ -734,7 +535,7 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
             }
             let waiting = waitingForWritable
             waitingForWritable.removeAll()
-            for id in waiting { if let p = playing[id] { pump(streamID: id, queue: p.queue) } }
+            for id in waiting { if let p = players[id] { pump(streamID: id, queue: p.feed.queue) } }
         }
         context.fireChannelWritabilityChanged()
     }
@@ -742,11 +543,15 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
     /// The stream ended. A publisher that reconnects within the grace period continues it for
     /// this player; otherwise the play ends.
     private func streamEnded(streamID: UInt32, queue: ReaderQueue) {
-        guard let context, isCurrent(streamID: streamID, queue: queue), let path = playing[streamID]?.path else { return }
+        guard let context, !closing, var player = players[streamID] else { return }
+        let (waiting, actions) = player.feedEnded(queue)
+        players[streamID] = player
+        perform(actions)
+        guard waiting else { return }
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
         let hub = self.hub, capacity = configuration.playerQueueCapacity, bytes = configuration.playerQueueBytes
-        let grace = configuration.playerRepublishGrace
+        let grace = configuration.playerRepublishGrace, path = player.path
         Task {
             guard let found = await RTMPConnectionHandler.waitForRepublish(hub: hub, path: path, capacity: capacity,
                                                                                  bytes: bytes, grace: grace) else {
@@ -754,7 +559,7 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
                 return
             }
             loop.execute {
-                if bound.value.resume(streamID: streamID, from: queue, to: found.queue, stream: found.stream) {
+                if bound.value.resume(streamID: streamID, from: queue, to: found) {
                     bound.value.pump(streamID: streamID, queue: found.queue)
                 } else {
                     found.stream.unsubscribe(found.queue)
@@ -764,12 +569,12 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
     }
 
     private static func waitForRepublish(hub: StreamHub, path: String, capacity: Int, bytes: Int,
-                                         grace: Duration) async -> (stream: LiveStream, queue: ReaderQueue)? {
+                                         grace: Duration) async -> RTMPPlayer.Feed? {
         let clock = ContinuousClock()
         let deadline = clock.now + grace
         while clock.now < deadline {
             if let stream = hub.stream(path), stream.hasPublisher, let queue = stream.subscribe(capacity: capacity, byteCapacity: bytes) {
-                return (stream, queue)
+                return .init(stream: stream, queue: queue)
             }
             do {
                 try await Task.sleep(for: .milliseconds(100))
@@ -780,77 +585,127 @@ final class RTMPConnectionHandler: ChannelDuplexHandler {
         return nil
     }
 
-    private func isCurrent(streamID: UInt32, queue: ReaderQueue) -> Bool {
-        !closing && playing[streamID]?.queue === queue
-    }
-
     /// The player continues on the republished stream, as after a takeover.
-    private func resume(streamID: UInt32, from old: ReaderQueue, to queue: ReaderQueue, stream: LiveStream) -> Bool {
-        guard !closing, var p = playing[streamID], p.queue === old else { return false }
-        statistics.playerUnitsDropped.add(old.lost, ordering: .relaxed)
-        p.stream.unsubscribe(old)
-        p.stream = stream
-        p.queue = queue
-        p.playout.discontinuity()
-        // Back on the stream asked for (a new publisher brings new renditions).
-        if p.home !== stream {
-            p.home.reportPlayer(p.playerID, nil)
-            p.home = stream
-        }
-        if var c = p.control {
-            if let s = c.pending { s.stream.unsubscribe(s.queue) }
-            c.pending = nil
-            c.written.removeAll()
-            c.controller.moveFailed(rendition: 0)
-            p.control = c
-        }
-        p.status.rendition = "source"
-        p.home.reportPlayer(p.playerID, p.status)
-        playing[streamID] = p
-        logger.info("RTMP play resumed: the path was published again", metadata: ["path": "\(stream.path)"])
+    private func resume(streamID: UInt32, from old: ReaderQueue, to feed: RTMPPlayer.Feed) -> Bool {
+        guard !closing, var player = players[streamID], let actions = player.resume(from: old, to: feed) else { return false }
+        players[streamID] = player
+        perform(actions)
+        logger.info("RTMP play resumed: the path was published again", metadata: ["path": "\(feed.stream.path)"])
         return true
     }
 
-    /// Encodes one hub event for the player into `out`.
-    private func append(_ event: HubEvent, streamID: UInt32, into out: inout ByteBuffer) {
-        guard var p = playing[streamID] else { return }
-        let messages: [RTMPMessage]
-        switch event {
-        case .tracks(let tracks): messages = p.playout.tracksChanged(tracks)
-        case .metadata(let meta): messages = p.playout.metadataChanged(meta)
-        case .discontinuity: p.playout.discontinuity(); messages = []
-        case .unit(let unit): messages = p.playout.unit(unit)
-        }
-        for m in messages { encoder.encode(m, into: &out) }
-        if case .unit(let unit) = event, !messages.isEmpty, p.control != nil {
-            p.control!.written.append((bytesWritten + out.readableBytes, unit.timebase.rescale(unit.dts, to: .milliseconds)))
-        }
-        playing[streamID] = p
-    }
-
     private func playEnded(streamID: UInt32, queue: ReaderQueue) {
-        guard let p = playing[streamID], p.queue === queue else { return }
-        playing[streamID] = nil
-        left(p)
-        statistics.playerUnitsDropped.add(p.queue.lost, ordering: .relaxed)
-        logger.info("RTMP play ended: the publisher left", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
+        guard var player = players[streamID], let actions = player.republishTimedOut(queue) else { return }
+        perform(actions)
+        players[streamID] = nil
+        logger.info("RTMP play ended: the publisher left", metadata: ["path": "\(player.feed.stream.path)", "dropped": "\(queue.dropped)"])
         run(session.playEnded(streamID: streamID))
         updateActivity()
         context?.flush()
     }
 
     private func stopPlaying(_ streamID: UInt32) {
-        guard let p = playing.removeValue(forKey: streamID) else { return }
-        p.stream.unsubscribe(p.queue)
-        left(p)
-        statistics.playerUnitsDropped.add(p.queue.lost, ordering: .relaxed)
-        logger.info("RTMP play stopped", metadata: ["path": "\(p.stream.path)", "dropped": "\(p.queue.dropped)"])
+        guard var player = players[streamID] else { return }
+        perform(player.stop())
+        players[streamID] = nil
+        logger.info("RTMP play stopped", metadata: ["path": "\(player.feed.stream.path)", "dropped": "\(player.feed.queue.dropped)"])
+    }
+
+    // MARK: send-delay control
+
+    private func startSendDelayTicks(context: ChannelHandlerContext) {
+        guard sendDelayTick == nil else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let tick = configuration.playerSendDelayTick
+        sendDelayTick = context.eventLoop.scheduleRepeatedTask(initialDelay: tick, delay: tick) { _ in
+            bound.value.sampleSendDelay()
+        }
+    }
+
+    /// Samples every player's queue and carries out its controller's decision. On the event
+    /// loop; nothing here waits.
+    private func sampleSendDelay() {
+        guard let context, !closing else { return }
+        let buffered = (try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes)) ?? 0
+        let delivered = bytesWritten - buffered
+        let now = NIODeadline.now()
+        for id in players.keys.sorted() {
+            guard var player = players[id] else { continue }
+            let from = player.status.rendition
+            let path = player.path
+            guard let (sample, actions) = player.sample(buffered: buffered, delivered: delivered, now: now,
+                                                        streams: { ladderStreams(path) }) else { continue }
+            logger.trace("RTMP player send queue", metadata: [
+                "path": "\(player.path)", "queued_ms": "\(sample.queuedMillis)", "buffered": "\(buffered)",
+                "backlog": "\(sample.backlogBytes)", "decision": "\(sample.decision)",
+            ])
+            switch sample.step {
+            case .stay:
+                break
+            case .move(let rung, let up):
+                if let target = hub.stream(rung.path),
+                   let queue = target.subscribe(capacity: configuration.playerQueueCapacity,
+                                                byteCapacity: configuration.playerQueueBytes, fromNextKeyframe: true) {
+                    player.switchStarted(.init(stream: target, queue: queue), rung: rung, up: up)
+                    let loop = context.eventLoop
+                    let bound = NIOLoopBound(self, eventLoop: loop)
+                    queue.notifyWhenReady { loop.execute { bound.value.switchReady(streamID: id, queue: queue) } }
+                } else {
+                    player.switchUnavailable()
+                }
+            case .skipped(let units):
+                statistics.playerKeyframeSkips.add(1, ordering: .relaxed)
+                logger.info("RTMP player skipped to the next keyframe", metadata: [
+                    "path": "\(player.path)", "rendition": "\(from)", "queued_ms": "\(player.status.queuedMillis)", "units": "\(units)",
+                ])
+            }
+            players[id] = player
+            perform(actions)
+        }
+    }
+
+    /// The ladder: the path asked for, then its renditions in the hub by falling bitrate.
+    private func ladderStreams(_ path: String) -> [(name: String, stream: LiveStream?, nominal: Int)] {
+        var streams: [(name: String, stream: LiveStream?, nominal: Int)] = [("source", hub.stream(path), 0)]
+        for r in hub.renditions(of: path) {
+            streams.append((String(r.path.dropFirst(path.count + 1)), r, r.tracks.first { $0.kind == .video }?.bitrate ?? 0))
+        }
+        return streams
+    }
+
+    /// The switch target's queue has events: once it holds a video keyframe, the player moves
+    /// over (new sequence headers, timestamps continuing); what came before the keyframe goes.
+    private func switchReady(streamID: UInt32, queue: ReaderQueue) {
+        guard let context, !closing, var player = players[streamID], player.pendingSwitch?.feed.queue === queue else { return }
+        let (events, ended) = queue.drain(max: Self.pumpBatch)
+        let (step, actions) = player.switchEvents(events, ended: ended, from: queue)
+        players[streamID] = player
+        perform(actions)
+        switch step {
+        case .stale, .failed:
+            break
+        case .waiting:
+            let loop = context.eventLoop
+            let bound = NIOLoopBound(self, eventLoop: loop)
+            queue.notifyWhenReady { loop.execute { bound.value.switchReady(streamID: streamID, queue: queue) } }
+        case .moved(let s, let send, let ended):
+            if s.up {
+                statistics.playerMovesUp.add(1, ordering: .relaxed)
+            } else {
+                statistics.playerMovesDown.add(1, ordering: .relaxed)
+            }
+            logger.info(s.up ? "RTMP player moved up a rendition" : "RTMP player moved down a rendition", metadata: [
+                "path": "\(player.path)", "from": "\(s.from)", "to": "\(s.rung.name)", "queued_ms": "\(s.queuedMillis)",
+            ])
+            write(send, streamID: streamID, context: context)
+            if ended {
+                streamEnded(streamID: streamID, queue: queue)
+            } else {
+                pump(streamID: streamID, queue: queue)
+            }
+        }
     }
 }
 
 @available(*, unavailable)
 extension RTMPConnectionHandler: Sendable {}
-
-private extension UInt64 {
-    var millis: Int64 { Int64(clamping: self / 1_000_000) }
-}

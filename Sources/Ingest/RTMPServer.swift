@@ -1,5 +1,6 @@
 import Access
 import Logging
+import MediaCore
 import NIOCore
 import NIOPosix
 import StreamHub
@@ -50,12 +51,11 @@ public final class RTMPServer: Sendable {
             .serverChannelInitializer { channel in
                 // Out of descriptors (EMFILE): stop accepting for a second instead of spinning.
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { error in
+                    try channel.pipeline.syncOperations.addHandler(ListenerBackoff { error in
                         if let suppressed = acceptFailures.admit() {
                             logger.error("RTMP accept failed, pausing accepts for 1 s: \(error)",
-                                         metadata: ["port": "\(config.port)", "since-last-line": "\(suppressed)"])
+                                         metadata: ["port": "\(channel.localAddress?.port ?? config.port)", "since-last-line": "\(suppressed)"])
                         }
-                        return .seconds(1)
                     })
                 }
             }

@@ -28,6 +28,8 @@ final class SRTPublishSession: Sendable {
         self.connection = connection
         self.path = path
         self.queue = ByteQueue(capacity: Self.queueCapacity, firstByteTimeout: firstMediaTimeout, idleTimeout: idleTimeout)
+        // A caller that trickles bytes must still give the demuxer MPEG-TS within the timeout.
+        queue.setDeadline(.now + firstMediaTimeout)
         self.logger = logger
         let thread = Thread { [queue, logger, connection] in
             SRTPublishSession.demux(queue: queue, path: path, hub: hub, logger: logger, connection: connection,
@@ -70,7 +72,10 @@ final class SRTPublishSession: Sendable {
                 queue.read(into: buffer)
             }
         } catch {
-            if !queue.hasReceived {
+            if queue.missedDeadline {
+                logger.warning("SRT caller sent \(queue.receivedBytes) bytes but no MPEG-TS the demuxer could read within \(firstMediaTimeout); closed",
+                               metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
+            } else if !queue.hasReceived {
                 logger.notice("SRT caller sent no media within \(firstMediaTimeout); closed (SRT playback is not supported)",
                               metadata: ["path": "\(path)", "peer": "\(connection.peer)"])
             } else {
@@ -78,6 +83,7 @@ final class SRTPublishSession: Sendable {
             }
             return
         }
+        queue.setDeadline(nil) // the demuxer found streams: from now on, only silence ends reads
         DemuxPublish.run(demuxer, path: path, hub: hub, logger: logger, label: "SRT", peer: connection.peer,
                          credential: credential, maxPublishers: maxPublishers(),
                          onEvicted: { [connection] in connection.close() }, onClaimed: { publisher in

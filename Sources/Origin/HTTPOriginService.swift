@@ -2,6 +2,7 @@ import HLS
 import Hummingbird
 import HummingbirdCore
 import Logging
+import MediaCore
 import NIOCore
 import ServiceLifecycle
 
@@ -57,10 +58,29 @@ public struct HTTPOriginService: Service {
                                                    backlog: 4096, // viewers arrive in waves when a show starts
                                                    availableConnectionsDelegate: OriginConnectionLimit(maximum: limits.maxConnections,
                                                                                                        logger: logger, observer: observer)),
-                              onServerRunning: { [onRunning] channel in await onRunning(channel.localAddress?.port ?? 0) },
+                              onServerRunning: { [onRunning, logger] channel in
+                                  // Out of descriptors: pause accepting for a second, say so (one line per 10 s).
+                                  try? await channel.eventLoop.submit {
+                                      var lastLine: NIODeadline?
+                                      var suppressed = 0
+                                      let backoff = ListenerBackoff { error in
+                                          let now = NIODeadline.now()
+                                          if let last = lastLine, now - last < .seconds(10) {
+                                              suppressed += 1
+                                              return
+                                          }
+                                          logger.error("HTTP accept failed, pausing accepts for 1 s: \(error)",
+                                                       metadata: ["port": "\(channel.localAddress?.port ?? 0)", "since-last-line": "\(suppressed)"])
+                                          lastLine = now
+                                          suppressed = 0
+                                      }
+                                      try channel.pipeline.syncOperations.addHandler(backoff, position: .first)
+                                  }.get()
+                                  await onRunning(channel.localAddress?.port ?? 0)
+                              },
                               logger: logger)
-        // NIO's ServerBootstrap already backs accept off for a second on EMFILE/ENFILE
-        // (AcceptBackoffHandler); the connection limit keeps the origin below that point.
+        // Accept failures (EMFILE) pause the listener (ListenerBackoff); the connection limit
+        // keeps the origin below that point.
         if endStreamsOnShutdown {
             try await withGracefulShutdownHandler {
                 try await app.run()

@@ -147,8 +147,10 @@ public final class SRTListener: Sendable {
         while running.value.load(ordering: .acquiring) {
             var count = Int32(ready.count)
             let n = srt_epoll_wait(epoll, &ready, &count, nil, nil, 100, nil, nil, nil, nil)
-            if n <= 0 { continue } // timeout (or an empty set): check `running` again
-            for s in ready.prefix(Int(count)) {
+            // n <= 0: a timeout (or an empty set). The sweep below still runs: a socket the server
+            // closed itself (a caller without media, a takeover) brings no event, and its slot
+            // must not wait for another caller's.
+            for s in ready.prefix(n > 0 ? Int(count) : 0) {
                 if s == listener {
                     // One accept per wake-up: the listener's readiness is level-triggered, so more
                     // pending callers wake the next wait at once, and libsrt logs an error for

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MediaCore
+import SRTTransport
 import StreamHub
 import Testing
 import TestSupport
@@ -134,6 +135,36 @@ import TestSupport
         #expect(await eventually(within: 10) { hub.stream("live/quiet") != nil })
         #expect(await eventually(within: 15) { hub.stream("live/quiet") == nil })
         #expect(log.contains("SRT publisher sent nothing for"), "\(log.all)")
+    }
+
+    /// A caller that names a stream, then trickles garbage (never silent long enough for the
+    /// idle rules) is closed once `firstMediaTimeout` passes without MPEG-TS the demuxer can
+    /// read: one line says so, its slot is free again, no stream appears. The bytes wait in the
+    /// session's byte-bounded queue meanwhile.
+    @Test func aCallerThatTricklesBytesIsClosedAtTheFirstMediaTimeout() async throws {
+        let log = LogCapture()
+        let hub = StreamHub()
+        let server = try Self.server(log, hub: hub) { $0.firstMediaTimeout = .seconds(2) }
+        defer { server.close() }
+        let caller = try SRTCaller(host: "127.0.0.1", port: server.port, streamID: "live/trickle", latencyMs: 80)
+        defer { caller.close() }
+        #expect(await eventually(within: 10) { server.connectionCount == 1 })
+        let garbage = [UInt8](repeating: 0x11, count: 100) // no MPEG-TS sync byte
+        let deadline = Date().addingTimeInterval(30)
+        var sent = 0
+        while !log.contains("no MPEG-TS the demuxer could read"), Date() < deadline {
+            do {
+                try garbage.withUnsafeBytes { try caller.send($0) }
+                sent += 1
+            } catch {
+                break // the server closed the connection
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(await eventually(within: 10) { log.contains("no MPEG-TS the demuxer could read within 2") }, "\(log.all)")
+        #expect(sent > 0)
+        #expect(await eventually(within: 10) { server.connectionCount == 0 })
+        #expect(hub.stream("live/trickle") == nil)
     }
 
     @Test func callersBeyondTheConnectionLimitAreRefused() async throws {
