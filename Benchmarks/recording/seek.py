@@ -8,7 +8,7 @@ points (fixed seed) and measures, for each, the time from setting currentTime to
 presented at the target (requestVideoFrameCallback). Prints one JSON line: samples (ms), p50,
 p95, max, errors. hls.js 1.6.15 comes from Tools/players (cached under .build/players).
 """
-import argparse, http.server, importlib.util, json, os, shutil, signal, socketserver, subprocess, sys, tempfile, threading
+import argparse, http.server, importlib.util, json, os, shutil, socketserver, sys, tempfile, threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..", "..")
@@ -47,18 +47,10 @@ def main():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     from urllib.parse import urlencode
     page = f"http://127.0.0.1:{server.server_address[1]}/index.html?{urlencode({'src': args.url, 'seeks': args.seeks})}"
-    profile = tempfile.mkdtemp(prefix="sluice-chromium-")
-    proc = subprocess.Popen([args.chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                             "--autoplay-policy=no-user-gesture-required", "--mute-audio", "--no-first-run",
-                             f"--user-data-dir={profile}", "--remote-debugging-port=0", page],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        ok = done.wait(90 + args.seeks * 16)
+        ok = player.run_headless(args.chromium, page, done, 90 + args.seeks * 16)
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
         server.shutdown()
-        shutil.rmtree(profile, ignore_errors=True)
         shutil.rmtree(site, ignore_errors=True)
     if not ok:
         print(json.dumps({"error": "the page never reported"}))

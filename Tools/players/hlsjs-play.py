@@ -31,6 +31,25 @@ def ensure_hlsjs(cache):
     return target
 
 
+def run_headless(chromium, page, done, timeout):
+    """Opens `page` in a throwaway headless Chromium until `done` is set or `timeout` passes;
+    always kills it and removes its profile. Returns whether `done` was set."""
+    profile = tempfile.mkdtemp(prefix="sluice-chromium-")
+    cmd = [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+           "--autoplay-policy=no-user-gesture-required", "--mute-audio", "--no-first-run",
+           f"--user-data-dir={profile}", "--remote-debugging-port=0", page]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        return done.wait(timeout)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
@@ -84,21 +103,10 @@ def main():
     if args.abr:
         query["abr"] = args.abr
     page = f"http://127.0.0.1:{port}/index.html?{urlencode(query)}"
-    profile = tempfile.mkdtemp(prefix="sluice-chromium-")
-    cmd = [args.chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-           "--autoplay-policy=no-user-gesture-required", "--mute-audio", "--no-first-run",
-           f"--user-data-dir={profile}", "--remote-debugging-port=0", page]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        ok = done.wait(args.seconds + 30)
+        ok = run_headless(args.chromium, page, done, args.seconds + 30)
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait()
         server.shutdown()
-        shutil.rmtree(profile, ignore_errors=True)
         shutil.rmtree(site, ignore_errors=True)
     if not ok:
         print(json.dumps({"error": "the page never reported (chromium failed to start or the page crashed)"}))

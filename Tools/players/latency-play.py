@@ -6,17 +6,18 @@ clock `sluice push` draws into every frame, and POSTs its result (per-frame glas
 ms, first frame, stalls, renditions shown) here after --seconds. hls.js 1.6.15 comes from the
 same cache as hlsjs-play.py and is served from here with CORS, so the page needs no internet.
 """
-import argparse, http.server, importlib.util, json, os, shutil, signal, socketserver, subprocess, sys, tempfile, threading
+import argparse, http.server, importlib.util, json, os, shutil, socketserver, sys, threading
 from urllib.parse import urlencode
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def ensure_hlsjs(cache):
+def player():
+    """hlsjs-play.py as a module: its hls.js cache and its headless Chromium runner."""
     spec = importlib.util.spec_from_file_location("hlsjs_play", os.path.join(HERE, "hlsjs-play.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.ensure_hlsjs(cache)
+    return module
 
 
 def main():
@@ -31,7 +32,7 @@ def main():
     ap.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
     args = ap.parse_args()
 
-    hlsjs = ensure_hlsjs(os.path.abspath(args.cache)) if args.mode != "native" else None
+    hlsjs = player().ensure_hlsjs(os.path.abspath(args.cache)) if args.mode != "native" else None
     result = {}
     done = threading.Event()
 
@@ -77,21 +78,10 @@ def main():
     if args.config:
         query["config"] = args.config
     page = args.server.rstrip("/") + "/player/latency?" + urlencode(query)
-    profile = tempfile.mkdtemp(prefix="sluice-chromium-")
-    cmd = [args.chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-           "--autoplay-policy=no-user-gesture-required", "--mute-audio", "--no-first-run",
-           f"--user-data-dir={profile}", "--remote-debugging-port=0", page]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        ok = done.wait(args.seconds + 40)
+        ok = player().run_headless(args.chromium, page, done, args.seconds + 40)
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait()
         server.shutdown()
-        shutil.rmtree(profile, ignore_errors=True)
     if not ok:
         print(json.dumps({"error": "the page never reported (chromium failed to start or the page crashed)", "page": page}))
         return 2
