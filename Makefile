@@ -4,7 +4,7 @@ SWIFT ?= swift
 SWIFT_FLAGS ?=
 # Debian packages for build (libs), tests and benchmarks (real clients and peers).
 APT_BUILD := pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev \
-	libswresample-dev libopus-dev libsrt-gnutls-dev zlib1g-dev
+	libswresample-dev libopus-dev libsrt-gnutls-dev zlib1g-dev libssl-dev libsrtp2-dev
 APT_TEST := ffmpeg srt-tools gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
 	gstreamer1.0-plugins-bad gstreamer1.0-libav valgrind chromium chromium-driver python3-pip unzip curl nodejs nginx libnginx-mod-rtmp
 APT_BENCH := nginx libnginx-mod-rtmp wrk hyperfine

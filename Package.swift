@@ -80,6 +80,13 @@ let package = Package(
             "BitrateControl", "Bitstream", "CMediaShims", "FFmpegBridge", "LatencyProbe", "MediaCore", "RTMP", "SRTTransport",
             "StreamHub", nioCore,
         ], swiftSettings: settings),
+        // WebRTC (Docs/Protocols.md): STUN, SDP, RTP/RTCP, pure.
+        .target(name: "WebRTC", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: settings),
+        // DTLS 1.2 (OpenSSL) and SRTP (libsrtp2) behind a small C API.
+        .target(name: "CWebRTC", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto"), .linkedLibrary("srtp2")]),
+        // The WebRTC tier: one UDP port, ICE-lite, DTLS-SRTP, WHEP/WHIP sessions.
+        .target(name: "WebRTCServer", dependencies: ["WebRTC", "CWebRTC", "StreamHub", "MediaCore", "Bitstream", logging, nioCore, nioPosix],
+                swiftSettings: settings),
         .target(name: "Origin", dependencies: [
             "Access", "HLS", "StreamHub", "MediaCore", "CZlib", logging, nioCore,
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -133,6 +140,9 @@ let package = Package(
                     swiftSettings: settings),
         .testTarget(name: "LatencyProbeTests", dependencies: ["LatencyProbe", "Bitstream", "FFmpegBridge", "MediaCore", "Transcode"], swiftSettings: settings),
         .testTarget(name: "LinkShaperTests", dependencies: ["LinkShaper", "TestSupport", "MediaCore", nioCore, nioPosix], swiftSettings: settings),
+        .testTarget(name: "WebRTCTests", dependencies: ["WebRTC"], swiftSettings: settings),
+        .testTarget(name: "WebRTCServerTests", dependencies: ["WebRTCServer", "WebRTC", "CWebRTC", "TestSupport", "StreamHub", "MediaCore", nioCore, nioPosix, logging],
+                    swiftSettings: settings),
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaCore"], swiftSettings: settings),
         .testTarget(name: "RTMPTests", dependencies: [
             "RTMP", "MediaCore", nioCore,
