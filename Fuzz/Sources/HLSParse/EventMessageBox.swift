@@ -1,0 +1,1 @@
+../../../Sources/HLS/EventMessageBox.swift

@@ -1,0 +1,1 @@
+../../../Sources/HLS/MP4BoxError.swift

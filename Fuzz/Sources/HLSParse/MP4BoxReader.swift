@@ -1,0 +1,1 @@
+../../../Sources/HLS/MP4BoxReader.swift

@@ -1,0 +1,1 @@
+../../../Sources/HLS/ProgramDateTime.swift
