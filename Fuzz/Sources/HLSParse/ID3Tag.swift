@@ -1,0 +1,1 @@
+../../../Sources/HLS/ID3Tag.swift
