@@ -114,6 +114,18 @@ import WebRTC
         #expect(try answer(ChromiumOffers.whepRecvonly, profile: "640028").session.video?.payloadType == 112)
         #expect(try answer(ChromiumOffers.whepRecvonly, profile: "640c1f").session.video?.payloadType == 112)   // constrained high on high
         #expect(try answer(ChromiumOffers.whepRecvonly, profile: nil).session.video?.profileLevelID == "42e01f")
+        // High on a browser that offers no plain High: high 4:4:4 contains it; without that
+        // either, the highest offered profile is answered and flagged.
+        let no64 = ChromiumOffers.whepRecvonly.replacingAll("profile-level-id=64001f", with: "profile-level-id=f4001f")
+        let onF4 = try answer(no64, profile: "640028").session.video
+        #expect(onF4?.payloadType == 112)
+        #expect(onF4?.profileLevelID == "f40028")
+        #expect(onF4?.profileFallback == false)
+        let noHigh = ChromiumOffers.whepRecvonly.replacingAll("profile-level-id=64001f", with: "profile-level-id=42001f")
+        let fallback = try answer(noHigh, profile: "640028").session.video
+        #expect(fallback?.payloadType == 127)   // main
+        #expect(fallback?.profileFallback == true)
+        #expect(try answer(ChromiumOffers.whepRecvonly, profile: "640028").session.video?.profileFallback == false)
         // Packetization mode 0 formats are never chosen.
         let mode0Only = ChromiumOffers.whepRecvonly.replacingAll("packetization-mode=1", with: "packetization-mode=0")
         #expect(throws: SDPError.self) { try answer(mode0Only) }
