@@ -224,3 +224,39 @@ extension String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }
+
+@Suite struct CapturedOfferTests {
+    func answer(_ offer: String, role: WebRTCRole, profile: String?) throws(SDPError) -> (sdp: String, session: NegotiatedSession) {
+        try SDPNegotiator.answer(offer: offer, role: role, localUfrag: "sluiceUf", localPwd: "sluicePasswordIs24Chars!",
+                                 localFingerprintSHA256: SDPTests.ourFingerprint, candidateIP: "127.0.0.1", candidatePort: 8189,
+                                 h264ProfileLevelID: profile, ssrcs: (video: 1111, audio: 2222))
+    }
+
+    @Test func chromium156WHEPOfferIsAnsweredForEveryLadderProfile() throws {
+        let offer = CapturedOffers.chromium156WHEP
+        let cb = try answer(offer, role: .whep, profile: "42c01f").session
+        #expect(cb.video?.payloadType == 108)
+        #expect(cb.video?.profileLevelID == "42e01f")
+        #expect(cb.audio?.payloadType == 111)
+        #expect(cb.video?.transportCCExtensionID == 4)
+        #expect(cb.remoteUfrag == "ol9v")
+        #expect(try answer(offer, role: .whep, profile: "4d0028").session.video?.payloadType == 116)
+        // x264's High ladder: Chromium 156 offers no 64xx, but High 4:4:4 (f4) contains High.
+        let high = try answer(offer, role: .whep, profile: "640028").session.video
+        #expect(high?.payloadType == 41)
+        #expect(high?.profileLevelID == "f40028")
+        #expect(high?.profileFallback == false)
+    }
+
+    @Test func chromium156WHIPOfferIsAnswered() throws {
+        let (sdp, session) = try answer(CapturedOffers.chromium156WHIP, role: .whip, profile: nil)
+        #expect(session.video?.payloadType == 108)
+        #expect(session.video?.remoteSSRC == 752_170_974)
+        #expect(session.audio?.remoteSSRC == 350_066_666)
+        #expect(sdp.contains("a=recvonly\r\n"))
+        #expect(!sdp.contains("a=sendonly"))
+        // A recvonly WHEP offer cannot publish, and the reverse.
+        #expect(throws: SDPError.self) { try answer(CapturedOffers.chromium156WHEP, role: .whip, profile: nil) }
+        #expect(throws: SDPError.self) { try answer(CapturedOffers.chromium156WHIP, role: .whep, profile: nil) }
+    }
+}
