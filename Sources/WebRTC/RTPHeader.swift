@@ -1,26 +1,3 @@
-/// Why bytes are not an RTP packet.
-public enum RTPError: Error, Sendable, Equatable, CustomStringConvertible {
-    case tooShort(Int)
-    case badVersion(UInt8)
-    case badLength(String)
-
-    public var description: String {
-        switch self {
-        case .tooShort(let n): "RTP: \(n) bytes is shorter than the header"
-        case .badVersion(let v): "RTP: version \(v), not 2"
-        case .badLength(let why): "RTP: \(why)"
-        }
-    }
-}
-
-/// One RTP header extension element (RFC 8285): one-byte form for ids 1–14 and 1–16 bytes,
-/// two-byte form otherwise.
-public struct RTPHeaderExtension: Sendable, Equatable {
-    public var id: UInt8
-    public var data: [UInt8]
-    public init(id: UInt8, data: [UInt8]) { self.id = id; self.data = data }
-}
-
 /// The fixed RTP header (RFC 3550 section 5.1) with CSRCs and RFC 8285 extensions.
 public struct RTPHeader: Sendable, Equatable {
     public var padding = false
@@ -147,36 +124,5 @@ public struct RTPHeader: Sendable, Equatable {
             out.append(contentsOf: body)
         }
         return out
-    }
-}
-
-/// RTP sequence number arithmetic across the 16-bit wrap.
-public enum RTPSequence {
-    /// True when `a` comes after `b` (within half the number space).
-    public static func isNewer(_ a: UInt16, than b: UInt16) -> Bool {
-        a != b && a &- b < 0x8000
-    }
-}
-
-extension RTPHeader {
-    /// `packet` with header extension `id` set to `data` (added, or replaced), payload and
-    /// padding untouched: how a sender stamps the transport-wide sequence number (RFC 8285
-    /// element, e.g. 2 bytes) on a packet the packetizer already wrote. nil if `packet` is not RTP.
-    public static func settingExtension(in packet: [UInt8], id: UInt8, data: [UInt8]) -> [UInt8]? {
-        guard let (header, payload) = try? RTPHeader.parse(packet), header.otherExtensionProfile == nil,
-              (1...255).contains(id), (1...255).contains(data.count) else { return nil }
-        var h = header
-        if let i = h.extensions.firstIndex(where: { $0.id == id }) {
-            h.extensions[i].data = data
-        } else {
-            h.extensions.append(RTPHeaderExtension(id: id, data: data))
-        }
-        // Payload plus the padding that `parse` left out of the range.
-        return h.serialize() + packet[payload.lowerBound...]
-    }
-
-    /// The transport-wide sequence number's 2 bytes, for `settingExtension`.
-    public static func transportSequenceData(_ seq: UInt16) -> [UInt8] {
-        [UInt8(seq >> 8), UInt8(truncatingIfNeeded: seq)]
     }
 }
