@@ -1,0 +1,3 @@
+public enum MediaKind: String, Sendable, Equatable {
+    case video, audio
+}
