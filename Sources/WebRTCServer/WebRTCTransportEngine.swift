@@ -216,12 +216,13 @@ final class TransportEngine {
         }
         var sent = 0, bytes = 0, rtcpSent = 0, dropped = 0
         for p in pending {
-            guard let protected = try? (p.rtcp ? srtp.protectRTCP(p.packet) : srtp.protectRTP(p.packet)) else {
+            var buffer = channel.allocator.buffer(capacity: p.packet.count + SRTPSession.maxTrailer)
+            do {
+                try srtp.protect(p.packet, rtcp: p.rtcp, into: &buffer)
+            } catch {
                 dropped += 1
                 continue
             }
-            var buffer = channel.allocator.buffer(capacity: protected.count)
-            buffer.writeBytes(protected)
             channel.write(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
             if p.rtcp { rtcpSent += 1 } else { sent += 1; bytes += p.packet.count }
         }
