@@ -209,4 +209,35 @@ import WebRTC
             #expect(pc.stats.packetsSent == 4)
         }
     }
+
+    /// A peer that moves (another local address, e.g. Wi-Fi to cellular) and nominates the new
+    /// pair gets the media there; the old address still counts as validated.
+    @Test func latestNominatedAddressReceivesTheMedia() async throws {
+        try await Self.withTransport { transport, group in
+            let first = try await UDPTestPeer(group: group)
+            let moved = try await UDPTestPeer(group: group, ufrag: first.ufrag)
+            defer { Task { await first.close(); await moved.close() } }
+            let session = try first.negotiate(with: transport)
+            let recorder = RecordingDelegate()
+            let pc = try transport.register(session, delegate: recorder)
+            let srtp = try #require(try await first.connect(to: transport, session: session))
+            #expect(await eventually(within: 10) { recorder.snapshot.connected == 1 })
+
+            // Checked but not nominated: the media stays where it was.
+            try moved.send(moved.bindingRequest(for: session, useCandidate: false), to: transport.localPort)
+            #expect(await moved.next(where: { classifyDatagram($0) == .stun }) != nil)
+            #expect(pc.sendRTP(Self.rtp(seq: 1)))
+            #expect(try srtp.unprotectRTP(try #require(await first.next(where: { classifyDatagram($0) == .rtp }))) == Self.rtp(seq: 1))
+
+            try moved.send(moved.bindingRequest(for: session, useCandidate: true), to: transport.localPort)
+            #expect(await moved.next(where: { classifyDatagram($0) == .stun }) != nil)
+            #expect(pc.sendRTP(Self.rtp(seq: 2)))
+            #expect(try srtp.unprotectRTP(try #require(await moved.next(where: { classifyDatagram($0) == .rtp }))) == Self.rtp(seq: 2))
+            #expect(pc.stats.remoteAddress?.hasSuffix(":\(moved.port)") == true)
+
+            // SRTCP from the first (still validated) address is accepted.
+            try first.send(try srtp.protectRTCP(RTCP.pli(senderSSRC: 1, mediaSSRC: 0x1111)), to: transport.localPort)
+            #expect(await eventually(within: 10) { pc.stats.plisReceived == 1 })
+        }
+    }
 }
