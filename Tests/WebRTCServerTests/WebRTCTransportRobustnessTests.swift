@@ -49,7 +49,7 @@ import WebRTC
                     d = valid
                     d[Int.random(in: 0..<d.count - 8, using: &rng)] ^= UInt8.random(in: 1...255, using: &rng)
                 } else {
-                    d = (0..<Int.random(in: 0...1500, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                    d = (0..<Int.random(in: 0...600, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
                     // Cover every demultiplexer branch: STUN, DTLS, RTP/RTCP first bytes.
                     if !d.isEmpty { d[0] = [0, 1, 22, 23, 0x80, 0x90, 0xFF][i % 7] }
                     if d.count > 1, i % 5 == 0 { d[1] = 200 }
