@@ -67,14 +67,25 @@ public final class MediaSessions: Sendable {
         let id = Self.randomID()
         let (ufrag, pwd) = (Self.randomString(8), Self.randomString(24))
         let answer: (sdp: String, session: NegotiatedSession)
-        do {
-            answer = try SDPNegotiator.answer(
+        let ssrcs = (video: Self.randomSSRC(), audio: Self.randomSSRC())
+        func negotiate(_ profile: String?) throws(SDPError) -> (sdp: String, session: NegotiatedSession) {
+            try SDPNegotiator.answer(
                 offer: offer, role: .whep, localUfrag: ufrag, localPwd: pwd,
                 localFingerprintSHA256: started.certificate.fingerprintSHA256,
                 candidateIP: candidateIP(requestHost), candidatePort: UInt16(clamping: started.transport.localPort),
-                h264ProfileLevelID: source.profileLevelID, ssrcs: (video: Self.randomSSRC(), audio: Self.randomSSRC()))
+                h264ProfileLevelID: profile, ssrcs: ssrcs)
+        }
+        do {
+            answer = try negotiate(source.profileLevelID)
         } catch {
-            throw .badOffer("\(error)")
+            // Browsers offer constrained baseline, main and high 4:4:4 but rarely plain High
+            // (x264's ladder profile); every one of them decodes High whatever was agreed, as
+            // MediaMTX and OvenMediaEngine rely on. So a ladder profile nobody offered falls back.
+            guard source.profileLevelID != nil, let fallback = try? negotiate(nil) else {
+                logger.debug("whep offer refused: \(error)", metadata: ["offer": "\(offer)"])
+                throw .badOffer("\(error)")
+            }
+            answer = fallback
         }
         let session = WHEPSession(id: id, source: source, negotiated: answer.session, loop: group.next(), logger: logger,
                                   requestKeyframe: { [weak self] in self?.keyframe(for: source.videoPath) },
@@ -103,6 +114,7 @@ public final class MediaSessions: Sendable {
                 candidateIP: candidateIP(requestHost), candidatePort: UInt16(clamping: started.transport.localPort),
                 h264ProfileLevelID: nil, ssrcs: (video: Self.randomSSRC(), audio: Self.randomSSRC()))
         } catch {
+            logger.debug("whip offer refused: \(error)", metadata: ["offer": "\(offer)"])
             throw .badOffer("\(error)")
         }
         guard answer.session.video != nil || answer.session.audio != nil else { throw .badOffer("the offer sends neither H.264 nor Opus") }
