@@ -15,8 +15,10 @@ import WebRTCServer
 /// Play needs what HLS needs (signed URLs, the webhook), publish what RTMP/SRT need (keys).
 /// Also the pages: `/player/webrtc` (play over WHEP) and `/player/stage` (camera → WHIP).
 enum WebRTCRoutes {
-    /// An SDP offer is a few KiB; anything larger is refused before it is read whole.
+    /// An SDP offer is a few KiB; anything larger is refused. The origin's request bound
+    /// (`limits.maxHTTPRequestBytes`, head and body) applies first.
     static let maxOffer = 64 << 10
+    static let maxDrain = 1 << 20
 
     static func register(on router: Router<BasicRequestContext>, sessions: MediaSessions?, hub: StreamHub,
                          access: any AccessControl, config: ConfigStore, logger: Logger) {
@@ -97,10 +99,19 @@ enum WebRTCRoutes {
         guard type.hasPrefix("application/sdp") else {
             return .failure(Refusal(response: reply(.unsupportedMediaType, "send the SDP offer as Content-Type: application/sdp")))
         }
-        let body: ByteBuffer
+        // Read to the end (discarding beyond `maxOffer`, up to `maxDrain`) so a too-large offer
+        // gets its 413 instead of a reset connection.
+        var body = ByteBuffer()
+        var total = 0
         do {
-            body = try await request.body.collect(upTo: maxOffer)
+            for try await chunk in request.body {
+                total += chunk.readableBytes
+                if total <= maxOffer { body.writeImmutableBuffer(chunk) } else if total > maxDrain { break }
+            }
         } catch {
+            return .failure(Refusal(response: reply(.badRequest, "the offer could not be read: \(error)")))
+        }
+        guard total <= maxOffer else {
             return .failure(Refusal(response: reply(.contentTooLarge, "the offer is larger than \(maxOffer) bytes")))
         }
         guard let text = body.getString(at: body.readerIndex, length: body.readableBytes), !text.isEmpty else {
@@ -178,4 +189,9 @@ extension WebRTCRoutes {
             (pipelines.pipeline(parent) ?? pipelines.pipeline(rendition))?.requestKeyframe()
         })
     }
+}
+
+extension SluiceServer {
+    /// WHEP viewers and WHIP publishers open now.
+    public var webrtcSessionCount: Int { webrtc?.count ?? 0 }
 }
