@@ -41,6 +41,11 @@ public struct RTCPSenderReport: Sendable, Equatable {
     public var packetCount: UInt32
     public var octetCount: UInt32
     public var reports: [RTCPReportBlock]
+
+    public init(ssrc: UInt32, ntpTimestamp: UInt64, rtpTimestamp: UInt32, packetCount: UInt32, octetCount: UInt32, reports: [RTCPReportBlock] = []) {
+        self.ssrc = ssrc; self.ntpTimestamp = ntpTimestamp; self.rtpTimestamp = rtpTimestamp
+        self.packetCount = packetCount; self.octetCount = octetCount; self.reports = reports
+    }
 }
 
 /// Transport-wide congestion control feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01).
@@ -55,6 +60,13 @@ public struct RTCPTransportFeedback: Sendable, Equatable {
     /// Each reported packet: its transport sequence number and its receive delta in 250 µs units
     /// (nil when not received). Empty when the chunks could not be read.
     public var packets: [(sequence: UInt16, delta: Int32?)]
+
+    public init(senderSSRC: UInt32, mediaSSRC: UInt32, baseSequence: UInt16, packetStatusCount: UInt16, referenceTime: Int32,
+                feedbackPacketCount: UInt8, packets: [(sequence: UInt16, delta: Int32?)]) {
+        self.senderSSRC = senderSSRC; self.mediaSSRC = mediaSSRC; self.baseSequence = baseSequence
+        self.packetStatusCount = packetStatusCount; self.referenceTime = referenceTime
+        self.feedbackPacketCount = feedbackPacketCount; self.packets = packets
+    }
 
     public static func == (a: Self, b: Self) -> Bool {
         a.senderSSRC == b.senderSSRC && a.mediaSSRC == b.mediaSSRC && a.baseSequence == b.baseSequence

@@ -102,6 +102,10 @@ public struct RTPMap: Sendable, Equatable {
     public var encoding: String
     public var clockRate: UInt32
     public var channels: Int
+
+    public init(payloadType: Int, encoding: String, clockRate: UInt32, channels: Int = 1) {
+        self.payloadType = payloadType; self.encoding = encoding; self.clockRate = clockRate; self.channels = channels
+    }
 }
 
 /// A parsed SDP (RFC 8866): session-level attributes and media sections. Bounded: a browser
