@@ -91,7 +91,7 @@ final class TransportEngine {
         switch ICELite.answer(bytes, message: message, localUfrag: s.localUfrag, localPwd: s.localPwd, remoteUfrag: s.remoteUfrag,
                               sourceIP: ip, sourcePort: port) {
         case .ignore(let why):
-            refuse("STUN ignored: \(why)", from: address)
+            refuse("STUN ignored", detail: why, from: address)
         case .unauthorized(let response):
             refuse("STUN with a wrong MESSAGE-INTEGRITY", from: address)
             send([response], to: address)
@@ -161,10 +161,11 @@ final class TransportEngine {
 
     private func receiveSRTP(_ bytes: [UInt8], from address: SocketAddress, rtcp: Bool) {
         guard let state = byAddress[address], let srtp = state.srtp else {
-            return refuse(rtcp ? "SRTCP from an unbound address" : "SRTP from an unbound address", from: address)
+            return rtcp ? refuse("SRTCP from an unbound address", from: address) : refuse("SRTP from an unbound address", from: address)
         }
         let pc = state.pc
         if !rtcp {
+            guard bytes.count >= 12 else { return refuse("short RTP", from: address) }
             // Each new SSRC costs a libsrtp stream: bound them.
             let ssrc = UInt32(bytes[8]) << 24 | UInt32(bytes[9]) << 16 | UInt32(bytes[10]) << 8 | UInt32(bytes[11])
             if !state.inboundSSRCs.contains(ssrc) {
@@ -261,16 +262,18 @@ final class TransportEngine {
     // MARK: - helpers
 
     /// Unknown sources get nothing back; one log line per kind per `logInterval`.
-    private func refuse(_ what: String, from address: SocketAddress) {
+    /// `kind` is one of a fixed set of literals, so the rate limiter's tables stay small.
+    private func refuse(_ kind: StaticString, detail: String = "", from address: SocketAddress) {
         refusedDatagrams += 1
+        let key = "\(kind)"
         let now = NIODeadline.now()
-        if let last = lastLog[what], now - last < TimeAmount(limits.logInterval) {
-            suppressed[what, default: 0] += 1
+        if let last = lastLog[key], now - last < TimeAmount(limits.logInterval) {
+            suppressed[key, default: 0] += 1
             return
         }
-        let more = suppressed.removeValue(forKey: what) ?? 0
-        if lastLog.count < 64 || lastLog[what] != nil { lastLog[what] = now }
-        logger.info("WebRTC: \(what)", metadata: ["from": "\(address)", "suppressed": "\(more)"])
+        let more = suppressed.removeValue(forKey: key) ?? 0
+        lastLog[key] = now
+        logger.info("WebRTC: \(key)", metadata: ["from": "\(address)", "detail": "\(detail.prefix(120))", "suppressed": "\(more)"])
     }
 
     static func ipAndPort(_ address: SocketAddress) -> ([UInt8], UInt16)? {
