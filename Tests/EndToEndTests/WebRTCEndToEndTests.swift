@@ -120,6 +120,8 @@ import TestSupport
         let halfway = play["framesDecodedHalfway"] as? Int ?? 0
         #expect(decoded > 0, "\(play)")
         #expect(decoded > halfway && halfway > 0, "playback stopped: \(play)")
+        // The ladder's Opus rendition reached the browser too.
+        #expect((play["audioPacketsReceived"] as? Int ?? 0) > 0, "\(play)")
         #expect(play["iceState"] as? String == "connected" || play["iceState"] as? String == "completed", "\(play)")
         // The viewer left with DELETE: no session stays.
         #expect(await eventually(within: 5) { h.server.webrtcSessionCount == 0 })
