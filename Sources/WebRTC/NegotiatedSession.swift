@@ -64,6 +64,9 @@ public struct NegotiatedTrack: Sendable, Equatable {
     public var extensionIDs: [String: UInt8]
     /// H.264 only: what the answer says, e.g. "42e01f".
     public var profileLevelID: String?
+    /// H.264 only: no offered profile contains the ladder's, so the highest offered one was
+    /// answered (browsers decode it anyway; see `SDPNegotiator.pickH264`).
+    public var profileFallback: Bool
     /// The answer's a=fmtp value for the payload type.
     public var fmtp: String
 }

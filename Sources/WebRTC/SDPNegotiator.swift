@@ -98,6 +98,7 @@ public enum SDPNegotiator {
         let chosen: RTPMap
         var profileLevelID: String?
         var fmtp: String
+        var profileFallback = false
         let kind: MediaKind
         if m.kind == "video" {
             kind = .video
@@ -112,8 +113,9 @@ public enum SDPNegotiator {
                 let want = ladderProfile.map { " of profile \($0.text)" } ?? ""
                 throw SDPError(.noCommonCodec, "no common video codec: Sluice sends H.264\(want) with packetization-mode=1; the offer has \(offeredNames.isEmpty ? "none" : offeredNames)")
             }
-            chosen = pick.0
-            var answered = pick.1
+            chosen = pick.map
+            profileFallback = pick.fallback
+            var answered = pick.profile
             if let ladder = ladderProfile { answered.levelIDC = ladder.levelIDC }
             profileLevelID = answered.text
             fmtp = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=\(answered.text)"
@@ -132,24 +134,34 @@ public enum SDPNegotiator {
             channels: chosen.channels, ssrc: ssrc, remoteSSRC: m.primarySSRCs.first,
             nack: kind == .video, pli: kind == .video, fir: kind == .video,
             transportCC: fb.contains("transport-cc") && transportCCID != nil, transportCCExtensionID: transportCCID,
-            extensionIDs: extensionIDs, profileLevelID: profileLevelID, fmtp: fmtp)
+            extensionIDs: extensionIDs, profileLevelID: profileLevelID, profileFallback: profileFallback, fmtp: fmtp)
     }
 
-    /// The offered H.264 format that can carry the ladder's stream: the same profile first, then a
-    /// superset (constrained baseline plays everywhere, main on high). Without a ladder profile,
-    /// constrained baseline is preferred, as browsers decode it in hardware too.
-    private static func pickH264(_ candidates: [(RTPMap, H264ProfileLevelID)], ladder: H264ProfileLevelID?) -> (RTPMap, H264ProfileLevelID)? {
+    /// The offered H.264 format that can carry the ladder's stream: the same profile first, then
+    /// a superset (constrained baseline plays everywhere, main on high, high on high 4:4:4).
+    /// Without a ladder profile, constrained baseline is preferred, as browsers decode it in
+    /// hardware too. When no offered profile contains the ladder's (Chromium builds without
+    /// plain High offer only 42e01f/4d001f/f4001f), the highest offered one is taken and
+    /// `fallback` is true: browsers decode a higher profile in software whatever was agreed,
+    /// which MediaMTX and OvenMediaEngine rely on too.
+    static func pickH264(_ candidates: [(RTPMap, H264ProfileLevelID)], ladder: H264ProfileLevelID?)
+        -> (map: RTPMap, profile: H264ProfileLevelID, fallback: Bool)?
+    {
         let order: [H264ProfileLevelID.Profile]
         switch ladder?.profile {
-        case nil, .constrainedBaseline?: order = [.constrainedBaseline, .baseline, .main, .constrainedHigh, .high]
+        case nil, .constrainedBaseline?: order = [.constrainedBaseline, .baseline, .main, .constrainedHigh, .high, .predictiveHigh444]
         case .baseline?: order = [.baseline]
-        case .main?: order = [.main, .high]
-        case .constrainedHigh?: order = [.constrainedHigh, .high]
-        case .high?: order = [.high]
+        case .main?: order = [.main, .high, .predictiveHigh444]
+        case .constrainedHigh?: order = [.constrainedHigh, .high, .predictiveHigh444]
+        case .high?: order = [.high, .predictiveHigh444]
         case .predictiveHigh444?: order = [.predictiveHigh444]
         }
         for profile in order {
-            if let c = candidates.first(where: { $0.1.profile == profile }) { return c }
+            if let c = candidates.first(where: { $0.1.profile == profile }) { return (c.0, c.1, false) }
+        }
+        let byCapability: [H264ProfileLevelID.Profile] = [.high, .constrainedHigh, .main, .baseline, .constrainedBaseline]
+        for profile in byCapability {
+            if let c = candidates.first(where: { $0.1.profile == profile }) { return (c.0, c.1, true) }
         }
         return nil
     }

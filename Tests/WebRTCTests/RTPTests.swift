@@ -201,3 +201,21 @@ import WebRTC
         }
     }
 }
+
+@Suite struct RTPExtensionRewriteTests {
+    @Test func transportSequenceIsAddedThenReplaced() throws {
+        var p = H264Packetizer(payloadType: 96, ssrc: 3, sequenceNumber: 7)
+        let packet = p.packetize(nalus: [[0x65, 1, 2, 3]], timestamp: 9)[0]
+        let stamped = try #require(RTPHeader.settingExtension(in: packet, id: 4, data: RTPHeader.transportSequenceData(0x0102)))
+        #expect(stamped.count == packet.count + 8)
+        let (h, range) = try RTPHeader.parse(stamped)
+        #expect(h.extensionData(id: 4) == [1, 2])
+        #expect(h.sequenceNumber == 7 && h.marker)
+        #expect(Array(stamped[range]) == [0x65, 1, 2, 3])
+        // A retransmission gets a new transport sequence number in place.
+        let again = try #require(RTPHeader.settingExtension(in: stamped, id: 4, data: RTPHeader.transportSequenceData(0x0304)))
+        #expect(again.count == stamped.count)
+        #expect(try RTPHeader.parse(again).header.extensionData(id: 4) == [3, 4])
+        #expect(RTPHeader.settingExtension(in: [1, 2, 3], id: 4, data: [0]) == nil)
+    }
+}

@@ -114,6 +114,18 @@ import WebRTC
         #expect(try answer(ChromiumOffers.whepRecvonly, profile: "640028").session.video?.payloadType == 112)
         #expect(try answer(ChromiumOffers.whepRecvonly, profile: "640c1f").session.video?.payloadType == 112)   // constrained high on high
         #expect(try answer(ChromiumOffers.whepRecvonly, profile: nil).session.video?.profileLevelID == "42e01f")
+        // High on a browser that offers no plain High: high 4:4:4 contains it; without that
+        // either, the highest offered profile is answered and flagged.
+        let no64 = ChromiumOffers.whepRecvonly.replacingAll("profile-level-id=64001f", with: "profile-level-id=f4001f")
+        let onF4 = try answer(no64, profile: "640028").session.video
+        #expect(onF4?.payloadType == 112)
+        #expect(onF4?.profileLevelID == "f40028")
+        #expect(onF4?.profileFallback == false)
+        let noHigh = ChromiumOffers.whepRecvonly.replacingAll("profile-level-id=64001f", with: "profile-level-id=42001f")
+        let fallback = try answer(noHigh, profile: "640028").session.video
+        #expect(fallback?.payloadType == 127)   // main
+        #expect(fallback?.profileFallback == true)
+        #expect(try answer(ChromiumOffers.whepRecvonly, profile: "640028").session.video?.profileFallback == false)
         // Packetization mode 0 formats are never chosen.
         let mode0Only = ChromiumOffers.whepRecvonly.replacingAll("packetization-mode=1", with: "packetization-mode=0")
         #expect(throws: SDPError.self) { try answer(mode0Only) }
@@ -210,5 +222,41 @@ import WebRTC
 extension String {
     func replacingAll(_ target: String, with replacement: String) -> String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}
+
+@Suite struct CapturedOfferTests {
+    func answer(_ offer: String, role: WebRTCRole, profile: String?) throws(SDPError) -> (sdp: String, session: NegotiatedSession) {
+        try SDPNegotiator.answer(offer: offer, role: role, localUfrag: "sluiceUf", localPwd: "sluicePasswordIs24Chars!",
+                                 localFingerprintSHA256: SDPTests.ourFingerprint, candidateIP: "127.0.0.1", candidatePort: 8189,
+                                 h264ProfileLevelID: profile, ssrcs: (video: 1111, audio: 2222))
+    }
+
+    @Test func chromium156WHEPOfferIsAnsweredForEveryLadderProfile() throws {
+        let offer = CapturedOffers.chromium156WHEP
+        let cb = try answer(offer, role: .whep, profile: "42c01f").session
+        #expect(cb.video?.payloadType == 108)
+        #expect(cb.video?.profileLevelID == "42e01f")
+        #expect(cb.audio?.payloadType == 111)
+        #expect(cb.video?.transportCCExtensionID == 4)
+        #expect(cb.remoteUfrag == "ol9v")
+        #expect(try answer(offer, role: .whep, profile: "4d0028").session.video?.payloadType == 116)
+        // x264's High ladder: Chromium 156 offers no 64xx, but High 4:4:4 (f4) contains High.
+        let high = try answer(offer, role: .whep, profile: "640028").session.video
+        #expect(high?.payloadType == 41)
+        #expect(high?.profileLevelID == "f40028")
+        #expect(high?.profileFallback == false)
+    }
+
+    @Test func chromium156WHIPOfferIsAnswered() throws {
+        let (sdp, session) = try answer(CapturedOffers.chromium156WHIP, role: .whip, profile: nil)
+        #expect(session.video?.payloadType == 108)
+        #expect(session.video?.remoteSSRC == 752_170_974)
+        #expect(session.audio?.remoteSSRC == 350_066_666)
+        #expect(sdp.contains("a=recvonly\r\n"))
+        #expect(!sdp.contains("a=sendonly"))
+        // A recvonly WHEP offer cannot publish, and the reverse.
+        #expect(throws: SDPError.self) { try answer(CapturedOffers.chromium156WHEP, role: .whip, profile: nil) }
+        #expect(throws: SDPError.self) { try answer(CapturedOffers.chromium156WHIP, role: .whep, profile: nil) }
     }
 }
