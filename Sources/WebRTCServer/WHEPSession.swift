@@ -44,6 +44,12 @@ final class WHEPSession: MediaSession, Sendable {
         var closed = false
         var framesSent = 0
         var framesSkipped = 0
+        /// The rung read now (`video` reads it) and, while moving, the next one, read from its
+        /// next keyframe; the move happens at that keyframe.
+        var current: LiveStream
+        var pending: (stream: LiveStream, reader: ReaderQueue, parameterSets: [[UInt8]])?
+        var policy = WHEPRungPolicy()
+        var moves = 0
     }
 
     init(id: String, source: WHEPSource, negotiated: NegotiatedSession, loop: any EventLoop, logger: Logger,
@@ -55,7 +61,7 @@ final class WHEPSession: MediaSession, Sendable {
         self.logger = logger
         self.requestKeyframe = requestKeyframe
         self.onClose = onClose
-        var s = State()
+        var s = State(current: source.video)
         if let v = negotiated.video { s.videoPacketizer = H264Packetizer(payloadType: v.payloadType, ssrc: v.ssrc) }
         if let a = negotiated.audio, source.audio != nil { s.audioPacketizer = OpusPacketizer(payloadType: a.payloadType, ssrc: a.ssrc) }
         if let avc = source.video.tracks.first(where: { $0.kind == .video }) { s.parameterSets = Self.parameterSets(avc) }
@@ -99,6 +105,10 @@ final class WHEPSession: MediaSession, Sendable {
             case .nack(_, let seqs):
                 let resend = state.withLock { s in seqs.compactMap { s.history.packet(seq: $0) } }
                 for p in resend { _ = pc.sendRTP(p) }
+            case .receiverReport(let blocks):
+                adapt(blocks)
+            case .senderReport(let sr):
+                adapt(sr.reports)
             case .pli, .fir:
                 requestKeyframe()
             case .bye:
@@ -131,8 +141,12 @@ final class WHEPSession: MediaSession, Sendable {
 
     /// Drains one reader (on the loop), sends what it got, and waits for more.
     private func pump(_ reader: ReaderQueue, isVideo: Bool) {
+        if isVideo, state.withLock({ s in s.video !== reader && s.pending?.reader !== reader }) { return } // a rung left behind
         let (events, ended) = reader.drain(max: Self.batch)
         for event in events {
+            if isVideo, state.withLock({ $0.pending?.reader === reader }) {
+                guard movedOn(reader, at: event) else { continue }
+            }
             switch event {
             case .tracks(let tracks):
                 if isVideo, let avc = tracks.first(where: { $0.kind == .video }) {
@@ -151,10 +165,77 @@ final class WHEPSession: MediaSession, Sendable {
             }
         }
         if ended {
-            close(reason: "the stream ended")
+            // The rung ending ends the viewer (a rung it was moving to just is not moved to);
+            // the Opus rendition ending only silences it.
+            let moving = state.withLock { s -> Bool in
+                guard let p = s.pending, p.reader === reader else { return false }
+                s.pending = nil
+                return true
+            }
+            if isVideo, !moving { close(reason: "the stream ended") }
             return
         }
         if state.withLock({ !$0.closed }) { arm(reader, isVideo: isVideo) }
+    }
+
+    /// While moving to another rung: its events before its first keyframe are dropped (its
+    /// tracks kept); at that keyframe it becomes the rung read, and the old one is let go.
+    /// True when `event` is to be handled as the current rung's.
+    private func movedOn(_ reader: ReaderQueue, at event: HubEvent) -> Bool {
+        switch event {
+        case .tracks(let tracks):
+            let sets = tracks.first(where: { $0.kind == .video }).map(Self.parameterSets) ?? []
+            state.withLock { s in if s.pending?.reader === reader { s.pending?.parameterSets = sets } }
+            return false
+        case .unit(let unit) where unit.track == .video && unit.isKeyframe:
+            let old = state.withLock { s -> (LiveStream, ReaderQueue?)? in
+                guard let p = s.pending, p.reader === reader, !s.closed else { return nil }
+                let old = (s.current, s.video)
+                s.current = p.stream
+                s.video = reader
+                if !p.parameterSets.isEmpty { s.parameterSets = p.parameterSets }
+                s.pending = nil
+                s.waitingForKeyframe = false
+                s.moves += 1
+                return old
+            }
+            guard let (stream, previous) = old else { return false }
+            if let previous { stream.unsubscribe(previous) }
+            logger.debug("whep viewer moved", metadata: ["session": "\(id)", "from": "\(stream.path)"])
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Receiver reports → the rung policy; a move starts reading the next rung from its next
+    /// keyframe (asked for at once). Only when the viewer did not name a rendition.
+    private func adapt(_ blocks: [RTCPReportBlock]) {
+        guard source.adaptive, let v = negotiated.video, let block = blocks.first(where: { $0.ssrc == v.ssrc }) else { return }
+        let ladder = source.ladder()
+        let now = ContinuousClock.now
+        let target = state.withLock { s -> LiveStream? in
+            guard !s.closed, s.pending == nil, let i = ladder.firstIndex(where: { $0 === s.current }) else { return nil }
+            switch s.policy.report(fractionLost: block.fractionLost, now: now, canGoDown: i + 1 < ladder.count, canGoUp: i > 0) {
+            case .stay: return nil
+            case .down: return ladder[i + 1]
+            case .up: return ladder[i - 1]
+            }
+        }
+        guard let target, let reader = target.subscribe(capacity: Self.readerCapacity, byteCapacity: Self.readerBytes,
+                                                         fromNextKeyframe: true) else { return }
+        let started = state.withLock { s -> Bool in
+            guard !s.closed, s.pending == nil else { return false }
+            s.pending = (target, reader, [])
+            return true
+        }
+        guard started else {
+            target.unsubscribe(reader)
+            return
+        }
+        logger.info("whep viewer moves", metadata: ["session": "\(id)", "to": "\(target.path)", "loss": "\(block.fractionLost)/256"])
+        arm(reader, isVideo: true)
+        requestKeyframe()
     }
 
     private func sendVideo(_ unit: MediaUnit, reader: ReaderQueue) {
@@ -216,20 +297,21 @@ final class WHEPSession: MediaSession, Sendable {
     }
 
     private func stop(reason: String, closePeer: Bool) {
-        let taken = state.withLock { s -> (PeerConnection?, ReaderQueue?, ReaderQueue?, RepeatedTask?)? in
+        let taken = state.withLock { s -> (PeerConnection?, ReaderQueue?, ReaderQueue?, RepeatedTask?, LiveStream)? in
             guard !s.closed else { return nil }
             s.closed = true
-            defer { s.video = nil; s.audio = nil; s.reports = nil }
-            return (s.pc, s.video, s.audio, s.reports)
+            if let p = s.pending { p.stream.unsubscribe(p.reader) }
+            defer { s.video = nil; s.audio = nil; s.reports = nil; s.pending = nil }
+            return (s.pc, s.video, s.audio, s.reports, s.current)
         }
-        guard let (pc, video, audio, reports) = taken else { return }
+        guard let (pc, video, audio, reports, current) = taken else { return }
         reports?.cancel()
-        if let video { source.video.unsubscribe(video) }
+        if let video { current.unsubscribe(video) }
         if let audio { source.audio?.unsubscribe(audio) }
         if closePeer { pc?.close(reason: reason) }
-        let counts = state.withLock { ($0.framesSent, $0.framesSkipped) }
+        let counts = state.withLock { ($0.framesSent, $0.framesSkipped, $0.moves) }
         logger.info("whep viewer left", metadata: ["session": "\(id)", "reason": "\(reason)", "frames": "\(counts.0)",
-                                                   "skipped": "\(counts.1)"])
+                                                   "skipped": "\(counts.1)", "rung-moves": "\(counts.2)"])
         onClose(id)
     }
 

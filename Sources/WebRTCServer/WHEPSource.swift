@@ -11,6 +11,13 @@ struct WHEPSource: Sendable {
     var audioPath: String? { audio?.path }
     /// The video's profile-level-id (`640c1f`), from its avcC, for the H.264 negotiation.
     let profileLevelID: String?
+    /// The viewer named no rendition and the stream has a ladder: it moves along it.
+    let adaptive: Bool
+    let hub: StreamHub
+    let path: String
+
+    /// The ladder now, by falling bitrate.
+    func ladder() -> [LiveStream] { hub.renditions(of: path) }
 
     static let opusRendition = "opus"
 
@@ -20,12 +27,13 @@ struct WHEPSource: Sendable {
             throw .notFound("no live stream \(path)")
         }
         let video: LiveStream
+        let ladder = hub.renditions(of: path)
         if let rendition {
             guard rendition != opusRendition, let r = hub.stream("\(path)/\(rendition)"), r.isDerived else {
                 throw .notFound("no rendition \(rendition) of \(path) (renditions: \(hub.renditions(of: path).map { $0.path.split(separator: "/").last.map(String.init) ?? "" }))")
             }
             video = r
-        } else if let top = hub.renditions(of: path).first {
+        } else if let top = ladder.first {
             video = top
         } else {
             video = stream
@@ -37,7 +45,8 @@ struct WHEPSource: Sendable {
             throw .notFound("\(video.path) is \(track.codec.rawValue); WHEP sends H.264 (play a rung of the ladder)")
         }
         let audio = hub.stream("\(path)/\(opusRendition)").flatMap { $0.tracks.contains { $0.codec == .opus } ? $0 : nil }
-        return WHEPSource(video: video, audio: audio, profileLevelID: profileLevelID(track))
+        return WHEPSource(video: video, audio: audio, profileLevelID: profileLevelID(track),
+                          adaptive: rendition == nil && ladder.count > 1, hub: hub, path: path)
     }
 
     static func profileLevelID(_ track: TrackInfo) -> String? {
