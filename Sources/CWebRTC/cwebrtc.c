@@ -100,7 +100,8 @@ int cwebrtc_cert_generate(cwebrtc_cert **out) {
     if (SSL_CTX_set_tlsext_use_srtp(c->ctx, "SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_128_GCM") != 0) goto fail;
     SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any_certificate);
     SSL_CTX_set_session_cache_mode(c->ctx, SSL_SESS_CACHE_OFF);
-    SSL_CTX_set_options(c->ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET);
+    // No renegotiation: a peer could otherwise make us redo public-key work at will.
+    SSL_CTX_set_options(c->ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
     *out = c;
     return CWEBRTC_OK;
 fail:
@@ -274,7 +275,11 @@ int cwebrtc_dtls_next_datagram(cwebrtc_dtls *d, uint8_t *buf, size_t cap) {
         take += rec;
     }
     if (take == 0) take = avail;  // not a whole record: cannot happen with OpenSSL's writes; flush it
-    if (take > cap || take > INT_MAX) return CWEBRTC_ERR_SPACE;
+    if (take > cap || take > INT_MAX) {
+        // Never left to pile up: what cannot be sent is dropped (DTLS retransmits handshakes).
+        (void)BIO_reset(d->wbio);
+        return CWEBRTC_ERR_SPACE;
+    }
     int r = BIO_read(d->wbio, buf, (int)take);
     if (r <= 0) {
         ERR_clear_error();

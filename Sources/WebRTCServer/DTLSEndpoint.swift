@@ -66,8 +66,8 @@ public final class DTLSEndpoint {
     /// Every datagram waiting to be sent (the handshake's flights, alerts).
     public func takeDatagrams() -> [[UInt8]] {
         var out: [[UInt8]] = []
-        // A record never exceeds the MTU by much; 16 KiB covers OpenSSL's largest record too.
-        var buf = [UInt8](repeating: 0, count: max(mtu, 16_448))
+        // Handshake records fit the MTU; 18.5 KB covers DTLS's largest record (2^14 + 2048 + header) too.
+        var buf = [UInt8](repeating: 0, count: max(mtu, 18_500))
         for _ in 0..<64 {
             let n = buf.withUnsafeMutableBufferPointer { cwebrtc_dtls_next_datagram(pointer, $0.baseAddress, $0.count) }
             guard n > 0 else { break }

@@ -5,6 +5,7 @@ import WebRTC
 /// transport's event loop (`PeerState`); this handle is what other threads hold: they send
 /// through a bounded queue that the loop drains, and read stats.
 public final class PeerConnection: Sendable {
+    /// 32 random hex digits.
     public let id: String
     public let session: NegotiatedSession
     let transport: TransportCore

@@ -4,7 +4,14 @@ import NIOCore
 final class PeerConnectionState {
     let pc: PeerConnection
     let remoteFingerprint: [UInt8]
+    /// Where we send: the latest nominated (USE-CANDIDATE) address; before any nomination, the
+    /// validated address the peer last sent DTLS from (or the first one validated).
     var address: SocketAddress?
+    var nominated = false
+    /// Addresses that passed a Binding request (oldest first, at most `maxValidatedAddresses`):
+    /// DTLS and SRTP are accepted from these only.
+    var validated: [SocketAddress] = []
+    static let maxValidatedAddresses = 8
     var dtls: DTLSEndpoint?
     var srtp: SRTPSession?
     var consentDeadline: NIODeadline

@@ -1,4 +1,5 @@
 import CWebRTC
+import NIOCore
 
 public enum SRTPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// libsrtp2's status: 7 authentication failed, 9 replayed, 10 too old for the replay window.
@@ -43,6 +44,25 @@ public final class SRTPSession {
     public func protectRTCP(_ packet: [UInt8]) throws(SRTPError) -> [UInt8] { try protect(packet, rtcp: true) }
     public func unprotectRTP(_ packet: [UInt8]) throws(SRTPError) -> [UInt8] { try unprotect(packet, rtcp: false) }
     public func unprotectRTCP(_ packet: [UInt8]) throws(SRTPError) -> [UInt8] { try unprotect(packet, rtcp: true) }
+
+    /// The send path: protects straight into `buffer` (cleared first), no intermediate array.
+    public func protect(_ packet: [UInt8], rtcp: Bool, into buffer: inout ByteBuffer) throws(SRTPError) {
+        guard packet.count >= (rtcp ? 8 : 12), packet.count <= 65_536 else { throw .badPacket }
+        buffer.clear(minimumCapacity: packet.count + Self.maxTrailer)
+        var len = packet.count
+        var status: Int32 = 0
+        let r = buffer.withUnsafeMutableWritableBytes { raw -> Int32 in
+            guard let base = raw.baseAddress, raw.count >= packet.count + Self.maxTrailer else { return Int32(CWEBRTC_ERR_SPACE) }
+            raw.copyBytes(from: packet)
+            let bytes = base.assumingMemoryBound(to: UInt8.self)
+            return rtcp ? cwebrtc_srtp_protect_rtcp(pointer, bytes, &len, raw.count, &status)
+                        : cwebrtc_srtp_protect_rtp(pointer, bytes, &len, raw.count, &status)
+        }
+        guard r == 0, len <= packet.count + Self.maxTrailer else {
+            throw r == Int32(CWEBRTC_ERR_SRTP) ? .refused(status: status) : .badPacket
+        }
+        buffer.moveWriterIndex(forwardBy: len)
+    }
 
     private func protect(_ packet: [UInt8], rtcp: Bool) throws(SRTPError) -> [UInt8] {
         guard packet.count >= (rtcp ? 8 : 12), packet.count <= 65_536 else { throw .badPacket }

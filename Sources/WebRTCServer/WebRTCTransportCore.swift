@@ -15,7 +15,6 @@ final class TransportCore: Sendable {
 
     struct Registry {
         var ufrags: Set<String> = []
-        var nextID: UInt64 = 1
     }
 
     /// On `loop`.
@@ -47,8 +46,9 @@ final class TransportCore: Sendable {
             guard r.ufrags.count < limits.maxSessions else { throw .tooManySessions(limits.maxSessions) }
             guard !r.ufrags.contains(ufrag) else { throw .duplicateUfrag(ufrag) }
             r.ufrags.insert(ufrag)
-            defer { r.nextID += 1 }
-            return String(r.nextID, radix: 36)
+            // Unguessable: a session resource (e.g. WHEP's Location) may be named after it.
+            var g = SystemRandomNumberGenerator()
+            return (0..<2).map { _ in String(g.next() as UInt64, radix: 16) }.map { String(repeating: "0", count: 16 - $0.count) + $0 }.joined()
         }
     }
 

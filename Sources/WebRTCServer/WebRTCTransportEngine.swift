@@ -48,7 +48,7 @@ final class TransportEngine {
         guard let state = peers.removeValue(forKey: id) else { return }
         let pc = state.pc
         byUfrag.removeValue(forKey: pc.session.localUfrag)
-        if let a = state.address, byAddress[a] === state { byAddress.removeValue(forKey: a) }
+        for a in state.validated where byAddress[a] === state { byAddress.removeValue(forKey: a) }
         if let dtls = state.dtls, dtls.state == .connected, let a = state.address {
             dtls.shutdown()
             send(dtls.takeDatagrams(), to: a)
@@ -100,17 +100,38 @@ final class TransportEngine {
             send([response], to: address)
             state.consentDeadline = .now() + TimeAmount(limits.consentTimeout)
             state.pc.updateStats { $0.bindingRequests += 1 }
+            validate(state, address)
             // Latest nominated address wins (a peer may move, e.g. Wi-Fi to cellular).
-            if state.address == nil || (nominated && state.address != address) { bind(state, to: address) }
+            if nominated {
+                state.nominated = true
+                select(state, address)
+            } else if state.address == nil {
+                select(state, address)
+            }
             if state.dtls == nil { startDTLS(state) }
             channel?.flush()
         }
     }
 
-    private func bind(_ state: PeerConnectionState, to address: SocketAddress) {
-        if let old = state.address, byAddress[old] === state { byAddress.removeValue(forKey: old) }
-        if let other = byAddress[address], other !== state { other.address = nil }
+    /// The address passed a Binding request: DTLS and SRTP from it now reach this peer.
+    private func validate(_ state: PeerConnectionState, _ address: SocketAddress) {
+        if let other = byAddress[address], other !== state {
+            // The 5-tuple moved to another session (a peer reusing its port): the old one lets go.
+            other.validated.removeAll { $0 == address }
+            if other.address == address { other.address = other.validated.last }
+        }
         byAddress[address] = state
+        if let i = state.validated.firstIndex(of: address) { state.validated.remove(at: i) }
+        state.validated.append(address)
+        if state.validated.count > PeerConnectionState.maxValidatedAddresses {
+            let oldest = state.validated.removeFirst()
+            if byAddress[oldest] === state { byAddress.removeValue(forKey: oldest) }
+            if state.address == oldest { state.address = address }
+        }
+    }
+
+    private func select(_ state: PeerConnectionState, _ address: SocketAddress) {
+        guard state.address != address else { return }
         state.address = address
         state.pc.updateStats {
             $0.remoteAddress = address.description
@@ -128,6 +149,8 @@ final class TransportEngine {
 
     private func receiveDTLS(_ bytes: [UInt8], from address: SocketAddress) {
         guard let state = byAddress[address], let dtls = state.dtls else { return refuse("DTLS from an unbound address", from: address) }
+        // Before a nomination the browser's DTLS shows which validated pair it uses.
+        if !state.nominated { select(state, address) }
         let before = dtls.state
         let after = dtls.receive(bytes)
         send(dtls.takeDatagrams(), to: address)
@@ -216,12 +239,13 @@ final class TransportEngine {
         }
         var sent = 0, bytes = 0, rtcpSent = 0, dropped = 0
         for p in pending {
-            guard let protected = try? (p.rtcp ? srtp.protectRTCP(p.packet) : srtp.protectRTP(p.packet)) else {
+            var buffer = channel.allocator.buffer(capacity: p.packet.count + SRTPSession.maxTrailer)
+            do {
+                try srtp.protect(p.packet, rtcp: p.rtcp, into: &buffer)
+            } catch {
                 dropped += 1
                 continue
             }
-            var buffer = channel.allocator.buffer(capacity: protected.count)
-            buffer.writeBytes(protected)
             channel.write(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
             if p.rtcp { rtcpSent += 1 } else { sent += 1; bytes += p.packet.count }
         }

@@ -73,7 +73,8 @@ import WebRTC
             let response = "HTTP/1.1 200 OK\r\nContent-Type: \(type)\r\nContent-Length: \(reply.utf8.count)\r\nConnection: close\r\n\r\n\(reply)"
             var out = context.channel.allocator.buffer(capacity: response.utf8.count)
             out.writeString(response)
-            context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in context.close(promise: nil) }
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
         }
     }
 

@@ -1,3 +1,4 @@
+import NIOCore
 import Testing
 @testable import WebRTCServer
 
@@ -115,5 +116,20 @@ import Testing
         #expect(flight.allSatisfy { $0.count <= 1200 })
         // Garbage never traps and never connects.
         #expect(server.receive([0x16, 0xFE, 0xFD, 0, 0]) != .connected)
+    }
+}
+
+extension DTLSSRTPTests {
+    @Test func protectIntoAByteBufferMatchesTheArrayPath() throws {
+        let (client, server) = try Self.pair()
+        Self.handshake(client, server)
+        let tx = try SRTPSession(keys: try #require(server.srtpKeys()))
+        let rx = try SRTPSession(keys: try #require(client.srtpKeys()))
+        var buffer = ByteBuffer()
+        for seq in UInt16(1)...3 {
+            try tx.protect(Self.rtp(seq: seq), rtcp: false, into: &buffer)
+            #expect(try rx.unprotectRTP(Array(buffer.readableBytesView)) == Self.rtp(seq: seq))
+        }
+        #expect(throws: SRTPError.badPacket) { try tx.protect([1, 2, 3], rtcp: false, into: &buffer) }
     }
 }

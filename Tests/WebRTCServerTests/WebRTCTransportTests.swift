@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -168,6 +169,75 @@ import WebRTC
             #expect(pc.sendRTP(big))
             #expect(!pc.sendRTP(big))
             #expect(pc.stats.packetsDropped == 1)
+        }
+    }
+
+    /// While the loop is busy nothing drains: the per-peer pending-bytes cap, then drops.
+    @Test func pendingBytesCapDropsWhileTheLoopIsBusy() async throws {
+        var limits = WebRTCLimits()
+        limits.maxPendingBytesPerPeer = 1000
+        try await Self.withTransport(limits: limits) { transport, group in
+            let client = try await UDPTestPeer(group: group)
+            defer { Task { await client.close() } }
+            let session = try client.negotiate(with: transport)
+            let recorder = RecordingDelegate()
+            let pc = try transport.register(session, delegate: recorder)
+            let srtp = try #require(try await client.connect(to: transport, session: session))
+            #expect(await eventually(within: 10) { recorder.snapshot.connected == 1 })
+
+            // Not a future: registering its callback would need the very loop we block.
+            let busy = DispatchSemaphore(value: 0)
+            let blocked = RecordingDelegate()
+            transport.core.loop.execute { blocked.peerConnected(pc); busy.wait() }
+            #expect(await eventually(within: 10) { blocked.snapshot.connected == 1 })
+            let packets = (0..<6).map { Self.rtp(seq: UInt16(20 + $0)) }  // 212 bytes each
+            let accepted = packets.map { pc.sendRTP($0) }
+            #expect(accepted == [true, true, true, true, false, false])
+            transport.core.setWritable(false)
+            #expect(!pc.sendRTP(Self.rtp(seq: 40)), "a socket that is not writable takes nothing")
+            transport.core.setWritable(true)
+            busy.signal()
+
+            // The four accepted ones arrive, in order.
+            var got: [[UInt8]] = []
+            _ = await eventually(within: 10) {
+                got += client.inbox.take().filter { classifyDatagram($0) == .rtp }.compactMap { try? srtp.unprotectRTP($0) }
+                return got.count >= 4
+            }
+            #expect(got == Array(packets.prefix(4)))
+            #expect(pc.stats.packetsDropped == 3)
+            #expect(pc.stats.packetsSent == 4)
+        }
+    }
+
+    /// A peer that moves (another local address, e.g. Wi-Fi to cellular) and nominates the new
+    /// pair gets the media there; the old address still counts as validated.
+    @Test func latestNominatedAddressReceivesTheMedia() async throws {
+        try await Self.withTransport { transport, group in
+            let first = try await UDPTestPeer(group: group)
+            let moved = try await UDPTestPeer(group: group, ufrag: first.ufrag)
+            defer { Task { await first.close(); await moved.close() } }
+            let session = try first.negotiate(with: transport)
+            let recorder = RecordingDelegate()
+            let pc = try transport.register(session, delegate: recorder)
+            let srtp = try #require(try await first.connect(to: transport, session: session))
+            #expect(await eventually(within: 10) { recorder.snapshot.connected == 1 })
+
+            // Checked but not nominated: the media stays where it was.
+            try moved.send(moved.bindingRequest(for: session, useCandidate: false), to: transport.localPort)
+            #expect(await moved.next(where: { classifyDatagram($0) == .stun }) != nil)
+            #expect(pc.sendRTP(Self.rtp(seq: 1)))
+            #expect(try srtp.unprotectRTP(try #require(await first.next(where: { classifyDatagram($0) == .rtp }))) == Self.rtp(seq: 1))
+
+            try moved.send(moved.bindingRequest(for: session, useCandidate: true), to: transport.localPort)
+            #expect(await moved.next(where: { classifyDatagram($0) == .stun }) != nil)
+            #expect(pc.sendRTP(Self.rtp(seq: 2)))
+            #expect(try srtp.unprotectRTP(try #require(await moved.next(where: { classifyDatagram($0) == .rtp }))) == Self.rtp(seq: 2))
+            #expect(pc.stats.remoteAddress?.hasSuffix(":\(moved.port)") == true)
+
+            // SRTCP from the first (still validated) address is accepted.
+            try first.send(try srtp.protectRTCP(RTCP.pli(senderSSRC: 1, mediaSSRC: 0x1111)), to: transport.localPort)
+            #expect(await eventually(within: 10) { pc.stats.plisReceived == 1 })
         }
     }
 }

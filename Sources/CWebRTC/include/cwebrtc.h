@@ -57,7 +57,8 @@ int cwebrtc_dtls_start(cwebrtc_dtls *d);
 /// Feeds one received datagram and advances the handshake. Returns the state (or < 0 on bad args).
 int cwebrtc_dtls_feed(cwebrtc_dtls *d, const uint8_t *data, size_t len);
 /// Copies the next datagram to send into buf (records packed up to the MTU). Returns its length,
-/// 0 when nothing is pending, CWEBRTC_ERR_SPACE if cap is too small for the next record.
+/// 0 when nothing is pending, CWEBRTC_ERR_SPACE if cap is too small for the next record (then
+/// everything pending is dropped).
 int cwebrtc_dtls_next_datagram(cwebrtc_dtls *d, uint8_t *buf, size_t cap);
 int cwebrtc_dtls_state(const cwebrtc_dtls *d);
 /// Milliseconds until a retransmission is due (0 = now), or -1 when no timer runs.
