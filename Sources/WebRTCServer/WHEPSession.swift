@@ -349,7 +349,7 @@ struct TrackClock {
         let media = unit.timebase.rescale(unit.pts, to: Rational(1, Int32(rate)))
         if needsRebase, let last {
             // Continue one frame after the last timestamp sent.
-            offset = last.rtp + rate / 30 - media
+            offset = last.rtp &+ rate / 30 &- media // RTP time is modulo 2^32: wrapping is right
             needsRebase = false
         }
         let rtp = media &+ offset
@@ -367,7 +367,9 @@ struct TrackClock {
     /// wall clock of the last unit sent (the same clock for audio and video: lip sync).
     func report(ssrc: UInt32, nowMicros: Int64) -> [UInt8]? {
         guard let last else { return nil }
-        let rtp = last.rtp + (nowMicros - last.wallClock) * rate / 1_000_000
+        // Media whose wall clock is not this server's (synthetic, or far off): report the last time sent.
+        let elapsed = nowMicros &- last.wallClock
+        let rtp = abs(elapsed) < 3_600_000_000 ? last.rtp &+ elapsed * rate / 1_000_000 : last.rtp
         return RTCP.senderReport(ssrc: ssrc, ntp: Self.ntp(micros: nowMicros), rtpTimestamp: UInt32(truncatingIfNeeded: rtp),
                                  packets: packets, octets: octets)
     }

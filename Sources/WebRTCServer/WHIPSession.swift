@@ -198,18 +198,28 @@ struct RTPTime {
     private var first: (rtp: Int64, micros: Int64)?
     private var last: Int64 = 0
 
+    /// How far a track's RTP time may run from its arrival time (µs) before it is re-anchored.
+    static let maxDrift = 30e6
+
     init(rate: Int64) { self.rate = rate }
 
     mutating func micros(_ timestamp: UInt32, now: Int64) -> Int64 {
         // Unwrap against the last timestamp: the nearest 32-bit neighbour.
         let delta = Int64(Int32(bitPattern: timestamp &- UInt32(truncatingIfNeeded: last)))
-        let rtp = first == nil ? Int64(timestamp) : last + delta
+        let rtp = first == nil ? Int64(timestamp) : last &+ delta
         last = rtp
         guard let first else {
             self.first = (rtp, now)
             return now
         }
-        return first.micros + (rtp - first.rtp) * 1_000_000 / rate
+        // A sender's clock that jumps (or runs far from real time) is re-anchored at this arrival
+        // instead of carrying the jump, or overflowing, into the stream's timestamps.
+        let micros = Double(first.micros) + Double(rtp &- first.rtp) * 1e6 / Double(rate)
+        guard micros.isFinite, abs(micros - Double(now)) < Self.maxDrift else {
+            self.first = (rtp, now)
+            return now
+        }
+        return Int64(micros)
     }
 }
 

@@ -53,7 +53,21 @@ import Testing
         #expect(time.micros(UInt32.max - 8999, now: 5_000_000) == 5_000_000)
         #expect(time.micros(0, now: 9_999_999) == 5_100_000) // wrapped: 9000 ticks later
         #expect(time.micros(9000, now: 0) == 5_200_000)
-        #expect(time.micros(0, now: 0) == 5_100_000) // reordered: earlier, not 13 hours later
+        #expect(time.micros(0, now: 5_300_000) == 5_100_000) // reordered: earlier, not 13 hours later
+        // A clock that jumps by half its range is re-anchored at the arrival, never trapping.
+        for i in 0..<10_000 {
+            let t = UInt32(truncatingIfNeeded: i) &* 0x7FFF_FFFF
+            #expect(time.micros(t, now: 6_000_000 + Int64(i)) >= 0)
+        }
+        #expect(time.micros(0x7FFF_FFFF &* 10_000, now: 7_000_000) == 7_000_000)
+    }
+
+    @Test func senderReportOfMediaWithAForeignWallClockDoesNotTrap() {
+        var clock = TrackClock(rate: 90_000)
+        _ = clock.timestamp(unit(pts: Int64.max / 2, wallClock: 0)) // synthetic: wall clock 0
+        #expect(clock.report(ssrc: 1, nowMicros: 1_800_000_000_000_000) != nil)
+        clock.rebase()
+        _ = clock.timestamp(unit(pts: Int64.min / 2, wallClock: 0))
     }
 
     @Test func rtpPayloadSkipsCSRCsExtensionAndPadding() {
