@@ -8,6 +8,12 @@ public enum SDPNegotiator {
                               h264ProfileLevelID: String?, ssrcs: (video: UInt32, audio: UInt32)) throws(SDPError)
         -> (sdp: String, session: NegotiatedSession)
     {
+        // RFC 8839 section 5.4: ice-char is ALPHA / DIGIT / "+" / "/"; Chromium 156 also takes
+        // "-", "_" and "=", and refuses anything else (e.g. "!" or "."), as measured.
+        // Lengths are the caller's business (RFC 8839 wants 4+ and 22+; tests use shorter ones).
+        guard isICEString(localUfrag, 1...256), isICEString(localPwd, 1...256) else {
+            throw SDPError(.unsupported, "local ICE credentials must be characters of A-Z a-z 0-9 + / - _ =")
+        }
         let sdp = try SessionDescription.parse(offer)
         guard !sdp.media.isEmpty else { throw SDPError(.malformed, "the offer has no media sections") }
         guard let bundle = sdp.bundleMids, !bundle.isEmpty else {
@@ -35,7 +41,7 @@ public enum SDPNegotiator {
             // Transport parameters: the first bundled section's (session level as fallback) count.
             if remoteUfrag == nil {
                 guard let ufrag = sdp.value("ice-ufrag", in: m), let pwd = sdp.value("ice-pwd", in: m),
-                      (4...256).contains(ufrag.utf8.count), (22...256).contains(pwd.utf8.count) else {
+                      isICEString(ufrag, 4...256), isICEString(pwd, 22...256) else {
                     throw SDPError(.missingICECredentials, "the offer has no usable a=ice-ufrag/a=ice-pwd (ufrag 4+ and pwd 22+ characters)")
                 }
                 let fingerprints = m.values("fingerprint") + sdp.sessionValues("fingerprint")
@@ -83,6 +89,13 @@ public enum SDPNegotiator {
                                         localUfrag: localUfrag, localPwd: localPwd, localFingerprintSHA256: localFingerprintSHA256,
                                         video: video, audio: audio)
         return (lines.joined(separator: "\r\n") + "\r\n", session)
+    }
+
+    static func isICEString(_ s: String, _ lengths: ClosedRange<Int>) -> Bool {
+        lengths.contains(s.utf8.count) && s.utf8.allSatisfy { c in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) || "+/-_=".utf8.contains(c)
+        }
     }
 
     // MARK: codecs

@@ -5,7 +5,7 @@ import WebRTC
     static let ourFingerprint = "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99"
 
     func answer(_ offer: String, role: WebRTCRole = .whep, profile: String? = "42e01f") throws(SDPError) -> (sdp: String, session: NegotiatedSession) {
-        try SDPNegotiator.answer(offer: offer, role: role, localUfrag: "sluiceUf", localPwd: "sluicePasswordIs24Chars!",
+        try SDPNegotiator.answer(offer: offer, role: role, localUfrag: "sluiceUf", localPwd: "sluicePasswordIs24Chars/",
                                  localFingerprintSHA256: Self.ourFingerprint, candidateIP: "192.0.2.10", candidatePort: 8189,
                                  h264ProfileLevelID: profile, ssrcs: (video: 1111, audio: 2222))
     }
@@ -58,7 +58,7 @@ import WebRTC
         let video = section(sdp, mid: "0")
         #expect(video.first == "m=video 8189 UDP/TLS/RTP/SAVPF 106")
         for line in [
-            "a=setup:passive", "a=ice-ufrag:sluiceUf", "a=ice-pwd:sluicePasswordIs24Chars!",
+            "a=setup:passive", "a=ice-ufrag:sluiceUf", "a=ice-pwd:sluicePasswordIs24Chars/",
             "a=fingerprint:sha-256 \(Self.ourFingerprint)", "a=rtcp-mux", "a=sendonly",
             "a=rtpmap:106 H264/90000",
             "a=fmtp:106 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
@@ -169,6 +169,7 @@ import WebRTC
         #expect(kind(whep.replacingAll("a=rtcp-mux\r\n", with: "")) == .noRTCPMux)
         #expect(kind(whep.replacingAll("a=ice-ufrag:Lh9b\r\n", with: "")) == .missingICECredentials)
         #expect(kind(whep.replacingAll("a=ice-pwd:kzqJ5hSmPd1v1UjJf6Q9f7gE\r\n", with: "")) == .missingICECredentials)
+        #expect(kind(whep.replacingAll("a=ice-pwd:kzqJ5hSmPd1v1UjJf6Q9f7gE", with: "a=ice-pwd:kzqJ5hSmPd1v1UjJf6Q9f7g!")) == .missingICECredentials)
         #expect(kind(whep.replacingAll("a=fingerprint:sha-256", with: "a=fingerprint:sha-1")) == .missingFingerprint)
         #expect(kind(whep.replacingAll("a=setup:actpass", with: "a=setup:passive")) == .badSetup)
         #expect(kind(whep, role: .whip) == .unsupported)   // a recvonly offer cannot publish
@@ -185,6 +186,15 @@ import WebRTC
             #expect(error.message.contains("VP8"))
         }
         #expect(kind(whep.replacingAll("opus/48000/2", with: "ISAC/16000")) == .noCommonCodec)
+    }
+
+    @Test func localCredentialsMustBeICEChars() {
+        // Chromium refuses an answer whose ice-pwd has other characters (seen with "!").
+        #expect(throws: SDPError.self) {
+            try SDPNegotiator.answer(offer: ChromiumOffers.whepRecvonly, role: .whep, localUfrag: "sluiceUf", localPwd: "sluicePasswordIs24Chars!",
+                                     localFingerprintSHA256: Self.ourFingerprint, candidateIP: "127.0.0.1", candidatePort: 1,
+                                     h264ProfileLevelID: nil, ssrcs: (video: 1, audio: 2))
+        }
     }
 
     @Test func garbageNeverTraps() {
@@ -227,7 +237,7 @@ extension String {
 
 @Suite struct CapturedOfferTests {
     func answer(_ offer: String, role: WebRTCRole, profile: String?) throws(SDPError) -> (sdp: String, session: NegotiatedSession) {
-        try SDPNegotiator.answer(offer: offer, role: role, localUfrag: "sluiceUf", localPwd: "sluicePasswordIs24Chars!",
+        try SDPNegotiator.answer(offer: offer, role: role, localUfrag: "sluiceUf", localPwd: "sluicePasswordIs24Chars/",
                                  localFingerprintSHA256: SDPTests.ourFingerprint, candidateIP: "127.0.0.1", candidatePort: 8189,
                                  h264ProfileLevelID: profile, ssrcs: (video: 1111, audio: 2222))
     }
