@@ -96,8 +96,9 @@ int cwebrtc_cert_generate(cwebrtc_cert **out) {
     if (SSL_CTX_set_cipher_list(c->ctx, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
                                         "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA") != 1)
         goto fail;
-    // Returns 0 on success (unlike most of OpenSSL).
-    if (SSL_CTX_set_tlsext_use_srtp(c->ctx, "SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_128_GCM") != 0) goto fail;
+    // The server's order decides. GCM first: with Debian's libsrtp2 (NSS backend) it protects
+    // several times more packets per core than AES-CM + HMAC-SHA1. Returns 0 on success.
+    if (SSL_CTX_set_tlsext_use_srtp(c->ctx, "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80") != 0) goto fail;
     SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any_certificate);
     SSL_CTX_set_session_cache_mode(c->ctx, SSL_SESS_CACHE_OFF);
     // No renegotiation: a peer could otherwise make us redo public-key work at will.

@@ -13,6 +13,8 @@ public struct PeerStats: Sendable, Equatable {
     /// From RTCP receiver reports (LSR/DLSR), the latest; nil until one arrives.
     public var rtt: Duration?
     public var remoteAddress: String?
+    /// The SRTP protection profile DTLS negotiated, once connected.
+    public var srtpProfile: SRTPKeyMaterial.Profile?
     public var packetsSent = 0
     public var bytesSent = 0
     public var rtcpPacketsSent = 0

@@ -172,6 +172,7 @@ final class TransportEngine {
                 return close(id: id, reason: "\(error)")
             }
             state.handshakeDeadline = nil
+            state.pc.updateStats { $0.srtpProfile = keys.profile }
             state.pc.markConnected()
             logger.debug("WebRTC peer connected", metadata: ["peer": "\(id)", "profile": "\(keys.profile)"])
             state.pc.delegate?.peerConnected(state.pc)

@@ -143,6 +143,8 @@ import WebRTC
             #expect(sentAll, "Chromium counted \(reports.packetsReceived.withLock { $0 }) packets; RTCP from it: \(recorder.snapshot.rtcp.count)")
             #expect(reports.states.withLock { $0 }.contains("connected"))
             #expect(pc.stats.srtpErrors == 0)
+            // Chromium offers both profiles; the server's preference, GCM, is taken.
+            #expect(pc.stats.srtpProfile == .aeadAes128Gcm)
         }
         await transport.shutdown()
         try? await http.close()

@@ -44,6 +44,7 @@ import Testing
         #expect(server.state == .connected)
         let ck = try #require(client.srtpKeys()), sk = try #require(server.srtpKeys())
         #expect(ck.profile == sk.profile)
+        #expect(sk.profile == .aeadAes128Gcm, "GCM is preferred")
         #expect(ck.localKeySalt == sk.remoteKeySalt)
         #expect(ck.remoteKeySalt == sk.localKeySalt)
         #expect(ck.localKeySalt != ck.remoteKeySalt)
@@ -131,5 +132,20 @@ extension DTLSSRTPTests {
             #expect(try rx.unprotectRTP(Array(buffer.readableBytesView)) == Self.rtp(seq: seq))
         }
         #expect(throws: SRTPError.badPacket) { try tx.protect([1, 2, 3], rtcp: false, into: &buffer) }
+    }
+}
+
+extension DTLSSRTPTests {
+    /// The other profile DTLS may pick (browsers that offer no GCM), with fixed keys.
+    @Test func aes128CmSha1_80RoundTripAndBadKeyLengths() throws {
+        let a = (0..<30).map { UInt8($0) }, b = (0..<30).map { UInt8(100 + $0) }
+        let tx = try SRTPSession(keys: SRTPKeyMaterial(profile: .aes128CmSha1_80, localKeySalt: a, remoteKeySalt: b))
+        let rx = try SRTPSession(keys: SRTPKeyMaterial(profile: .aes128CmSha1_80, localKeySalt: b, remoteKeySalt: a))
+        let protected = try tx.protectRTP(Self.rtp(seq: 5))
+        #expect(protected.count == Self.rtp(seq: 5).count + 10, "80-bit tag")
+        #expect(try rx.unprotectRTP(protected) == Self.rtp(seq: 5))
+        #expect(throws: SRTPError.self) {
+            try SRTPSession(keys: SRTPKeyMaterial(profile: .aeadAes128Gcm, localKeySalt: a, remoteKeySalt: b))  // GCM takes 28
+        }
     }
 }
