@@ -103,12 +103,15 @@ let package = Package(
         ], swiftSettings: settings),
         .target(name: "Server", dependencies: [
             "Access", "Ingest", "Transcode", "HLS", "Origin", "StreamHub", "FFmpegBridge", "Config", logging, nioCore,
+            "WebRTCServer", // WHEP/WHIP routes and the WebRTC pages (Docs/Protocols.md "WebRTC")
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ], resources: [
             // The operator's dashboard page, compiled into the binary.
             .embedInCode("Dashboard/dashboard.html"),
+            // WHEP player, "go on stage" page and their client (/player/webrtc, /player/stage).
+            .embedInCode("WebRTC/webrtc.html"), .embedInCode("WebRTC/stage.html"), .embedInCode("WebRTC/whep.js"),
         ], swiftSettings: settings),
 
         .executableTarget(name: "sluice", dependencies: [

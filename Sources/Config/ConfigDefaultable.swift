@@ -21,3 +21,4 @@ extension SluiceConfig.Analytics: ConfigDefaultable {}
 extension SluiceConfig.Dashboard: ConfigDefaultable {}
 extension SluiceConfig.Clips: ConfigDefaultable {}
 extension SluiceConfig.Recording: ConfigDefaultable {}
+extension SluiceConfig.WebRTC: ConfigDefaultable {}

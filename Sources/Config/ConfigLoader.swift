@@ -76,6 +76,7 @@ public enum ConfigLoader {
         "auth.webhook.url": "https://auth.example/on_publish (asked to allow each publish/play)",
         "dashboard.hlsjsPath": "path to hls.js (absent: .build/players/hls.js)",
         "clips.recordingDirectory": "recordings to cut older ranges from (absent: recording.directory)",
+        "webrtc.advertisedIP": "public IP written into SDP answers (absent: the address the request arrived on)",
     ]
 
     /// `yaml` (as Yams prints it: two spaces per level) with a comment line for each optional key

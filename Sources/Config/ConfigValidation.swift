@@ -129,6 +129,8 @@ extension LoadedConfig {
         range(c.clips.maxTotalMiB, 1...16_777_216, "clips.maxTotalMiB", " MiB")
         positive(c.clips.maxSpanSeconds, "clips.maxSpanSeconds", max: 86_400)
         range(c.clips.maxConcurrent, 1...64, "clips.maxConcurrent")
+        range(c.webrtc.port, 0...65535, "webrtc.port")
+        range(c.webrtc.maxSessions, 1...100_000, "webrtc.maxSessions")
         return out
     }
 

@@ -21,6 +21,7 @@ extension SluiceConfig {
         "dashboard.enabled", "dashboard.hlsjsPath", "clips.maxConcurrent",
         "recording.directory", "recording.renditions", "recording.maxAgeHours",
         "recording.maxTotalMiB", "recording.resumeWindowSeconds", "recording.queueMiB",
+        "webrtc",
     ]
 
     /// `self` with every start-only key taken from `running`: what a reload installs.
@@ -41,6 +42,7 @@ extension SluiceConfig {
         let recordingEnabled = c.recording.enabled
         c.recording = running.recording
         c.recording.enabled = recordingEnabled
+        c.webrtc = running.webrtc
         return c
     }
 

@@ -20,6 +20,7 @@ public struct SluiceConfig: Codable, Sendable, Equatable {
     public var dashboard = Dashboard()
     public var clips = Clips()
     public var recording = Recording()
+    public var webrtc = WebRTC()
 
     public init() {}
 
@@ -269,6 +270,20 @@ public struct SluiceConfig: Codable, Sendable, Equatable {
         /// The recording directory (`<dir>/<path>/<recording id>/index.m3u8`) to cut from when the
         /// range is older than the live window. Absent: `recording.directory`.
         public var recordingDirectory: String?
+        public init() {}
+    }
+
+    /// The WebRTC tier: WHEP playback and WHIP publishing on one UDP port (Docs/Protocols.md "WebRTC").
+    public struct WebRTC: Codable, Sendable, Equatable {
+        /// `POST /whep/...`, `POST /whip/...`, the UDP port, and an Opus rendition in every ladder.
+        public var enabled = true
+        /// The one UDP port every peer uses (ICE-lite, BUNDLE, rtcp-mux); 0 picks a free port.
+        public var port = 8189
+        /// The address written into SDP answers (the host's public IP behind NAT or in a container);
+        /// absent: the address the WHEP/WHIP request arrived on.
+        public var advertisedIP: String?
+        /// WHEP viewers and WHIP publishers at once; beyond it a POST gets 503.
+        public var maxSessions = 200
         public init() {}
     }
 }

@@ -8,6 +8,7 @@ import Origin
 import ServiceLifecycle
 import StreamHub
 import Synchronization
+import WebRTCServer
 
 /// The composition of Sluice around one stream hub: RTMP and SRT ingest publish into the hub;
 /// every new stream gets a pipeline (source rendition + transcode ladder → LL-HLS); the HTTP
@@ -36,6 +37,8 @@ public final class SluiceServer: Sendable {
     /// Recording to disk and replay (`recording` section, `/api/v1/streams/{path}/recording`).
     let recording: RecordingControl
     let logger: Logger
+    /// WHEP viewers and WHIP publishers (nil when `webrtc.enabled` is false).
+    let webrtc: MediaSessions?
     /// Wall clock of `init`, for `GET /api/v1/server`.
     public let startedAt = Date()
     private let shuttingDown = Atomic<Bool>(false)
@@ -94,6 +97,7 @@ public final class SluiceServer: Sendable {
         self.pipelines = StreamPipelines(hub: hub, registry: registry, hls: configuration.hls, transcode: configuration.transcode,
                                          config: config, startTranscode: configuration.file.transcode,
                                          endGrace: configuration.endGrace, logger: logger, metrics: metrics)
+        self.webrtc = WebRTCRoutes.sessions(file: configuration.file, host: configuration.host, hub: hub, pipelines: pipelines, logger: logger)
     }
 
     /// The bearer token every `/api/v1/` request needs ("" when the check is off).
@@ -197,6 +201,7 @@ public final class SluiceServer: Sendable {
             ClipRoutes.register(on: router, clips: ClipService(config: config, registry: registry, hub: hub, logger: logger))
             RecordingRoutes.register(on: router, control: recording)
             EventRoutes.register(on: router, registry: registry)
+            WebRTCRoutes.register(on: router, sessions: webrtc, hub: hub, access: access, config: config, logger: logger)
             MetricsRoutes.register(on: router, config: config, metrics: metrics, collect: { [weak self] in self?.collectMetrics() })
         })
         // Viewer timeouts, RTMP players and encode rates are sampled once a second.
@@ -233,6 +238,7 @@ public final class SluiceServer: Sendable {
         }
         forwarding.stopAll()
         pulling.stopAll()
+        await webrtc?.shutdown()
         await pipelines.stopAll()
         await recording.recorder.shutdown()
         await configuredAccess?.shutdown()

@@ -32,7 +32,8 @@ final class StreamPipeline: Sendable {
         if var transcode, let reader = live.subscribe(capacity: 1024) {
             let hlsSink = HLSLadderSink(hls: hls, sourceHasAudio: { live.tracks.contains { $0.kind == .audio } }, logger: logger)
             // The rungs go into the hub too, for relay players (moved down on a weak link).
-            var sinks: [any RenditionSink] = [hlsSink, HubRenditionSink(hub: hub, path: live.path)]
+            var sinks: [any RenditionSink] = [hlsSink, HubRenditionSink(hub: hub, path: live.path),
+                                              WebRTCAudioSink(hub: hub, path: live.path)]
             if let metrics {
                 sinks.append(StageLatencySink(path: live.path, metrics: metrics))
                 transcode.onFrameDecoded = { [path = live.path] wallClock in
@@ -58,6 +59,9 @@ final class StreamPipeline: Sendable {
 
     /// Changes a rung's bitrate live (the bitrate controller's lever).
     func setBitrate(_ bps: Int, rung: String) { session?.setBitrate(bps, rung: rung) }
+
+    /// Every rung's next frame is a keyframe (WebRTC viewers).
+    func requestKeyframe() { session?.requestKeyframe() }
 
     /// Stops both readers and waits for their threads.
     func stop() async {

@@ -248,6 +248,7 @@ extension StreamPipelines {
             if let spec = rule.ladder { ladder = .some(spec) }
         }
         guard enabled else { return nil }
+        WebRTCAudioSink.addOpus(to: &settings, webrtc: current.webrtc)
         if let ladder {
             do {
                 settings.ladder = try ladder.map(Ladder.init(parsing:)) ?? .default

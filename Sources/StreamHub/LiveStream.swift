@@ -196,7 +196,9 @@ public final class LiveStream: Sendable {
                 s.gop.removeAll(keepingCapacity: true)
                 s.gopBytes = 0
             }
-            if s.gopBytes + unit.data.readableBytes <= Self.maxCachedBytes {
+            // An audio-only stream (the ladder's Opus rendition) has no GOP: a new reader starts now.
+            let audioOnly = !s.tracks.isEmpty && !s.tracks.contains { $0.kind == .video }
+            if !audioOnly, s.gopBytes + unit.data.readableBytes <= Self.maxCachedBytes {
                 s.gop.append(unit)
                 s.gopBytes += unit.data.readableBytes
             }

@@ -193,7 +193,7 @@ final class DecodePipeline {
         guard !channels.isEmpty else { return }
 
         let gop = Int64((Double(out) * outTB.seconds / config.gopSeconds).rounded(.down))
-        let key = lastGOP == nil || gop != lastGOP
+        let key = lastGOP == nil || gop != lastGOP || control.takeKeyframeRequest()
         lastGOP = gop
 
         var pictures: [Frame] = [frame] // of this frame, largest first

@@ -5,6 +5,7 @@ final class SessionControl: Sendable {
     private struct State {
         var bitrates: [String: Int] = [:]
         var channels: [String: RungChannel] = [:]
+        var keyframeRequested = false
     }
     private let state = Mutex(State())
 
@@ -24,5 +25,18 @@ final class SessionControl: Sendable {
             return s.channels[rung]
         }
         channel?.requestBitrate(bps)
+    }
+
+    /// A viewer needs a keyframe now (a WebRTC viewer joining or reporting loss): the next
+    /// frame is an IDR on every rung, so the rungs stay aligned.
+    func requestKeyframe() {
+        state.withLock { $0.keyframeRequested = true }
+    }
+
+    func takeKeyframeRequest() -> Bool {
+        state.withLock { s in
+            defer { s.keyframeRequested = false }
+            return s.keyframeRequested
+        }
     }
 }

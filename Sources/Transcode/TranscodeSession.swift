@@ -109,6 +109,11 @@ public final class TranscodeSession: Sendable {
         control.setBitrate(bitsPerSecond, rung: rung)
     }
 
+    /// The next frame of every rung is a keyframe (WebRTC viewers: join, PLI/FIR). Callers rate-limit.
+    public func requestKeyframe() {
+        control.requestKeyframe()
+    }
+
     public var stats: TranscodeStats {
         var s = recorder.snapshot
         if case .lossy(let queue) = pushQueue { s.inputDropped += queue.dropped }

@@ -1,0 +1,383 @@
+import Bitstream
+import Foundation
+import Logging
+import MediaCore
+import NIOCore
+import StreamHub
+import Synchronization
+import WebRTC
+
+/// One WHEP viewer: hub readers (the rung's video, the ladder's Opus) → RTP packetizers →
+/// the peer. Runs on one event loop of the transport's group (never a codec thread): the
+/// readers wake it, it drains them in batches. The readers are bounded (`ReaderQueue`, drop
+/// to the next keyframe); a full socket queue (`sendRTP` false) skips to the next keyframe
+/// too, so a viewer never builds a queue. NACKs are answered from a short history, PLI/FIR
+/// ask the rung for a keyframe, a sender report goes out every second.
+final class WHEPSession: MediaSession, Sendable {
+    let id: String
+    private let source: WHEPSource
+    private let negotiated: NegotiatedSession
+    private let loop: any EventLoop
+    private let logger: Logger
+    private let requestKeyframe: @Sendable () -> Void
+    private let onClose: @Sendable (String) -> Void
+    private let state: Mutex<State>
+
+    /// Units each reader may queue: about 2 s of 60 fps video; beyond it the reader drops to a keyframe.
+    static let readerCapacity = 128
+    static let readerBytes = 8 << 20
+    /// Events handled per wake-up before the loop serves other work.
+    static let batch = 32
+
+    struct State {
+        var pc: PeerConnection?
+        var video: ReaderQueue?
+        var audio: ReaderQueue?
+        var videoPacketizer: H264Packetizer?
+        var audioPacketizer: OpusPacketizer?
+        var history = RetransmissionHistory(capacity: 1024, byteCapacity: 2 << 20)
+        var parameterSets: [[UInt8]] = []
+        var waitingForKeyframe = true
+        var videoClock = TrackClock(rate: 90_000)
+        var audioClock = TrackClock(rate: 48_000)
+        var reports: RepeatedTask?
+        var closed = false
+        var framesSent = 0
+        var framesSkipped = 0
+        /// The rung read now (`video` reads it) and, while moving, the next one, read from its
+        /// next keyframe; the move happens at that keyframe.
+        var current: LiveStream
+        var pending: (stream: LiveStream, reader: ReaderQueue, parameterSets: [[UInt8]])?
+        var policy = WHEPRungPolicy()
+        var moves = 0
+    }
+
+    init(id: String, source: WHEPSource, negotiated: NegotiatedSession, loop: any EventLoop, logger: Logger,
+         requestKeyframe: @escaping @Sendable () -> Void, onClose: @escaping @Sendable (String) -> Void) {
+        self.id = id
+        self.source = source
+        self.negotiated = negotiated
+        self.loop = loop
+        self.logger = logger
+        self.requestKeyframe = requestKeyframe
+        self.onClose = onClose
+        var s = State(current: source.video)
+        if let v = negotiated.video { s.videoPacketizer = H264Packetizer(payloadType: v.payloadType, ssrc: v.ssrc) }
+        if let a = negotiated.audio, source.audio != nil { s.audioPacketizer = OpusPacketizer(payloadType: a.payloadType, ssrc: a.ssrc) }
+        if let avc = source.video.tracks.first(where: { $0.kind == .video }) { s.parameterSets = Self.parameterSets(avc) }
+        state = Mutex(s)
+    }
+
+    func registered(_ pc: PeerConnection) {
+        state.withLock { $0.pc = pc }
+    }
+
+    // MARK: PeerConnectionDelegate
+
+    func peerConnected(_ pc: PeerConnection) {
+        // The viewer starts on the next keyframe, which the rung is asked for now (first frame fast).
+        let video = source.video.subscribe(capacity: Self.readerCapacity, byteCapacity: Self.readerBytes, fromNextKeyframe: true)
+        let audio = state.withLock { $0.audioPacketizer } == nil ? nil
+            : source.audio?.subscribe(capacity: Self.readerCapacity, byteCapacity: 1 << 20, fromNextKeyframe: true)
+        let closed = state.withLock { s -> Bool in
+            s.pc = pc
+            guard !s.closed else { return true }
+            s.video = video
+            s.audio = audio
+            return false
+        }
+        guard !closed, let video else {
+            if let video { source.video.unsubscribe(video) }
+            if let audio { source.audio?.unsubscribe(audio) }
+            if !closed { close(reason: "the stream ended") }
+            return
+        }
+        requestKeyframe()
+        arm(video, isVideo: true)
+        if let audio { arm(audio, isVideo: false) }
+        let task = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in self?.sendReports() }
+        state.withLock { $0.reports = task }
+    }
+
+    func peer(_ pc: PeerConnection, receivedRTCP packets: [RTCPPacket]) {
+        for packet in packets {
+            switch packet {
+            case .nack(_, let seqs):
+                let resend = state.withLock { s in seqs.compactMap { s.history.packet(seq: $0) } }
+                for p in resend { _ = pc.sendRTP(p) }
+            case .receiverReport(let blocks):
+                adapt(blocks)
+            case .senderReport(let sr):
+                adapt(sr.reports)
+            case .pli, .fir:
+                requestKeyframe()
+            case .bye:
+                close(reason: "the viewer said BYE")
+            default:
+                break
+            }
+        }
+    }
+
+    func peer(_ pc: PeerConnection, receivedRTP packet: [UInt8]) {
+        // A viewer sends no media; nothing to do.
+    }
+
+    func peerClosed(_ pc: PeerConnection, reason: String) {
+        stop(reason: reason, closePeer: false)
+    }
+
+    func close(reason: String) {
+        stop(reason: reason, closePeer: true)
+    }
+
+    // MARK: media
+
+    private func arm(_ reader: ReaderQueue, isVideo: Bool) {
+        reader.notifyWhenReady { [weak self, loop] in
+            loop.execute { self?.pump(reader, isVideo: isVideo) }
+        }
+    }
+
+    /// Drains one reader (on the loop), sends what it got, and waits for more.
+    private func pump(_ reader: ReaderQueue, isVideo: Bool) {
+        if isVideo, state.withLock({ s in s.video !== reader && s.pending?.reader !== reader }) { return } // a rung left behind
+        let (events, ended) = reader.drain(max: Self.batch)
+        for event in events {
+            if isVideo, state.withLock({ $0.pending?.reader === reader }) {
+                guard movedOn(reader, at: event) else { continue }
+            }
+            switch event {
+            case .tracks(let tracks):
+                if isVideo, let avc = tracks.first(where: { $0.kind == .video }) {
+                    let sets = Self.parameterSets(avc)
+                    state.withLock { $0.parameterSets = sets }
+                }
+            case .unit(let unit):
+                if isVideo { sendVideo(unit, reader: reader) } else { sendAudio(unit) }
+            case .discontinuity:
+                // A new publisher: its timestamps restart; RTP time must not jump back.
+                state.withLock { s in
+                    if isVideo { s.videoClock.rebase() } else { s.audioClock.rebase() }
+                }
+            case .metadata:
+                break
+            }
+        }
+        if ended {
+            // The rung ending ends the viewer (a rung it was moving to just is not moved to);
+            // the Opus rendition ending only silences it.
+            let moving = state.withLock { s -> Bool in
+                guard let p = s.pending, p.reader === reader else { return false }
+                s.pending = nil
+                return true
+            }
+            if isVideo, !moving { close(reason: "the stream ended") }
+            return
+        }
+        if state.withLock({ !$0.closed }) { arm(reader, isVideo: isVideo) }
+    }
+
+    /// While moving to another rung: its events before its first keyframe are dropped (its
+    /// tracks kept); at that keyframe it becomes the rung read, and the old one is let go.
+    /// True when `event` is to be handled as the current rung's.
+    private func movedOn(_ reader: ReaderQueue, at event: HubEvent) -> Bool {
+        switch event {
+        case .tracks(let tracks):
+            let sets = tracks.first(where: { $0.kind == .video }).map(Self.parameterSets) ?? []
+            state.withLock { s in if s.pending?.reader === reader { s.pending?.parameterSets = sets } }
+            return false
+        case .unit(let unit) where unit.track == .video && unit.isKeyframe:
+            let old = state.withLock { s -> (LiveStream, ReaderQueue?)? in
+                guard let p = s.pending, p.reader === reader, !s.closed else { return nil }
+                let old = (s.current, s.video)
+                s.current = p.stream
+                s.video = reader
+                if !p.parameterSets.isEmpty { s.parameterSets = p.parameterSets }
+                s.pending = nil
+                s.waitingForKeyframe = false
+                s.moves += 1
+                return old
+            }
+            guard let (stream, previous) = old else { return false }
+            if let previous { stream.unsubscribe(previous) }
+            logger.debug("whep viewer moved", metadata: ["session": "\(id)", "from": "\(stream.path)"])
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Receiver reports → the rung policy; a move starts reading the next rung from its next
+    /// keyframe (asked for at once). Only when the viewer did not name a rendition.
+    private func adapt(_ blocks: [RTCPReportBlock]) {
+        guard source.adaptive, let v = negotiated.video, let block = blocks.first(where: { $0.ssrc == v.ssrc }) else { return }
+        let ladder = source.ladder()
+        let now = ContinuousClock.now
+        let target = state.withLock { s -> LiveStream? in
+            guard !s.closed, s.pending == nil, let i = ladder.firstIndex(where: { $0 === s.current }) else { return nil }
+            switch s.policy.report(fractionLost: block.fractionLost, now: now, canGoDown: i + 1 < ladder.count, canGoUp: i > 0) {
+            case .stay: return nil
+            case .down: return ladder[i + 1]
+            case .up: return ladder[i - 1]
+            }
+        }
+        guard let target, let reader = target.subscribe(capacity: Self.readerCapacity, byteCapacity: Self.readerBytes,
+                                                         fromNextKeyframe: true) else { return }
+        let started = state.withLock { s -> Bool in
+            guard !s.closed, s.pending == nil else { return false }
+            s.pending = (target, reader, [])
+            return true
+        }
+        guard started else {
+            target.unsubscribe(reader)
+            return
+        }
+        logger.info("whep viewer moves", metadata: ["session": "\(id)", "to": "\(target.path)", "loss": "\(block.fractionLost)/256"])
+        arm(reader, isVideo: true)
+        requestKeyframe()
+    }
+
+    private func sendVideo(_ unit: MediaUnit, reader: ReaderQueue) {
+        let out = state.withLock { s -> (PeerConnection, [[UInt8]])? in
+            guard let pc = s.pc, !s.closed, var packetizer = s.videoPacketizer else { return nil }
+            if s.waitingForKeyframe {
+                guard unit.isKeyframe else { return nil }
+                s.waitingForKeyframe = false
+            }
+            guard var nalus = Self.nalus(unit) else { return nil }
+            if unit.isKeyframe, !nalus.contains(where: { ($0.first ?? 0) & 0x1F == 7 }) { nalus = s.parameterSets + nalus }
+            let ts = s.videoClock.timestamp(unit)
+            let packets = packetizer.packetize(nalus: nalus, timestamp: ts)
+            s.videoPacketizer = packetizer
+            for p in packets where p.count >= 4 { s.history.store(seq: UInt16(p[2]) << 8 | UInt16(p[3]), packet: p) }
+            s.videoClock.sent(packets)
+            s.framesSent += 1
+            return (pc, packets)
+        }
+        guard let (pc, packets) = out else { return }
+        for p in packets where !pc.sendRTP(p) {
+            // The socket's queue is full: this frame is broken; resume clean at the next keyframe.
+            let skipped = reader.skipToKeyframe()
+            state.withLock { s in
+                s.waitingForKeyframe = true
+                s.framesSkipped += 1 + skipped
+            }
+            requestKeyframe()
+            return
+        }
+    }
+
+    private func sendAudio(_ unit: MediaUnit) {
+        let out = state.withLock { s -> (PeerConnection, [UInt8])? in
+            guard let pc = s.pc, !s.closed, !s.waitingForKeyframe, var packetizer = s.audioPacketizer else { return nil }
+            let ts = s.audioClock.timestamp(unit)
+            let packet = packetizer.packetize(frame: Array(unit.data.readableBytesView), timestamp: ts)
+            s.audioPacketizer = packetizer
+            s.audioClock.sent([packet])
+            return (pc, packet)
+        }
+        guard let (pc, packet) = out else { return }
+        _ = pc.sendRTP(packet) // a lost audio frame is concealed by the decoder
+    }
+
+    private func sendReports() {
+        let now = WallClock.nowMicros()
+        let out = state.withLock { s -> (PeerConnection, [[UInt8]])? in
+            guard let pc = s.pc, !s.closed else { return nil }
+            var reports: [[UInt8]] = []
+            if let v = negotiated.video, let r = s.videoClock.report(ssrc: v.ssrc, nowMicros: now) { reports.append(r) }
+            if let a = negotiated.audio, s.audioPacketizer != nil, let r = s.audioClock.report(ssrc: a.ssrc, nowMicros: now) {
+                reports.append(r)
+            }
+            return (pc, reports)
+        }
+        guard let (pc, reports) = out else { return }
+        for r in reports { _ = pc.sendRTCP(r) }
+    }
+
+    private func stop(reason: String, closePeer: Bool) {
+        let taken = state.withLock { s -> (PeerConnection?, ReaderQueue?, ReaderQueue?, RepeatedTask?, LiveStream)? in
+            guard !s.closed else { return nil }
+            s.closed = true
+            if let p = s.pending { p.stream.unsubscribe(p.reader) }
+            defer { s.video = nil; s.audio = nil; s.reports = nil; s.pending = nil }
+            return (s.pc, s.video, s.audio, s.reports, s.current)
+        }
+        guard let (pc, video, audio, reports, current) = taken else { return }
+        reports?.cancel()
+        if let video { current.unsubscribe(video) }
+        if let audio { source.audio?.unsubscribe(audio) }
+        if closePeer { pc?.close(reason: reason) }
+        let counts = state.withLock { ($0.framesSent, $0.framesSkipped, $0.moves) }
+        logger.info("whep viewer left", metadata: ["session": "\(id)", "reason": "\(reason)", "frames": "\(counts.0)",
+                                                   "skipped": "\(counts.1)", "rung-moves": "\(counts.2)"])
+        onClose(id)
+    }
+
+    // MARK: H.264
+
+    /// The NAL units of an AVCC access unit (4-byte lengths), access unit delimiters left out.
+    static func nalus(_ unit: MediaUnit) -> [[UInt8]]? {
+        guard let units = NALUnits.splitLengthPrefixed(unit.data.readableBytesView) else { return nil }
+        return units.filter { NALUnits.h264Type($0) != 9 && !$0.isEmpty }.map(Array.init)
+    }
+
+    /// SPS and PPS from a track's avcC, sent before each keyframe that does not carry them.
+    static func parameterSets(_ track: TrackInfo) -> [[UInt8]] {
+        guard track.codec == .h264, let extradata = track.extradata,
+              let avcC = AVCDecoderConfigurationRecord(bytes: extradata.readableBytesView) else { return [] }
+        return avcC.sps + avcC.pps
+    }
+}
+
+/// One track's RTP clock: media time → RTP timestamps (random start, continuous across a
+/// new publisher), and what a sender report needs.
+struct TrackClock {
+    let rate: Int64
+    private var offset = Int64(UInt32.random(in: 0...UInt32.max))
+    private var last: (rtp: Int64, wallClock: Int64)?
+    private var needsRebase = false
+    private(set) var packets: UInt32 = 0
+    private(set) var octets: UInt32 = 0
+
+    init(rate: Int64) { self.rate = rate }
+
+    mutating func rebase() { needsRebase = true }
+
+    mutating func timestamp(_ unit: MediaUnit) -> UInt32 {
+        let media = unit.timebase.rescale(unit.pts, to: Rational(1, Int32(rate)))
+        if needsRebase, let last {
+            // Continue one frame after the last timestamp sent.
+            offset = last.rtp &+ rate / 30 &- media // RTP time is modulo 2^32: wrapping is right
+            needsRebase = false
+        }
+        let rtp = media &+ offset
+        last = (rtp, unit.ingestWallClock)
+        return UInt32(truncatingIfNeeded: rtp)
+    }
+
+    mutating func sent(_ rtp: [[UInt8]]) {
+        packets &+= UInt32(truncatingIfNeeded: rtp.count)
+        // Payload octets: the 12-byte header (and any extension) left out roughly; close enough for stats.
+        octets &+= UInt32(truncatingIfNeeded: rtp.reduce(0) { $0 + max(0, $1.count - 12) })
+    }
+
+    /// A sender report mapping now (wall clock) to this track's RTP time, through the ingest
+    /// wall clock of the last unit sent (the same clock for audio and video: lip sync).
+    func report(ssrc: UInt32, nowMicros: Int64) -> [UInt8]? {
+        guard let last else { return nil }
+        // Media whose wall clock is not this server's (synthetic, or far off): report the last time sent.
+        let elapsed = nowMicros &- last.wallClock
+        let rtp = abs(elapsed) < 3_600_000_000 ? last.rtp &+ elapsed * rate / 1_000_000 : last.rtp
+        return RTCP.senderReport(ssrc: ssrc, ntp: Self.ntp(micros: nowMicros), rtpTimestamp: UInt32(truncatingIfNeeded: rtp),
+                                 packets: packets, octets: octets)
+    }
+
+    /// NTP 32.32 fixed point from µs since the Unix epoch.
+    static func ntp(micros: Int64) -> UInt64 {
+        let seconds = UInt64(max(0, micros / 1_000_000)) + 2_208_988_800
+        let fraction = UInt64(max(0, micros % 1_000_000)) << 32 / 1_000_000
+        return seconds << 32 | fraction
+    }
+}
