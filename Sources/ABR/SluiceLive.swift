@@ -9,13 +9,13 @@ public struct SluiceLive: LivePolicy, Sendable {
     // Tuned on the train traces replayed as live profiles (Docs/ABR.md), not on the Twitch profiles.
     /// Parts looked ahead.
     public var horizon = 3
-    public var predictor = TransmitTimePredictor(window: 5, errorWindow: 5, errorWeight: 0.25)
+    public var predictor = TransmitTimePredictor(window: 5, errorWindow: 5, errorWeight: 0.25, stepUpRatio: 1.5)
     /// Buffer the plan must keep at its end, in parts; a shortfall costs what a stall does.
     public var reserveParts = 2.0
     /// Cost of a second of reserve shortfall relative to a second of stall.
     public var reserveWeight = 1.0
     /// Catch up only when this far behind the target, seconds, and with this much buffer beyond a part.
-    public var catchUpAboveSeconds = 0.5
+    public var catchUpAboveSeconds = 1.0
     public var catchUpBufferSeconds = 0.5
     public var catchUpRate = 1.05
     /// Weight of the predicted first-byte latency in the download time.
@@ -38,13 +38,17 @@ public struct SluiceLive: LivePolicy, Sendable {
         let current = min(max(input.currentLevel, 0), count - 1)
         var best = 0
         var bestScore = -Double.greatestFiniteMagnitude
+        // The level holds for the commitment (hls.js: a segment), at least the horizon.
+        let steps = max(horizon, min(max(input.commitParts, 1), 64))
         for level in 0..<count {
             let rate = input.bitratesKbps[level]
-            let download = firstByte + rate * part / kbps
+            let perPart = firstByte + rate * part / kbps
             var buffer = input.bufferSeconds
             var edge = max(input.latencySeconds, buffer)
             var stall = 0.0
-            for _ in 0..<horizon {
+            for step in 0..<steps {
+                var download = perPart
+                if step == 0 && level != current { download += max(input.switchSeconds, 0) }
                 if download > buffer {
                     stall += download - buffer
                     edge += download - buffer
@@ -57,7 +61,7 @@ public struct SluiceLive: LivePolicy, Sendable {
             let reserve = reserveParts * part
             let shortfall = buffer < reserve ? reserve - buffer : 0
             let switchCost = 0.02 * abs(rate - input.bitratesKbps[current])
-            let score = Double(horizon) * part * rate - top * (stall + reserveWeight * shortfall) - switchCost
+            let score = Double(steps) * part * rate - top * (stall + reserveWeight * shortfall) - switchCost
             if score > bestScore {
                 bestScore = score
                 best = level
