@@ -41,13 +41,14 @@ export class TransmitTimePredictor {
     this.errorWindow = Math.max(0, errorWindow);
     this.errorWeight = errorWeight;
     this.stepUpRatio = stepUpRatio;
+    this.stepUpMinTransferMs = 10.0;
   }
 
-  throughput(samples) {
+  throughput(samples, latestCanStep = true) {
     const n = samples.length;
     if (n === 0) return 0;
-    // A step up: the latest sample alone (see the Swift predictor).
-    if (this.stepUpRatio > 0 && n > 1) {
+    // A step up: the latest sample alone (see the Swift predictor); not from a burst.
+    if (this.stepUpRatio > 0 && n > 1 && latestCanStep) {
       const before = harmonicMean(samples.slice(Math.max(0, n - 1 - this.window), n - 1));
       if (samples[n - 1] > before * this.stepUpRatio) return samples[n - 1];
     }
@@ -64,7 +65,8 @@ export class TransmitTimePredictor {
   }
 
   throughputKbps(samples) {
-    return this.throughput(samples.map(partKbps));
+    const last = samples[samples.length - 1];
+    return this.throughput(samples.map(partKbps), (last ? last.transferMs : 0) >= this.stepUpMinTransferMs);
   }
 
   firstByteMs(samples) {
