@@ -12,6 +12,10 @@ public struct SluiceLive: LivePolicy, Sendable {
     public var predictor = TransmitTimePredictor(window: 5, errorWindow: 5, errorWeight: 0.25, stepUpRatio: 1.5)
     /// Buffer the plan must keep at its end, in parts; a shortfall costs what a stall does.
     public var reserveParts = 2.0
+    /// ... and at least this fraction of the target latency: a latency-aware buffer target. With
+    /// hls.js's LL-HLS target (3 parts of hold-back and more) two parts are a small share of the
+    /// latency budget; in the simulator (0.5 s parts, 1.5 s target) two parts are more.
+    public var reserveLatency = 0.5
     /// Cost of a second of reserve shortfall relative to a second of stall.
     public var reserveWeight = 1.0
     /// Catch up only when this far behind the target, seconds, and with this much buffer beyond a part.
@@ -58,7 +62,7 @@ public struct SluiceLive: LivePolicy, Sendable {
                 }
                 buffer = min(buffer + part, edge)
             }
-            let reserve = reserveParts * part
+            let reserve = max(reserveParts * part, reserveLatency * input.targetLatencySeconds)
             let shortfall = buffer < reserve ? reserve - buffer : 0
             let switchCost = 0.02 * abs(rate - input.bitratesKbps[current])
             let score = Double(steps) * part * rate - top * (stall + reserveWeight * shortfall) - switchCost

@@ -85,6 +85,7 @@ export class SluicePolicy {
     this.predictor = new TransmitTimePredictor(5, 5, 0.25, 1.5);
     this.reserveParts = 2.0;
     this.reserveWeight = 1.0;
+    this.reserveLatency = 0.5;
     this.catchUpAboveSeconds = 1.0;
     this.catchUpBufferSeconds = 0.5;
     this.catchUpRate = 1.05;
@@ -127,7 +128,7 @@ export class SluicePolicy {
         }
         buffer = Math.min(buffer + part, edge);
       }
-      const reserve = this.reserveParts * part;
+      const reserve = Math.max(this.reserveParts * part, this.reserveLatency * input.targetLatencySeconds);
       const shortfall = buffer < reserve ? reserve - buffer : 0;
       const switchCost = 0.02 * Math.abs(rate - input.bitratesKbps[current]);
       const score = steps * part * rate - top * (stall + this.reserveWeight * shortfall) - switchCost;
@@ -190,6 +191,7 @@ export function createSluiceAbrController(Hls, options = {}) {
       this.loading = null; // the main part or segment in flight, for the abandon rule
       this.timer = -1;
       this.abandons = 0;
+      this.acc = null; // the parts loaded since the last switch point, summed
       const self = this;
       // hls.js reads these (hls.bandwidthEstimate, hls.ttfbEstimate, level-controller).
       this.bwEstimator = {
@@ -224,6 +226,7 @@ export function createSluiceAbrController(Hls, options = {}) {
 
     onManifestLoading() {
       this.samples = [];
+      this.acc = null;
       this.loaded = [];
       this.decision = this.forced = this.lastLevel = -1;
       this.switchPoint = true;
@@ -264,23 +267,42 @@ export function createSluiceAbrController(Hls, options = {}) {
       const firstByteMs = timing ? timing.firstByteMs : Math.max(0, stats.loading.first - stats.loading.start);
       const transferMs = timing ? timing.transferMs : Math.max(0, stats.loading.end - stats.loading.first);
       const mediaSeconds = part ? part.duration : frag.duration;
-      this.samples.push({ bytes: stats.loaded, firstByteMs, transferMs, mediaSeconds });
-      if (this.samples.length > MAX_SAMPLES) this.samples.shift();
       this.ttfb = firstByteMs;
       this.lastLevel = frag.level;
       // The next part's duration: the playlist's PART-TARGET (a segment's last part is often
       // much shorter), or the segment's without parts.
       const details = hls.latestLevelDetails || (hls.levels[frag.level] && hls.levels[frag.level].details);
+      this.switchPoint = !part || nextIsSwitchPoint(part, details);
+      // One sample per decision: the parts of a segment add up. A segment's last part can be one
+      // frame of a few kB, which read alone gave anything from 0.3 to 15 Mbit/s in Chromium.
+      const acc = this.acc;
+      if (acc && (acc.level !== frag.level || acc.sn !== frag.sn)) this.addSample(acc);
+      if (acc && acc.level === frag.level && acc.sn === frag.sn) {
+        acc.bytes += stats.loaded;
+        acc.firstByteMs = Math.min(acc.firstByteMs, firstByteMs);
+        acc.transferMs += transferMs;
+        acc.mediaSeconds += mediaSeconds;
+      } else {
+        this.acc = { level: frag.level, sn: frag.sn, bytes: stats.loaded, firstByteMs, transferMs, mediaSeconds };
+      }
+      if (this.switchPoint) {
+        this.addSample(this.acc);
+        this.acc = null;
+      }
       this.partDuration = part && details && details.partTarget ? details.partTarget : mediaSeconds;
       if (frag.level === this.forced) this.forced = -1;
       // The level's real bitrate (the listed one can be below what the encoder sends).
       const mine = this.loaded[frag.level] || (this.loaded[frag.level] = []);
       mine.push({ bytes: stats.loaded, seconds: mediaSeconds });
       if (mine.length > MAX_SAMPLES) mine.shift();
-      this.switchPoint = !part || nextIsSwitchPoint(part, details);
       this.commitParts = part && details ? partsPerSegment(details) : 1;
       this.pending = true;
       if (this.loading && this.loading.frag === frag) this.clearTimer();
+    }
+
+    addSample(a) {
+      this.samples.push({ bytes: a.bytes, firstByteMs: a.firstByteMs, transferMs: a.transferMs, mediaSeconds: a.mediaSeconds });
+      if (this.samples.length > MAX_SAMPLES) this.samples.shift();
     }
 
     // Bytes per media second of a level's recent loads, bit/s; 0 below 2 s of media.
@@ -337,9 +359,9 @@ export function createSluiceAbrController(Hls, options = {}) {
       if (!(next >= hls.minAutoLevel) || !(delay < remaining)) return;
       this.clearTimer();
       // What was learnt about the link, as a sample.
-      this.samples.push({ bytes: stats.loaded, firstByteMs: Math.max(0, first - stats.loading.start),
+      this.acc = null;
+      this.addSample({ bytes: stats.loaded, firstByteMs: Math.max(0, first - stats.loading.start),
         transferMs: streaming, mediaSeconds: duration * stats.loaded / expected });
-      if (this.samples.length > MAX_SAMPLES) this.samples.shift();
       this.abandons += 1;
       this.history.push({ abandon: frag.level, level: next, buffer: starvation * rate, remaining, kbps: bps / 1000 });
       if (this.history.length > 400) this.history.shift();
