@@ -34,8 +34,14 @@ public struct SluiceLive: LivePolicy, Sendable {
     func level(_ input: LiveInput) -> Int {
         let count = input.bitratesKbps.count
         guard count > 1 else { return 0 }
-        let kbps = predictor.throughputKbps(input.samples)
+        var kbps = predictor.throughputKbps(input.samples)
         guard kbps > 0 else { return 0 }
+        // A commitment of several parts (hls.js: a segment) cannot be corrected part by part:
+        // plan it at the slowest recent sample when that is lower.
+        if input.commitParts > 1 {
+            let slowest = predictor.slowestKbps(input.samples)
+            if slowest > 0 && slowest < kbps { kbps = slowest }
+        }
         let firstByte = firstByteWeight * predictor.firstByteMs(input.samples) / 1000
         let part = input.partSeconds
         let top = input.bitratesKbps[count - 1]

@@ -52,6 +52,18 @@ public struct TransmitTimePredictor: Sendable, Equatable {
         throughput(samples.map(PartThroughput.kbps), latestCanStep: (samples.last?.transferMs ?? 0) >= stepUpMinTransferMs)
     }
 
+    /// The slowest first-byte-timed sample of the window, kbit/s; 0 with no samples.
+    public func slowestKbps(_ samples: [DownloadSample]) -> Double {
+        let n = samples.count
+        guard n > 0 else { return 0 }
+        var m = PartThroughput.kbps(samples[max(0, n - window)])
+        for s in samples[max(0, n - window)..<n] {
+            let k = PartThroughput.kbps(s)
+            if k < m { m = k }
+        }
+        return m
+    }
+
     /// Predicted first-byte latency, ms: the smallest of the recent ones (the network's part of a
     /// time-to-first-byte; the rest is waiting for the encoder, which does not repeat for a part
     /// that already exists).

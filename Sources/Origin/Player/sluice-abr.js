@@ -69,6 +69,17 @@ export class TransmitTimePredictor {
     return this.throughput(samples.map(partKbps), (last ? last.transferMs : 0) >= this.stepUpMinTransferMs);
   }
 
+  slowestKbps(samples) {
+    const n = samples.length;
+    if (n === 0) return 0;
+    let m = partKbps(samples[Math.max(0, n - this.window)]);
+    for (const s of samples.slice(Math.max(0, n - this.window), n)) {
+      const k = partKbps(s);
+      if (k < m) m = k;
+    }
+    return m;
+  }
+
   firstByteMs(samples) {
     const n = samples.length;
     if (n === 0) return 0;
@@ -99,8 +110,13 @@ export class SluicePolicy {
   level(input) {
     const count = input.bitratesKbps.length;
     if (!(count > 1)) return 0;
-    const kbps = this.predictor.throughputKbps(input.samples);
+    let kbps = this.predictor.throughputKbps(input.samples);
     if (!(kbps > 0)) return 0;
+    // A commitment of several parts (hls.js: a segment): plan it at the slowest recent sample.
+    if ((input.commitParts ?? 1) > 1) {
+      const slowest = this.predictor.slowestKbps(input.samples);
+      if (slowest > 0 && slowest < kbps) kbps = slowest;
+    }
     const firstByte = this.firstByteWeight * this.predictor.firstByteMs(input.samples) / 1000;
     const part = input.partSeconds;
     const top = input.bitratesKbps[count - 1];
@@ -289,13 +305,15 @@ export function createSluiceAbrController(Hls, options = {}) {
         this.addSample(this.acc);
         this.acc = null;
       }
-      this.partDuration = part && details && details.partTarget ? details.partTarget : mediaSeconds;
+      // With parts in the playlist the unit is the part even when hls.js (behind the edge) loads
+      // whole segments: the commitment is the same segment either way.
+      this.partDuration = details && details.partTarget ? details.partTarget : mediaSeconds;
       if (frag.level === this.forced) this.forced = -1;
       // The level's real bitrate (the listed one can be below what the encoder sends).
       const mine = this.loaded[frag.level] || (this.loaded[frag.level] = []);
       mine.push({ bytes: stats.loaded, seconds: mediaSeconds });
       if (mine.length > MAX_SAMPLES) mine.shift();
-      this.commitParts = part && details ? partsPerSegment(details) : 1;
+      this.commitParts = details ? partsPerSegment(details) : 1;
       this.pending = true;
       if (this.loading && this.loading.frag === frag) this.clearTimer();
     }
