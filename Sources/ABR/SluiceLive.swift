@@ -82,7 +82,9 @@ public struct SluiceLive: LivePolicy, Sendable {
 
     func rate(_ input: LiveInput) -> Double {
         let behind = input.latencySeconds - input.targetLatencySeconds
-        if behind > catchUpAboveSeconds && input.bufferSeconds > input.partSeconds + catchUpBufferSeconds {
+        // With more than the committed media (hls.js: a segment) buffered beyond the margin.
+        let committed = Double(min(max(input.commitParts, 1), 64)) * input.partSeconds
+        if behind > catchUpAboveSeconds && input.bufferSeconds > committed + catchUpBufferSeconds {
             return catchUpRate
         }
         return 1

@@ -158,7 +158,9 @@ export class SluicePolicy {
 
   rate(input) {
     const behind = input.latencySeconds - input.targetLatencySeconds;
-    if (behind > this.catchUpAboveSeconds && input.bufferSeconds > input.partSeconds + this.catchUpBufferSeconds) {
+    // With more than the committed media (hls.js: a segment) buffered beyond the margin.
+    const committed = Math.min(Math.max(input.commitParts ?? 1, 1), 64) * input.partSeconds;
+    if (behind > this.catchUpAboveSeconds && input.bufferSeconds > committed + this.catchUpBufferSeconds) {
       return this.catchUpRate;
     }
     return 1;
