@@ -18,7 +18,8 @@ public struct SluiceLive: LivePolicy, Sendable {
     public var reserveLatency = 0.5
     /// Cost of a second of reserve shortfall relative to a second of stall.
     public var reserveWeight = 1.0
-    /// Catch up only when this far behind the target, seconds, and with this much buffer beyond a part.
+    /// Catch up only when this far behind the target, seconds, and with this much buffer beyond the
+    /// committed media (a part; hls.js: a segment).
     public var catchUpAboveSeconds = 1.0
     public var catchUpBufferSeconds = 0.5
     public var catchUpRate = 1.05
