@@ -9,13 +9,18 @@ public struct SluiceLive: LivePolicy, Sendable {
     // Tuned on the train traces replayed as live profiles (Docs/ABR.md), not on the Twitch profiles.
     /// Parts looked ahead.
     public var horizon = 3
-    public var predictor = TransmitTimePredictor(window: 5, errorWindow: 5, errorWeight: 0.25)
+    public var predictor = TransmitTimePredictor(window: 5, errorWindow: 5, errorWeight: 0.25, stepUpRatio: 1.5)
     /// Buffer the plan must keep at its end, in parts; a shortfall costs what a stall does.
     public var reserveParts = 2.0
+    /// ... and at least this fraction of the target latency: a latency-aware buffer target. With
+    /// hls.js's LL-HLS target (3 parts of hold-back and more) two parts are a small share of the
+    /// latency budget; in the simulator (0.5 s parts, 1.5 s target) two parts are more.
+    public var reserveLatency = 0.5
     /// Cost of a second of reserve shortfall relative to a second of stall.
     public var reserveWeight = 1.0
-    /// Catch up only when this far behind the target, seconds, and with this much buffer beyond a part.
-    public var catchUpAboveSeconds = 0.5
+    /// Catch up only when this far behind the target, seconds, and with this much buffer beyond the
+    /// committed media (a part; hls.js: a segment).
+    public var catchUpAboveSeconds = 1.0
     public var catchUpBufferSeconds = 0.5
     public var catchUpRate = 1.05
     /// Weight of the predicted first-byte latency in the download time.
@@ -30,21 +35,31 @@ public struct SluiceLive: LivePolicy, Sendable {
     func level(_ input: LiveInput) -> Int {
         let count = input.bitratesKbps.count
         guard count > 1 else { return 0 }
-        let kbps = predictor.throughputKbps(input.samples)
+        var kbps = predictor.throughputKbps(input.samples)
         guard kbps > 0 else { return 0 }
+        // A commitment of several parts (hls.js: a segment) cannot be corrected part by part:
+        // plan it at the slowest recent sample when that is lower.
+        if input.commitParts > 1 {
+            let slowest = predictor.slowestKbps(input.samples)
+            if slowest > 0 && slowest < kbps { kbps = slowest }
+        }
         let firstByte = firstByteWeight * predictor.firstByteMs(input.samples) / 1000
         let part = input.partSeconds
         let top = input.bitratesKbps[count - 1]
         let current = min(max(input.currentLevel, 0), count - 1)
         var best = 0
         var bestScore = -Double.greatestFiniteMagnitude
+        // The level holds for the commitment (hls.js: a segment), at least the horizon.
+        let steps = max(horizon, min(max(input.commitParts, 1), 64))
         for level in 0..<count {
             let rate = input.bitratesKbps[level]
-            let download = firstByte + rate * part / kbps
+            let perPart = firstByte + rate * part / kbps
             var buffer = input.bufferSeconds
             var edge = max(input.latencySeconds, buffer)
             var stall = 0.0
-            for _ in 0..<horizon {
+            for step in 0..<steps {
+                var download = perPart
+                if step == 0 && level != current { download += max(input.switchSeconds, 0) }
                 if download > buffer {
                     stall += download - buffer
                     edge += download - buffer
@@ -54,10 +69,10 @@ public struct SluiceLive: LivePolicy, Sendable {
                 }
                 buffer = min(buffer + part, edge)
             }
-            let reserve = reserveParts * part
+            let reserve = max(reserveParts * part, reserveLatency * input.targetLatencySeconds)
             let shortfall = buffer < reserve ? reserve - buffer : 0
             let switchCost = 0.02 * abs(rate - input.bitratesKbps[current])
-            let score = Double(horizon) * part * rate - top * (stall + reserveWeight * shortfall) - switchCost
+            let score = Double(steps) * part * rate - top * (stall + reserveWeight * shortfall) - switchCost
             if score > bestScore {
                 bestScore = score
                 best = level
@@ -68,7 +83,9 @@ public struct SluiceLive: LivePolicy, Sendable {
 
     func rate(_ input: LiveInput) -> Double {
         let behind = input.latencySeconds - input.targetLatencySeconds
-        if behind > catchUpAboveSeconds && input.bufferSeconds > input.partSeconds + catchUpBufferSeconds {
+        // With more than the committed media (hls.js: a segment) buffered beyond the margin.
+        let committed = Double(min(max(input.commitParts, 1), 64)) * input.partSeconds
+        if behind > catchUpAboveSeconds && input.bufferSeconds > committed + catchUpBufferSeconds {
             return catchUpRate
         }
         return 1

@@ -105,10 +105,15 @@ struct SluicePolicyParityTests {
                                transferMs: random.chance(0.1) ? 0 : random.double(0...3_000),
                                mediaSeconds: random.double(0.1...2))
             }
-            let input = LiveInput(bitratesKbps: bitrates, currentLevel: random.int(0...(levels - 1)),
+            var input = LiveInput(bitratesKbps: bitrates, currentLevel: random.int(0...(levels - 1)),
                                   bufferSeconds: random.chance(0.1) ? 0 : random.double(0...6),
                                   latencySeconds: random.double(0...8), targetLatencySeconds: random.double(0.3...4),
                                   partSeconds: random.double(0.1...2), samples: samples)
+            // hls.js's controller: a segment's parts per decision, a playlist load before a switch.
+            if random.chance(0.5) {
+                input.commitParts = random.int(1...8)
+                input.switchSeconds = random.chance(0.2) ? 0 : random.double(0...1.5)
+            }
             records.append(ABRDecisionRecord(input))
         }
         #expect(Set(records.map { SluiceLive().decide($0.input).level }).count > 2)

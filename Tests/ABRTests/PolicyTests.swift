@@ -105,6 +105,24 @@ import Testing
         #expect(s.decide(liveInput(level: 2, buffer: 1.2, latency: 3, samples: fast)).playbackRate == 1.05)
     }
 
+    @Test func transmitTimePredictorRestartsAtAStepUpButNotFromABurst() {
+        let p = SluiceLive().predictor
+        // 1200 after four 500s: above 1.5 × their harmonic mean, the prediction is that sample.
+        #expect(p.throughputKbps([500, 500, 500, 500, 1200].map { sample(kbps: $0) }) == 1200)
+        // A 1,171-byte part in 0.3 ms (4.7 Mbit/s at the 2 ms floor) starts no step.
+        let burst = DownloadSample(bytes: 1171, firstByteMs: 29, transferMs: 0.3, mediaSeconds: 0.2)
+        #expect(p.throughputKbps([500, 500, 500, 500].map { sample(kbps: $0) } + [burst]) < 600)
+    }
+
+    @Test func sluiceLivePlansACommitmentAtTheSlowestRecentSample() {
+        // Harmonic mean of 1400,1400,700,1400,1400 ≈ 933 kbit/s after the error discount: a part at
+        // 1000 kbit/s fits. Committed to a segment of 2 parts, the plan uses 700 kbit/s and steps down.
+        var input = liveInput(level: 2, buffer: 0.6, latency: 1.1, samples: [1400, 1400, 700, 1400, 1400].map { sample(kbps: $0) })
+        #expect(SluiceLive().decide(input).level == 2)
+        input.commitParts = 2
+        #expect(SluiceLive().decide(input).level == 1)
+    }
+
     @Test func everyPolicyIsFoundByName() {
         for name in Policies.chunkNames { #expect(Policies.chunk(name)?.name == name) }
         for name in Policies.liveNames { #expect(Policies.live(name)?.name == name) }

@@ -4,7 +4,10 @@
 // parity test feeds the same recorded inputs as the Swift code and requires the same
 // decisions; and `createSluiceAbrController(Hls)`, the glue that makes it hls.js 1.6's
 // `abrController` (config option): it turns each loaded part into a download sample, asks
-// the policy once per part, and answers hls.js's `nextAutoLevel` with that decision.
+// the policy at each point where hls.js can switch (a segment's first part: hls.js switches at
+// independent parts, so a decision commits to a whole segment and the policy plans over it), and
+// answers hls.js's `nextAutoLevel` with that decision. Like hls.js's own `_abandonRulesCheck`,
+// it abandons a part whose download would outlast the buffer and reloads it a level lower.
 //
 // Usage: new Hls({ lowLatencyMode: true, maxLiveSyncPlaybackRate: 1,
 //                  abrController: createSluiceAbrController(Hls) })
@@ -33,15 +36,22 @@ export function harmonicMean(values) {
 }
 
 export class TransmitTimePredictor {
-  constructor(window = 5, errorWindow = 5, errorWeight = 1) {
+  constructor(window = 5, errorWindow = 5, errorWeight = 1, stepUpRatio = 0) {
     this.window = Math.max(1, window);
     this.errorWindow = Math.max(0, errorWindow);
     this.errorWeight = errorWeight;
+    this.stepUpRatio = stepUpRatio;
+    this.stepUpMinTransferMs = 10.0;
   }
 
-  throughput(samples) {
+  throughput(samples, latestCanStep = true) {
     const n = samples.length;
     if (n === 0) return 0;
+    // A step up: the latest sample alone (see the Swift predictor); not from a burst.
+    if (this.stepUpRatio > 0 && n > 1 && latestCanStep) {
+      const before = harmonicMean(samples.slice(Math.max(0, n - 1 - this.window), n - 1));
+      if (samples[n - 1] > before * this.stepUpRatio) return samples[n - 1];
+    }
     const estimate = harmonicMean(samples.slice(Math.max(0, n - this.window), n));
     let maxError = 0.0;
     let j = Math.max(1, n - this.errorWindow);
@@ -55,7 +65,19 @@ export class TransmitTimePredictor {
   }
 
   throughputKbps(samples) {
-    return this.throughput(samples.map(partKbps));
+    const last = samples[samples.length - 1];
+    return this.throughput(samples.map(partKbps), (last ? last.transferMs : 0) >= this.stepUpMinTransferMs);
+  }
+
+  slowestKbps(samples) {
+    const n = samples.length;
+    if (n === 0) return 0;
+    let m = partKbps(samples[Math.max(0, n - this.window)]);
+    for (const s of samples.slice(Math.max(0, n - this.window), n)) {
+      const k = partKbps(s);
+      if (k < m) m = k;
+    }
+    return m;
   }
 
   firstByteMs(samples) {
@@ -71,10 +93,11 @@ export class SluicePolicy {
   constructor() {
     this.name = 'sluice';
     this.horizon = 3;
-    this.predictor = new TransmitTimePredictor(5, 5, 0.25);
+    this.predictor = new TransmitTimePredictor(5, 5, 0.25, 1.5);
     this.reserveParts = 2.0;
     this.reserveWeight = 1.0;
-    this.catchUpAboveSeconds = 0.5;
+    this.reserveLatency = 0.5;
+    this.catchUpAboveSeconds = 1.0;
     this.catchUpBufferSeconds = 0.5;
     this.catchUpRate = 1.05;
     this.firstByteWeight = 1.0;
@@ -87,21 +110,31 @@ export class SluicePolicy {
   level(input) {
     const count = input.bitratesKbps.length;
     if (!(count > 1)) return 0;
-    const kbps = this.predictor.throughputKbps(input.samples);
+    let kbps = this.predictor.throughputKbps(input.samples);
     if (!(kbps > 0)) return 0;
+    // A commitment of several parts (hls.js: a segment): plan it at the slowest recent sample.
+    if ((input.commitParts ?? 1) > 1) {
+      const slowest = this.predictor.slowestKbps(input.samples);
+      if (slowest > 0 && slowest < kbps) kbps = slowest;
+    }
     const firstByte = this.firstByteWeight * this.predictor.firstByteMs(input.samples) / 1000;
     const part = input.partSeconds;
     const top = input.bitratesKbps[count - 1];
     const current = Math.min(Math.max(input.currentLevel, 0), count - 1);
     let best = 0;
     let bestScore = -Number.MAX_VALUE;
+    // The level holds for the commitment (hls.js: a segment), at least the horizon.
+    const steps = Math.max(this.horizon, Math.min(Math.max(input.commitParts ?? 1, 1), 64));
+    const switchSeconds = Math.max(input.switchSeconds ?? 0, 0);
     for (let level = 0; level < count; level++) {
       const rate = input.bitratesKbps[level];
-      const download = firstByte + rate * part / kbps;
+      const perPart = firstByte + rate * part / kbps;
       let buffer = input.bufferSeconds;
       let edge = Math.max(input.latencySeconds, buffer);
       let stall = 0.0;
-      for (let i = 0; i < this.horizon; i++) {
+      for (let step = 0; step < steps; step++) {
+        let download = perPart;
+        if (step === 0 && level !== current) download += switchSeconds;
         if (download > buffer) {
           stall += download - buffer;
           edge += download - buffer;
@@ -111,10 +144,10 @@ export class SluicePolicy {
         }
         buffer = Math.min(buffer + part, edge);
       }
-      const reserve = this.reserveParts * part;
+      const reserve = Math.max(this.reserveParts * part, this.reserveLatency * input.targetLatencySeconds);
       const shortfall = buffer < reserve ? reserve - buffer : 0;
       const switchCost = 0.02 * Math.abs(rate - input.bitratesKbps[current]);
-      const score = this.horizon * part * rate - top * (stall + this.reserveWeight * shortfall) - switchCost;
+      const score = steps * part * rate - top * (stall + this.reserveWeight * shortfall) - switchCost;
       if (score > bestScore) {
         bestScore = score;
         best = level;
@@ -125,7 +158,9 @@ export class SluicePolicy {
 
   rate(input) {
     const behind = input.latencySeconds - input.targetLatencySeconds;
-    if (behind > this.catchUpAboveSeconds && input.bufferSeconds > input.partSeconds + this.catchUpBufferSeconds) {
+    // With more than the committed media (hls.js: a segment) buffered beyond the margin.
+    const committed = Math.min(Math.max(input.commitParts ?? 1, 1), 64) * input.partSeconds;
+    if (behind > this.catchUpAboveSeconds && input.bufferSeconds > committed + this.catchUpBufferSeconds) {
       return this.catchUpRate;
     }
     return 1;
@@ -167,6 +202,14 @@ export function createSluiceAbrController(Hls, options = {}) {
       this.rate = 1;
       this.defaultEstimate = hls.config.abrEwmaDefaultEstimate;
       this.ttfb = 100;
+      this.switchPoint = true; // the next request can change level (a segment's first part)
+      this.commitParts = 1;
+      this.levelLoadSec = 0; // transfer time of the last playlist load (a switch loads one)
+      this.loaded = []; // per level: recent { bytes, seconds } loaded, for its real bitrate
+      this.loading = null; // the main part or segment in flight, for the abandon rule
+      this.timer = -1;
+      this.abandons = 0;
+      this.acc = null; // the parts loaded since the last switch point, summed
       const self = this;
       // hls.js reads these (hls.bandwidthEstimate, hls.ttfbEstimate, level-controller).
       this.bwEstimator = {
@@ -181,6 +224,8 @@ export function createSluiceAbrController(Hls, options = {}) {
       };
       hls.on(E.MANIFEST_LOADING, this.onManifestLoading, this);
       hls.on(E.FRAG_LOADED, this.onFragLoaded, this);
+      hls.on(E.FRAG_LOADING, this.onFragLoading, this);
+      hls.on(E.LEVEL_LOADED, this.onLevelLoaded, this);
       hls.on(E.LEVELS_UPDATED, this.onLevelsUpdated, this);
     }
 
@@ -189,14 +234,35 @@ export function createSluiceAbrController(Hls, options = {}) {
       if (hls) {
         hls.off(E.MANIFEST_LOADING, this.onManifestLoading, this);
         hls.off(E.FRAG_LOADED, this.onFragLoaded, this);
+        hls.off(E.FRAG_LOADING, this.onFragLoading, this);
+        hls.off(E.LEVEL_LOADED, this.onLevelLoaded, this);
         hls.off(E.LEVELS_UPDATED, this.onLevelsUpdated, this);
       }
+      this.clearTimer();
       this.hls = null;
     }
 
     onManifestLoading() {
       this.samples = [];
+      this.acc = null;
+      this.loaded = [];
       this.decision = this.forced = this.lastLevel = -1;
+      this.switchPoint = true;
+      this.clearTimer();
+    }
+
+    onLevelLoaded(_event, data) {
+      const l = data.stats && data.stats.loading;
+      if (l && l.first > 0 && l.end >= l.first) this.levelLoadSec = (l.end - l.first) / 1000;
+    }
+
+    // Starts the abandon check of a main part or segment load (every 100 ms, as hls.js).
+    onFragLoading(_event, data) {
+      const { frag, part } = data;
+      if (frag.type !== 'main' || frag.sn === 'initSegment' || frag.bitrateTest) return;
+      this.clearTimer();
+      this.loading = { frag, part: part || null };
+      this.timer = setInterval(() => this.abandonCheck(), 100);
     }
 
     onLevelsUpdated() {
@@ -219,16 +285,118 @@ export function createSluiceAbrController(Hls, options = {}) {
       const firstByteMs = timing ? timing.firstByteMs : Math.max(0, stats.loading.first - stats.loading.start);
       const transferMs = timing ? timing.transferMs : Math.max(0, stats.loading.end - stats.loading.first);
       const mediaSeconds = part ? part.duration : frag.duration;
-      this.samples.push({ bytes: stats.loaded, firstByteMs, transferMs, mediaSeconds });
-      if (this.samples.length > MAX_SAMPLES) this.samples.shift();
       this.ttfb = firstByteMs;
       this.lastLevel = frag.level;
       // The next part's duration: the playlist's PART-TARGET (a segment's last part is often
       // much shorter), or the segment's without parts.
       const details = hls.latestLevelDetails || (hls.levels[frag.level] && hls.levels[frag.level].details);
-      this.partDuration = part && details && details.partTarget ? details.partTarget : mediaSeconds;
+      this.switchPoint = !part || nextIsSwitchPoint(part, details);
+      // One sample per decision: the parts of a segment add up. A segment's last part can be one
+      // frame of a few kB, which read alone gave anything from 0.3 to 15 Mbit/s in Chromium.
+      const acc = this.acc;
+      if (acc && (acc.level !== frag.level || acc.sn !== frag.sn)) this.addSample(acc);
+      if (acc && acc.level === frag.level && acc.sn === frag.sn) {
+        acc.bytes += stats.loaded;
+        acc.firstByteMs = Math.min(acc.firstByteMs, firstByteMs);
+        acc.transferMs += transferMs;
+        acc.mediaSeconds += mediaSeconds;
+      } else {
+        this.acc = { level: frag.level, sn: frag.sn, bytes: stats.loaded, firstByteMs, transferMs, mediaSeconds };
+      }
+      if (this.switchPoint) {
+        this.addSample(this.acc);
+        this.acc = null;
+      }
+      // With parts in the playlist the unit is the part even when hls.js (behind the edge) loads
+      // whole segments: the commitment is the same segment either way.
+      this.partDuration = details && details.partTarget ? details.partTarget : mediaSeconds;
       if (frag.level === this.forced) this.forced = -1;
+      // The level's real bitrate (the listed one can be below what the encoder sends).
+      const mine = this.loaded[frag.level] || (this.loaded[frag.level] = []);
+      mine.push({ bytes: stats.loaded, seconds: mediaSeconds });
+      if (mine.length > MAX_SAMPLES) mine.shift();
+      this.commitParts = details ? partsPerSegment(details) : 1;
       this.pending = true;
+      if (this.loading && this.loading.frag === frag) this.clearTimer();
+    }
+
+    addSample(a) {
+      this.samples.push({ bytes: a.bytes, firstByteMs: a.firstByteMs, transferMs: a.transferMs, mediaSeconds: a.mediaSeconds });
+      if (this.samples.length > MAX_SAMPLES) this.samples.shift();
+    }
+
+    // Bytes per media second of a level's recent loads, bit/s; 0 below 2 s of media.
+    measuredBps(level) {
+      const mine = this.loaded[level];
+      if (!mine) return 0;
+      let bytes = 0;
+      let seconds = 0;
+      for (const m of mine) { bytes += m.bytes; seconds += m.seconds; }
+      return seconds >= 2 ? bytes * 8 / seconds : 0;
+    }
+
+    levelBps(level) {
+      return Math.max(this.hls.levels[level].bitrate, this.measuredBps(level));
+    }
+
+    // hls.js's `_abandonRulesCheck`, with this controller's estimates: once the load has taken
+    // half its media duration, if the rest of it at the rate seen so far would outlast the
+    // buffer, and the same media a level lower (after that level's playlist) would arrive in
+    // time and sooner, abort and reload it at that level.
+    abandonCheck() {
+      const hls = this.hls;
+      const loading = this.loading;
+      if (!hls || !loading) return this.clearTimer();
+      const { frag, part } = loading;
+      const stats = part ? part.stats : frag.stats;
+      const media = hls.media;
+      if (stats.aborted || stats.loading.end > 0 || (stats.loaded && stats.loaded === stats.total) ||
+          frag.level <= hls.minAutoLevel || !hls.autoLevelEnabled) return this.clearTimer();
+      if (!media || media.paused || !media.playbackRate || !media.readyState) return;
+      const now = performance.now();
+      const duration = part ? part.duration : frag.duration;
+      const rate = Math.abs(media.playbackRate);
+      const elapsed = now - stats.loading.start;
+      if (elapsed <= 1000 * duration / (rate * 2)) return;
+      // No first byte yet: a blocking part request waits for the encoder, not the link.
+      const first = stats.loading.first;
+      if (!(first > 0) || !(stats.loaded > 0)) return;
+      const info = hls.mainForwardBufferInfo;
+      const starvation = (info ? info.len : 0) / rate;
+      const streaming = Math.max(now - first, 1);
+      const bytesPerMs = stats.loaded / streaming;
+      const expected = Math.max(stats.loaded, duration * this.levelBps(frag.level) / 8);
+      const remaining = (expected - stats.loaded) / bytesPerMs / 1000;
+      if (remaining <= starvation) return;
+      const bps = bytesPerMs * 8000;
+      const ttfb = this.policy.predictor.firstByteMs(this.samples) / 1000;
+      let next = frag.level - 1;
+      let delay = Infinity;
+      for (; next >= hls.minAutoLevel; next--) {
+        delay = ttfb + this.levelLoadSec + duration * this.levelBps(next) / bps;
+        if (delay < Math.min(starvation, duration + ttfb) || next === hls.minAutoLevel) break;
+      }
+      if (!(next >= hls.minAutoLevel) || !(delay < remaining)) return;
+      this.clearTimer();
+      // What was learnt about the link, as a sample.
+      this.acc = null;
+      this.addSample({ bytes: stats.loaded, firstByteMs: Math.max(0, first - stats.loading.start),
+        transferMs: streaming, mediaSeconds: duration * stats.loaded / expected });
+      this.abandons += 1;
+      this.history.push({ abandon: frag.level, level: next, buffer: starvation * rate, remaining, kbps: bps / 1000 });
+      if (this.history.length > 400) this.history.shift();
+      this.decision = next;
+      this.forced = next;
+      this.switchPoint = true;
+      this.loading = null;
+      frag.abortRequests();
+      hls.trigger(E.FRAG_LOAD_EMERGENCY_ABORTED, { frag, part: part || undefined, stats });
+    }
+
+    clearTimer() {
+      if (this.timer !== -1) clearInterval(this.timer);
+      this.timer = -1;
+      this.loading = null;
     }
 
     input() {
@@ -236,13 +404,15 @@ export function createSluiceAbrController(Hls, options = {}) {
       const info = hls.mainForwardBufferInfo;
       const latency = hls.latency;
       return {
-        bitratesKbps: hls.levels.map(l => l.bitrate / 1000),
+        bitratesKbps: hls.levels.map((_l, i) => this.levelBps(i) / 1000),
         currentLevel: Math.max(0, this.lastLevel),
         bufferSeconds: info ? info.len : 0,
         latencySeconds: Number.isFinite(latency) ? latency : 0,
         targetLatencySeconds: hls.targetLatency || 0,
         partSeconds: this.partDuration,
         samples: this.samples.slice(),
+        commitParts: this.commitParts,
+        switchSeconds: this.levelLoadSec + this.policy.predictor.firstByteMs(this.samples) / 1000,
       };
     }
 
@@ -292,7 +462,8 @@ export function createSluiceAbrController(Hls, options = {}) {
     // decision per loaded part, with the buffer as it is when the next request is picked.
     get nextAutoLevel() {
       if (this.forced !== -1) return this.forced;
-      if (this.pending) {
+      // A decision holds until hls.js can switch again (the next segment).
+      if (this.pending && (this.switchPoint || this.decision === -1)) {
         this.pending = false;
         this.decide();
       }
@@ -310,6 +481,27 @@ export function createSluiceAbrController(Hls, options = {}) {
       this.decision = -1;
     }
 
-    clearTimer() {}
   };
+}
+
+// Whether hls.js can change level at the part after `part`: the next listed part starts a new
+// segment or is independent; not listed yet (the live edge), whether `part` ends its segment.
+function nextIsSwitchPoint(part, details) {
+  const list = details && details.partList;
+  if (list) {
+    const i = list.findIndex(p => p.fragment.sn === part.fragment.sn && p.index === part.index);
+    if (i >= 0 && i + 1 < list.length) {
+      const next = list[i + 1];
+      return next.fragment.sn !== part.fragment.sn || next.independent;
+    }
+  }
+  if (!details || !details.partTarget) return true;
+  return part.index + 1 >= partsPerSegment(details) || part.duration < 0.9 * details.partTarget;
+}
+
+// Parts in a segment: the segment target over the part target.
+function partsPerSegment(details) {
+  if (!details || !details.partTarget) return 1;
+  const segment = details.averagetargetduration || details.targetduration;
+  return Math.max(1, Math.round(segment / details.partTarget));
 }
