@@ -13,12 +13,13 @@ import LatencyProbe
 struct BenchLatency: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "latency",
-        abstract: "Glass-to-glass latency in real players (hls.js, native HLS) against `sluice probe`'s availability.",
+        abstract: "Glass-to-glass latency in real players (hls.js, native HLS, WebRTC) against `sluice probe`'s availability.",
         discussion: """
         Needs Chromium (/usr/bin/chromium) and python3; hls.js 1.6.15 is fetched once into \
         .build/players (pip). Tiers: hlsjs (Sluice's recommended hls.js settings, hls.js's ABR), \
         hlsjs-sluice-abr (/player as served: the same settings with Sluice's ABR controller), \
-        hlsjs-default (hls.js's defaults), native (Chromium's own HLS). \
+        hlsjs-default (hls.js's defaults), native (Chromium's own HLS), webrtc (/player/webrtc over \
+        WHEP, the probed rendition; its first frame counts from the POST). \
         Latency is measured on the viewer's screen: the wall clock at which a frame is shown minus \
         the wall clock `sluice push` drew into it; everything runs on this machine, one clock.
         """
@@ -27,7 +28,7 @@ struct BenchLatency: AsyncParsableCommand {
     @Flag(help: "Real players in headless Chromium (the only mode).") var player = false
     @Flag(help: "End with one JSON object on the last line.") var json = false
     @Option(help: "Seconds each tier plays.") var seconds: Double = 60
-    @Option(help: "Tiers to run, comma-separated: hlsjs, hlsjs-sluice-abr, hlsjs-default, native.") var tiers = "hlsjs,hlsjs-default,native"
+    @Option(help: "Tiers to run, comma-separated: hlsjs, hlsjs-sluice-abr, hlsjs-default, native, webrtc.") var tiers = "hlsjs,hlsjs-default,native"
     @Option(help: "Picture size of the published test pattern.") var source = "1920x1080"
     @Option(help: "Frames per second of the test pattern.") var fps = 30
     @Option(help: "Video bitrate of the source, kbit/s.") var sourceKbps = 6000
@@ -39,7 +40,9 @@ struct BenchLatency: AsyncParsableCommand {
     var hlsjsConfig: String?
     @Option(help: "The page driver.") var playerScript = "Tools/players/latency-play.py"
 
-    static let knownTiers = ["hlsjs", "hlsjs-sluice-abr", "hlsjs-default", "native"]
+    static let knownTiers = ["hlsjs", "hlsjs-sluice-abr", "hlsjs-default", "native", "webrtc"]
+    /// The WHEP page's driver (Tools/players/webrtc-play.py), next to the HLS one.
+    var webrtcScript: String { (playerScript as NSString).deletingLastPathComponent + "/webrtc-play.py" }
 
     func validate() throws {
         guard player else { throw ValidationError("bench latency needs --player (real players in headless Chromium)") }
@@ -58,6 +61,9 @@ struct BenchLatency: AsyncParsableCommand {
         guard (1...60).contains(fps) else { throw ValidationError("--fps must be 1–60, got \(fps)") }
         guard FileManager.default.isReadableFile(atPath: playerScript) else {
             throw ValidationError("\(playerScript) not found: run from the Sluice source tree or pass --player-script")
+        }
+        if names.contains("webrtc"), !FileManager.default.isReadableFile(atPath: webrtcScript) {
+            throw ValidationError("\(webrtcScript) not found: run from the Sluice source tree")
         }
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
             throw ValidationError("--player needs Chromium (/usr/bin/chromium; Debian package chromium)")
@@ -83,6 +89,9 @@ struct BenchLatency: AsyncParsableCommand {
         var freezes: Int?
         var targetLatency: Double?
         var error: String?
+        // /player/webrtc (Sources/Server/WebRTC/webrtc.html)
+        var firstFrameAfterPostMs: Double?
+        var heights: [String: Int]?
     }
 
     struct Percentiles: Encodable {
@@ -182,6 +191,10 @@ struct BenchLatency: AsyncParsableCommand {
         let (mode, abr) = name == "hlsjs-sluice-abr" ? ("hlsjs", "sluice") : (name, "default")
         var args = [playerScript, "--server", base, "--src", master, "--mode", mode, "--abr", abr, "--seconds", "\(seconds)"]
         if let hlsjsConfig, mode == "hlsjs" { args += ["--config", hlsjsConfig] }
+        if name == "webrtc" {
+            // The same stream over WHEP, the rendition the probe reads (the ladder's encode, no per-viewer one).
+            args = [webrtcScript, "--server", base, "--page", "webrtc", "--src", "/whep/live/g2g/\(probeRendition)", "--seconds", "\(seconds)"]
+        }
         let player = try ABRPlayerBench.Child("/usr/bin/python3", args)
         defer { player.stop() }
         let status = await player.wait(seconds: seconds + 240)
@@ -189,10 +202,10 @@ struct BenchLatency: AsyncParsableCommand {
               let page = try? JSONDecoder().decode(PageReport.self, from: Data(line.utf8)) else {
             throw Failure(description: "the \(name) player failed (\(status)): \(player.output) \(player.errors)")
         }
-        var tier = Tier(name: name, frames: page.framesRead ?? 0, renditions: page.renditions ?? [:])
-        tier.firstFrameMs = page.firstFrameMs
+        var tier = Tier(name: name, frames: page.framesRead ?? 0, renditions: page.renditions ?? page.heights ?? [:])
+        tier.firstFrameMs = page.firstFrameMs ?? page.firstFrameAfterPostMs
         tier.firstFrameAfterManifestMs = page.firstFrameAfterManifestMs
-        tier.stalls = page.stalls
+        tier.stalls = page.stalls ?? (name == "webrtc" ? page.freezes : nil) // WebRTC: a frame shown > 300 ms after the last
         tier.stallSeconds = page.stallSeconds
         tier.freezes = page.freezes
         tier.hlsjsTargetLatencyS = page.targetLatency
@@ -236,7 +249,7 @@ struct BenchLatency: AsyncParsableCommand {
         } else {
             say(col("sluice probe", 15) + "no report")
         }
-        say("first frame: ms from page load (in brackets: from the multivariant playlist loaded)")
+        say("first frame: ms from page load (in brackets: from the multivariant playlist loaded); webrtc: from the WHEP POST")
     }
 
     private func log(_ line: String) {
