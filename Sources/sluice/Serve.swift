@@ -106,6 +106,11 @@ struct Serve: AsyncParsableCommand {
                 Self.say("SRT:  push to srt://\(shown):\(srtPort)?streamid=live/<stream> (MPEG-TS; bound port \(srtPort))")
             }
             Self.say("HLS:  play http://\(shown):\(port)/live/<stream>/index.m3u8 (LL-HLS; bound port \(port))")
+            if loaded.config.webrtc.enabled {
+                let udp = loaded.config.webrtc.port
+                Self.say("WebRTC: play http://\(shown):\(port)/player/webrtc?src=/whep/live/<stream> (WHEP), publish to "
+                         + "http://\(shown):\(port)/whip/live/<stream> (WHIP; UDP port \(udp == 0 ? "chosen at the first session" : "\(udp)"))")
+            }
             // The operator token (generated unless configured): the API and the dashboard need it.
             let token = server.apiToken
             Self.say(token.isEmpty ? "API:  http://\(shown):\(port)/api/v1/streams (no token: api.token is empty)"

@@ -89,6 +89,7 @@ struct CLITests {
         #expect(await eventually(within: 30) { serve.output.contains("HLS:  play http://127.0.0.1:") })
         #expect(serve.output.contains("RTMP: push to rtmp://127.0.0.1:"))
         #expect(serve.output.contains("SRT:  push to srt://127.0.0.1:"))
+        #expect(await eventually(within: 10) { serve.output.contains("WebRTC: play http://127.0.0.1:") && serve.output.contains("/whip/live/<stream>") })
         #expect(serve.isRunning)
     }
 }
