@@ -54,6 +54,7 @@ final class UplinkSender {
                 if queue.isClosed { return }
                 continue
             }
+            taken.append((now, unit.data.count))
             if unit.kind == .video {
                 if skipping && !unit.isKeyframe {
                     skipped += 1
@@ -98,7 +99,8 @@ final class UplinkSender {
                                 queuedMs: Double(local.micros) / 1000 + (transportMs ?? 0),
                                 // The controller reads sent − queued as delivered: count what waits here as handed over.
                                 sentBytesTotal: signals.sentBytesTotal + local.bytes, deliveryRateKbps: signals.deliveryRateKbps,
-                                lossRate: signals.lossRate, retransmitsTotal: signals.retransmitsTotal)
+                                lossRate: signals.lossRate, retransmitsTotal: signals.retransmitsTotal,
+                                ackedBytesTotal: signals.ackedBytesTotal)
         let decision = controller.update(sample, now: t)
         control.set(decision)
         if decision.dropToKeyframe && !skipping {
@@ -114,6 +116,16 @@ final class UplinkSender {
     }
 
     private var lastQueueMs = 0.0
+    /// Media bytes taken from the encoder's queue (time, bytes), the last second.
+    private var taken: [(t: Double, bytes: Int)] = []
+
+    /// kbit/s of media the encoder handed over in the last second: below the target when the
+    /// picture is simple (x264 under VBV rarely fills it).
+    private var encodedKbps: Double {
+        let t = now
+        taken.removeAll { t - $0.t > 1.0 }
+        return Double(taken.reduce(0) { $0 + $1.bytes }) * 8 / 1000
+    }
 
     /// Delivered kbit/s over the last second of samples.
     private var recentKbps: Double {
@@ -126,6 +138,8 @@ final class UplinkSender {
         let decision = control.decision
         return UplinkStatsLine(t: t, targetKbps: decision.bitrateKbps, sentKbps: kbps, queueMs: lastQueueMs,
                                queuedBytes: lastLocal.bytes + lastSignals.queuedBytes, rttMs: lastSignals.rttMs,
-                               step: decision.step, droppedFrames: lastLocal.dropped + skipped)
+                               step: decision.step, droppedFrames: lastLocal.dropped + skipped,
+                               deliveryKbps: lastSignals.deliveryRateKbps, transportQueueMs: lastSignals.queuedMs,
+                               lossRate: lastSignals.lossRate, encodedKbps: encodedKbps)
     }
 }
