@@ -21,8 +21,10 @@ import Foundation
 /// - A standing queue over `highMs`, an instant one over `spikeMs`, or > 10 % loss: cut at once
 ///   to the delivered rate less what drains the queue within `drainSeconds` (at most halving it),
 ///   at most once per min RTT + 50 ms.
-/// - The encoder may not fill its target (x264 under VBV on a simple picture): its fill ratio
-///   (sent ÷ target over a second) is measured and the target is the wanted rate ÷ that.
+/// - x264 follows a raised target with a lag, and a simple picture may not fill it at all: a
+///   probe is judged only once the encoder really sends its rate (for at least the probe's
+///   length, at most `maxProbeSeconds`); one the encoder never filled keeps its rate but does not
+///   escalate.
 /// - When the path carries less than the floor: half frame rate, then reduced resolution, each
 ///   lowering the floor (0.7×, 0.5× the minimum); back up one step after 2 s clear above 1.3× it.
 /// - A local queue over the latency budget: drop to the next keyframe (at most once a second).
@@ -42,24 +44,24 @@ struct SluicePolicy: Sendable {
     /// a larger excess shows sooner.
     static let probeSecondsAtBaseGain = 1.2
     static let minProbeSeconds = 0.4
+    static let maxProbeSeconds = 3.0
 
     enum Mode: Sendable, Equatable { case cruise, probe, drain }
 
     let range: RateRange
     let latencyBudgetMs: Double
-    /// What we want on the wire (kbit/s); the encoder's target is this ÷ `fill`.
+    /// The encoder's target (kbit/s).
     var rate: Double
     var mode = Mode.probe
     var modeSince = 0.0
     var gain = SluicePolicy.probeGain
     var probeStartStanding = 0.0
     var pathKbps: Double?
-    var fill = 1.0
+    var probeRate = 0.0
     var step = QualityStep.full
     var meter = DeliveryMeter(window: 2.0)
     var rttMins: [(time: Double, rtt: Double)] = []
     var delays: [(time: Double, ms: Double)] = []
-    var targets: [(time: Double, kbps: Double)] = []
     var lastCut = -Double.infinity
     var lastStepChange = -Double.infinity
     var lastKeyframeDrop = -Double.infinity
@@ -129,16 +131,13 @@ struct SluicePolicy: Sendable {
         let delivered = meter.rateKbps(span: 0.25, minSpan: 0.1) ?? sample.deliveryRateKbps ?? rate
         let longDelivered = meter.rateKbps(span: 1.0, minSpan: 0.5)
 
-        // The encoder's fill: bytes handed over in the last second ÷ the mean target then.
-        if let first = sentLog.last(where: { now - $0.time >= 1.0 }), let last = sentLog.last, last.time > first.time,
-           !targets.isEmpty {
-            let sent = Double(last.total - first.total) * 8 / 1000 / (last.time - first.time)
-            let meanTarget = targets.map(\.kbps).reduce(0, +) / Double(targets.count)
-            if meanTarget > 0 {
-                let observed = min(1, max(0.5, sent / meanTarget))
-                fill += (observed - fill) * 0.05 // ~0.5 s at 20–25 samples a second
-            }
+        // What the encoder really handed over lately: x264 follows a raised target with a lag
+        // (and a simple picture may never fill it), so a probe counts once this has followed.
+        var sentKbps: Double?
+        if let first = sentLog.last(where: { now - $0.time >= 0.5 }), let last = sentLog.last, last.time > first.time {
+            sentKbps = Double(last.total - first.total) * 8 / 1000 / (last.time - first.time)
         }
+        let ready = meter.coveredSpan >= 0.5
 
         var dropToKeyframe = false
         let localMs = sample.queuedMs ?? headAgeMs
@@ -149,7 +148,9 @@ struct SluicePolicy: Sendable {
         // Below what the path delivers by what empties the standing queue within `drainSeconds`.
         func drainTarget(_ base: Double) -> Double { base * max(0.5, min(Self.cruiseFraction, 1 - standing / 1000 / Self.drainSeconds)) }
 
-        if standing > Self.highMs || delay > Self.spikeMs || loss > 0.10 {
+        if !ready {
+            // Not half a second of deliveries yet: nothing to compare with.
+        } else if standing > Self.highMs || delay > Self.spikeMs || loss > 0.10 {
             clearSince = nil
             gain = Self.probeGain
             if now - lastCut >= cutInterval {
@@ -157,11 +158,11 @@ struct SluicePolicy: Sendable {
                 // The freshest rate: right after a drop the longer span still remembers the old link.
                 let now100 = meter.rateKbps(span: 0.1, minSpan: 0.04).map { min($0, delivered) } ?? delivered
                 pathKbps = now100
-                let target = min(drainTarget(now100), rate * (1 - min(loss, 0.5) / 2))
+                let target = max(rate / 2, min(drainTarget(now100), rate * (1 - min(loss, 0.5) / 2)))
                 if target < rate { rate = target }
                 enter(.drain, now)
                 // The path carries less than the floor itself: give up frame rate, then size.
-                if max(delivered, longDelivered ?? 0) < floorKbps { stepDown(now: now) }
+                if meter.coveredSpan >= 1, max(delivered, longDelivered ?? 0) < floorKbps { stepDown(now: now) }
             }
         } else if mode == .probe, standing - probeStartStanding > Self.probeRiseMs || loss > 0.02 {
             // The probe built a queue: the link did not grow; it carried `delivered` meanwhile.
@@ -193,23 +194,32 @@ struct SluicePolicy: Sendable {
                 if now - modeSince >= Self.probeEvery, standing <= Self.freezeMs {
                     probeStartStanding = standing
                     rate *= 1 + gain
+                    probeRate = rate
                     enter(.probe, now)
                 }
             case .probe:
                 let length = max(Self.minProbeSeconds, Self.probeSecondsAtBaseGain * Self.probeGain / gain)
-                if now - modeSince >= length, standing - probeStartStanding > Self.probeRiseMs / 2 {
+                let followed = (sentKbps ?? 0) >= probeRate * 0.9
+                let elapsed = now - modeSince
+                if elapsed >= length, followed || elapsed >= Self.maxProbeSeconds,
+                   standing - probeStartStanding > Self.probeRiseMs / 2 {
                     // Inconclusive (a little queue): the link did not grow enough to matter.
                     pathKbps = delivered
                     rate = min(rate, drainTarget(delivered))
                     gain = Self.probeGain
                     enter(.drain, now)
-                } else if now - modeSince >= length {
+                } else if elapsed >= length, followed {
                     // The link carried it: keep it, and look further at once.
                     pathKbps = max(pathKbps ?? 0, delivered)
                     gain = min(Self.probeMaxGain, gain * 2)
                     probeStartStanding = standing
                     rate *= 1 + gain
+                    probeRate = rate
                     enter(.probe, now)
+                } else if elapsed >= Self.maxProbeSeconds {
+                    // The encoder never filled it (a simple picture): nothing learnt, keep the rate.
+                    gain = Self.probeGain
+                    enter(.cruise, now)
                 }
             }
             if step != .full, let since = clearSince, now - since >= 2, now - lastStepChange >= 2,
@@ -218,16 +228,13 @@ struct SluicePolicy: Sendable {
                 lastStepChange = now
             }
         }
-        let maxRate = range.maxKbps * fill
+        let maxRate = range.maxKbps
         if rate >= maxRate, mode == .probe {
             gain = Self.probeGain
             enter(.cruise, now)
         }
-        rate = min(max(rate, floorKbps * fill), maxRate)
-        let target = min(max(rate / fill, floorKbps), range.maxKbps)
-        targets.append((now, target))
-        targets.removeAll { now - $0.time > 1.0 }
-        return RateDecision(bitrateKbps: Int(target.rounded()), step: step, dropToKeyframe: dropToKeyframe)
+        rate = min(max(rate, floorKbps), maxRate)
+        return RateDecision(bitrateKbps: Int(rate.rounded()), step: step, dropToKeyframe: dropToKeyframe)
     }
 
     private mutating func stepDown(now: Double) {

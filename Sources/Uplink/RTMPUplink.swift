@@ -22,6 +22,7 @@ public final class RTMPUplink: UplinkTransport {
     private var sps: [UInt8]?
     private var started = false
     private var acks = AckClock(window: RTMPUplink.ackWindow)
+    private let opened = RTMPUplink.clock
     public let description: String
     /// The Window Acknowledgement Size we ask of the server: small, so its acknowledgements time
     /// the path finely (an ack is 16 bytes; ~75 a second at 2.5 Mbit/s).
@@ -214,7 +215,9 @@ public final class RTMPUplink: UplinkTransport {
         s.sentBytesTotal = sentBytes + outgoing.readableBytes
         s.queuedBytes = outgoing.readableBytes
         if let link = connection.link() {
-            s.rttMs = Double(link.rtt_us) / 1000
+            // The socket's RTT covers the first hop only: until the server's first
+            // acknowledgement (or for a server that never sends any), report none for 3 s.
+            if Self.clock - opened >= 3 { s.rttMs = Double(link.rtt_us) / 1000 }
             s.queuedBytes += Int(max(0, link.outq_bytes))
             s.deliveredBytesTotal = max(0, sentBytes - Int(max(0, link.outq_bytes)))
             // An app-limited estimate is our own send rate, not the path's capacity.
