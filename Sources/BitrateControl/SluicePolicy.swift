@@ -21,6 +21,8 @@ import Foundation
 /// - A standing queue over `highMs`, an instant one over `spikeMs`, or > 10 % loss: cut at once
 ///   to the delivered rate less what drains the queue within `drainSeconds` (at most halving it),
 ///   at most once per min RTT + 50 ms.
+/// - Decisions are about the wire; the encoder's target is the wanted wire rate ÷ the measured
+///   overhead (sent ÷ target over 3 s: audio, MPEG-TS, headers, x264's own error).
 /// - x264 follows a raised target with a lag, and a simple picture may not fill it at all: a
 ///   probe is judged only once the encoder really sends its rate (for at least the probe's
 ///   length, at most `maxProbeSeconds`); one the encoder never filled keeps its rate but does not
@@ -45,12 +47,15 @@ struct SluicePolicy: Sendable {
     static let probeSecondsAtBaseGain = 1.2
     static let minProbeSeconds = 0.4
     static let maxProbeSeconds = 3.0
+    static let minOverhead = 0.6
+    static let maxOverhead = 1.6
+    static let overheadSeconds = 3.0
 
     enum Mode: Sendable, Equatable { case cruise, probe, drain }
 
     let range: RateRange
     let latencyBudgetMs: Double
-    /// The encoder's target (kbit/s).
+    /// What we want on the wire (kbit/s); the encoder's target is this ÷ `overhead`.
     var rate: Double
     var mode = Mode.probe
     var modeSince = 0.0
@@ -58,6 +63,12 @@ struct SluicePolicy: Sendable {
     var probeStartStanding = 0.0
     var pathKbps: Double?
     var probeRate = 0.0
+    /// Wire kbit/s per target kbit/s: audio, the container (MPEG-TS costs 10–25 %), the
+    /// transport's headers and retransmissions, and an encoder that over- or undershoots.
+    var overhead = 1.0
+    var targets: [(time: Double, kbps: Double)] = []
+    var startTime = 0.0
+    var lastUpdate: Double?
     var step = QualityStep.full
     var meter = DeliveryMeter(window: 2.0)
     var rttMins: [(time: Double, rtt: Double)] = []
@@ -103,7 +114,10 @@ struct SluicePolicy: Sendable {
         if !started {
             started = true
             modeSince = now
+            startTime = now
         }
+        let dt = min(max(now - (lastUpdate ?? now), 0), 1)
+        lastUpdate = now
         meter.add(sample, now: now)
         let minRtt = sample.rttMs.map { noteRtt($0, now: now) }
         let rttRise = zip2(sample.rttMs, minRtt).map { max(0, $0 - $1) } ?? 0
@@ -138,6 +152,15 @@ struct SluicePolicy: Sendable {
             sentKbps = Double(last.total - first.total) * 8 / 1000 / (last.time - first.time)
         }
         let ready = meter.coveredSpan >= 0.5
+        // The wire's overhead over the target, slowly (x264 follows a change with a lag): from
+        // 2 s on, when the encoder has warmed up.
+        if now - startTime >= 2, let sentKbps, !targets.isEmpty {
+            let meanTarget = targets.map(\.kbps).reduce(0, +) / Double(targets.count)
+            if meanTarget > 0 {
+                let observed = min(Self.maxOverhead, max(Self.minOverhead, sentKbps / meanTarget))
+                overhead += (observed - overhead) * min(1, dt / Self.overheadSeconds)
+            }
+        }
 
         var dropToKeyframe = false
         let localMs = sample.queuedMs ?? headAgeMs
@@ -162,7 +185,7 @@ struct SluicePolicy: Sendable {
                 if target < rate { rate = target }
                 enter(.drain, now)
                 // The path carries less than the floor itself: give up frame rate, then size.
-                if meter.coveredSpan >= 1, max(delivered, longDelivered ?? 0) < floorKbps { stepDown(now: now) }
+                if meter.coveredSpan >= 1, max(delivered, longDelivered ?? 0) < floorKbps * overhead { stepDown(now: now) }
             }
         } else if mode == .probe, standing - probeStartStanding > Self.probeRiseMs || loss > 0.02 {
             // The probe built a queue: the link did not grow; it carried `delivered` meanwhile.
@@ -179,7 +202,9 @@ struct SluicePolicy: Sendable {
             if now - lastCut >= cutInterval {
                 lastCut = now
                 pathKbps = delivered
-                rate = min(rate, drainTarget(delivered))
+                // Gently: when the encoder sends less than its target, delivered is the
+                // encoder's pace, and a cut to it would chase it down.
+                rate = min(rate, max(drainTarget(delivered), rate * 0.85))
                 enter(.drain, now)
             }
         } else {
@@ -223,18 +248,21 @@ struct SluicePolicy: Sendable {
                 }
             }
             if step != .full, let since = clearSince, now - since >= 2, now - lastStepChange >= 2,
-               rate >= floorKbps * 1.3 {
+               rate >= floorKbps * overhead * 1.3 {
                 step = step == .reducedResolution ? .halfFrameRate : .full
                 lastStepChange = now
             }
         }
-        let maxRate = range.maxKbps
+        let maxRate = range.maxKbps * overhead
         if rate >= maxRate, mode == .probe {
             gain = Self.probeGain
             enter(.cruise, now)
         }
-        rate = min(max(rate, floorKbps), maxRate)
-        return RateDecision(bitrateKbps: Int(rate.rounded()), step: step, dropToKeyframe: dropToKeyframe)
+        rate = min(max(rate, floorKbps * overhead), maxRate)
+        let target = min(max(rate / overhead, floorKbps), range.maxKbps)
+        targets.append((now, target))
+        targets.removeAll { now - $0.time > 0.5 }
+        return RateDecision(bitrateKbps: Int(target.rounded()), step: step, dropToKeyframe: dropToKeyframe)
     }
 
     private mutating func stepDown(now: Double) {

@@ -207,8 +207,13 @@ public final class RTMPUplink: UplinkTransport {
         inbound.discardReadBytes()
     }
 
+    /// Acknowledgements that arrived while the sender was idle: timed now, not at the next
+    /// sample. A closed connection shows at the next write.
+    public func service() {
+        try? drainInbound()
+    }
+
     public func signals() -> TransportSignals {
-        // Acknowledgements that arrived while the sender was idle: timed now, not at the next write.
         try? drainInbound()
         var s = TransportSignals()
         // Bytes handed to this transport, pending here or in the kernel (sent - queued = delivered).

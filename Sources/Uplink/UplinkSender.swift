@@ -49,6 +49,7 @@ final class UplinkSender {
             summary.sentBytes = lastSignals.deliveredBytesTotal ?? lastSignals.sentBytesTotal
         }
         while true {
+            transport.service()
             tick(force: false)
             guard let unit = queue.pop(timeout: .milliseconds(10)) else {
                 if queue.isClosed { return }
@@ -63,7 +64,10 @@ final class UplinkSender {
                 skipping = false
                 summary.framesSent += 1
             }
-            try transport.send(unit) { tick(force: false) }
+            try transport.send(unit) {
+                transport.service()
+                tick(force: false)
+            }
         }
     }
 

@@ -26,4 +26,11 @@ public protocol UplinkTransport: AnyObject {
     func signals() -> TransportSignals
     /// Flushes and closes; errors are not interesting any more.
     func finish()
+    /// Reads what the peer sent meanwhile (RTMP: acknowledgements, timed as they arrive).
+    /// Called every few milliseconds by the sender.
+    func service()
+}
+
+extension UplinkTransport {
+    public func service() {}
 }
