@@ -63,6 +63,7 @@ struct SluicePolicy: Sendable {
     var probeStartStanding = 0.0
     var pathKbps: Double?
     var probeRate = 0.0
+    var probeBase = 0.0
     /// Wire kbit/s per target kbit/s: audio, the container (MPEG-TS costs 10–25 %), the
     /// transport's headers and retransmissions, and an encoder that over- or undershoots.
     var overhead = 1.0
@@ -178,10 +179,11 @@ struct SluicePolicy: Sendable {
             gain = Self.probeGain
             if now - lastCut >= cutInterval {
                 lastCut = now
-                // The freshest rate: right after a drop the longer span still remembers the old link.
-                let now100 = meter.rateKbps(span: 0.1, minSpan: 0.04).map { min($0, delivered) } ?? delivered
-                pathKbps = now100
-                let target = max(rate / 2, min(drainTarget(now100), rate * (1 - min(loss, 0.5) / 2)))
+                // A fast-growing queue (a capacity drop): the freshest rate, as the longer span
+                // still remembers the old link. At most halving per cut.
+                let base = delay > Self.spikeMs ? meter.rateKbps(span: 0.1, minSpan: 0.04).map { min($0, delivered) } ?? delivered : delivered
+                pathKbps = base
+                let target = max(rate / 2, min(drainTarget(base), rate * (1 - min(loss, 0.5) / 2)))
                 if target < rate { rate = target }
                 enter(.drain, now)
                 // The path carries less than the floor itself: give up frame rate, then size.
@@ -195,7 +197,8 @@ struct SluicePolicy: Sendable {
             rate = min(rate, drainTarget(delivered))
             lastCut = now
             enter(.drain, now)
-        } else if standing > Self.lowMs || loss > 0.02 {
+        } else if standing > Self.lowMs && (sentKbps ?? 0) >= rate * 0.9 || loss > 0.02 {
+            // (Only while the encoder fills its target: otherwise the target is not what queues.)
             // A queue grows while cruising: the path shrank a little, or our estimate was high.
             clearSince = nil
             gain = Self.probeGain
@@ -218,6 +221,7 @@ struct SluicePolicy: Sendable {
             case .cruise:
                 if now - modeSince >= Self.probeEvery, standing <= Self.freezeMs {
                     probeStartStanding = standing
+                    probeBase = rate
                     rate *= 1 + gain
                     probeRate = rate
                     enter(.probe, now)
@@ -238,11 +242,14 @@ struct SluicePolicy: Sendable {
                     pathKbps = max(pathKbps ?? 0, delivered)
                     gain = min(Self.probeMaxGain, gain * 2)
                     probeStartStanding = standing
+                    probeBase = rate
                     rate *= 1 + gain
                     probeRate = rate
                     enter(.probe, now)
                 } else if elapsed >= Self.maxProbeSeconds {
-                    // The encoder never filled it (a simple picture): nothing learnt, keep the rate.
+                    // The encoder never filled it (a simple picture, a busy CPU): nothing learnt;
+                    // back to where it was, so the target never runs ahead of what was sent.
+                    rate = min(rate, probeBase)
                     gain = Self.probeGain
                     enter(.cruise, now)
                 }

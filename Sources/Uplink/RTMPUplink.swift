@@ -25,8 +25,9 @@ public final class RTMPUplink: UplinkTransport {
     private let opened = RTMPUplink.clock
     public let description: String
     /// The Window Acknowledgement Size we ask of the server: small, so its acknowledgements time
-    /// the path finely (an ack is 16 bytes; ~75 a second at 2.5 Mbit/s).
-    public static let ackWindow = 4096
+    /// the path finely, several times within a frame interval even at 300 kbit/s (an ack is
+    /// 16 bytes; ~150 a second at 2.5 Mbit/s).
+    public static let ackWindow = 2048
 
     /// `rtmp://host[:port]/app[/more]/stream[?query]`: the last path element is the stream name.
     public init(url: String, audio: TrackInfo?) throws {
