@@ -47,8 +47,8 @@ struct SluicePolicy: Sendable {
     static let probeSecondsAtBaseGain = 1.2
     static let minProbeSeconds = 0.4
     static let maxProbeSeconds = 3.0
-    static let minOverhead = 0.6
-    static let maxOverhead = 1.6
+    static let minOverhead = 0.95
+    static let maxOverhead = 1.5
     static let overheadSeconds = 3.0
 
     enum Mode: Sendable, Equatable { case cruise, probe, drain }
@@ -65,7 +65,8 @@ struct SluicePolicy: Sendable {
     var probeRate = 0.0
     var probeBase = 0.0
     /// Wire kbit/s per target kbit/s: audio, the container (MPEG-TS costs 10–25 %), the
-    /// transport's headers and retransmissions, and an encoder that over- or undershoots.
+    /// transport's headers and retransmissions, an encoder that overshoots. Not below 0.95: an
+    /// encoder that undershoots (a starved CPU, a still picture) may fill its target any moment.
     var overhead = 1.0
     var targets: [(time: Double, kbps: Double)] = []
     var startTime = 0.0
@@ -172,8 +173,13 @@ struct SluicePolicy: Sendable {
         // Below what the path delivers by what empties the standing queue within `drainSeconds`.
         func drainTarget(_ base: Double) -> Double { base * max(0.5, min(Self.cruiseFraction, 1 - standing / 1000 / Self.drainSeconds)) }
 
+        // The encoder sends far less than its target (a starved CPU, a still picture): what
+        // queues now is not the target's doing; cutting it would only chase the encoder down.
+        let encoderBound = (sentKbps ?? rate) < rate * 0.7
         if !ready {
             // Not half a second of deliveries yet: nothing to compare with.
+        } else if encoderBound && delay < Self.spikeMs * 2 && loss <= 0.10 {
+            clearSince = nil
         } else if standing > Self.highMs || delay > Self.spikeMs || loss > 0.10 {
             clearSince = nil
             gain = Self.probeGain
