@@ -12,7 +12,8 @@ import Foundation
 /// - The *path rate* is what was delivered (acknowledged) while a queue stood: then the path, not
 ///   the encoder, set the pace.
 /// - `cruise`: send `cruiseFraction` of the path rate and hold. Every `probeEvery` seconds of a
-///   clear link, `probe`: `probeGain` more for about a second. If the standing queue rises by
+///   clear link (`probeEveryAfterFailure` after one that found nothing), `probe`: `probeGain`
+///   more for about a second. If the standing queue rises by
 ///   `probeRiseMs` the link has not grown: the path rate is what it delivered meanwhile, and
 ///   `drain` sends a little below it until the queue is gone, then `cruise` again — a ripple of a
 ///   few per cent, not a sawtooth. If it does not rise, the link carried it: keep the new rate and
@@ -39,6 +40,8 @@ struct SluicePolicy: Sendable {
     static let drainSeconds = 1.0
     static let cruiseFraction = 0.96
     static let probeEvery = 1.5
+    /// After a probe that found nothing: the link is steady, probe less often.
+    static let probeEveryAfterFailure = 2.5
     static let probeGain = 0.07
     static let probeMaxGain = 0.5
     static let probeRiseMs = 12.0
@@ -64,6 +67,7 @@ struct SluicePolicy: Sendable {
     var pathKbps: Double?
     var probeRate = 0.0
     var probeBase = 0.0
+    var lastProbeFailed = false
     /// Wire kbit/s per target kbit/s: audio, the container (MPEG-TS costs 10–25 %), the
     /// transport's headers and retransmissions, an encoder that overshoots. Not below 0.95: an
     /// encoder that undershoots (a starved CPU, a still picture) may fill its target any moment.
@@ -183,6 +187,7 @@ struct SluicePolicy: Sendable {
         } else if standing > Self.highMs || delay > Self.spikeMs || loss > 0.10 {
             clearSince = nil
             gain = Self.probeGain
+            lastProbeFailed = false
             if now - lastCut >= cutInterval {
                 lastCut = now
                 // A fast-growing queue (a capacity drop): the freshest rate, as the longer span
@@ -198,6 +203,7 @@ struct SluicePolicy: Sendable {
         } else if mode == .probe, standing - probeStartStanding > Self.probeRiseMs || loss > 0.02 {
             // The probe built a queue: the link did not grow; it carried `delivered` meanwhile.
             clearSince = nil
+            lastProbeFailed = true
             gain = Self.probeGain
             pathKbps = delivered
             rate = min(rate, drainTarget(delivered))
@@ -220,12 +226,13 @@ struct SluicePolicy: Sendable {
             if clearSince == nil { clearSince = now }
             switch mode {
             case .drain:
-                if standing <= Self.freezeMs {
+                // Gone, or as low as it gets (a busy host inflates the RTT by a steady few tens of ms).
+                if standing <= Self.freezeMs || now - modeSince >= 2 {
                     if let path = pathKbps { rate = max(rate, path * Self.cruiseFraction) }
                     enter(.cruise, now)
                 }
             case .cruise:
-                if now - modeSince >= Self.probeEvery, standing <= Self.freezeMs {
+                if now - modeSince >= (lastProbeFailed ? Self.probeEveryAfterFailure : Self.probeEvery) {
                     probeStartStanding = standing
                     probeBase = rate
                     rate *= 1 + gain
@@ -239,12 +246,14 @@ struct SluicePolicy: Sendable {
                 if elapsed >= length, followed || elapsed >= Self.maxProbeSeconds,
                    standing - probeStartStanding > Self.probeRiseMs / 2 {
                     // Inconclusive (a little queue): the link did not grow enough to matter.
+                    lastProbeFailed = true
                     pathKbps = delivered
                     rate = min(rate, drainTarget(delivered))
                     gain = Self.probeGain
                     enter(.drain, now)
                 } else if elapsed >= length, followed {
                     // The link carried it: keep it, and look further at once.
+                    lastProbeFailed = false
                     pathKbps = max(pathKbps ?? 0, delivered)
                     gain = min(Self.probeMaxGain, gain * 2)
                     probeStartStanding = standing

@@ -106,7 +106,7 @@ private func mean(_ r: SimulationResult, from: Double, to: Double) -> Double {
 
     /// Sluice on a steady link settles: after the first seconds its rate stays within a few per
     /// cent of the capacity, it never reverses by 10 % or more, and it changes direction only
-    /// for its bounded probes (one up, one down, no more often than every ~2 s).
+    /// for its bounded probes.
     @Test(arguments: LinkSimulator.Transport.allCases)
     func sluiceSettlesOnASteadyLink(transport: LinkSimulator.Transport) {
         let r = Simulation.run(policy: .sluice, schedule: .steps([(1500, 60)]),
@@ -124,8 +124,9 @@ private func mean(_ r: SimulationResult, from: Double, to: Double) -> Double {
             if direction != 0, d != direction { changes += 1 }
             direction = d
         }
-        // 45 s settled: at most one probe (two reversals) per 2 s.
-        #expect(changes <= 45, "\(transport): \(changes) direction changes")
+        // 45 s settled: a probe cycle is three reversals (up, drain just below, back to cruise),
+        // one every ~3.5 s.
+        #expect(changes <= 40, "\(transport): \(changes) direction changes")
         #expect(r.queueDelayP95Ms <= 50)
     }
 
