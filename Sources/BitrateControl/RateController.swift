@@ -147,8 +147,16 @@ struct DeliveryMeter: Sendable {
     mutating func add(_ sample: LinkSample, now: Double) {
         // What the far end acknowledged when it says so (RTMP acks), else what left our hands.
         let acked = useAcks ? sample.ackedBytesTotal : nil
-        let delivered = acked ?? max(0, sample.sentBytesTotal - sample.queuedBytes)
-        if let lastPoint = points.last, delivered < lastPoint.bytes || now < lastPoint.time { points.removeAll() }
+        var delivered = acked ?? max(0, sample.sentBytesTotal - sample.queuedBytes)
+        if let lastPoint = points.last {
+            if delivered < lastPoint.bytes / 2 || now < lastPoint.time {
+                points.removeAll() // a reconnect: the counters started again
+            } else {
+                // A small step back (the send buffer grew faster than the total, media dropped
+                // from the local queue) is no delivery, not a reason to forget the window.
+                delivered = max(delivered, lastPoint.bytes)
+            }
+        }
         points.append(Point(time: now, bytes: delivered))
         while let first = points.first, now - first.time > window, points.count > 2 { points.removeFirst() }
     }

@@ -130,9 +130,10 @@ struct SluicePolicy: Sendable {
         // The age of the oldest byte still ours, from the log of the running total handed over.
         // Unlike bytes ÷ rate this holds when the encoder, not the link, sets the pace. Minus the
         // minimum RTT: unacknowledged bytes are merely in flight.
-        sentLog.append((now, sample.sentBytesTotal))
+        // Monotone: media dropped from the local queue takes bytes off the total.
+        sentLog.append((now, max(sample.sentBytesTotal, sentLog.last?.total ?? 0)))
         while let first = sentLog.first, now - first.time > 5 { sentLog.removeFirst() }
-        let headPosition = sample.sentBytesTotal - sample.queuedBytes
+        let headPosition = (sentLog.last?.total ?? sample.sentBytesTotal) - sample.queuedBytes
         let headAgeMs: Double
         if sample.queuedBytes <= 0 {
             headAgeMs = 0
@@ -182,7 +183,7 @@ struct SluicePolicy: Sendable {
         let encoderBound = (sentKbps ?? rate) < rate * 0.7
         if !ready {
             // Not half a second of deliveries yet: nothing to compare with.
-        } else if encoderBound && delay < Self.spikeMs * 2 && loss <= 0.10 {
+        } else if encoderBound && delay < Self.spikeMs && loss <= 0.10 {
             clearSince = nil
         } else if standing > Self.highMs || delay > Self.spikeMs || loss > 0.10 {
             clearSince = nil
