@@ -27,7 +27,7 @@ import Foundation
 /// - x264 follows a raised target with a lag, and a simple picture may not fill it at all: a
 ///   probe is judged only once the encoder really sends its rate (for at least the probe's
 ///   length, at most `maxProbeSeconds`); one the encoder never filled keeps its rate but does not
-///   escalate.
+///   escalate. Nothing is judged in the first `warmUpSeconds` (the encoder's start).
 /// - When the path carries less than the floor: half frame rate, then reduced resolution, each
 ///   lowering the floor (0.7×, 0.5× the minimum); back up one step after 2 s clear above 1.3× it.
 /// - A local queue over the latency budget: drop to the next keyframe (at most once a second).
@@ -50,6 +50,7 @@ struct SluicePolicy: Sendable {
     static let probeSecondsAtBaseGain = 1.2
     static let minProbeSeconds = 0.4
     static let maxProbeSeconds = 3.0
+    static let warmUpSeconds = 2.0
     static let minOverhead = 0.95
     static let maxOverhead = 1.5
     static let overheadSeconds = 3.0
@@ -158,7 +159,9 @@ struct SluicePolicy: Sendable {
         if let first = sentLog.last(where: { now - $0.time >= 0.5 }), let last = sentLog.last, last.time > first.time {
             sentKbps = Double(last.total - first.total) * 8 / 1000 / (last.time - first.time)
         }
-        let ready = meter.coveredSpan >= 0.5
+        // Half a second of deliveries, and 2 s for the encoder to warm up: its first keyframe
+        // and its slow start are no verdict on the link.
+        let ready = meter.coveredSpan >= 0.5 && now - startTime >= Self.warmUpSeconds
         // The wire's overhead over the target, slowly (x264 follows a change with a lag): from
         // 2 s on, when the encoder has warmed up.
         if now - startTime >= 2, let sentKbps, !targets.isEmpty {
@@ -263,10 +266,11 @@ struct SluicePolicy: Sendable {
                     probeRate = rate
                     enter(.probe, now)
                 } else if elapsed >= Self.maxProbeSeconds {
-                    // The encoder never filled it (a simple picture, a busy CPU): nothing learnt;
-                    // back to where it was, so the target never runs ahead of what was sent.
-                    rate = min(rate, probeBase)
+                    // The encoder never filled it (a simple picture, a busy CPU) and nothing
+                    // queued: keep it, but do not look further faster — unverified, the target
+                    // creeps (+7 % per probe cycle) instead of running ahead of what is sent.
                     gain = Self.probeGain
+                    lastProbeFailed = true
                     enter(.cruise, now)
                 }
             }
