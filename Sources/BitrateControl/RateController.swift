@@ -19,10 +19,12 @@ public struct LinkSample: Sendable, Equatable {
     public var lossRate: Double?
     /// Cumulative retransmitted packets.
     public var retransmitsTotal: Int?
+    /// Cumulative bytes the far end confirmed (RTMP Acknowledgements), when it does; any origin.
+    public var ackedBytesTotal: Int?
 
     public init(time: Double, rttMs: Double? = nil, queuedBytes: Int = 0, queuedMs: Double? = nil,
                 sentBytesTotal: Int = 0, deliveryRateKbps: Double? = nil, lossRate: Double? = nil,
-                retransmitsTotal: Int? = nil) {
+                retransmitsTotal: Int? = nil, ackedBytesTotal: Int? = nil) {
         self.time = time
         self.rttMs = rttMs
         self.queuedBytes = queuedBytes
@@ -31,6 +33,7 @@ public struct LinkSample: Sendable, Equatable {
         self.deliveryRateKbps = deliveryRateKbps
         self.lossRate = lossRate
         self.retransmitsTotal = retransmitsTotal
+        self.ackedBytesTotal = ackedBytesTotal
     }
 }
 
@@ -133,12 +136,27 @@ struct DeliveryMeter: Sendable {
     struct Point: Sendable { var time: Double; var bytes: Int }
     private(set) var points: [Point] = []
     let window: Double
+    /// Count what the far end acknowledged when the sample has it (not OBS: it counts send()).
+    let useAcks: Bool
 
-    init(window: Double) { self.window = window }
+    init(window: Double, useAcks: Bool = true) {
+        self.window = window
+        self.useAcks = useAcks
+    }
 
     mutating func add(_ sample: LinkSample, now: Double) {
-        let delivered = max(0, sample.sentBytesTotal - sample.queuedBytes)
-        if let lastPoint = points.last, delivered < lastPoint.bytes || now < lastPoint.time { points.removeAll() }
+        // What the far end acknowledged when it says so (RTMP acks), else what left our hands.
+        let acked = useAcks ? sample.ackedBytesTotal : nil
+        var delivered = acked ?? max(0, sample.sentBytesTotal - sample.queuedBytes)
+        if let lastPoint = points.last {
+            if delivered < lastPoint.bytes / 2 || now < lastPoint.time {
+                points.removeAll() // a reconnect: the counters started again
+            } else {
+                // A small step back (the send buffer grew faster than the total, media dropped
+                // from the local queue) is no delivery, not a reason to forget the window.
+                delivered = max(delivered, lastPoint.bytes)
+            }
+        }
         points.append(Point(time: now, bytes: delivered))
         while let first = points.first, now - first.time > window, points.count > 2 { points.removeFirst() }
     }

@@ -24,7 +24,7 @@ struct OBSPolicy: Sendable {
     var curKbps: Double
     var prevKbps: Double = 0
     var incTimeout: Double?
-    var meter = DeliveryMeter(window: OBSPolicy.maxEstimateDuration)
+    var meter = DeliveryMeter(window: OBSPolicy.maxEstimateDuration, useAcks: false)
 
     init(range: RateRange) {
         self.range = range

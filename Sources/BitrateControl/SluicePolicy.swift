@@ -3,49 +3,89 @@
 
 import Foundation
 
-/// Queue delay is measured, not inferred: the age of the oldest byte still ours minus the minimum
-/// RTT (what is merely in flight), and the RTT's rise over its minimum.
-/// - Over `highMs` (or > 10 % loss): cut at once to the delivery rate less what drains the standing
-///   queue within `drainSeconds` (never below half of it), at most once per min RTT + 50 ms.
-/// - Between `lowMs` and `highMs` (or > 2 % loss), growing, while sending faster than delivery:
-///   trim to the same drain target. Between `freezeMs` and `lowMs`: stop growing.
-/// - Clear: after `holdSeconds` without congestion, return within about a second to 92 % of the
-///   rate the path delivered at the last congestion (the known-good ceiling), creep at 5 %/s up
-///   to it, then probe with a gain that starts at 8 %/s and doubles every 0.7 s up to 40 %/s, so a
-///   link that grew is found in a few seconds while one that did not is only nudged.
+/// Hold at what the path delivers; probe rarely, briefly and boundedly; drain after.
+///
+/// - The *standing queue* is the smallest queue delay of the last `standingWindow` seconds (the
+///   age of the oldest byte still ours minus the minimum RTT, or the RTT's rise over its minimum,
+///   whichever is larger): a frame's burst or a keyframe passes through the minimum, a queue that
+///   stays does not.
+/// - The *path rate* is what was delivered (acknowledged) while a queue stood: then the path, not
+///   the encoder, set the pace.
+/// - `cruise`: send `cruiseFraction` of the path rate and hold. Every `probeEvery` seconds of a
+///   clear link (`probeEveryAfterFailure` after one that found nothing), `probe`: `probeGain`
+///   more for about a second. If the standing queue rises by
+///   `probeRiseMs` the link has not grown: the path rate is what it delivered meanwhile, and
+///   `drain` sends a little below it until the queue is gone, then `cruise` again — a ripple of a
+///   few per cent, not a sawtooth. If it does not rise, the link carried it: keep the new rate and
+///   probe again at once with twice the gain (up to `probeMaxGain`), so a link that grew 2.5× is
+///   found in ~3 s.
+/// - A standing queue over `highMs`, an instant one over `spikeMs`, or > 10 % loss: cut at once
+///   to the delivered rate less what drains the queue within `drainSeconds` (at most halving it),
+///   at most once per min RTT + 50 ms.
+/// - Decisions are about the wire; the encoder's target is the wanted wire rate ÷ the measured
+///   overhead (sent ÷ target over 3 s: audio, MPEG-TS, headers, x264's own error).
+/// - x264 follows a raised target with a lag, and a simple picture may not fill it at all: a
+///   probe is judged only once the encoder really sends its rate (for at least the probe's
+///   length, at most `maxProbeSeconds`); one the encoder never filled keeps its rate but does not
+///   escalate. Nothing is judged in the first `warmUpSeconds` (the encoder's start).
 /// - When the path carries less than the floor: half frame rate, then reduced resolution, each
 ///   lowering the floor (0.7×, 0.5× the minimum); back up one step after 2 s clear above 1.3× it.
 /// - A local queue over the latency budget: drop to the next keyframe (at most once a second).
 struct SluicePolicy: Sendable {
+    static let standingWindow = 0.3
     static let freezeMs = 15.0
     static let lowMs = 40.0
-    static let highMs = 100.0
+    static let highMs = 90.0
+    static let spikeMs = 250.0
     static let drainSeconds = 1.0
-    static let holdSeconds = 0.5
-    static let recoverySeconds = 0.5
-    static let creepGainPerSecond = 0.05
-    static let probeFraction = 1.0
-    static let probeStartGain = 0.08
-    static let probeDoublingSeconds = 0.7
-    static let probeMaxGain = 0.40
-    static let ceilingFraction = 0.92
+    static let cruiseFraction = 0.96
+    static let probeEvery = 1.5
+    /// After a probe that found nothing: the link is steady, probe less often.
+    static let probeEveryAfterFailure = 2.5
+    static let probeGain = 0.07
+    static let probeMaxGain = 0.5
+    static let probeRiseMs = 12.0
+    /// A probe of gain g lasts `probeSecondsAtBaseGain × probeGain / g`, at least `minProbeSeconds`:
+    /// a larger excess shows sooner.
+    static let probeSecondsAtBaseGain = 1.2
+    static let minProbeSeconds = 0.4
+    static let maxProbeSeconds = 3.0
+    static let warmUpSeconds = 2.0
+    static let minOverhead = 0.95
+    static let maxOverhead = 1.5
+    static let overheadSeconds = 3.0
+
+    enum Mode: Sendable, Equatable { case cruise, probe, drain }
 
     let range: RateRange
     let latencyBudgetMs: Double
+    /// What we want on the wire (kbit/s); the encoder's target is this ÷ `overhead`.
     var rate: Double
+    var mode = Mode.probe
+    var modeSince = 0.0
+    var gain = SluicePolicy.probeGain
+    var probeStartStanding = 0.0
+    var pathKbps: Double?
+    var probeRate = 0.0
+    var probeBase = 0.0
+    var lastProbeFailed = false
+    /// Wire kbit/s per target kbit/s: audio, the container (MPEG-TS costs 10–25 %), the
+    /// transport's headers and retransmissions, an encoder that overshoots. Not below 0.95: an
+    /// encoder that undershoots (a starved CPU, a still picture) may fill its target any moment.
+    var overhead = 1.0
+    var targets: [(time: Double, kbps: Double)] = []
+    var startTime = 0.0
+    var lastUpdate: Double?
     var step = QualityStep.full
     var meter = DeliveryMeter(window: 2.0)
     var rttMins: [(time: Double, rtt: Double)] = []
-    var lastCongestion = -Double.infinity
+    var delays: [(time: Double, ms: Double)] = []
     var lastCut = -Double.infinity
     var lastStepChange = -Double.infinity
     var lastKeyframeDrop = -Double.infinity
     var clearSince: Double?
-    var probeSince: Double?
-    var ceilingKbps: Double?
-    var lastTime: Double?
-    var prevDelayMs = 0.0
     var sentLog: [(time: Double, total: Int)] = []
+    var started = false
 
     init(range: RateRange, latencyBudgetMs: Double) {
         self.range = range
@@ -72,22 +112,29 @@ struct SluicePolicy: Sendable {
         return rttMins.map(\.rtt).min() ?? rtt
     }
 
+    private mutating func enter(_ m: Mode, _ now: Double) {
+        mode = m
+        modeSince = now
+    }
+
     mutating func update(_ sample: LinkSample, now: Double) -> RateDecision {
-        let dt = min(max(now - (lastTime ?? now), 0), 1)
-        lastTime = now
+        if !started {
+            started = true
+            modeSince = now
+            startTime = now
+        }
+        let dt = min(max(now - (lastUpdate ?? now), 0), 1)
+        lastUpdate = now
         meter.add(sample, now: now)
-        // The freshest delivery rate: what the path carries right now when a queue stands.
-        let delivered = meter.rateKbps(span: 0.1, minSpan: 0.04) ?? sample.deliveryRateKbps ?? rate
         let minRtt = sample.rttMs.map { noteRtt($0, now: now) }
         let rttRise = zip2(sample.rttMs, minRtt).map { max(0, $0 - $1) } ?? 0
-        // The queue's delay is the age of its oldest byte: when the bytes still ours were handed
-        // over, from the log of the running total. Unlike bytes ÷ rate this holds when the
-        // encoder, not the link, sets the pace (a keyframe on a fast link is not a queue).
-        // Minus the minimum RTT: unacknowledged bytes are merely in flight.
-        let longRate = meter.rateKbps(span: 1.0, minSpan: 0.5)
-        sentLog.append((now, sample.sentBytesTotal))
+        // The age of the oldest byte still ours, from the log of the running total handed over.
+        // Unlike bytes ÷ rate this holds when the encoder, not the link, sets the pace. Minus the
+        // minimum RTT: unacknowledged bytes are merely in flight.
+        // Monotone: media dropped from the local queue takes bytes off the total.
+        sentLog.append((now, max(sample.sentBytesTotal, sentLog.last?.total ?? 0)))
         while let first = sentLog.first, now - first.time > 5 { sentLog.removeFirst() }
-        let headPosition = sample.sentBytesTotal - sample.queuedBytes
+        let headPosition = (sentLog.last?.total ?? sample.sentBytesTotal) - sample.queuedBytes
         let headAgeMs: Double
         if sample.queuedBytes <= 0 {
             headAgeMs = 0
@@ -98,8 +145,32 @@ struct SluicePolicy: Sendable {
         }
         let bytesDelay = meter.coveredSpan >= 0.5 ? max(0, headAgeMs - (minRtt ?? 0)) : 0
         let delay = max(bytesDelay, rttRise, 0)
+        delays.append((now, delay))
+        delays.removeAll { now - $0.time > Self.standingWindow }
+        let standing = delays.map(\.ms).min() ?? delay
         let loss = sample.lossRate ?? 0
         let cutInterval = max(0.15, ((minRtt ?? 100) + 50) / 1000)
+        let delivered = meter.rateKbps(span: 0.25, minSpan: 0.1) ?? sample.deliveryRateKbps ?? rate
+        let longDelivered = meter.rateKbps(span: 1.0, minSpan: 0.5)
+
+        // What the encoder really handed over lately: x264 follows a raised target with a lag
+        // (and a simple picture may never fill it), so a probe counts once this has followed.
+        var sentKbps: Double?
+        if let first = sentLog.last(where: { now - $0.time >= 0.5 }), let last = sentLog.last, last.time > first.time {
+            sentKbps = Double(last.total - first.total) * 8 / 1000 / (last.time - first.time)
+        }
+        // Half a second of deliveries, and 2 s for the encoder to warm up: its first keyframe
+        // and its slow start are no verdict on the link.
+        let ready = meter.coveredSpan >= 0.5 && now - startTime >= Self.warmUpSeconds
+        // The wire's overhead over the target, slowly (x264 follows a change with a lag): from
+        // 2 s on, when the encoder has warmed up.
+        if now - startTime >= 2, let sentKbps, !targets.isEmpty {
+            let meanTarget = targets.map(\.kbps).reduce(0, +) / Double(targets.count)
+            if meanTarget > 0 {
+                let observed = min(Self.maxOverhead, max(Self.minOverhead, sentKbps / meanTarget))
+                overhead += (observed - overhead) * min(1, dt / Self.overheadSeconds)
+            }
+        }
 
         var dropToKeyframe = false
         let localMs = sample.queuedMs ?? headAgeMs
@@ -107,70 +178,118 @@ struct SluicePolicy: Sendable {
             dropToKeyframe = true
             lastKeyframeDrop = now
         }
-        // Send below delivery by what empties the standing queue within `drainSeconds`.
-        let drainTarget = delivered * max(0.5, 1 - delay / 1000 / Self.drainSeconds)
+        // Below what the path delivers by what empties the standing queue within `drainSeconds`.
+        func drainTarget(_ base: Double) -> Double { base * max(0.5, min(Self.cruiseFraction, 1 - standing / 1000 / Self.drainSeconds)) }
 
-        if delay > Self.highMs || loss > 0.10 {
+        // The encoder sends far less than its target (a starved CPU, a still picture): what
+        // queues now is not the target's doing; cutting it would only chase the encoder down.
+        let encoderBound = (sentKbps ?? rate) < rate * 0.7
+        if !ready {
+            // Not half a second of deliveries yet: nothing to compare with.
+        } else if encoderBound && delay < Self.spikeMs && loss <= 0.10 {
             clearSince = nil
-            probeSince = nil
-            lastCongestion = now
+        } else if standing > Self.highMs || delay > Self.spikeMs || loss > 0.10 {
+            clearSince = nil
+            gain = Self.probeGain
+            lastProbeFailed = false
             if now - lastCut >= cutInterval {
                 lastCut = now
-                ceilingKbps = max(delivered, meter.rateKbps(span: 1.0, minSpan: 0.5) ?? 0)
-                let target = min(drainTarget, rate * (1 - min(loss, 0.5) / 2))
+                // A fast-growing queue (a capacity drop): the freshest rate, as the longer span
+                // still remembers the old link. At most halving per cut.
+                let base = delay > Self.spikeMs ? meter.rateKbps(span: 0.1, minSpan: 0.04).map { min($0, delivered) } ?? delivered : delivered
+                pathKbps = base
+                let target = max(rate / 2, min(drainTarget(base), rate * (1 - min(loss, 0.5) / 2)))
                 if target < rate { rate = target }
+                enter(.drain, now)
                 // The path carries less than the floor itself: give up frame rate, then size.
-                if max(delivered, longRate ?? 0) < floorKbps { stepDown(now: now) }
+                if meter.coveredSpan >= 1, max(delivered, longDelivered ?? 0) < floorKbps * overhead { stepDown(now: now) }
             }
-        } else if delay > Self.lowMs || loss > 0.02 {
+        } else if mode == .probe, standing - probeStartStanding > Self.probeRiseMs || loss > 0.02 {
+            // The probe built a queue: the link did not grow; it carried `delivered` meanwhile.
             clearSince = nil
-            probeSince = nil
-            lastCongestion = now
-            if rate > delivered * 1.02, delay > prevDelayMs, now - lastCut >= cutInterval {
+            lastProbeFailed = true
+            gain = Self.probeGain
+            pathKbps = delivered
+            rate = min(rate, drainTarget(delivered))
+            lastCut = now
+            enter(.drain, now)
+        } else if standing > Self.lowMs && (sentKbps ?? 0) >= rate * 0.9 || loss > 0.02 {
+            // (Only while the encoder fills its target: otherwise the target is not what queues.)
+            // A queue grows while cruising: the path shrank a little, or our estimate was high.
+            clearSince = nil
+            gain = Self.probeGain
+            if now - lastCut >= cutInterval {
                 lastCut = now
-                ceilingKbps = max(delivered, meter.rateKbps(span: 1.0, minSpan: 0.5) ?? 0)
-                rate = min(rate, drainTarget)
+                pathKbps = delivered
+                // Gently: when the encoder sends less than its target, delivered is the
+                // encoder's pace, and a cut to it would chase it down.
+                rate = min(rate, max(drainTarget(delivered), rate * 0.85))
+                enter(.drain, now)
             }
-        } else if delay > Self.freezeMs {
-            // A queue is starting: stop growing before it matters, no cut yet.
-            probeSince = nil
         } else {
             if clearSince == nil { clearSince = now }
-            if now - lastCongestion >= Self.holdSeconds {
-                let ceiling = ceilingKbps ?? 0
-                var next: Double
-                if rate < ceiling * Self.ceilingFraction {
-                    // Fast recovery to the known-good rate.
-                    // Fast recovery to the known-good rate: most of the way within a second.
-                    let goal = ceiling * Self.ceilingFraction
-                    next = min(rate + max(goal * 1.05 - rate, 0) * min(1, dt / Self.recoverySeconds), goal)
-                    probeSince = nil
-                } else if rate < ceiling * Self.probeFraction {
-                    // Close to where the queue last built: only nudge.
-                    next = rate * (1 + Self.creepGainPerSecond * dt)
-                    probeSince = nil
-                } else {
-                    // Past the old ceiling with no queue: the link grew; find it quickly.
-                    if probeSince == nil { probeSince = now }
-                    let elapsed = now - (probeSince ?? now)
-                    let gain = min(Self.probeMaxGain, Self.probeStartGain * pow(2, elapsed / Self.probeDoublingSeconds))
-                    next = rate * (1 + gain * dt)
+            switch mode {
+            case .drain:
+                // Gone, or as low as it gets (a busy host inflates the RTT by a steady few tens of ms).
+                if standing <= Self.freezeMs || now - modeSince >= 2 {
+                    if let path = pathKbps { rate = max(rate, path * Self.cruiseFraction) }
+                    enter(.cruise, now)
                 }
-                // Never run far ahead of what the path has shown it carries.
-                // An encoder that does not fill its target (a simple picture) teaches nothing about
-                // the link: hold rather than raise a target nobody uses.
-                if let used = longRate, used < rate * 0.7 { next = rate }
-                rate = next
+            case .cruise:
+                if now - modeSince >= (lastProbeFailed ? Self.probeEveryAfterFailure : Self.probeEvery) {
+                    probeStartStanding = standing
+                    probeBase = rate
+                    rate *= 1 + gain
+                    probeRate = rate
+                    enter(.probe, now)
+                }
+            case .probe:
+                let length = max(Self.minProbeSeconds, Self.probeSecondsAtBaseGain * Self.probeGain / gain)
+                let followed = (sentKbps ?? 0) >= probeRate * 0.9
+                let elapsed = now - modeSince
+                if elapsed >= length, followed || elapsed >= Self.maxProbeSeconds,
+                   standing - probeStartStanding > Self.probeRiseMs / 2 {
+                    // Inconclusive (a little queue): the link did not grow enough to matter.
+                    lastProbeFailed = true
+                    pathKbps = delivered
+                    rate = min(rate, drainTarget(delivered))
+                    gain = Self.probeGain
+                    enter(.drain, now)
+                } else if elapsed >= length, followed {
+                    // The link carried it: keep it, and look further at once.
+                    lastProbeFailed = false
+                    pathKbps = max(pathKbps ?? 0, delivered)
+                    gain = min(Self.probeMaxGain, gain * 2)
+                    probeStartStanding = standing
+                    probeBase = rate
+                    rate *= 1 + gain
+                    probeRate = rate
+                    enter(.probe, now)
+                } else if elapsed >= Self.maxProbeSeconds {
+                    // The encoder never filled it (a simple picture, a busy CPU) and nothing
+                    // queued: keep it, but do not look further faster — unverified, the target
+                    // creeps (+7 % per probe cycle) instead of running ahead of what is sent.
+                    gain = Self.probeGain
+                    lastProbeFailed = true
+                    enter(.cruise, now)
+                }
             }
             if step != .full, let since = clearSince, now - since >= 2, now - lastStepChange >= 2,
-               rate >= floorKbps * 1.3 {
+               rate >= floorKbps * overhead * 1.3 {
                 step = step == .reducedResolution ? .halfFrameRate : .full
                 lastStepChange = now
             }
         }
-        prevDelayMs = delay
-        rate = min(max(rate, floorKbps), range.maxKbps)
-        return RateDecision(bitrateKbps: Int(rate.rounded()), step: step, dropToKeyframe: dropToKeyframe)
+        let maxRate = range.maxKbps * overhead
+        if rate >= maxRate, mode == .probe {
+            gain = Self.probeGain
+            enter(.cruise, now)
+        }
+        rate = min(max(rate, floorKbps * overhead), maxRate)
+        let target = min(max(rate / overhead, floorKbps), range.maxKbps)
+        targets.append((now, target))
+        targets.removeAll { now - $0.time > 0.5 }
+        return RateDecision(bitrateKbps: Int(target.rounded()), step: step, dropToKeyframe: dropToKeyframe)
     }
 
     private mutating func stepDown(now: Double) {

@@ -78,7 +78,7 @@ public final class SRTCaller {
                               packetsRetransmitted: Int64(s.pktRetransTotal), packetsDropped: Int64(s.pktSndDropTotal),
                               bytesSent: Int64(clamping: s.byteSentTotal),
                               sendBufferMs: Int(s.msSndBuf), sendBufferPackets: Int(s.pktSndBuf),
-                              sendBufferBytes: Int(s.byteSndBuf))
+                              sendBufferBytes: Int(s.byteSndBuf), flightPackets: Int(s.pktFlightSize))
     }
 
     public func close() {

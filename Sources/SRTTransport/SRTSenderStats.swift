@@ -12,4 +12,6 @@ public struct SRTSenderStats: Sendable, Equatable {
     public var sendBufferMs: Int
     public var sendBufferPackets: Int
     public var sendBufferBytes: Int
+    /// Packets sent and not yet acknowledged (pktFlightSize): the part of the buffer already on the wire.
+    public var flightPackets: Int = 0
 }

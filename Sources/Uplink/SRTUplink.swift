@@ -64,7 +64,11 @@ public final class SRTUplink: UplinkTransport {
         guard let stats = caller.senderStats() else { return s }
         s.rttMs = stats.rttMs
         s.queuedBytes = stats.sendBufferBytes
-        s.queuedMs = Double(stats.sendBufferMs)
+        // msSndBuf spans the whole buffer, including what is merely in flight (about an RTT of
+        // it on an idle link): only the part not yet sent is waiting here.
+        let unsent = max(0, stats.sendBufferPackets - stats.flightPackets)
+        s.queuedMs = stats.sendBufferPackets > 0
+            ? Double(stats.sendBufferMs) * Double(unsent) / Double(stats.sendBufferPackets) : 0
         s.sentBytesTotal = Int(stats.bytesSent)
         s.deliveryRateKbps = stats.bandwidthMbps > 0 ? stats.bandwidthMbps * 1000 : nil
         let sent = stats.packetsSent - lastSent, lost = stats.packetsLost - lastLost

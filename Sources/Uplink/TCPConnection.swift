@@ -12,6 +12,8 @@ import NIOCore
 final class TCPConnection {
     let fd: Int32
     private var closed = false
+    /// Every byte written on the connection (the peer's RTMP acknowledgements count the same).
+    private(set) var bytesWritten = 0
 
     init(host: String, port: Int, timeoutMs: Int32 = 5000) throws {
         var hints = addrinfo()
@@ -88,6 +90,7 @@ final class TCPConnection {
             throw UplinkError("send: \(String(cString: strerror(errno)))")
         }
         buffer.moveReaderIndex(forwardBy: n)
+        bytesWritten += n
         return n
     }
 

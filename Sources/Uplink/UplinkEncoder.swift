@@ -14,8 +14,9 @@ import StreamHub
 struct UplinkEncoder {
     var fps: Int
     var gopSeconds = 2
-    /// VBV buffer in seconds of the target rate: small, so a rate cut shows within ~½ s.
-    var bufferSeconds = 0.5
+    /// VBV buffer in seconds of the target rate: small, so a rate cut shows at once and a
+    /// keyframe's burst queues at most ~¼ s at a link that carries the target.
+    var bufferSeconds = 0.25
     var threads = 2
 
     func run(pictures: HandOffQueue<DropNewestPolicy<RawPicture>>, output: HandOffQueue<SendBudgetPolicy>,

@@ -49,11 +49,13 @@ final class UplinkSender {
             summary.sentBytes = lastSignals.deliveredBytesTotal ?? lastSignals.sentBytesTotal
         }
         while true {
+            transport.service()
             tick(force: false)
             guard let unit = queue.pop(timeout: .milliseconds(10)) else {
                 if queue.isClosed { return }
                 continue
             }
+            taken.append((now, unit.data.count))
             if unit.kind == .video {
                 if skipping && !unit.isKeyframe {
                     skipped += 1
@@ -62,7 +64,10 @@ final class UplinkSender {
                 skipping = false
                 summary.framesSent += 1
             }
-            try transport.send(unit) { tick(force: false) }
+            try transport.send(unit) {
+                transport.service()
+                tick(force: false)
+            }
         }
     }
 
@@ -98,7 +103,8 @@ final class UplinkSender {
                                 queuedMs: Double(local.micros) / 1000 + (transportMs ?? 0),
                                 // The controller reads sent − queued as delivered: count what waits here as handed over.
                                 sentBytesTotal: signals.sentBytesTotal + local.bytes, deliveryRateKbps: signals.deliveryRateKbps,
-                                lossRate: signals.lossRate, retransmitsTotal: signals.retransmitsTotal)
+                                lossRate: signals.lossRate, retransmitsTotal: signals.retransmitsTotal,
+                                ackedBytesTotal: signals.ackedBytesTotal)
         let decision = controller.update(sample, now: t)
         control.set(decision)
         if decision.dropToKeyframe && !skipping {
@@ -114,6 +120,16 @@ final class UplinkSender {
     }
 
     private var lastQueueMs = 0.0
+    /// Media bytes taken from the encoder's queue (time, bytes), the last second.
+    private var taken: [(t: Double, bytes: Int)] = []
+
+    /// kbit/s of media the encoder handed over in the last second: below the target when the
+    /// picture is simple (x264 under VBV rarely fills it).
+    private var encodedKbps: Double {
+        let t = now
+        taken.removeAll { t - $0.t > 1.0 }
+        return Double(taken.reduce(0) { $0 + $1.bytes }) * 8 / 1000
+    }
 
     /// Delivered kbit/s over the last second of samples.
     private var recentKbps: Double {
@@ -126,6 +142,8 @@ final class UplinkSender {
         let decision = control.decision
         return UplinkStatsLine(t: t, targetKbps: decision.bitrateKbps, sentKbps: kbps, queueMs: lastQueueMs,
                                queuedBytes: lastLocal.bytes + lastSignals.queuedBytes, rttMs: lastSignals.rttMs,
-                               step: decision.step, droppedFrames: lastLocal.dropped + skipped)
+                               step: decision.step, droppedFrames: lastLocal.dropped + skipped,
+                               deliveryKbps: lastSignals.deliveryRateKbps, transportQueueMs: lastSignals.queuedMs,
+                               lossRate: lastSignals.lossRate, encodedKbps: encodedKbps)
     }
 }

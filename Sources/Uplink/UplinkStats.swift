@@ -11,11 +11,19 @@ struct UplinkStatsLine: Encodable {
     var rttMs: Double?
     var step: QualityStep
     var droppedFrames: Int
+    /// The transport's raw signals, to see what the controller saw: its delivery rate (RTMP:
+    /// acknowledged by the server; SRT: the bandwidth estimate), SRT msSndBuf, send loss.
+    var deliveryKbps: Double? = nil
+    var transportQueueMs: Double? = nil
+    var lossRate: Double? = nil
+    /// Media the sender took from the encoder over the last second (x264 may undershoot its target).
+    var encodedKbps: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case t, step
         case targetKbps = "target_kbps", sentKbps = "sent_kbps", queueMs = "queue_ms", queuedBytes = "queued_bytes"
         case rttMs = "rtt_ms", droppedFrames = "dropped_frames"
+        case deliveryKbps = "delivery_kbps", transportQueueMs = "transport_queue_ms", lossRate = "loss", encodedKbps = "media_kbps"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -33,6 +41,10 @@ struct UplinkStatsLine: Encodable {
         }
         try c.encode(name, forKey: .step)
         try c.encode(droppedFrames, forKey: .droppedFrames)
+        try c.encodeIfPresent(deliveryKbps.map { $0.rounded() }, forKey: .deliveryKbps)
+        try c.encodeIfPresent(transportQueueMs, forKey: .transportQueueMs)
+        try c.encodeIfPresent(lossRate.map { ($0 * 1000).rounded() / 1000 }, forKey: .lossRate)
+        try c.encodeIfPresent(encodedKbps.map { $0.rounded() }, forKey: .encodedKbps)
     }
 }
 

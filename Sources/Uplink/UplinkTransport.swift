@@ -9,6 +9,8 @@ public struct TransportSignals: Sendable, Equatable {
     /// Bytes the peer has acknowledged (what reached it), when known.
     public var deliveredBytesTotal: Int?
     public var deliveryRateKbps: Double?
+    /// Bytes the far end confirmed receiving (RTMP Acknowledgements), when it does.
+    public var ackedBytesTotal: Int?
     /// Send loss since the previous reading, 0...1.
     public var lossRate: Double?
     public var retransmitsTotal: Int?
@@ -24,4 +26,11 @@ public protocol UplinkTransport: AnyObject {
     func signals() -> TransportSignals
     /// Flushes and closes; errors are not interesting any more.
     func finish()
+    /// Reads what the peer sent meanwhile (RTMP: acknowledgements, timed as they arrive).
+    /// Called every few milliseconds by the sender.
+    func service()
+}
+
+extension UplinkTransport {
+    public func service() {}
 }

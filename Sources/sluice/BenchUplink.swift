@@ -32,6 +32,8 @@ extension Bench {
         @Option(help: "Measured run: the test pattern's picture size, WIDTHxHEIGHT.") var size: String = "1280x720"
         @Option(help: "Measured run: directory for the shaper's and pushers' stats files (default: a temporary one).") var workDir: String?
         @Option(help: "Write an SVG plot of bitrate and queue delay against capacity.") var plot: String?
+        @Option(help: "Measured run: Gilbert–Elliott loss on the push path, P_GOOD_TO_BAD,P_BAD_TO_GOOD (sluice shape --burst-loss, seed 7).")
+        var burstLoss: String?
         @Flag(help: "End with one JSON object on the last line.") var json = false
 
         func validate() throws {
@@ -41,6 +43,13 @@ extension Bench {
             }
             guard minKbps > 0, maxKbps >= minKbps, startKbps > 0 else { throw ValidationError("need 0 < --min-kbps <= --max-kbps and --start-kbps > 0") }
             guard rttMs >= 0, queueMs > 0, rttMs.isFinite, queueMs.isFinite else { throw ValidationError("--rtt-ms must be >= 0 and --queue-ms > 0") }
+            if let burstLoss {
+                let p = burstLoss.split(separator: ",").compactMap { Double($0) }
+                guard p.count == 2, p.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
+                    throw ValidationError("--burst-loss must be P_GOOD_TO_BAD,P_BAD_TO_GOOD, each 0...1")
+                }
+                guard !simulate else { throw ValidationError("--burst-loss needs the measured run (the simulator has no loss model)") }
+            }
         }
 
         func run() throws {
@@ -74,8 +83,8 @@ extension Bench {
             }
             let runner = UplinkRun(binary: binary, schedule: sched, schedulePath: schedule, srt: transport == "srt",
                                    minKbps: minKbps, maxKbps: maxKbps, startKbps: startKbps, delayMs: rttMs, queueMs: queueMs,
-                                   size: size, workDir: dir, log: printErr)
-            printErr("MEASURED: \(sched.name), \(Int(sched.duration)) s per policy, \(transport) through sluice shape (delay \(Int(rttMs)) ms, queue \(Int(queueMs)) ms), \(minKbps)-\(maxKbps) kbit/s from \(startKbps); stats in \(dir)")
+                                   size: size, workDir: dir, burstLoss: burstLoss, log: printErr)
+            printErr("MEASURED: \(sched.name)\(burstLoss.map { " with burst loss " + $0 } ?? ""), \(Int(sched.duration)) s per policy, \(transport) through sluice shape (delay \(Int(rttMs)) ms, queue \(Int(queueMs)) ms), \(minKbps)-\(maxKbps) kbit/s from \(startKbps); stats in \(dir)")
             let server = try runner.startServer()
             defer { server.server.stop() }
             var results: [UplinkRun.Measured] = []

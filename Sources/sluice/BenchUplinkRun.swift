@@ -71,6 +71,8 @@ struct UplinkRun {
     var queueMs: Double
     var size: String
     var workDir: String
+    /// `sluice shape --burst-loss` on the push path (seed 7), if any.
+    var burstLoss: String? = nil
     var log: (String) -> Void
 
     struct Measured {
@@ -116,6 +118,7 @@ struct UplinkRun {
                          "--trace", schedulePath, "--direction", "up", "--delay", "\(delayMs)", "--queue", "\(queueMs)",
                          "--stats", shapeStats, "--duration", "\(Int(duration) + 20)"]
         if srt { shapeArgs.insert("--udp", at: 1) }
+        if let burstLoss { shapeArgs += ["--burst-loss", burstLoss, "--seed", "7"] }
         let shape = try SluiceChild(binary, shapeArgs)
         defer { shape.stop() }
         guard let shapePort = shape.waitFor(15, { Self.firstMatch(#"listening on 127\.0\.0\.1:(\d+)"#, in: $0).flatMap(Int.init) }) else {

@@ -47,6 +47,8 @@ struct BenchUplinkCLITests {
             (["--schedule", schedule, "--simulate", "--policy", "bbr"], "unknown --policy"),
             (["--schedule", schedule, "--simulate", "--transport", "quic"], "--transport must be srt or rtmp"),
             (["--schedule", schedule, "--simulate", "--min-kbps", "900", "--max-kbps", "300"], "--min-kbps"),
+            (["--schedule", schedule, "--burst-loss", "0.01"], "--burst-loss must be"),
+            (["--schedule", schedule, "--simulate", "--burst-loss", "0.01,0.3"], "--burst-loss needs the measured run"),
         ]
         for (args, message) in cases {
             let r = try await Self.run(["bench", "uplink"] + args)
