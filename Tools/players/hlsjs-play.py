@@ -31,12 +31,12 @@ def ensure_hlsjs(cache):
     return target
 
 
-def run_headless(chromium, page, done, timeout):
+def run_headless(chromium, page, done, timeout, extra_flags=()):
     """Opens `page` in a throwaway headless Chromium until `done` is set or `timeout` passes;
     always kills it and removes its profile. Returns whether `done` was set."""
     profile = tempfile.mkdtemp(prefix="sluice-chromium-")
     cmd = [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-           "--autoplay-policy=no-user-gesture-required", "--mute-audio", "--no-first-run",
+           "--autoplay-policy=no-user-gesture-required", "--mute-audio", "--no-first-run", *extra_flags,
            f"--user-data-dir={profile}", "--remote-debugging-port=0", page]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -48,6 +48,60 @@ def run_headless(chromium, page, done, timeout):
             pass
         proc.wait()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def report_server(result, done, directory=None, files=None):
+    """A local HTTP server for a page under test: the page POSTs its JSON report here (`result`
+    is updated, `done` set); GET serves `files` ({path: file}) or `directory`, with CORS.
+    Returns (server, base URL); call server.shutdown() when done."""
+    files = files or {}
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, directory=directory or HERE, **kw)
+
+        def end_headers(self):
+            self.send_header("Access-Control-Allow-Origin", "*")
+            super().end_headers()
+
+        def do_GET(self):
+            path = self.path.split("?")[0]
+            if path in files:
+                with open(files[path], "rb") as f:
+                    body = f.read()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/javascript")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            elif directory:
+                super().do_GET()
+            else:
+                self.send_error(404)
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            try:
+                report = json.loads(body)
+                result.update(report if isinstance(report, dict) else {"fatal": "report is not an object"})
+            except ValueError:
+                result["fatal"] = "unreadable report"
+            self.send_response(204)
+            self.end_headers()
+            done.set()
+
+        def log_message(self, *a):
+            pass
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+
+        def handle_error(self, request, client_address):
+            pass  # Chromium is killed mid-request at the end; that is expected
+
+    server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def main():
@@ -70,29 +124,7 @@ def main():
 
     result = {}
     done = threading.Event()
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *a, **kw):
-            super().__init__(*a, directory=site, **kw)
-
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            result.update(json.loads(body))
-            self.send_response(204)
-            self.end_headers()
-            done.set()
-
-        def log_message(self, *a):
-            pass
-
-    class Server(socketserver.ThreadingTCPServer):
-        def handle_error(self, request, client_address):
-            pass  # Chromium is killed mid-request at the end; that is expected
-
-    server = Server(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = server.server_address[1]
+    server, here = report_server(result, done, directory=site)
 
     from urllib.parse import urlencode
     query = {"src": args.url, "seconds": args.seconds, "mode": args.mode}
@@ -102,7 +134,7 @@ def main():
         query["catchUp"] = args.catch_up
     if args.abr:
         query["abr"] = args.abr
-    page = f"http://127.0.0.1:{port}/index.html?{urlencode(query)}"
+    page = f"{here}/index.html?{urlencode(query)}"
     try:
         ok = run_headless(args.chromium, page, done, args.seconds + 30)
     finally:

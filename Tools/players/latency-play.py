@@ -6,7 +6,7 @@ clock `sluice push` draws into every frame, and POSTs its result (per-frame glas
 ms, first frame, stalls, renditions shown) here after --seconds. hls.js 1.6.15 comes from the
 same cache as hlsjs-play.py and is served from here with CORS, so the page needs no internet.
 """
-import argparse, http.server, importlib.util, json, os, shutil, socketserver, sys, threading
+import argparse, importlib.util, json, os, shutil, sys, threading
 from urllib.parse import urlencode
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -36,43 +36,7 @@ def main():
     result = {}
     done = threading.Event()
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            if self.path != "/hls.js" or not hlsjs:
-                self.send_error(404)
-                return
-            with open(hlsjs, "rb") as f:
-                body = f.read()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/javascript")
-            self.send_header("Access-Control-Allow-Origin", "*")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            try:
-                result.update(json.loads(body))
-            except ValueError:
-                result["fatal"] = "unreadable report"
-            self.send_response(204)
-            self.send_header("Access-Control-Allow-Origin", "*")
-            self.end_headers()
-            done.set()
-
-        def log_message(self, *a):
-            pass
-
-    class Server(socketserver.ThreadingTCPServer):
-        daemon_threads = True
-
-        def handle_error(self, request, client_address):
-            pass  # Chromium is killed mid-request at the end; that is expected
-
-    server = Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    here = f"http://127.0.0.1:{server.server_address[1]}"
+    server, here = player().report_server(result, done, files={"/hls.js": hlsjs} if hlsjs else None)
     query = {"src": args.src, "mode": args.mode, "seconds": args.seconds, "report": here + "/result",
              "hls": here + "/hls.js", "abr": args.abr}
     if args.config:

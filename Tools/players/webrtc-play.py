@@ -7,27 +7,22 @@ draws the pixel clock, glass-to-glass per frame. --page stage: /player/stage pub
 Chromium's fake camera and microphone to --dst (/whip/live/guest) over WHIP and reports
 frames encoded and bytes sent. The page POSTs its report here after --seconds.
 """
-import argparse, http.server, json, os, shutil, signal, socketserver, subprocess, sys, tempfile, threading
+import argparse, importlib.util, json, os, shutil, sys, threading
 from urllib.parse import urlencode
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 
-def run_headless(chromium, page, done, timeout):
-    """Like hlsjs-play.py's runner, with Chromium's fake camera and microphone allowed."""
-    profile = tempfile.mkdtemp(prefix="sluice-chromium-")
-    cmd = [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-           "--autoplay-policy=no-user-gesture-required", "--mute-audio", "--no-first-run",
-           "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-           f"--user-data-dir={profile}", "--remote-debugging-port=0", page]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        return done.wait(timeout)
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait()
-        shutil.rmtree(profile, ignore_errors=True)
+
+def player():
+    """hlsjs-play.py as a module: its headless Chromium runner and report server."""
+    spec = importlib.util.spec_from_file_location("hlsjs_play", os.path.join(HERE, "hlsjs-play.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# The pages may use Chromium's fake camera and microphone without a prompt.
+FAKE_MEDIA = ("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream")
 
 
 def main():
@@ -44,30 +39,8 @@ def main():
     result = {}
     done = threading.Event()
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            try:
-                result.update(json.loads(body))
-            except ValueError:
-                result["fatal"] = "unreadable report"
-            self.send_response(204)
-            self.send_header("Access-Control-Allow-Origin", "*")
-            self.end_headers()
-            done.set()
-
-        def log_message(self, *a):
-            pass
-
-    class Server(socketserver.ThreadingTCPServer):
-        daemon_threads = True
-
-        def handle_error(self, request, client_address):
-            pass  # Chromium is killed mid-request at the end; that is expected
-
-    server = Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    query = {"seconds": args.seconds, "report": f"http://127.0.0.1:{server.server_address[1]}/result"}
+    server, here = player().report_server(result, done)
+    query = {"seconds": args.seconds, "report": here + "/result"}
     if args.page == "webrtc":
         query["src"] = args.src
     else:
@@ -76,7 +49,7 @@ def main():
             query["key"] = args.key
     page = args.server.rstrip("/") + f"/player/{args.page}?" + urlencode(query)
     try:
-        ok = run_headless(args.chromium, page, done, args.seconds + 30)
+        ok = player().run_headless(args.chromium, page, done, args.seconds + 30, FAKE_MEDIA)
     finally:
         server.shutdown()
     if not ok:
