@@ -88,11 +88,13 @@ struct BenchWHEP: AsyncParsableCommand {
         _ = await waitForHandshakes(all, upTo: 10)
         for i in all.indices { all[i].windowStartBytes = all[i].peer?.stats.rtpBytes ?? 0 }
         let serverStart = serverPid.map { ProcessSample($0) }
+        let waitStart = serverPid.map(Self.runQueueWait)
         let ownWindowStart = ProcessSample(getpid())
         let windowStart = ContinuousClock.now
         try? await Task.sleep(for: .seconds(seconds))
         let window = (ContinuousClock.now - windowStart).seconds
         let serverEnd = serverPid.map { ProcessSample($0) }
+        let serverWaited = serverPid.flatMap { pid in waitStart.map { (Self.runQueueWait(pid) - $0) / window } }
         let ownEnd = ProcessSample(getpid())
         let final = all.map { $0.peer?.stats }
 
@@ -114,11 +116,24 @@ struct BenchWHEP: AsyncParsableCommand {
 
         let report = Report(viewers: viewers, window: window, ramp: (rampDone - started).seconds, all: all, final: final,
                             serverCPU: serverStart.flatMap { a in serverEnd.map { Double($0.cpuTicks - a.cpuTicks) / clockTicks / window * 100 } },
-                            serverRSS: serverEnd?.rssKiB, baselineCPU: baselineCPU,
+                            serverRSS: serverEnd?.rssKiB, baselineCPU: baselineCPU, serverWaited: serverWaited,
                             clientCPU: Double(ownEnd.cpuTicks - ownWindowStart.cpuTicks) / clockTicks / window * 100,
                             clientCPUAll: Double(ownEnd.cpuTicks - ownStart.cpuTicks) / clockTicks / (ContinuousClock.now - started).seconds * 100)
         report.print(url: url, json: json)
         if report.connected == 0 { throw CommandFailure("no viewer connected (\(report.firstError ?? "no error recorded"))") }
+    }
+
+    /// Seconds all threads of `pid` spent runnable but not running (/proc/PID/task/*/schedstat,
+    /// second field, ns); 0 where schedstats are unavailable.
+    static func runQueueWait(_ pid: Int32) -> Double {
+        let dir = "/proc/\(pid)/task"
+        var total = 0.0
+        for task in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
+            guard let text = try? String(contentsOfFile: "\(dir)/\(task)/schedstat", encoding: .utf8) else { continue }
+            let fields = text.split(separator: " ")
+            if fields.count > 1, let ns = Double(fields[1].trimmingCharacters(in: .whitespacesAndNewlines)) { total += ns / 1e9 }
+        }
+        return total
     }
 
     private func waitForHandshakes(_ all: [Viewer], upTo limit: Double) async -> Bool {
@@ -179,15 +194,18 @@ struct BenchWHEP: AsyncParsableCommand {
         var serverCPU: Double?
         var serverRSS: Int?
         var baselineCPU: Double?
+        /// Seconds per second the server's threads were runnable but waiting for a CPU (the
+        /// machine's other load): when high, its CPU % is what it was given, not what it needed.
+        var serverWaited: Double?
         var clientCPU: Double
         var clientCPUAll: Double
         var firstError: String?
         var errors: [String: Int] = [:]
 
         init(viewers: Int, window: Double, ramp: Double, all: [Viewer], final: [WebRTCClientStats?], serverCPU: Double?,
-             serverRSS: Int?, baselineCPU: Double?, clientCPU: Double, clientCPUAll: Double) {
+             serverRSS: Int?, baselineCPU: Double?, serverWaited: Double?, clientCPU: Double, clientCPUAll: Double) {
             self.viewers = viewers; self.window = window; self.ramp = ramp
-            self.serverCPU = serverCPU; self.serverRSS = serverRSS; self.baselineCPU = baselineCPU; self.clientCPU = clientCPU; self.clientCPUAll = clientCPUAll
+            self.serverCPU = serverCPU; self.serverRSS = serverRSS; self.baselineCPU = baselineCPU; self.serverWaited = serverWaited; self.clientCPU = clientCPU; self.clientCPUAll = clientCPUAll
             for (v, s) in zip(all, final) {
                 let error = v.error ?? s?.failure
                 if let s, s.connectedAfter != nil, s.state != .failed {
@@ -236,6 +254,9 @@ struct BenchWHEP: AsyncParsableCommand {
             Swift.print("  video packets lost \(lost) of \(expected) (\(f(lossRatio * 100, 3)) %), RTP packets \(packets), keyframes \(keyframes)")
             if let serverCPU {
                 Swift.print("  server CPU \(f(serverCPU, 1)) % (of one core) = \(f(serverPerViewer, 3)) % per viewer, RSS \(serverRSS.map { "\($0 / 1024) MiB" } ?? "-")")
+                if let serverWaited {
+                    Swift.print("  server threads waiting for a CPU: \(f(serverWaited, 2)) s per s (run queue; > 0.1 means the machine starved it)")
+                }
                 if let baselineCPU {
                     Swift.print("  server CPU without viewers \(f(baselineCPU, 1)) %; added by the viewers \(f(serverCPU - baselineCPU, 1)) % = \(f(addedPerViewer, 3)) % per viewer")
                 }
@@ -251,7 +272,7 @@ struct BenchWHEP: AsyncParsableCommand {
                 "kbps_p5": p(kbps, 0.05), "kbps_p50": p(kbps, 0.5), "packets": packets, "keyframes": keyframes,
                 "video_lost": lost, "video_expected": expected, "loss_ratio": lossRatio,
                 "server_cpu_percent": serverCPU, "server_cpu_percent_per_viewer": serverPerViewer,
-                "server_rss_kib": serverRSS,
+                "server_rss_kib": serverRSS, "server_run_queue_wait": serverWaited,
                 "server_cpu_percent_baseline": baselineCPU, "server_cpu_percent_added_per_viewer": addedPerViewer, "client_cpu_percent": clientCPU,
             ]
             let clean = object.mapValues { $0 ?? NSNull() }
