@@ -117,6 +117,7 @@ let package = Package(
         .executableTarget(name: "sluice", dependencies: [
             "Server", "FFmpegBridge", "OpusCodec", "SRTTransport", "LatencyProbe", "BitrateControl", "LinkShaper", "ABR", nioCore, nioPosix,
             "Uplink", "Config", "Access",
+            "WebRTC", "WebRTCServer", // bench whep: simulated WHEP viewers (WebRTCClientPeer)
             .product(name: "NIOHTTP1", package: "swift-nio"),
             // bench viewers --serve-file: a looped file as a live LL-HLS origin to measure.
             "HLS", "Origin", "StreamHub", "MediaCore",

@@ -44,29 +44,13 @@ final class UDPTestPeer: Sendable {
 
     var port: Int { channel.localAddress?.port ?? 0 }
 
-    /// A minimal Chromium-like WHEP offer: one H.264 video section, BUNDLE, rtcp-mux.
+    /// A minimal Chromium-like WHEP offer: one H.264 video section, BUNDLE, rtcp-mux (the
+    /// product's offer builder, which `bench whep`'s `WebRTCClientPeer` uses too).
     var offer: String {
-        """
-        v=0\r
-        o=- 1 2 IN IP4 127.0.0.1\r
-        s=-\r
-        t=0 0\r
-        a=group:BUNDLE 0\r
-        m=video 9 UDP/TLS/RTP/SAVPF 102\r
-        c=IN IP4 0.0.0.0\r
-        a=ice-ufrag:\(ufrag)\r
-        a=ice-pwd:\(pwd)\r
-        a=fingerprint:sha-256 \(certificate.fingerprintSHA256)\r
-        a=setup:actpass\r
-        a=mid:0\r
-        a=recvonly\r
-        a=rtcp-mux\r
-        a=rtpmap:102 H264/90000\r
-        a=rtcp-fb:102 nack\r
-        a=rtcp-fb:102 nack pli\r
-        a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r
-
-        """
+        var b = SDPOfferBuilder(ufrag: ufrag, pwd: pwd, fingerprintSHA256: certificate.fingerprintSHA256)
+        b.h264Profiles = ["42e01f"]
+        b.audio = false
+        return b.build()
     }
 
     func negotiate(with transport: WebRTCTransport, localUfrag: String = "srv\(UInt16.random(in: 1000...9999))") throws -> NegotiatedSession {
