@@ -73,6 +73,16 @@ final class UDPTestPeer: Sendable {
                             priority: 0x6E00_1EFF, iceControlling: 0x1234_5678_9ABC, useCandidate: useCandidate)
     }
 
+    /// Sends a STUN check until a STUN response comes (as browsers retransmit checks: the
+    /// transport adds a registered peer on its event loop, so a first check can race it).
+    func check(_ request: @autoclosure () -> [UInt8], to port: Int) async throws -> [UInt8]? {
+        for _ in 0..<20 {
+            try send(request(), to: port)
+            if let response = await next(within: 0.5, where: { classifyDatagram($0) == .stun }) { return response }
+        }
+        return nil
+    }
+
     /// Waits (bounded) for the next datagram that `accept` takes; others are kept for later.
     func next(within seconds: Double = 10, where accept: @escaping ([UInt8]) -> Bool = { _ in true }) async -> [UInt8]? {
         var found: [UInt8]?
@@ -89,8 +99,7 @@ final class UDPTestPeer: Sendable {
 
     /// STUN Binding (integrity ok), then the DTLS handshake as client; the SRTP session on success.
     func connect(to transport: WebRTCTransport, session: NegotiatedSession) async throws -> SRTPSession? {
-        try send(bindingRequest(for: session), to: transport.localPort)
-        guard let response = await next(where: { classifyDatagram($0) == .stun }),
+        guard let response = try await check(bindingRequest(for: session), to: transport.localPort),
               let message = try? STUN.parse(response), message.messageClass == .successResponse else { return nil }
         let dtls = try DTLSEndpoint(certificate: certificate, role: .client, remoteFingerprint: transport.certificate.fingerprintBytes)
         dtls.start()

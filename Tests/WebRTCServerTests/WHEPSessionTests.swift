@@ -56,9 +56,8 @@ import WebRTC
         let ssrc = try #require(Self.attribute("ssrc", in: answer).flatMap { UInt32($0.split(separator: " ")[0]) })
 
         // ICE (a Binding with the answer's credentials), then DTLS as the browser does.
-        try peer.send(STUN.bindingRequest(transactionID: (0..<12).map { _ in UInt8.random(in: 0...255) }, username: "\(ufrag):\(peer.ufrag)",
-                                          password: pwd, priority: 0x6E00_1EFF, iceControlling: 1, useCandidate: true), to: port)
-        #expect(await peer.next(where: { classifyDatagram($0) == .stun }) != nil)
+        #expect(try await peer.check(STUN.bindingRequest(transactionID: (0..<12).map { _ in UInt8.random(in: 0...255) }, username: "\(ufrag):\(peer.ufrag)",
+                                                         password: pwd, priority: 0x6E00_1EFF, iceControlling: 1, useCandidate: true), to: port) != nil)
         let dtls = try DTLSEndpoint(certificate: peer.certificate, role: .client, remoteFingerprint: fingerprint.bytes)
         dtls.start()
         let deadline = Date().addingTimeInterval(10)

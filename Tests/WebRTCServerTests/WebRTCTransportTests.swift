@@ -41,8 +41,7 @@ import WebRTC
             #expect(!pc.sendRTP(Self.rtp(seq: 0)), "nothing is sent before DTLS is done")
 
             // Binding success carries our source as XOR-MAPPED-ADDRESS, signed with the server's pwd.
-            try client.send(client.bindingRequest(for: session), to: transport.localPort)
-            let response = try #require(await client.next(where: { classifyDatagram($0) == .stun }))
+            let response = try #require(try await client.check(client.bindingRequest(for: session), to: transport.localPort))
             let message = try STUN.parse(response)
             #expect(message.messageClass == .successResponse)
             #expect(message.xorMappedAddress?.port == UInt16(client.port))
@@ -85,8 +84,8 @@ import WebRTC
             let recorder = RecordingDelegate()
             let pc = try transport.register(session, delegate: recorder)
 
-            try client.send(client.bindingRequest(for: session, password: "not-the-password"), to: transport.localPort)
-            let response = try #require(await client.next(where: { classifyDatagram($0) == .stun }))
+            let response = try #require(try await client.check(client.bindingRequest(for: session, password: "not-the-password"),
+                                                               to: transport.localPort))
             let message = try STUN.parse(response)
             #expect(message.messageClass == .errorResponse)
             #expect(message.errorCode?.code == 401)
