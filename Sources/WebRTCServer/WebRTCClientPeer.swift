@@ -31,6 +31,7 @@ public struct WebRTCClientStats: Sendable, Equatable {
 /// UDP socket, a recvonly offer, STUN Binding checks as the controlling agent (repeated every
 /// 2.5 s for consent, RFC 7675), the DTLS client role, SRTP, receiver reports every second,
 /// and counters of what arrives. Everything but the counters lives on the socket's event loop.
+// @unchecked: mutable state is either confined to `channel.eventLoop` or behind `counters`/`postedNanos`.
 public final class WebRTCClientPeer: @unchecked Sendable {
     public let certificate: DTLSCertificate
     public let ufrag: String
@@ -67,7 +68,9 @@ public final class WebRTCClientPeer: @unchecked Sendable {
     static let reportInterval: UInt64 = 1_000_000_000
     static let handshakeTimeout: UInt64 = 10_000_000_000
 
+    // @unchecked: `peer` is set and read only on the socket's event loop (see `bind`).
     private final class Sink: @unchecked Sendable { weak var peer: WebRTCClientPeer? }
+    // @unchecked: NIO calls a handler only on its channel's event loop; its one field is a `let`.
     private final class Handler: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
         let sink: Sink
@@ -94,7 +97,7 @@ public final class WebRTCClientPeer: @unchecked Sendable {
             .channelInitializer { ch in ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(Handler(sink: sink)) } }
             .bind(host: host, port: 0).get()
         let peer = WebRTCClientPeer(channel: channel, certificate: certificate)
-        sink.peer = peer
+        try await channel.eventLoop.submit { sink.peer = peer }.get() // the handler reads it on the loop
         return peer
     }
 
