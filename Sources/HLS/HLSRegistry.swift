@@ -1,4 +1,5 @@
 import Logging
+import MediaCore
 import Synchronization
 
 /// The HLS streams the origin serves, by path (`<app>/<stream>`), and the playlist requests
@@ -50,15 +51,15 @@ public final class HLSRegistry: Sendable {
             map[path] = s
             return (s, true)
         }
-        if created, let handler = createdHandler.withLock({ $0 }) { handler(stream) }
+        if created, let handler = createdHandler.callback { handler(stream) }
         return stream
     }
 
-    private let createdHandler = Mutex<(@Sendable (HLSStream) -> Void)?>(nil)
+    private let createdHandler = CallbackSlot<HLSStream>()
 
     /// `handler` hears of every stream created (before its first media): the recorder starts here.
     public func onStreamCreated(_ handler: @escaping @Sendable (HLSStream) -> Void) {
-        createdHandler.withLock { $0 = handler }
+        createdHandler.set(handler)
     }
 
     /// Ends and forgets the stream at `path`.
@@ -94,18 +95,18 @@ public final class HLSRegistry: Sendable {
 
     // MARK: demand
 
-    private let demandHandler = Mutex<(@Sendable (String) -> Void)?>(nil)
+    private let demandHandler = CallbackSlot<String>()
 
     /// `handler` hears of every playlist request, by stream path, live or not: a pulled path
     /// starts on its first viewer and stops when they are gone. One handler; keep it cheap.
     public func onDemand(_ handler: @escaping @Sendable (String) -> Void) {
-        demandHandler.withLock { $0 = handler }
+        demandHandler.set(handler)
     }
 
     /// A player asked for the playlist at URL path `playlist` (`/live/x/index.m3u8` or
     /// `/live/x/720p/index.m3u8`): the handler hears both stream paths it may belong to.
     public func demand(playlist: String) {
-        guard let handler = demandHandler.withLock({ $0 }) else { return }
+        guard let handler = demandHandler.callback else { return }
         let parts = playlist.split(separator: "/").dropLast()
         if !parts.isEmpty { handler(parts.joined(separator: "/")) }
         if parts.count > 1 { handler(parts.dropLast().joined(separator: "/")) }

@@ -22,7 +22,7 @@ public final class HLSStream: Sendable {
     /// Called for each part published: rendition name, first unit's ingest wall clock (µs).
     private let onPart: (@Sendable (String, Int64) -> Void)?
     /// The recorder's tap: every completed segment of every rendition, then `.ended`.
-    private let segmentObserver = Mutex<(@Sendable (SegmentEvent) -> Void)?>(nil)
+    private let segmentObserver = CallbackSlot<SegmentEvent>()
 
     public convenience init(path: String, configuration: HLSConfiguration = HLSConfiguration(),
                             clock: any HLSClock = ContinuousHLSClock(), logger: Logger = Logger(label: "sluice.hls")) {
@@ -55,7 +55,7 @@ public final class HLSStream: Sendable {
     /// Sets (or with nil removes) the observer of completed segments. Called on the packager's
     /// threads: it must only hand the segment off (a bounded queue), never write to disk.
     public func observeSegments(_ observer: (@Sendable (SegmentEvent) -> Void)?) {
-        segmentObserver.withLock { $0 = observer }
+        segmentObserver.set(observer)
     }
 
     /// Adds the rendition `name` (or updates its tracks). `tracks`: at most one video and one
@@ -72,7 +72,7 @@ public final class HLSStream: Sendable {
             if let existing = list.first(where: { $0.name == name }) { return existing }
             let r = HLSRendition(name: name, tracks: tracks, isSource: isSource, configuration: configuration,
                                  clock: clock, board: board, logger: logger, onFirstPart: onFirstPart, onPart: partObserver,
-                                 onSegment: { [weak self] segment in self?.segmentObserver.withLock { $0 }?(.segment(segment)) },
+                                 onSegment: { [weak self] segment in self?.segmentObserver.callback?(.segment(segment)) },
                                  events: events)
             list.append(r)
             return r
@@ -103,7 +103,7 @@ public final class HLSStream: Sendable {
     public func end() {
         ended.store(true, ordering: .relaxed)
         for r in allRenditions { r.end() }
-        segmentObserver.withLock { $0 }?(.ended)
+        segmentObserver.callback?(.ended)
         sweeper.withLock { $0?.cancel(); $0 = nil }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MediaCore
 import StreamHub
 import Synchronization
 
@@ -20,7 +21,7 @@ public final class StreamRecorder: Sendable {
     private let state = Mutex(State())
     private let done = ThreadExit()
     /// Told once per recording that fails (the server's metric).
-    private let failureObserver = Mutex<(@Sendable (String) -> Void)?>(nil)
+    private let failureObserver = CallbackSlot<String>()
 
     struct Active {
         var key: Int
@@ -66,7 +67,7 @@ public final class StreamRecorder: Sendable {
 
     /// `observer` hears the stream path of each recording that stops on a write error.
     public func onFailure(_ observer: @escaping @Sendable (String) -> Void) {
-        failureObserver.withLock { $0 = observer }
+        failureObserver.set(observer)
     }
 
     public func isRecording(_ path: String) -> Bool { state.withLock { $0.active[path] != nil } }
@@ -143,7 +144,7 @@ public final class StreamRecorder: Sendable {
         }
         if failed {
             // Live HLS goes on; this stream's segments are no longer handed off.
-            failureObserver.withLock { $0 }?(status.path)
+            failureObserver.callback?(status.path)
         }
     }
 
