@@ -44,9 +44,10 @@ publish_srt soak2 "$((seconds + 15))" & pids+=($!)
 publish_srt soak3 "$((seconds + 15))" & pids+=($!)
 ( end=$((SECONDS + seconds)); while [ $SECONDS -lt $end ]; do publish_rtmp soak4 20 || true; done ) & pids+=($!)
 sleep 8
+api_token=$(grep -o 'Bearer [0-9a-f]*' "$out/serve.out" | cut -d' ' -f2) # for the origin's request counters
 
 "$sluice" bench viewers --url "http://127.0.0.1:$http/live/soak1/index.m3u8" --count "$viewers" \
-  --duration "$((seconds - 10))" --server-pid "$server" --json > "$out/viewers.log" 2>&1 & pids+=($!)
+  --duration "$((seconds - 10))" --server-pid "$server" --api-token "$api_token" --json > "$out/viewers.log" 2>&1 & pids+=($!)
 # 50 RTMP players, each watching 5-30 s then leaving and coming back.
 for i in $(seq 50); do
   ( end=$((SECONDS + seconds - 10)); while [ $SECONDS -lt $end ]; do
