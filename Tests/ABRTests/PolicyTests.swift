@@ -123,6 +123,30 @@ import Testing
         #expect(SluiceLive().decide(input).level == 1)
     }
 
+    @Test func sluiceLiveGoesUpACommitmentOnlyOnTheLongerRecord() {
+        // Three segments at 300 kbit/s, then five at 1500: the window (and its slowest sample) says
+        // 1500, the harmonic mean of all eight 8 / (3/300 + 5/1500) = 600.
+        let slow = DownloadSample(bytes: 37_500, firstByteMs: 20, transferMs: 1000, mediaSeconds: 1)
+        let fast = DownloadSample(bytes: 37_500, firstByteMs: 20, transferMs: 200, mediaSeconds: 1)
+        let samples = [slow, slow, slow, fast, fast, fast, fast, fast]
+        #expect(abs(SluiceLive().predictor.longKbps(samples) - 600) < 1e-9)
+        // At 459 kbit/s with 1 s buffered, five 0.24 s parts committed: every level is planned at
+        // 600 at most. Staying: 0.02 + 459 × 0.24 / 600 = 0.2036 s per part, no stall, 459 × 1.2
+        // = 550.8. Going up to 723 at 0.8 × 600 = 480: 0.3815 s per part, the buffer ends at
+        // 1 − 5 × 0.1415 = 0.2925 s, 0.4575 s short of the 0.75 s reserve: 867.6 − 723 × 0.4575
+        // − 5.28 ≈ 531.5. Without the up factor (723 at 600) it ends 0.096 s short: ≈ 792.9, up.
+        let input = LiveInput(bitratesKbps: [114, 245, 459, 723], currentLevel: 2, bufferSeconds: 1, latencySeconds: 1.8,
+                              targetLatencySeconds: 1.5, partSeconds: 0.24, samples: samples, commitParts: 5)
+        #expect(SluiceLive().decide(input).level == 2)
+        var unbounded = SluiceLive()
+        unbounded.commitUpFactor = 10
+        #expect(unbounded.decide(input).level == 3)
+        // One part at a time (the simulator, `sluice probe`), the rule does not apply.
+        var perPart = input
+        perPart.commitParts = 1
+        #expect(SluiceLive().decide(perPart).level == 3)
+    }
+
     @Test func everyPolicyIsFoundByName() {
         for name in Policies.chunkNames { #expect(Policies.chunk(name)?.name == name) }
         for name in Policies.liveNames { #expect(Policies.live(name)?.name == name) }
