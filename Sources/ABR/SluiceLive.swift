@@ -29,7 +29,8 @@ public struct SluiceLive: LivePolicy, Sendable {
     /// than the harmonic mean of all the samples given (hls.js's controller passes 8 segments,
     /// about 8 s: the longer record), and a level above the current one at no more than this
     /// fraction of it: an up-switch must be paid for by the link's longer record, not by its last
-    /// few segments (hls.js's own `abrBandWidthUpFactor` is 0.7).
+    /// few segments (hls.js's own `abrBandWidthUpFactor` is 0.7); and the level must arrive in
+    /// real time at that rate: no buffer is spent on going up.
     public var commitUpFactor = 0.8
 
     public init() {}
@@ -66,6 +67,9 @@ public struct SluiceLive: LivePolicy, Sendable {
         for level in 0..<count {
             let rate = input.bitratesKbps[level]
             let perPart = firstByte + rate * part / (level > current ? upKbps : kbps)
+            // Committed to a segment, go up only to a level the longer record sustains without
+            // spending buffer (hls.js's own rule, `abrBandWidthUpFactor`, has the same shape).
+            if input.commitParts > 1 && level > current && perPart > part { continue }
             var buffer = input.bufferSeconds
             var edge = max(input.latencySeconds, buffer)
             var stall = 0.0

@@ -131,16 +131,15 @@ import Testing
         let samples = [slow, slow, slow, fast, fast, fast, fast, fast]
         #expect(abs(SluiceLive().predictor.longKbps(samples) - 600) < 1e-9)
         // At 459 kbit/s with 1 s buffered, five 0.24 s parts committed: every level is planned at
-        // 600 at most. Staying: 0.02 + 459 × 0.24 / 600 = 0.2036 s per part, no stall, 459 × 1.2
-        // = 550.8. Going up to 723 at 0.8 × 600 = 480: 0.3815 s per part, the buffer ends at
-        // 1 − 5 × 0.1415 = 0.2925 s, 0.4575 s short of the 0.75 s reserve: 867.6 − 723 × 0.4575
-        // − 5.28 ≈ 531.5. Without the up factor (723 at 600) it ends 0.096 s short: ≈ 792.9, up.
+        // 600 at most, going up at 0.8 × 600 = 480: a 0.24 s part at 723 takes 0.02 + 723 × 0.24
+        // / 480 = 0.3815 s, more than it plays, so 723 is not a candidate and the level stays.
         let input = LiveInput(bitratesKbps: [114, 245, 459, 723], currentLevel: 2, bufferSeconds: 1, latencySeconds: 1.8,
                               targetLatencySeconds: 1.5, partSeconds: 0.24, samples: samples, commitParts: 5)
         #expect(SluiceLive().decide(input).level == 2)
-        var unbounded = SluiceLive()
-        unbounded.commitUpFactor = 10
-        #expect(unbounded.decide(input).level == 3)
+        // Eight segments at 1500: up at 1200, 0.02 + 723 × 0.24 / 1200 = 0.1646 s a part: up.
+        var steady = input
+        steady.samples = [DownloadSample](repeating: fast, count: 8)
+        #expect(SluiceLive().decide(steady).level == 3)
         // One part at a time (the simulator, `sluice probe`), the rule does not apply.
         var perPart = input
         perPart.commitParts = 1

@@ -143,6 +143,8 @@ export class SluicePolicy {
     for (let level = 0; level < count; level++) {
       const rate = input.bitratesKbps[level];
       const perPart = firstByte + rate * part / (level > current ? upKbps : kbps);
+      // Committed to a segment, go up only to a level the longer record sustains in real time.
+      if ((input.commitParts ?? 1) > 1 && level > current && perPart > part) continue;
       let buffer = input.bufferSeconds;
       let edge = Math.max(input.latencySeconds, buffer);
       let stall = 0.0;
