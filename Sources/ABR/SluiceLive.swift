@@ -25,6 +25,13 @@ public struct SluiceLive: LivePolicy, Sendable {
     public var catchUpRate = 1.05
     /// Weight of the predicted first-byte latency in the download time.
     public var firstByteWeight = 1.0
+    /// With a commitment of several parts (hls.js: a segment), every level is planned at no more
+    /// than the harmonic mean of all the samples given (hls.js's controller passes 8 segments,
+    /// about 8 s: the longer record), and a level above the current one at no more than this
+    /// fraction of it: an up-switch must be paid for by the link's longer record, not by its last
+    /// few segments (hls.js's own `abrBandWidthUpFactor` is 0.7); and the level must arrive in
+    /// real time at that rate: no buffer is spent on going up.
+    public var commitUpFactor = 0.8
 
     public init() {}
 
@@ -51,9 +58,18 @@ public struct SluiceLive: LivePolicy, Sendable {
         var bestScore = -Double.greatestFiniteMagnitude
         // The level holds for the commitment (hls.js: a segment), at least the horizon.
         let steps = max(horizon, min(max(input.commitParts, 1), 64))
+        var upKbps = kbps
+        if input.commitParts > 1 {
+            let long = predictor.longKbps(input.samples)
+            if long > 0 && long < kbps { kbps = long }
+            upKbps = min(kbps, commitUpFactor * long)
+        }
         for level in 0..<count {
             let rate = input.bitratesKbps[level]
-            let perPart = firstByte + rate * part / kbps
+            let perPart = firstByte + rate * part / (level > current ? upKbps : kbps)
+            // Committed to a segment, go up only to a level the longer record sustains without
+            // spending buffer (hls.js's own rule, `abrBandWidthUpFactor`, has the same shape).
+            if input.commitParts > 1 && level > current && perPart > part { continue }
             var buffer = input.bufferSeconds
             var edge = max(input.latencySeconds, buffer)
             var stall = 0.0

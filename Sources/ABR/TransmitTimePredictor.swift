@@ -64,6 +64,12 @@ public struct TransmitTimePredictor: Sendable, Equatable {
         return m
     }
 
+    /// Harmonic mean of every first-byte-timed sample given (not only the window), kbit/s; 0
+    /// with no samples. The longer record, for decisions that commit to more than a part.
+    public func longKbps(_ samples: [DownloadSample]) -> Double {
+        HarmonicMeanEstimator.harmonicMean(samples.map(PartThroughput.kbps))
+    }
+
     /// Predicted first-byte latency, ms: the smallest of the recent ones (the network's part of a
     /// time-to-first-byte; the rest is waiting for the encoder, which does not repeat for a part
     /// that already exists).

@@ -33,13 +33,16 @@ struct ABRPlayerBench {
         @Option(help: "--player: hls.js maxLiveSyncPlaybackRate on the default side (1 = hls.js's default, no catch-up).")
         var defaultCatchUp: Double = 1
         @Option(help: "--player: the player harness.") var playerScript = "Tools/players/hlsjs-play.py"
+        @Option(help: "--player: write each side's whole page report (switch log, latency samples, the controller's decision log) to DIR/hlsjs.json and DIR/sluice.json.")
+        var reports: String?
 
         /// Runs the async bench from `bench abr`'s synchronous `run()`: the command runs on the
         /// main thread, the bench on the cooperative pool.
         func runBlocking(json: Bool) throws {
             guard let trace else { throw ValidationError("--player needs --trace FILE") }
             let bench = ABRPlayerBench(trace: trace, seconds: seconds, ladder: ladder, source: source, sourceKbps: sourceKbps,
-                                       defaultCatchUp: defaultCatchUp, playerScript: playerScript, json: json)
+                                       defaultCatchUp: defaultCatchUp, playerScript: playerScript, json: json,
+                                       reports: reports)
             try bench.validate()
             let done = DispatchSemaphore(value: 0)
             let outcome = Mutex<Result<Void, any Error>>(.success(()))
@@ -61,6 +64,7 @@ struct ABRPlayerBench {
     var defaultCatchUp: Double
     var playerScript: String
     var json: Bool
+    var reports: String?
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -109,6 +113,12 @@ struct ABRPlayerBench {
     func validate() throws {
         guard FileManager.default.isReadableFile(atPath: trace) else { throw ValidationError("--trace \(trace): no such readable file") }
         guard seconds >= 5, seconds <= 3600 else { throw ValidationError("--seconds must be 5–3600 for --player, got \(seconds)") }
+        if let reports {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: reports, isDirectory: &isDir), isDir.boolValue else {
+                throw ValidationError("--reports \(reports): no such folder")
+            }
+        }
         guard FileManager.default.isReadableFile(atPath: playerScript) else {
             throw ValidationError("\(playerScript) not found: run from the Sluice source tree or pass --player-script")
         }
@@ -131,8 +141,8 @@ struct ABRPlayerBench {
         let levels = try await waitForLadder(master, server: server, push: push)
         log("ladder \(levels.map { "\($0 / 1000)k" }.joined(separator: ", ")) at \(master); trace \(trace), \(Int(seconds)) s per side")
 
-        let hlsjs = try await play(sluice: sluice, http: http, controller: nil)
-        let ours = try await play(sluice: sluice, http: http, controller: "http://127.0.0.1:\(http)/player/sluice-abr.js")
+        let hlsjs = try await play(sluice: sluice, http: http, controller: nil, name: "hlsjs")
+        let ours = try await play(sluice: sluice, http: http, controller: "http://127.0.0.1:\(http)/player/sluice-abr.js", name: "sluice")
         let report = Report(trace: trace, seconds: seconds, ladderKbps: levels.map { $0 / 1000 },
                             hlsjs: Self.figures(hlsjs), sluice: Self.figures(ours))
         printTable(report)
@@ -144,7 +154,7 @@ struct ABRPlayerBench {
     }
 
     /// One player run behind a fresh shaper, so each side gets the trace from its first second.
-    private func play(sluice: String, http: Int, controller: String?) async throws -> Side {
+    private func play(sluice: String, http: Int, controller: String?, name: String) async throws -> Side {
         let shaped = try Self.freePort()
         let shape = try Child(sluice, ["shape", "--listen", "127.0.0.1:\(shaped)", "--to", "127.0.0.1:\(http)", "--trace", trace,
                                        "--direction", "down", "--duration", "\(Int(seconds + 90))"])
@@ -160,6 +170,12 @@ struct ABRPlayerBench {
         let status = await player.wait(seconds: seconds + 200)
         guard status == 0, let line = player.output.split(separator: "\n").last else {
             throw Failure(description: "the player failed (\(status)): \(player.output) \(player.errors)")
+        }
+        if let reports {
+            let file = (reports as NSString).appendingPathComponent("\(name).json")
+            guard FileManager.default.createFile(atPath: file, contents: Data(line.utf8)) else {
+                throw Failure(description: "cannot write \(file)")
+            }
         }
         let side = try JSONDecoder().decode(Side.self, from: Data(line.utf8))
         if let fatal = side.fatal { throw Failure(description: "hls.js fatal error \(fatal): \(side.errors)") }

@@ -123,6 +123,29 @@ import Testing
         #expect(SluiceLive().decide(input).level == 1)
     }
 
+    @Test func sluiceLiveGoesUpACommitmentOnlyOnTheLongerRecord() {
+        // Three segments at 300 kbit/s, then five at 1500: the window (and its slowest sample) says
+        // 1500, the harmonic mean of all eight 8 / (3/300 + 5/1500) = 600.
+        let slow = DownloadSample(bytes: 37_500, firstByteMs: 20, transferMs: 1000, mediaSeconds: 1)
+        let fast = DownloadSample(bytes: 37_500, firstByteMs: 20, transferMs: 200, mediaSeconds: 1)
+        let samples = [slow, slow, slow, fast, fast, fast, fast, fast]
+        #expect(abs(SluiceLive().predictor.longKbps(samples) - 600) < 1e-9)
+        // At 459 kbit/s with 1 s buffered, five 0.24 s parts committed: every level is planned at
+        // 600 at most, going up at 0.8 × 600 = 480: a 0.24 s part at 723 takes 0.02 + 723 × 0.24
+        // / 480 = 0.3815 s, more than it plays, so 723 is not a candidate and the level stays.
+        let input = LiveInput(bitratesKbps: [114, 245, 459, 723], currentLevel: 2, bufferSeconds: 1, latencySeconds: 1.8,
+                              targetLatencySeconds: 1.5, partSeconds: 0.24, samples: samples, commitParts: 5)
+        #expect(SluiceLive().decide(input).level == 2)
+        // Eight segments at 1500: up at 1200, 0.02 + 723 × 0.24 / 1200 = 0.1646 s a part: up.
+        var steady = input
+        steady.samples = [DownloadSample](repeating: fast, count: 8)
+        #expect(SluiceLive().decide(steady).level == 3)
+        // One part at a time (the simulator, `sluice probe`), the rule does not apply.
+        var perPart = input
+        perPart.commitParts = 1
+        #expect(SluiceLive().decide(perPart).level == 3)
+    }
+
     @Test func everyPolicyIsFoundByName() {
         for name in Policies.chunkNames { #expect(Policies.chunk(name)?.name == name) }
         for name in Policies.liveNames { #expect(Policies.live(name)?.name == name) }

@@ -80,6 +80,11 @@ export class TransmitTimePredictor {
     return m;
   }
 
+  // Harmonic mean of every sample given, kbit/s (the longer record).
+  longKbps(samples) {
+    return harmonicMean(samples.map(partKbps));
+  }
+
   firstByteMs(samples) {
     const n = samples.length;
     if (n === 0) return 0;
@@ -101,6 +106,7 @@ export class SluicePolicy {
     this.catchUpBufferSeconds = 0.5;
     this.catchUpRate = 1.05;
     this.firstByteWeight = 1.0;
+    this.commitUpFactor = 0.8;
   }
 
   decide(input) {
@@ -126,9 +132,19 @@ export class SluicePolicy {
     // The level holds for the commitment (hls.js: a segment), at least the horizon.
     const steps = Math.max(this.horizon, Math.min(Math.max(input.commitParts ?? 1, 1), 64));
     const switchSeconds = Math.max(input.switchSeconds ?? 0, 0);
+    // A multi-part commitment: every level at most the harmonic mean of all the samples (the
+    // longer record), a level above the current one at most commitUpFactor × that.
+    let upKbps = kbps;
+    if ((input.commitParts ?? 1) > 1) {
+      const long = this.predictor.longKbps(input.samples);
+      if (long > 0 && long < kbps) kbps = long;
+      upKbps = Math.min(kbps, this.commitUpFactor * long);
+    }
     for (let level = 0; level < count; level++) {
       const rate = input.bitratesKbps[level];
-      const perPart = firstByte + rate * part / kbps;
+      const perPart = firstByte + rate * part / (level > current ? upKbps : kbps);
+      // Committed to a segment, go up only to a level the longer record sustains in real time.
+      if ((input.commitParts ?? 1) > 1 && level > current && perPart > part) continue;
       let buffer = input.bufferSeconds;
       let edge = Math.max(input.latencySeconds, buffer);
       let stall = 0.0;
