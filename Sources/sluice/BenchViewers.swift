@@ -108,6 +108,7 @@ extension Bench {
             var report: [String: Any] = [
                 "url": url, "media_playlist": mediaPath, "viewers": count, "seconds": elapsed,
                 "requests": s.requests, "requests_per_s": Double(s.requests) / elapsed, "errors": s.errors,
+                "errors_by_kind": s.errorKinds,
                 "parts": s.parts, "bytes": s.bytes, "mbit_per_s": Double(s.bytes) * 8 / elapsed / 1e6,
                 "mode": s.replayed > 0 ? "replay (ENDLIST)" : "live",
                 "generator_cpu_percent": own, "generator_threads": threads,
@@ -129,6 +130,9 @@ extension Bench {
             print("viewers \(count) for \(String(format: "%.1f", elapsed)) s on \(mediaPath) [\(report["mode"]!)]")
             print(String(format: "  requests %d (%.0f/s), errors %d, parts %d, %.1f Mbit/s", s.requests,
                          Double(s.requests) / elapsed, s.errors, s.parts, Double(s.bytes) * 8 / elapsed / 1e6))
+            if !s.errorKinds.isEmpty {
+                print("  errors by kind: " + s.errorKinds.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            }
             print(String(format: "  blocking reload returned -> part delivered: p50 %.1f ms, p99 %.1f ms",
                          ms(s.reloadToDelivery, 0.5), ms(s.reloadToDelivery, 0.99)))
             print(String(format: "  part end (PDT + part timing) -> part delivered: p50 %.1f ms, p99 %.1f ms",

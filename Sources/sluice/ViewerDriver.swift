@@ -55,7 +55,7 @@ final class ViewerDriver {
         dropped.futureResult.whenSuccess { dropped in
             let driver = me.value
             guard dropped else { return driver.done.succeed() }
-            driver.tally.stats.errors += 1
+            driver.tally.stats.error("connection failed or dropped")
             driver.loop.scheduleTask(in: .milliseconds(200)) { me.value.connect() }
         }
     }

@@ -86,7 +86,7 @@ final class ViewerHandler: ChannelInboundHandler {
             case .needMore: return
             case .ended: responseEnded()
             case .malformed:
-                tally.stats.errors += 1
+                tally.stats.error("malformed response")
                 return context.close(promise: nil)
             case .headTooLarge: return context.close(promise: nil)
             }
@@ -98,7 +98,7 @@ final class ViewerHandler: ChannelInboundHandler {
         let status = response.status
         tally.stats.requests += 1
         tally.stats.bytes += response.received
-        if status >= 400 { tally.stats.errors += 1 }
+        if status >= 400 { tally.stats.error("HTTP \(status)") }
         guard let request = pending else { return }
         pending = nil
         switch request {

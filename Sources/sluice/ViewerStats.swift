@@ -5,6 +5,9 @@ import LatencyProbe
 struct ViewerStats: Sendable {
     var requests = 0
     var errors = 0
+    /// `errors` by cause ("HTTP 404", "connection failed or dropped", "malformed response"), so a
+    /// soak tells a server fault from a viewer that fell out of the live window.
+    var errorKinds: [String: Int] = [:]
     var parts = 0
     var bytes = 0
     var replayed = 0
@@ -20,9 +23,15 @@ struct ViewerStats: Sendable {
     /// Parts delivered that the watcher had not seen listed yet (timed as 0).
     var deliveredBeforeListed = 0
 
+    mutating func error(_ kind: String) {
+        errors += 1
+        errorKinds[kind, default: 0] += 1
+    }
+
     mutating func merge(_ o: ViewerStats) {
         requests += o.requests
         errors += o.errors
+        errorKinds.merge(o.errorKinds, uniquingKeysWith: +)
         parts += o.parts
         bytes += o.bytes
         replayed += o.replayed

@@ -46,6 +46,7 @@ struct BenchViewersTests {
         let report = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
         #expect(report["mode"] as? String == "live")
         #expect(report["errors"] as? Int == 0)
+        #expect((report["errors_by_kind"] as? [String: Any])?.isEmpty == true, "errors are counted by kind")
         #expect((report["parts"] as? Int ?? 0) > 0)
         #expect((report["requests"] as? Int ?? 0) > (report["parts"] as? Int ?? 0))
         #expect(report["media_playlist"] as? String == "/live/bench/src/index.m3u8")
