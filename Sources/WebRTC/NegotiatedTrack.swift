@@ -15,6 +15,8 @@ public struct NegotiatedTrack: Sendable, Equatable {
     public var pli: Bool
     public var fir: Bool
     public var transportCC: Bool
+    /// Video, WHEP: the viewer sends REMB (its receive-side bandwidth estimate); both sides said goog-remb.
+    public var remb: Bool = false
     /// The transport-wide sequence number header extension's id, when both sides use it.
     public var transportCCExtensionID: UInt8?
     /// The extension ids the offer mapped (uri → id), for a receiver that parses them.

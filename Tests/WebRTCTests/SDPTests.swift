@@ -47,6 +47,25 @@ import WebRTC
         #expect(audio.rtpmaps[111] == RTPMap(payloadType: 111, encoding: "opus", clockRate: 48000, channels: 2))
     }
 
+    /// A WHEP viewer's bandwidth estimate picks its rung: the answer says goog-remb on the chosen
+    /// video format exactly when the offer did (Chromium does), never for audio or a WHIP publisher.
+    @Test func answersGoogREMBExactlyWhenOffered() throws {
+        let (sdp, session) = try answer(ChromiumOffers.whepRecvonly)
+        #expect(section(sdp, mid: "0").contains("a=rtcp-fb:106 goog-remb"))
+        #expect(section(sdp, mid: "0").filter { $0.contains("goog-remb") }.count == 1)
+        #expect(!section(sdp, mid: "1").contains { $0.contains("goog-remb") })
+        #expect(session.video?.remb == true && session.audio?.remb == false)
+
+        let plain = SDPOfferBuilder(ufrag: "abcd", pwd: "abcdefghijklmnopqrstuvwx", fingerprintSHA256: Self.ourFingerprint).build()
+        #expect(!plain.contains("goog-remb"))
+        let (unasked, unaskedSession) = try answer(plain)
+        #expect(!unasked.contains("goog-remb") && unaskedSession.video?.remb == false)
+
+        let (whip, whipSession) = try answer(ChromiumOffers.whipSendonly, role: .whip, profile: nil)
+        #expect(ChromiumOffers.whipSendonly.contains("goog-remb"))
+        #expect(!whip.contains("goog-remb") && whipSession.video?.remb == false)
+    }
+
     @Test func answersWHEPWithH264AndOpus() throws {
         let (sdp, session) = try answer(ChromiumOffers.whepRecvonly)
         let all = lines(sdp)
