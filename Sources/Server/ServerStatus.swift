@@ -71,6 +71,7 @@ struct ServerStatus: Codable, Sendable {
         var estimateKbps: Int?
         var lossPercent: Double?
         var rttMs: Int?
+        var sentKbps: Int?
     }
 
     /// Moves and skips of all the stream's players, those that left included.
@@ -212,7 +213,7 @@ struct ServerStatus: Codable, Sendable {
             players: players.map {
                 Player(transport: $0.transport, rendition: $0.rendition, movesDown: $0.movesDown, movesUp: $0.movesUp,
                        keyframeSkips: $0.keyframeSkips, queuedMs: Int(clamping: $0.queuedMillis), estimateKbps: $0.estimateKbps,
-                       lossPercent: $0.lossPercent, rttMs: $0.rttMs)
+                       lossPercent: $0.lossPercent, rttMs: $0.rttMs, sentKbps: $0.sentKbps)
             },
             playerAdaptation: PlayerAdaptation(movesDown: totals.movesDown, movesUp: totals.movesUp, keyframeSkips: totals.keyframeSkips))
         status.analytics = watching

@@ -14,6 +14,8 @@ public struct PlayerStatus: Sendable, Equatable {
     public var estimateKbps: Int?
     public var lossPercent: Double?
     public var rttMs: Int?
+    /// WebRTC: what the viewer was sent lately, on the wire.
+    public var sentKbps: Int?
 
     public init(transport: String, rendition: String) {
         self.transport = transport

@@ -5,15 +5,20 @@
 /// on the wire (video + audio + ~10 % RTP/SRTP overhead), by falling bitrate; nil when the
 /// ladder's bitrates are unknown, and then only loss moves the viewer.
 ///
-/// - Down fast: two estimates in a row below what the current rung needs (or one below half of
-///   it) move to the highest rung that fits the estimate, skipping rungs if need be; two
-///   receiver reports in a row with 8 % loss or more move one rung down.
+/// The estimate is compared with the current rung's `level`: what it needs, or what is actually
+/// sent if less (a receive-side estimator starts at, and without congestion stays near or above,
+/// what it receives; an easy scene sends well under the rung's bitrate, and an estimate at that
+/// rate is no congestion).
+///
+/// - Down fast: two estimates in a row below the level (or one below half of it) move to the
+///   highest rung that fits the estimate, skipping rungs if need be; two receiver reports in a
+///   row with 8 % loss or more move one rung down.
 /// - Up slowly: one rung at a time, only after the way up has been open for `hold` without a
-///   break. Open means: the next rung fits under 85 % of the estimate, or the estimate sits
-///   25 % above the current rung's need (a receive-side estimator cannot rise far above what it
-///   receives, ~1.5×, so reaching that is "no congestion seen", a probe); and the receiver
-///   reports show no loss (< 2 %) and no queue (RTT within 150 ms of the lowest seen). Without
-///   an estimate, clean reports alone open it (loss-only, as before REMB).
+///   break. Open means: the next rung fits under 85 % of the estimate, or the estimate sits 25 %
+///   above the level (a receive-side estimator cannot rise far above what it receives, ~1.5×, so
+///   reaching that is "no congestion seen": a probe); and the receiver reports show no loss
+///   (< 2 %) and no queue (RTT within 150 ms of the lowest seen). Without an estimate, clean
+///   reports alone open it (loss-only, as before REMB).
 /// - Every move down doubles `hold` (the first way back up waits 10 s, then 20 s, … up to 80 s),
 ///   so a path that cannot carry the higher rung is not probed every few seconds; a move up that
 ///   lasts 30 s halves it again.
@@ -49,23 +54,24 @@ struct WHEPRungPolicy {
     /// Whether the latest report allowed going up (no loss, no queue).
     private var reportsClean = true
 
-    /// A bandwidth estimate (REMB) of `bitsPerSecond` while watching rung `current`.
-    mutating func estimate(bitsPerSecond: Int, now: ContinuousClock.Instant, current: Int, needs: [Int]?) -> Decision {
+    /// A bandwidth estimate (REMB) of `bitsPerSecond` while watching rung `current`; `sent` is
+    /// what this viewer was sent lately (bit/s on the wire), nil if not known yet.
+    mutating func estimate(bitsPerSecond: Int, sent: Int? = nil, now: ContinuousClock.Instant, current: Int, needs: [Int]?) -> Decision {
         settle(now)
         estimate = bitsPerSecond
         estimateAt = now
         guard let needs, needs.indices.contains(current) else { return .stay }
-        let need = needs[current]
-        if bitsPerSecond < need {
+        let level = sent.map { $0 > 0 ? min($0, needs[current]) : needs[current] } ?? needs[current]
+        if bitsPerSecond < level {
             below += 1
             openSince = nil
-            guard below >= 2 || bitsPerSecond < need / 2, current + 1 < needs.count else { return .stay }
+            guard below >= 2 || bitsPerSecond < level / 2, current + 1 < needs.count else { return .stay }
             // The highest rung that fits; the bottom one when none does.
             let target = needs.indices.first { $0 > current && needs[$0] <= bitsPerSecond } ?? needs.count - 1
             return down(to: target)
         }
         below = 0
-        return up(now: now, current: current, needs: needs)
+        return up(now: now, current: current, needs: needs, level: level)
     }
 
     /// One receiver report block for our video SSRC (`fractionLost` is RFC 3550's, /256) and the
@@ -93,7 +99,7 @@ struct WHEPRungPolicy {
         // without them (none negotiated, or they stopped) clean reports do.
         let estimating = needs != nil && estimateAt.map { now - $0 <= Self.staleEstimate } == true
         guard !estimating else { return .stay }
-        return up(now: now, current: current, needs: nil)
+        return up(now: now, current: current, needs: nil, level: 0)
     }
 
     private mutating func down(to target: Int) -> Decision {
@@ -112,7 +118,7 @@ struct WHEPRungPolicy {
         hold = max(hold / 2, Self.baseHold)
     }
 
-    private mutating func up(now: ContinuousClock.Instant, current: Int, needs: [Int]?) -> Decision {
+    private mutating func up(now: ContinuousClock.Instant, current: Int, needs: [Int]?, level: Int) -> Decision {
         guard current > 0, reportsClean else {
             openSince = nil
             return .stay
@@ -123,7 +129,7 @@ struct WHEPRungPolicy {
                 return .stay
             }
             let fits = Double(needs[current - 1]) <= Double(estimate) * Self.upFit
-            let headroom = Double(estimate) >= Double(needs[current]) * Self.probeHeadroom
+            let headroom = Double(estimate) >= Double(level) * Self.probeHeadroom
             guard fits || headroom else {
                 openSince = nil
                 return .stay

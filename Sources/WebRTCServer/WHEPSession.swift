@@ -58,6 +58,9 @@ final class WHEPSession: MediaSession, Sendable {
         var estimate: Int?
         var fractionLost: UInt8?
         var rtt: Duration?
+        /// What this viewer was sent lately (bit/s on the wire, smoothed), measured each second.
+        var sent: Int?
+        var lastSent: (bytes: Int, at: ContinuousClock.Instant)?
     }
 
     /// The key of this viewer in the stream's players (the status API).
@@ -238,8 +241,9 @@ final class WHEPSession: MediaSession, Sendable {
     /// A bandwidth estimate (REMB) → the rung policy.
     private func adapt(estimate: Int) {
         state.withLock { $0.estimate = estimate }
-        decide(reason: "estimate \(estimate / 1000) kbit/s") { policy, current, needs, now in
-            policy.estimate(bitsPerSecond: estimate, now: now, current: current, needs: needs.known)
+        let sent = state.withLock { $0.sent }
+        decide(reason: "estimate \(estimate / 1000) kbit/s, sent \((sent ?? 0) / 1000) kbit/s") { policy, current, needs, now in
+            policy.estimate(bitsPerSecond: estimate, sent: sent, now: now, current: current, needs: needs.known)
         }
     }
 
@@ -306,6 +310,7 @@ final class WHEPSession: MediaSession, Sendable {
             p.estimateKbps = s.estimate.map { $0 / 1000 }
             p.lossPercent = s.fractionLost.map { (Double($0) / 2.56).rounded() }
             p.rttMs = s.rtt.map { Int($0 / .milliseconds(1)) }
+            p.sentKbps = s.sent.map { $0 / 1000 }
             home.reportPlayer(playerID, p)
         }
     }
@@ -356,8 +361,15 @@ final class WHEPSession: MediaSession, Sendable {
 
     private func sendReports() {
         let now = WallClock.nowMicros()
+        let tick = ContinuousClock.now
+        let bytes = state.withLock { $0.pc }?.stats.bytesSent ?? 0
         let out = state.withLock { s -> (PeerConnection, [[UInt8]])? in
             guard let pc = s.pc, !s.closed else { return nil }
+            if let last = s.lastSent, tick > last.at {
+                let rate = Int(Double(max(0, bytes - last.bytes) * 8) / ((tick - last.at) / .seconds(1)))
+                s.sent = s.sent.map { ($0 + rate) / 2 } ?? rate
+            }
+            s.lastSent = (bytes, tick)
             var reports: [[UInt8]] = []
             if let v = negotiated.video, let r = s.videoClock.report(ssrc: v.ssrc, nowMicros: now) { reports.append(r) }
             if let a = negotiated.audio, s.audioPacketizer != nil, let r = s.audioClock.report(ssrc: a.ssrc, nowMicros: now) {
