@@ -65,7 +65,10 @@ public enum SDPNegotiator {
             }
             let ssrc = m.kind == "video" ? ssrcs.video : ssrcs.audio
             var track = try negotiate(m, mid: mid, ssrc: ssrc, ladderProfile: ladderProfile)
-            if role != .whep { track.remb = false } // a WHIP publisher's estimate is its own business
+            if role != .whep { // a WHIP publisher's estimate is its own business
+                track.remb = false
+                track.absSendTimeExtensionID = nil
+            }
             if track.kind == .video { video = track } else { audio = track }
             acceptedMids.append(mid)
             sections.append(accepted(m, track: track, direction: direction, role: role, localUfrag: localUfrag, localPwd: localPwd,
@@ -151,6 +154,7 @@ public enum SDPNegotiator {
             extensionIDs: extensionIDs, profileLevelID: profileLevelID, profileFallback: profileFallback, fmtp: fmtp)
         // The viewer's bandwidth estimate picks its rung (WHEPRungPolicy).
         track.remb = kind == .video && fb.contains("goog-remb")
+        track.absSendTimeExtensionID = track.remb ? extensionIDs[AbsSendTime.uri] : nil
         return track
     }
 
@@ -207,6 +211,7 @@ public enum SDPNegotiator {
             "a=mid:\(track.mid)",
         ]
         if let id = track.transportCCExtensionID, track.transportCC { lines.append("a=extmap:\(id) \(transportCCURI)") }
+        if let id = track.absSendTimeExtensionID { lines.append("a=extmap:\(id) \(AbsSendTime.uri)") }
         lines.append("a=\(direction)")
         if role == .whep { lines.append("a=msid:sluice sluice-\(track.kind.rawValue)") }
         lines.append("a=rtcp-mux")

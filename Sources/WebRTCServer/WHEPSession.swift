@@ -118,7 +118,7 @@ final class WHEPSession: MediaSession, Sendable {
             switch packet {
             case .nack(_, let seqs):
                 let resend = state.withLock { s in seqs.compactMap { s.history.packet(seq: $0) } }
-                for p in resend { _ = pc.sendRTP(p) }
+                for p in resend { _ = pc.sendRTP(stamped(p)) }
             case .receiverReport(let blocks):
                 adapt(blocks)
             case .senderReport(let sr):
@@ -333,7 +333,7 @@ final class WHEPSession: MediaSession, Sendable {
             return (pc, packets)
         }
         guard let (pc, packets) = out else { return }
-        for p in packets where !pc.sendRTP(p) {
+        for p in packets where !pc.sendRTP(stamped(p)) {
             // The socket's queue is full: this frame is broken; resume clean at the next keyframe.
             let skipped = reader.skipToKeyframe()
             state.withLock { s in
@@ -344,6 +344,13 @@ final class WHEPSession: MediaSession, Sendable {
             requestKeyframe()
             return
         }
+    }
+
+    /// A video packet with abs-send-time set to now, when negotiated (the browser's REMB estimator
+    /// then sees when it left, not when it was captured).
+    private func stamped(_ packet: [UInt8]) -> [UInt8] {
+        guard let id = negotiated.video?.absSendTimeExtensionID else { return packet }
+        return RTPHeader.settingExtension(in: packet, id: id, data: AbsSendTime.data(nanos: DispatchTime.now().uptimeNanoseconds)) ?? packet
     }
 
     private func sendAudio(_ unit: MediaUnit) {

@@ -49,9 +49,14 @@ import WebRTC
 
         /// The next media packet's payload (RTCP from the server is skipped).
         func nextPayload(within seconds: Double = 5) async -> [UInt8]? {
+            await nextPacket(within: seconds)?.payload
+        }
+
+        /// The next media packet (unprotected) and its payload.
+        func nextPacket(within seconds: Double = 5) async -> (packet: [UInt8], payload: [UInt8])? {
             guard let d = await peer.next(within: seconds, where: { classifyDatagram($0) == .rtp }),
                   let rtp = try? srtp.unprotectRTP(d), let (payload, _) = RTPPayload.payload(rtp), RTPPayload.ssrc(rtp) == ssrc else { return nil }
-            return payload
+            return (rtp, payload)
         }
 
         func sendRTCP(_ packet: [UInt8]) throws {
@@ -69,15 +74,15 @@ import WebRTC
     }
 
     /// ICE (a Binding with the answer's credentials), then DTLS as the browser does.
-    static func connect(_ hub: StreamHub, settings: MediaSessionSettings = MediaSessionSettings(host: "127.0.0.1", port: 0, maxSessions: 4))
-        async throws -> Viewer
+    static func connect(_ hub: StreamHub, settings: MediaSessionSettings = MediaSessionSettings(host: "127.0.0.1", port: 0, maxSessions: 4),
+                        offer edit: (String) -> String = { $0 }) async throws -> Viewer
     {
         let counter = Counter()
         let group = MultiThreadedEventLoopGroup.singleton
         let sessions = MediaSessions(settings: settings, hub: hub, group: group, logger: Logger(label: "test"),
                                      requestKeyframe: { _ in counter.value.withLock { $0 += 1 } })
         let peer = try await UDPTestPeer(group: group)
-        let (_, answer) = try await sessions.play(path: "live/s", rendition: nil, offer: peer.offer, requestHost: "127.0.0.1:1")
+        let (_, answer) = try await sessions.play(path: "live/s", rendition: nil, offer: edit(peer.offer), requestHost: "127.0.0.1:1")
         let port = try #require(await sessions.udpPort)
         let ufrag = try #require(Self.attribute("ice-ufrag", in: answer)), pwd = try #require(Self.attribute("ice-pwd", in: answer))
         let fingerprint = try #require(Self.attribute("fingerprint", in: answer).flatMap(DTLSFingerprint.init(sdpValue:)))
@@ -144,19 +149,26 @@ import WebRTC
         #expect(v.sessions.count == 1)
     }
 
-    /// The viewer's path narrows: its REMB says 600 kbit/s, below what the 720p rung needs, twice.
+    /// The viewer's path narrows: its REMB says 600 kbit/s, under half what the 720p rung needs.
     /// It moves to the 360p rung (the highest that fits) at that rung's next keyframe, and the
     /// status API's players (the stream's `players`) show the rung, the move and the estimate.
     @Test func aNarrowingPathMovesTheViewerDownOnItsEstimate() async throws {
         let hub = StreamHub()
         let (source, high, low) = try Self.ladder(hub)
         defer { high.end(); low.end(); source.end() }
-        let v = try await Self.connect(hub)
+        // The offer asks for REMB and maps abs-send-time, as Chromium's does.
+        let v = try await Self.connect(hub) { offer in
+            offer.replacingOccurrences(of: "a=rtcp-rsize\r\n",
+                                       with: "a=rtcp-rsize\r\na=extmap:3 \(AbsSendTime.uri)\r\na=rtcp-fb:102 goog-remb\r\n")
+        }
         defer { Task { [sessions = v.sessions, peer = v.peer] in await peer.close(); await sessions.shutdown() } }
         #expect(await eventually(within: 5) { v.keyframeRequests >= 1 })
         high.write(Self.unit(0, keyframe: true, marker: 0xAA))
         #expect(await v.nextPayload()?.first.map { $0 & 0x1F } == 24)
-        #expect(await v.nextPayload()?.suffix(3) == [0xAA, 0xAA, 0xAA])
+        let idr = try #require(await v.nextPacket())
+        #expect(idr.payload.suffix(3) == [0xAA, 0xAA, 0xAA])
+        // Stamped with when it left, for the browser's estimator.
+        #expect((try? RTPHeader.parse(idr.packet))?.header.extensionData(id: 3)?.count == 3)
         #expect(await eventually(within: 5) { source.stream.players.first?.rendition == "720p" }, "\(source.stream.players)")
 
         // A wide path first: nothing moves (the top rung cannot go up).
