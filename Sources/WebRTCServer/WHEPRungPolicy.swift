@@ -10,9 +10,12 @@
 /// what it receives; an easy scene sends well under the rung's bitrate, and an estimate at that
 /// rate is no congestion).
 ///
-/// - Down fast: two estimates in a row below 75 % of the level (or one below half of it) move to the
-///   highest rung that fits the estimate, skipping rungs if need be; two receiver reports in a
-///   row with 8 % loss or more move one rung down.
+/// - Down fast: two estimates in a row below 75 % of the level (or one below half of it), and
+///   fallen by 10 % or more from the highest since the last move, move to the highest rung that
+///   fits the estimate, skipping rungs if need be. Falling matters: a receive-side estimator
+///   only lowers its estimate when it sees a queue grow, while after a move up it lags the new
+///   rate for seconds, rising (Chromium: ~8 %/s) — below the level, but no congestion. Two
+///   receiver reports in a row with 8 % loss or more move one rung down.
 /// - Up slowly: one rung at a time, only after the way up has been open for `hold` without a
 ///   break. Open means: the next rung fits under 85 % of the estimate, or the estimate sits 25 %
 ///   above the level (a receive-side estimator cannot rise far above what it receives, ~1.5×, so
@@ -34,6 +37,7 @@ struct WHEPRungPolicy {
     /// queue growing drops to ~85 % of what it receives, while an idle one starts at about what
     /// it receives and lags a bursty sender by a little (Chromium 156: 600 kbit/s against 720 sent).
     static let downFactor = 0.75
+    static let fallen = 0.9
     static let upFit = 0.85
     static let probeHeadroom = 1.25
     static let queueRTT: Duration = .milliseconds(150)
@@ -49,6 +53,8 @@ struct WHEPRungPolicy {
     /// The latest estimate (bit/s) and when it came.
     private(set) var estimate: Int?
     private var estimateAt: ContinuousClock.Instant?
+    /// The highest estimate since the last move.
+    private var peak: Int?
     private var below = 0
     private var lossyReports = 0
     /// Since when the way up has been open; nil while it is not.
@@ -64,9 +70,11 @@ struct WHEPRungPolicy {
         settle(now)
         estimate = bitsPerSecond
         estimateAt = now
+        peak = max(peak ?? bitsPerSecond, bitsPerSecond)
         guard let needs, needs.indices.contains(current) else { return .stay }
         let level = sent.map { $0 > 0 ? min($0, needs[current]) : needs[current] } ?? needs[current]
-        if Double(bitsPerSecond) < Double(level) * Self.downFactor {
+        let fallen = Double(bitsPerSecond) <= Double(peak ?? bitsPerSecond) * Self.fallen
+        if Double(bitsPerSecond) < Double(level) * Self.downFactor, fallen {
             below += 1
             openSince = nil
             guard below >= 2 || bitsPerSecond < level / 2, current + 1 < needs.count else { return .stay }
@@ -111,6 +119,7 @@ struct WHEPRungPolicy {
         lossyReports = 0
         openSince = nil
         lastUp = nil
+        peak = estimate
         hold = min(hold * 2, Self.maxHold)
         return .move(to: target)
     }
@@ -144,6 +153,7 @@ struct WHEPRungPolicy {
         guard now - since >= hold else { return .stay }
         openSince = nil
         lastUp = now
+        peak = estimate
         return .move(to: current - 1)
     }
 }

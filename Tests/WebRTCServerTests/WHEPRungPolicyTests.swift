@@ -64,8 +64,20 @@ import Testing
         #expect(p.estimate(bitsPerSecond: 650_000, sent: 900_000, now: at(21), current: 1, needs: Self.needs) == .stay)
         #expect(p.estimate(bitsPerSecond: 640_000, sent: 900_000, now: at(21.5), current: 1, needs: Self.needs) == .move(to: 2))
         // Nothing measured yet (or nothing sent): the rung's need is the level.
-        #expect(p.estimate(bitsPerSecond: 2_000_000, sent: 0, now: at(22), current: 0, needs: Self.needs) == .stay)
-        #expect(p.estimate(bitsPerSecond: 2_000_000, sent: nil, now: at(23), current: 0, needs: Self.needs) == .move(to: 1))
+        #expect(p.estimate(bitsPerSecond: 2_500_000, sent: 0, now: at(22), current: 0, needs: Self.needs) == .stay)
+        #expect(p.estimate(bitsPerSecond: 2_000_000, sent: 0, now: at(23), current: 0, needs: Self.needs) == .stay)
+        #expect(p.estimate(bitsPerSecond: 2_000_000, sent: nil, now: at(24), current: 0, needs: Self.needs) == .move(to: 1))
+    }
+
+    /// After a move up the estimate lags the new rate for seconds, rising: below what is sent,
+    /// but no congestion. Only a falling estimate is.
+    @Test func aRisingEstimateBelowWhatIsSentIsNoCongestion() {
+        var p = WHEPRungPolicy()
+        for (i, bps) in [700_000, 760_000, 820_000, 880_000, 950_000].enumerated() {
+            #expect(p.estimate(bitsPerSecond: bps, sent: 1_400_000, now: at(Double(i)), current: 0, needs: Self.needs) == .stay)
+        }
+        #expect(p.estimate(bitsPerSecond: 800_000, sent: 1_400_000, now: at(5), current: 0, needs: Self.needs) == .stay)
+        #expect(p.estimate(bitsPerSecond: 790_000, sent: 1_400_000, now: at(6), current: 0, needs: Self.needs) == .move(to: 2))
     }
 
     @Test func lossStillCountsAndBlocksTheWayUp() {
