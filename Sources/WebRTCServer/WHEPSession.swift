@@ -61,6 +61,7 @@ final class WHEPSession: MediaSession, Sendable {
         /// What this viewer was sent lately (bit/s on the wire, smoothed), measured each second.
         var sent: Int?
         var lastSent: (bytes: Int, at: ContinuousClock.Instant)?
+        var resendBudget = RetransmissionBudget()
     }
 
     /// The key of this viewer in the stream's players (the status API).
@@ -117,7 +118,11 @@ final class WHEPSession: MediaSession, Sendable {
         for packet in packets {
             switch packet {
             case .nack(_, let seqs):
-                let resend = state.withLock { s in seqs.compactMap { s.history.packet(seq: $0) } }
+                let now = ContinuousClock.now
+                let resend = state.withLock { s in
+                    seqs.compactMap { s.history.packet(seq: $0) }
+                        .filter { s.resendBudget.allow(bytes: $0.count, sentBitsPerSecond: s.sent, now: now) }
+                }
                 for p in resend { _ = pc.sendRTP(stamped(p)) }
             case .receiverReport(let blocks):
                 adapt(blocks)
@@ -403,9 +408,10 @@ final class WHEPSession: MediaSession, Sendable {
         if let audio { source.audio?.unsubscribe(audio) }
         if closePeer { pc?.close(reason: reason) }
         source.hub.stream(source.path)?.reportPlayer(playerID, nil)
-        let counts = state.withLock { ($0.framesSent, $0.framesSkipped, $0.moves) }
+        let counts = state.withLock { ($0.framesSent, $0.framesSkipped, $0.moves, $0.resendBudget.refused) }
         logger.info("whep viewer left", metadata: ["session": "\(id)", "reason": "\(reason)", "frames": "\(counts.0)",
-                                                   "skipped": "\(counts.1)", "rung-moves": "\(counts.2)"])
+                                                   "skipped": "\(counts.1)", "rung-moves": "\(counts.2)",
+                                                   "nacked-not-resent": "\(counts.3)"])
         onClose(id)
     }
 

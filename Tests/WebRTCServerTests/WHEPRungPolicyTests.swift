@@ -176,3 +176,24 @@ import Testing
         #expect(p.report(fractionLost: 0, rtt: nil, now: at(11), current: 1, count: 3, needs: Self.needs) == .move(to: 0))
     }
 }
+
+/// NACK answers within a budget: a quarter of what the viewer is sent, half a second's worth.
+@Suite struct RetransmissionBudgetTests {
+    @Test func aBurstOfNACKsIsAnsweredOnlyUpToTheBudget() {
+        var b = RetransmissionBudget()
+        let t0 = ContinuousClock.now
+        // Sent 2 Mbit/s: 500 kbit/s for resends, 31,250 bytes at once; 1,200-byte packets: 26.
+        var resent = 0
+        for _ in 0..<200 where b.allow(bytes: 1200, sentBitsPerSecond: 2_000_000, now: t0) { resent += 1 }
+        #expect(resent == 26 && b.refused == 200 - 26)
+        // 100 ms later: 6,250 bytes more (plus the 250 left over): 5 packets.
+        resent = 0
+        for _ in 0..<50 where b.allow(bytes: 1200, sentBitsPerSecond: 2_000_000, now: t0 + .milliseconds(100)) { resent += 1 }
+        #expect(resent == 5)
+        // Nothing measured yet: the 64 kbit/s floor (4,000 bytes at once).
+        var fresh = RetransmissionBudget()
+        resent = 0
+        for _ in 0..<10 where fresh.allow(bytes: 1000, sentBitsPerSecond: nil, now: t0) { resent += 1 }
+        #expect(resent == 4)
+    }
+}
