@@ -67,7 +67,9 @@ struct ServerStatus: Codable, Sendable {
         var movesUp: Int
         var keyframeSkips: Int
         var queuedMs: Int
-        /// WebRTC only: the viewer's bandwidth estimate (REMB), loss and round trip (receiver reports).
+        /// WebRTC only: the peer's state (`connected`...), the viewer's bandwidth estimate (REMB),
+        /// loss and round trip (receiver reports) and what it was sent lately.
+        var state: String?
         var estimateKbps: Int?
         var lossPercent: Double?
         var rttMs: Int?
@@ -212,7 +214,7 @@ struct ServerStatus: Codable, Sendable {
             },
             players: players.map {
                 Player(transport: $0.transport, rendition: $0.rendition, movesDown: $0.movesDown, movesUp: $0.movesUp,
-                       keyframeSkips: $0.keyframeSkips, queuedMs: Int(clamping: $0.queuedMillis), estimateKbps: $0.estimateKbps,
+                       keyframeSkips: $0.keyframeSkips, queuedMs: Int(clamping: $0.queuedMillis), state: $0.state, estimateKbps: $0.estimateKbps,
                        lossPercent: $0.lossPercent, rttMs: $0.rttMs, sentKbps: $0.sentKbps)
             },
             playerAdaptation: PlayerAdaptation(movesDown: totals.movesDown, movesUp: totals.movesUp, keyframeSkips: totals.keyframeSkips))

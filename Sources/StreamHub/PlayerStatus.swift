@@ -10,6 +10,8 @@ public struct PlayerStatus: Sendable, Equatable {
     public var keyframeSkips = 0
     /// Media queued for the player at the last tick.
     public var queuedMillis: Int64 = 0
+    /// WebRTC: the peer's state (new, connecting, connected, closed).
+    public var state: String?
     /// WebRTC: the viewer's bandwidth estimate (REMB), loss and round trip from its reports.
     public var estimateKbps: Int?
     public var lossPercent: Double?

@@ -316,6 +316,7 @@ final class WHEPSession: MediaSession, Sendable {
             p.lossPercent = s.fractionLost.map { (Double($0) / 2.56).rounded() }
             p.rttMs = s.rtt.map { Int($0 / .milliseconds(1)) }
             p.sentKbps = s.sent.map { $0 / 1000 }
+            p.state = s.pc?.stats.state.rawValue
             home.reportPlayer(playerID, p)
         }
     }

@@ -183,7 +183,7 @@ import WebRTC
         #expect(await eventually(within: 5) { high.stream.readerCount == 0 })
         #expect(await eventually(within: 5) { source.stream.players.first?.rendition == "360p" }, "\(source.stream.players)")
         let status = try #require(source.stream.players.first)
-        #expect(status.transport == "webrtc" && status.movesDown == 1 && status.movesUp == 0 && status.estimateKbps == 600, "\(status)")
+        #expect(status.transport == "webrtc" && status.state == "connected" && status.movesDown == 1 && status.movesUp == 0 && status.estimateKbps == 600, "\(status)")
         // The viewer leaves: it is no longer a player (its moves stay in the stream's totals).
         await v.close()
         #expect(await eventually(within: 5) { source.stream.players.isEmpty })
