@@ -14,8 +14,8 @@
 ///   fallen by 10 % or more from the highest since the last move, move to the highest rung that
 ///   fits the estimate, skipping rungs if need be. Falling matters: a receive-side estimator
 ///   only lowers its estimate when it sees a queue grow, while after a move up it lags the new
-///   rate for seconds, rising (Chromium 156: 3–6 % a second) — below the level, but no congestion. Two
-///   receiver reports in a row with 8 % loss or more move one rung down.
+///   rate for seconds, rising (Chromium 156: 3–6 % a second) — below the level, but no
+///   congestion. Two receiver reports in a row with 8 % loss or more move one rung down.
 /// - Up slowly: one rung at a time, only after the way up has been open for `hold` without a
 ///   break. Open means: the next rung fits under 85 % of the estimate, or the estimate sits 25 %
 ///   above the level (a receive-side estimator cannot rise far above what it receives, ~1.5×, so
