@@ -58,7 +58,8 @@ struct ServerStatus: Codable, Sendable {
         var segments: Int
     }
 
-    /// A relay player (RTMP play) and what its send-delay control did.
+    /// A relay player (RTMP/SRT play) and what its send-delay control did, or a WHEP viewer
+    /// (`webrtc`) and what its rung policy did, with the signals it decides on.
     struct Player: Codable, Sendable {
         var transport: String
         var rendition: String
@@ -66,6 +67,13 @@ struct ServerStatus: Codable, Sendable {
         var movesUp: Int
         var keyframeSkips: Int
         var queuedMs: Int
+        /// WebRTC only: the peer's state (`connected`...), the viewer's bandwidth estimate (REMB),
+        /// loss and round trip (receiver reports) and what it was sent lately.
+        var state: String?
+        var estimateKbps: Int?
+        var lossPercent: Double?
+        var rttMs: Int?
+        var sentKbps: Int?
     }
 
     /// Moves and skips of all the stream's players, those that left included.
@@ -89,10 +97,12 @@ struct ServerStatus: Codable, Sendable {
         var fps: Double
     }
 
-    /// Viewers now. `hls` counts HLS sessions once analytics provide them (null until then).
+    /// Viewers now. `rtmp` counts relay players (RTMP and SRT play), `webrtc` WHEP viewers,
+    /// `hls` HLS sessions once analytics provide them (null until then).
     struct Viewers: Codable, Sendable {
         var total: Int
         var rtmp: Int
+        var webrtc: Int
         var hls: Int?
     }
 
@@ -171,7 +181,8 @@ struct ServerStatus: Codable, Sendable {
             readers: live?.readerCount ?? 0,
             unitsIn: live?.unitsIn ?? 0,
             bytesIn: live?.bytesIn ?? 0,
-            viewers: Viewers(total: players.count + (watching?.hlsViewers ?? 0), rtmp: players.count, hls: watching?.hlsViewers),
+            viewers: Viewers(total: players.count + (watching?.hlsViewers ?? 0), rtmp: players.count(where: { $0.transport != "webrtc" }),
+                             webrtc: players.count(where: { $0.transport == "webrtc" }), hls: watching?.hlsViewers),
             drops: Drops(transcodeInput: transcodeInput, encoder: encoder, readers: readers, playerKeyframeSkips: totals.keyframeSkips,
                          total: transcodeInput + encoder + readers + totals.keyframeSkips),
             tracks: (live?.tracks ?? []).map {
@@ -203,7 +214,8 @@ struct ServerStatus: Codable, Sendable {
             },
             players: players.map {
                 Player(transport: $0.transport, rendition: $0.rendition, movesDown: $0.movesDown, movesUp: $0.movesUp,
-                       keyframeSkips: $0.keyframeSkips, queuedMs: Int(clamping: $0.queuedMillis))
+                       keyframeSkips: $0.keyframeSkips, queuedMs: Int(clamping: $0.queuedMillis), state: $0.state, estimateKbps: $0.estimateKbps,
+                       lossPercent: $0.lossPercent, rttMs: $0.rttMs, sentKbps: $0.sentKbps)
             },
             playerAdaptation: PlayerAdaptation(movesDown: totals.movesDown, movesUp: totals.movesUp, keyframeSkips: totals.keyframeSkips))
         status.analytics = watching

@@ -15,6 +15,10 @@ public struct NegotiatedTrack: Sendable, Equatable {
     public var pli: Bool
     public var fir: Bool
     public var transportCC: Bool
+    /// Video, WHEP: the viewer sends REMB (its receive-side bandwidth estimate); both sides said goog-remb.
+    public var remb: Bool = false
+    /// Video, WHEP with REMB: the abs-send-time extension's id, when the offer mapped it (we stamp it).
+    public var absSendTimeExtensionID: UInt8?
     /// The transport-wide sequence number header extension's id, when both sides use it.
     public var transportCCExtensionID: UInt8?
     /// The extension ids the offer mapped (uri → id), for a receiver that parses them.

@@ -64,7 +64,11 @@ public enum SDPNegotiator {
                 throw SDPError(.unsupported, "media section \(mid) is \(m.direction); \(role == .whep ? "WHEP offers receive (recvonly)" : "WHIP offers send (sendonly)")")
             }
             let ssrc = m.kind == "video" ? ssrcs.video : ssrcs.audio
-            let track = try negotiate(m, mid: mid, ssrc: ssrc, ladderProfile: ladderProfile)
+            var track = try negotiate(m, mid: mid, ssrc: ssrc, ladderProfile: ladderProfile)
+            if role != .whep { // a WHIP publisher's estimate is its own business
+                track.remb = false
+                track.absSendTimeExtensionID = nil
+            }
             if track.kind == .video { video = track } else { audio = track }
             acceptedMids.append(mid)
             sections.append(accepted(m, track: track, direction: direction, role: role, localUfrag: localUfrag, localPwd: localPwd,
@@ -142,12 +146,16 @@ public enum SDPNegotiator {
         }
         let fb = (feedback[chosen.payloadType] ?? []) + (feedback[-1] ?? [])
         let transportCCID = extensionIDs[transportCCURI]
-        return NegotiatedTrack(
+        var track = NegotiatedTrack(
             kind: kind, mid: mid, payloadType: UInt8(chosen.payloadType), codec: chosen.encoding, clockRate: chosen.clockRate,
             channels: chosen.channels, ssrc: ssrc, remoteSSRC: m.primarySSRCs.first,
             nack: kind == .video, pli: kind == .video, fir: kind == .video,
             transportCC: fb.contains("transport-cc") && transportCCID != nil, transportCCExtensionID: transportCCID,
             extensionIDs: extensionIDs, profileLevelID: profileLevelID, profileFallback: profileFallback, fmtp: fmtp)
+        // The viewer's bandwidth estimate picks its rung (WHEPRungPolicy).
+        track.remb = kind == .video && fb.contains("goog-remb")
+        track.absSendTimeExtensionID = track.remb ? extensionIDs[AbsSendTime.uri] : nil
+        return track
     }
 
     /// The offered H.264 format that can carry the ladder's stream: the same profile first, then
@@ -203,6 +211,7 @@ public enum SDPNegotiator {
             "a=mid:\(track.mid)",
         ]
         if let id = track.transportCCExtensionID, track.transportCC { lines.append("a=extmap:\(id) \(transportCCURI)") }
+        if let id = track.absSendTimeExtensionID { lines.append("a=extmap:\(id) \(AbsSendTime.uri)") }
         lines.append("a=\(direction)")
         if role == .whep { lines.append("a=msid:sluice sluice-\(track.kind.rawValue)") }
         lines.append("a=rtcp-mux")
@@ -213,6 +222,7 @@ public enum SDPNegotiator {
         if track.kind == .video {
             lines += ["a=rtcp-fb:\(pt) nack", "a=rtcp-fb:\(pt) nack pli", "a=rtcp-fb:\(pt) ccm fir"]
         }
+        if track.remb { lines.append("a=rtcp-fb:\(pt) goog-remb") }
         lines.append("a=fmtp:\(pt) \(track.fmtp)")
         if role == .whep {
             lines += ["a=ssrc:\(track.ssrc) cname:sluice", "a=ssrc:\(track.ssrc) msid:sluice sluice-\(track.kind.rawValue)"]

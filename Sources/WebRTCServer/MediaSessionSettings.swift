@@ -10,6 +10,8 @@ public struct MediaSessionSettings: Sendable, Equatable {
     public var maxSessions: Int
     /// A viewer's PLI/FIR (or its join) asks the rung for a keyframe at most this often per path.
     public var keyframeRequestInterval: Duration = .seconds(1)
+    /// The transport's per-peer bounds (send queue, rate cap, timeouts); `maxSessions` overrides its own.
+    public var transportLimits = WebRTCLimits()
 
     public init(host: String = "0.0.0.0", port: Int = 8189, advertisedIP: String? = nil, maxSessions: Int = 200) {
         self.host = host

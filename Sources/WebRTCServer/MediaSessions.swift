@@ -195,7 +195,7 @@ public final class MediaSessions: Sendable {
             let (settings, group, logger) = (self.settings, self.group, self.logger)
             let t = Task {
                 let certificate = try DTLSCertificate.generate()
-                var limits = WebRTCLimits()
+                var limits = settings.transportLimits
                 limits.maxSessions = settings.maxSessions
                 let transport = try await WebRTCTransport(host: settings.host, port: settings.port, advertisedIP: settings.advertisedIP,
                                                           certificate: certificate, limits: limits, group: group, logger: logger)

@@ -50,7 +50,22 @@ final class WHEPSession: MediaSession, Sendable {
         var pending: (stream: LiveStream, reader: ReaderQueue, parameterSets: [[UInt8]])?
         var policy = WHEPRungPolicy()
         var moves = 0
+        var movesDown = 0
+        var movesUp = 0
+        /// Keyframe skips: the socket's queue refused a packet, the rest of the GOP was dropped.
+        var keyframeSkips = 0
+        /// The latest REMB (bit/s), loss (/256) and round trip from the viewer.
+        var estimate: Int?
+        var fractionLost: UInt8?
+        var rtt: Duration?
+        /// What this viewer was sent lately (bit/s on the wire, smoothed), measured each second.
+        var sent: Int?
+        var lastSent: (bytes: Int, at: ContinuousClock.Instant)?
+        var resendBudget = RetransmissionBudget()
     }
+
+    /// The key of this viewer in the stream's players (the status API).
+    private let playerID = LiveStream.newPlayerID()
 
     init(id: String, source: WHEPSource, negotiated: NegotiatedSession, loop: any EventLoop, logger: Logger,
          requestKeyframe: @escaping @Sendable () -> Void, onClose: @escaping @Sendable (String) -> Void) {
@@ -103,12 +118,18 @@ final class WHEPSession: MediaSession, Sendable {
         for packet in packets {
             switch packet {
             case .nack(_, let seqs):
-                let resend = state.withLock { s in seqs.compactMap { s.history.packet(seq: $0) } }
-                for p in resend { _ = pc.sendRTP(p) }
+                let now = ContinuousClock.now
+                let resend = state.withLock { s in
+                    seqs.compactMap { s.history.packet(seq: $0) }
+                        .filter { s.resendBudget.allow(bytes: $0.count, sentBitsPerSecond: s.sent, now: now) }
+                }
+                for p in resend { _ = pc.sendRTP(stamped(p)) }
             case .receiverReport(let blocks):
                 adapt(blocks)
             case .senderReport(let sr):
                 adapt(sr.reports)
+            case .remb(let bitrate):
+                adapt(estimate: Int(clamping: bitrate))
             case .pli, .fir:
                 requestKeyframe()
             case .bye:
@@ -208,22 +229,51 @@ final class WHEPSession: MediaSession, Sendable {
         }
     }
 
-    /// Receiver reports → the rung policy; a move starts reading the next rung from its next
-    /// keyframe (asked for at once). Only when the viewer did not name a rendition.
+    /// Receiver reports → the rung policy (loss, round trip).
     private func adapt(_ blocks: [RTCPReportBlock]) {
-        guard source.adaptive, let v = negotiated.video, let block = blocks.first(where: { $0.ssrc == v.ssrc }) else { return }
-        let ladder = source.ladder()
-        let now = ContinuousClock.now
-        let target = state.withLock { s -> LiveStream? in
-            guard !s.closed, s.pending == nil, let i = ladder.firstIndex(where: { $0 === s.current }) else { return nil }
-            switch s.policy.report(fractionLost: block.fractionLost, now: now, canGoDown: i + 1 < ladder.count, canGoUp: i > 0) {
-            case .stay: return nil
-            case .down: return ladder[i + 1]
-            case .up: return ladder[i - 1]
-            }
+        guard let v = negotiated.video, let block = blocks.first(where: { $0.ssrc == v.ssrc }) else { return }
+        let rtt = RTCP.roundTripSeconds(block, nowNTP: TrackClock.ntp(micros: WallClock.nowMicros()))
+            .map { Duration.microseconds(Int64(min($0, 3600) * 1e6)) }
+        state.withLock { s in
+            s.fractionLost = block.fractionLost
+            if let rtt { s.rtt = rtt }
         }
-        guard let target, let reader = target.subscribe(capacity: Self.readerCapacity, byteCapacity: Self.readerBytes,
-                                                         fromNextKeyframe: true) else { return }
+        decide(reason: "loss \(block.fractionLost)/256") { policy, current, needs, now in
+            policy.report(fractionLost: block.fractionLost, rtt: rtt, now: now, current: current, count: needs.count, needs: needs.known)
+        }
+    }
+
+    /// A bandwidth estimate (REMB) → the rung policy.
+    private func adapt(estimate: Int) {
+        state.withLock { $0.estimate = estimate }
+        let sent = state.withLock { $0.sent }
+        decide(reason: "estimate \(estimate / 1000) kbit/s, sent \((sent ?? 0) / 1000) kbit/s") { policy, current, needs, now in
+            policy.estimate(bitsPerSecond: estimate, sent: sent, now: now, current: current, needs: needs.known)
+        }
+    }
+
+    /// What the ladder's rungs cost on the wire (`needs`), and how many there are.
+    struct Needs {
+        var count: Int
+        var known: [Int]?
+    }
+
+    /// Runs the policy; a move starts reading the target rung from its next keyframe (asked for
+    /// at once). Only when the viewer did not name a rendition, and not while a move is under way.
+    private func decide(reason: String, _ body: (inout WHEPRungPolicy, Int, Needs, ContinuousClock.Instant) -> WHEPRungPolicy.Decision) {
+        guard source.adaptive else { return }
+        let ladder = source.ladder()
+        let withAudio = state.withLock { $0.audioPacketizer != nil }
+        let needs = Needs(count: ladder.count, known: Self.needs(ladder, audio: withAudio ? source.audio : nil))
+        let now = ContinuousClock.now
+        let target = state.withLock { s -> (LiveStream, down: Bool)? in
+            guard !s.closed, s.pending == nil, let i = ladder.firstIndex(where: { $0 === s.current }) else { return nil }
+            guard case .move(let to) = body(&s.policy, i, needs, now), ladder.indices.contains(to), to != i else { return nil }
+            if to > i { s.movesDown += 1 } else { s.movesUp += 1 }
+            return (ladder[to], to > i)
+        }
+        guard let (target, down) = target,
+              let reader = target.subscribe(capacity: Self.readerCapacity, byteCapacity: Self.readerBytes, fromNextKeyframe: true) else { return }
         let started = state.withLock { s -> Bool in
             guard !s.closed, s.pending == nil else { return false }
             s.pending = (target, reader, [])
@@ -233,9 +283,42 @@ final class WHEPSession: MediaSession, Sendable {
             target.unsubscribe(reader)
             return
         }
-        logger.info("whep viewer moves", metadata: ["session": "\(id)", "to": "\(target.path)", "loss": "\(block.fractionLost)/256"])
+        logger.info("whep viewer moves \(down ? "down" : "up")", metadata: ["session": "\(id)", "to": "\(target.path)", "why": "\(reason)"])
         arm(reader, isVideo: true)
         requestKeyframe()
+        publishStatus()
+    }
+
+    /// Each rung's video bitrate plus the audio's, plus ~10 % for RTP, SRTP and UDP/IP headers;
+    /// nil when a rung does not say its bitrate.
+    static func needs(_ ladder: [LiveStream], audio: LiveStream?) -> [Int]? {
+        let audioBits = audio.map { $0.tracks.first { $0.kind == .audio }?.bitrate ?? 96_000 } ?? 0
+        var out: [Int] = []
+        for rung in ladder {
+            guard let bits = rung.tracks.first(where: { $0.kind == .video })?.bitrate, bits > 0 else { return nil }
+            out.append((bits + audioBits) / 10 * 11)
+        }
+        return out
+    }
+
+    /// This viewer in its stream's players (`GET /api/v1/streams`): the rung, the moves, the
+    /// skips and the signals they came from.
+    private func publishStatus() {
+        guard let home = source.hub.stream(source.path) else { return }
+        // Under the session's lock, so no report lands after the one that says it left.
+        state.withLock { s in
+            guard !s.closed else { return }
+            var p = PlayerStatus(transport: "webrtc", rendition: s.current.path.split(separator: "/").last.map(String.init) ?? s.current.path)
+            p.movesDown = s.movesDown
+            p.movesUp = s.movesUp
+            p.keyframeSkips = s.keyframeSkips
+            p.estimateKbps = s.estimate.map { $0 / 1000 }
+            p.lossPercent = s.fractionLost.map { (Double($0) / 2.56).rounded() }
+            p.rttMs = s.rtt.map { Int($0 / .milliseconds(1)) }
+            p.sentKbps = s.sent.map { $0 / 1000 }
+            p.state = s.pc?.stats.state.rawValue
+            home.reportPlayer(playerID, p)
+        }
     }
 
     private func sendVideo(_ unit: MediaUnit, reader: ReaderQueue) {
@@ -256,16 +339,24 @@ final class WHEPSession: MediaSession, Sendable {
             return (pc, packets)
         }
         guard let (pc, packets) = out else { return }
-        for p in packets where !pc.sendRTP(p) {
+        for p in packets where !pc.sendRTP(stamped(p)) {
             // The socket's queue is full: this frame is broken; resume clean at the next keyframe.
             let skipped = reader.skipToKeyframe()
             state.withLock { s in
                 s.waitingForKeyframe = true
                 s.framesSkipped += 1 + skipped
+                s.keyframeSkips += 1
             }
             requestKeyframe()
             return
         }
+    }
+
+    /// A video packet with abs-send-time set to now, when negotiated (the browser's REMB estimator
+    /// then sees when it left, not when it was captured).
+    private func stamped(_ packet: [UInt8]) -> [UInt8] {
+        guard let id = negotiated.video?.absSendTimeExtensionID else { return packet }
+        return RTPHeader.settingExtension(in: packet, id: id, data: AbsSendTime.data(nanos: DispatchTime.now().uptimeNanoseconds)) ?? packet
     }
 
     private func sendAudio(_ unit: MediaUnit) {
@@ -283,8 +374,15 @@ final class WHEPSession: MediaSession, Sendable {
 
     private func sendReports() {
         let now = WallClock.nowMicros()
+        let tick = ContinuousClock.now
+        let bytes = state.withLock { $0.pc }?.stats.bytesSent ?? 0
         let out = state.withLock { s -> (PeerConnection, [[UInt8]])? in
             guard let pc = s.pc, !s.closed else { return nil }
+            if let last = s.lastSent, tick > last.at {
+                let rate = Int(Double(max(0, bytes - last.bytes) * 8) / ((tick - last.at) / .seconds(1)))
+                s.sent = s.sent.map { ($0 + rate) / 2 } ?? rate
+            }
+            s.lastSent = (bytes, tick)
             var reports: [[UInt8]] = []
             if let v = negotiated.video, let r = s.videoClock.report(ssrc: v.ssrc, nowMicros: now) { reports.append(r) }
             if let a = negotiated.audio, s.audioPacketizer != nil, let r = s.audioClock.report(ssrc: a.ssrc, nowMicros: now) {
@@ -294,6 +392,7 @@ final class WHEPSession: MediaSession, Sendable {
         }
         guard let (pc, reports) = out else { return }
         for r in reports { _ = pc.sendRTCP(r) }
+        publishStatus()
     }
 
     private func stop(reason: String, closePeer: Bool) {
@@ -309,9 +408,11 @@ final class WHEPSession: MediaSession, Sendable {
         if let video { current.unsubscribe(video) }
         if let audio { source.audio?.unsubscribe(audio) }
         if closePeer { pc?.close(reason: reason) }
-        let counts = state.withLock { ($0.framesSent, $0.framesSkipped, $0.moves) }
+        source.hub.stream(source.path)?.reportPlayer(playerID, nil)
+        let counts = state.withLock { ($0.framesSent, $0.framesSkipped, $0.moves, $0.resendBudget.refused) }
         logger.info("whep viewer left", metadata: ["session": "\(id)", "reason": "\(reason)", "frames": "\(counts.0)",
-                                                   "skipped": "\(counts.1)", "rung-moves": "\(counts.2)"])
+                                                   "skipped": "\(counts.1)", "rung-moves": "\(counts.2)",
+                                                   "nacked-not-resent": "\(counts.3)"])
         onClose(id)
     }
 

@@ -103,8 +103,9 @@ import TestSupport
         }
     }
 
-    /// Chromium plays the ladder over WHEP (frames decoded, still decoding in the second half),
-    /// then publishes its fake camera over WHIP, and ffprobe reads the HLS rendition made of it.
+    /// Chromium plays the ladder over WHEP (frames decoded, still decoding in the second half;
+    /// its REMB estimate reaches the viewer's rung policy), then publishes its fake camera over
+    /// WHIP, and ffprobe reads the HLS rendition made of it.
     @Test(.enabled(if: Player.isAvailable, "needs chromium"))
     func chromiumPlaysOverWHEPAndPublishesOverWHIP() async throws {
         let h = try await ServerHarness.start(ladder: "360p:600k,240p:250k") { $0.file.webrtc.port = 0 }
@@ -113,8 +114,23 @@ import TestSupport
         defer { push.kill() }
         #expect(await eventually(within: 20) { h.server.hub.renditions(of: "live/rtc").count == 2 }, "\(push.errors)")
 
+        // While it plays, the viewer shows in the stream's players with its rung and Chromium's
+        // bandwidth estimate (REMB: the answer said goog-remb).
+        let watched = Task { () -> [PlayerStatus] in
+            var seen: [PlayerStatus] = []
+            while !Task.isCancelled {
+                if let p = h.server.hub.stream("live/rtc")?.players.first(where: { $0.transport == "webrtc" }) { seen.append(p) }
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+            return seen
+        }
         let play = try await Self.page(h, ["--page", "webrtc", "--src", "/whep/live/rtc", "--seconds", "8"])
+        watched.cancel()
+        let players = await watched.value
         print("WHEP in Chromium: \(play)")
+        print("as a player: \(players.last.map { "\($0)" } ?? "never")")
+        #expect(players.contains { ["360p", "240p"].contains($0.rendition) }, "\(players.suffix(3))")
+        #expect(players.contains { ($0.estimateKbps ?? 0) > 0 }, "Chromium sent no REMB: \(players.suffix(3))")
         #expect(play["fatal"] == nil || play["fatal"] is NSNull, "\(play)")
         let decoded = play["framesDecoded"] as? Int ?? 0
         let halfway = play["framesDecodedHalfway"] as? Int ?? 0

@@ -107,32 +107,4 @@ import Testing
         #expect(head.count == 19 && Array(head.prefix(8)) == Array("OpusHead".utf8) && head[9] == 2)
         #expect(WHIPSession.opusTrack.codec == .opus && WHIPSession.opusTrack.sampleRate == 48_000)
     }
-
-    @Test func lossMovesDownAfterTwoReportsAndACleanPathMovesBackUpLater() {
-        var policy = WHEPRungPolicy()
-        let t0 = ContinuousClock.now
-        func at(_ s: Double) -> ContinuousClock.Instant { t0 + .milliseconds(Int(s * 1000)) }
-        // 20 % loss once: stay; twice in a row: down.
-        #expect(policy.report(fractionLost: 51, now: at(0), canGoDown: true, canGoUp: false) == .stay)
-        #expect(policy.report(fractionLost: 51, now: at(1), canGoDown: true, canGoUp: false) == .down)
-        // Lossy, clean, lossy: not two in a row.
-        #expect(policy.report(fractionLost: 51, now: at(2), canGoDown: true, canGoUp: true) == .stay)
-        #expect(policy.report(fractionLost: 0, now: at(3), canGoDown: true, canGoUp: true) == .stay)
-        #expect(policy.report(fractionLost: 51, now: at(4), canGoDown: true, canGoUp: true) == .stay)
-        // Clean from 5 s: up after 10 s, not before.
-        #expect(policy.report(fractionLost: 0, now: at(5), canGoDown: true, canGoUp: true) == .stay)
-        #expect(policy.report(fractionLost: 0, now: at(14), canGoDown: true, canGoUp: true) == .stay)
-        #expect(policy.report(fractionLost: 0, now: at(15), canGoDown: true, canGoUp: true) == .up)
-        // The next move down doubles the wait: 20 s.
-        #expect(policy.report(fractionLost: 40, now: at(16), canGoDown: true, canGoUp: true) == .stay)
-        #expect(policy.report(fractionLost: 40, now: at(17), canGoDown: true, canGoUp: true) == .down)
-        #expect(policy.report(fractionLost: 0, now: at(18), canGoDown: true, canGoUp: true) == .stay)
-        #expect(policy.report(fractionLost: 0, now: at(37), canGoDown: true, canGoUp: true) == .stay)
-        #expect(policy.report(fractionLost: 0, now: at(38), canGoDown: true, canGoUp: true) == .up)
-        // The bottom rung cannot go lower; a little loss (3 %) is neither clean nor lossy.
-        #expect(policy.report(fractionLost: 90, now: at(39), canGoDown: false, canGoUp: true) == .stay)
-        #expect(policy.report(fractionLost: 90, now: at(40), canGoDown: false, canGoUp: true) == .stay)
-        #expect(policy.report(fractionLost: 8, now: at(41), canGoDown: true, canGoUp: true) == .stay)
-        #expect(policy.report(fractionLost: 8, now: at(90), canGoDown: true, canGoUp: true) == .stay)
-    }
 }

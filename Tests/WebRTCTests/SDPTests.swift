@@ -47,6 +47,38 @@ import WebRTC
         #expect(audio.rtpmaps[111] == RTPMap(payloadType: 111, encoding: "opus", clockRate: 48000, channels: 2))
     }
 
+    /// A WHEP viewer's bandwidth estimate picks its rung: the answer says goog-remb on the chosen
+    /// video format exactly when the offer did (Chromium does), never for audio or a WHIP publisher.
+    @Test func answersGoogREMBExactlyWhenOffered() throws {
+        let (sdp, session) = try answer(ChromiumOffers.whepRecvonly)
+        #expect(section(sdp, mid: "0").contains("a=rtcp-fb:106 goog-remb"))
+        #expect(section(sdp, mid: "0").filter { $0.contains("goog-remb") }.count == 1)
+        #expect(!section(sdp, mid: "1").contains { $0.contains("goog-remb") })
+        #expect(session.video?.remb == true && session.audio?.remb == false)
+        // abs-send-time (which Sluice stamps for the browser's estimator) with the offer's id.
+        let ast = try #require(SessionDescription.parse(ChromiumOffers.whepRecvonly).media[0].extensionMaps.first { $0.uri == AbsSendTime.uri })
+        #expect(section(sdp, mid: "0").contains("a=extmap:\(ast.id) \(AbsSendTime.uri)"))
+        #expect(session.video?.absSendTimeExtensionID == UInt8(ast.id) && session.audio?.absSendTimeExtensionID == nil)
+
+        let plain = SDPOfferBuilder(ufrag: "abcd", pwd: "abcdefghijklmnopqrstuvwx", fingerprintSHA256: Self.ourFingerprint).build()
+        #expect(!plain.contains("goog-remb"))
+        let (unasked, unaskedSession) = try answer(plain)
+        #expect(!unasked.contains("goog-remb") && unaskedSession.video?.remb == false)
+        #expect(!unasked.contains("abs-send-time") && unaskedSession.video?.absSendTimeExtensionID == nil)
+
+        let (whip, whipSession) = try answer(ChromiumOffers.whipSendonly, role: .whip, profile: nil)
+        #expect(ChromiumOffers.whipSendonly.contains("goog-remb"))
+        #expect(!whip.contains("goog-remb") && whipSession.video?.remb == false)
+        #expect(!whip.contains("abs-send-time") && whipSession.video?.absSendTimeExtensionID == nil)
+    }
+
+    @Test func absSendTimeIsSixPointEighteenSecondsModulo64() {
+        #expect(AbsSendTime.data(nanos: 0) == [0, 0, 0])
+        #expect(AbsSendTime.data(nanos: 1_500_000_000) == [0x06, 0x00, 0x00]) // 1.5 × 2^18
+        #expect(AbsSendTime.data(nanos: 64_000_000_000 + 250_000_000) == [0x01, 0x00, 0x00]) // wraps at 64 s
+        #expect(AbsSendTime.data(nanos: UInt64.max).count == 3)
+    }
+
     @Test func answersWHEPWithH264AndOpus() throws {
         let (sdp, session) = try answer(ChromiumOffers.whepRecvonly)
         let all = lines(sdp)
