@@ -64,7 +64,8 @@ public enum SDPNegotiator {
                 throw SDPError(.unsupported, "media section \(mid) is \(m.direction); \(role == .whep ? "WHEP offers receive (recvonly)" : "WHIP offers send (sendonly)")")
             }
             let ssrc = m.kind == "video" ? ssrcs.video : ssrcs.audio
-            let track = try negotiate(m, mid: mid, ssrc: ssrc, ladderProfile: ladderProfile)
+            var track = try negotiate(m, mid: mid, ssrc: ssrc, ladderProfile: ladderProfile)
+            if role != .whep { track.playoutDelayExtensionID = nil } // a receiver does not bound its own playout
             if track.kind == .video { video = track } else { audio = track }
             acceptedMids.append(mid)
             sections.append(accepted(m, track: track, direction: direction, role: role, localUfrag: localUfrag, localPwd: localPwd,
@@ -142,12 +143,16 @@ public enum SDPNegotiator {
         }
         let fb = (feedback[chosen.payloadType] ?? []) + (feedback[-1] ?? [])
         let transportCCID = extensionIDs[transportCCURI]
+        // Playout delay is video's, and only in the one-byte form (ids 1–14): the answer does
+        // not agree to extmap-allow-mixed.
+        let playoutDelayID = extensionIDs[PlayoutDelay.uri].flatMap { kind == .video && (1...14).contains($0) ? $0 : nil }
         return NegotiatedTrack(
             kind: kind, mid: mid, payloadType: UInt8(chosen.payloadType), codec: chosen.encoding, clockRate: chosen.clockRate,
             channels: chosen.channels, ssrc: ssrc, remoteSSRC: m.primarySSRCs.first,
             nack: kind == .video, pli: kind == .video, fir: kind == .video,
             transportCC: fb.contains("transport-cc") && transportCCID != nil, transportCCExtensionID: transportCCID,
-            extensionIDs: extensionIDs, profileLevelID: profileLevelID, profileFallback: profileFallback, fmtp: fmtp)
+            extensionIDs: extensionIDs, profileLevelID: profileLevelID, profileFallback: profileFallback, fmtp: fmtp,
+            playoutDelayExtensionID: playoutDelayID)
     }
 
     /// The offered H.264 format that can carry the ladder's stream: the same profile first, then
@@ -203,6 +208,7 @@ public enum SDPNegotiator {
             "a=mid:\(track.mid)",
         ]
         if let id = track.transportCCExtensionID, track.transportCC { lines.append("a=extmap:\(id) \(transportCCURI)") }
+        if let id = track.playoutDelayExtensionID { lines.append("a=extmap:\(id) \(PlayoutDelay.uri)") }
         lines.append("a=\(direction)")
         if role == .whep { lines.append("a=msid:sluice sluice-\(track.kind.rawValue)") }
         lines.append("a=rtcp-mux")

@@ -10,6 +10,9 @@ public struct MediaSessionSettings: Sendable, Equatable {
     public var maxSessions: Int
     /// A viewer's PLI/FIR (or its join) asks the rung for a keyframe at most this often per path.
     public var keyframeRequestInterval: Duration = .seconds(1)
+    /// The playout-delay bound (min 0, max this, ms) sent to WHEP viewers that offer the
+    /// extension; nil sends none.
+    public var playoutDelayMaxMs: Int? = 0
 
     public init(host: String = "0.0.0.0", port: Int = 8189, advertisedIP: String? = nil, maxSessions: Int = 200) {
         self.host = host

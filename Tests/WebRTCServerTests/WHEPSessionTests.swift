@@ -69,21 +69,26 @@ import WebRTC
         for d in dtls.takeDatagrams() { try peer.send(d, to: port) }
         let srtp = try SRTPSession(keys: try #require(dtls.srtpKeys(), "DTLS: \(dtls.state)"))
 
-        /// The next media packet's payload (RTCP from the server is skipped).
-        func nextPayload() async -> [UInt8]? {
+        /// The next media packet (RTCP from the server is skipped), and its payload.
+        func nextPacket() async -> (header: RTPHeader, payload: [UInt8])? {
             guard let d = await peer.next(within: 5, where: { classifyDatagram($0) == .rtp }),
-                  let rtp = try? srtp.unprotectRTP(d), let (payload, _) = RTPPayload.payload(rtp), RTPPayload.ssrc(rtp) == ssrc else { return nil }
-            return payload
+                  let rtp = try? srtp.unprotectRTP(d), let (payload, _) = RTPPayload.payload(rtp), RTPPayload.ssrc(rtp) == ssrc,
+                  let (header, _) = try? RTPHeader.parse(rtp) else { return nil }
+            return (header, payload)
         }
+        func nextPayload() async -> [UInt8]? { await nextPacket()?.payload }
 
         // Connected: the viewer asked for a keyframe and waits for one (a delta frame is not sent).
         #expect(await eventually(within: 5) { keyframeRequests.withLock { $0 } >= 1 })
         high.write(Self.unit(0, keyframe: false, marker: 0xAA))
         high.write(Self.unit(1, keyframe: true, marker: 0xAA))
-        let first = try #require(await nextPayload())
+        let (firstHeader, first) = try #require(await nextPacket())
         #expect(first.first.map { $0 & 0x1F } == 24, "SPS and PPS first, as STAP-A: \(first)") // STAP-A
-        let idr = try #require(await nextPayload())
+        // The offer mapped playout-delay as 5: the frame's first packet says "render at once" (min = max = 0).
+        #expect(firstHeader.extensions == [RTPHeaderExtension(id: 5, data: [0, 0, 0])])
+        let (idrHeader, idr) = try #require(await nextPacket())
         #expect(idr.suffix(3) == [0xAA, 0xAA, 0xAA] && idr.first.map { $0 & 0x1F } == 5)
+        #expect(idrHeader.extensions.isEmpty && idrHeader.marker)
 
         // Two reports with 20 % loss: the viewer reads the 360p rung from its next keyframe.
         for _ in 0..<2 {
