@@ -131,6 +131,7 @@ extension LoadedConfig {
         range(c.clips.maxConcurrent, 1...64, "clips.maxConcurrent")
         range(c.webrtc.port, 0...65535, "webrtc.port")
         range(c.webrtc.maxSessions, 1...100_000, "webrtc.maxSessions")
+        range(c.webrtc.playoutDelayMs, -1...40_950, "webrtc.playoutDelayMs", " ms")
         return out
     }
 

@@ -284,6 +284,10 @@ public struct SluiceConfig: Codable, Sendable, Equatable {
         public var advertisedIP: String?
         /// WHEP viewers and WHIP publishers at once; beyond it a POST gets 503.
         public var maxSessions = 200
+        /// The most a WHEP viewer's browser may hold a frame before showing it (the playout-delay
+        /// RTP header extension, min 0): 0 shows each frame as soon as it is decoded; -1 sends no
+        /// bound (the browser's own jitter buffer decides).
+        public var playoutDelayMs = 0
         public init() {}
     }
 }

@@ -182,7 +182,8 @@ extension WebRTCRoutes {
     static func sessions(file: SluiceConfig, host: String, hub: StreamHub, pipelines: StreamPipelines, logger: Logger) -> MediaSessions? {
         let w = file.webrtc
         guard w.enabled else { return nil }
-        let settings = MediaSessionSettings(host: host, port: w.port, advertisedIP: w.advertisedIP, maxSessions: w.maxSessions)
+        var settings = MediaSessionSettings(host: host, port: w.port, advertisedIP: w.advertisedIP, maxSessions: w.maxSessions)
+        settings.playoutDelayMaxMs = w.playoutDelayMs < 0 ? nil : w.playoutDelayMs
         return MediaSessions(settings: settings, hub: hub, logger: logger, requestKeyframe: { [weak pipelines] rendition in
             guard let pipelines else { return }
             let parent = rendition.split(separator: "/").dropLast().joined(separator: "/")

@@ -22,8 +22,13 @@ public struct H264Packetizer: Sendable {
     var maxPayload: Int { mtu - 12 }
 
     /// `nalus` without start codes or length prefixes. Access unit delimiters and filler data are
-    /// left out; empty NAL units are skipped.
-    public mutating func packetize(nalus: [[UInt8]], timestamp: UInt32) -> [[UInt8]] {
+    /// left out; empty NAL units are skipped. `firstPacketExtensions` (e.g. `PlayoutDelay`) go in
+    /// the first packet's header; every packet's payload room shrinks by their size so that no
+    /// packet exceeds `mtu`.
+    public mutating func packetize(nalus: [[UInt8]], timestamp: UInt32, firstPacketExtensions: [RTPHeaderExtension] = []) -> [[UInt8]] {
+        let extensionBytes = firstPacketExtensions.isEmpty ? 0
+            : RTPHeader(payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, extensions: firstPacketExtensions).size - 12
+        let maxPayload = max(self.maxPayload - extensionBytes, 3)
         let units = nalus.filter { n in
             guard let h = n.first else { return false }
             let type = h & 0x1F
@@ -34,11 +39,11 @@ public struct H264Packetizer: Sendable {
         while i < units.count {
             let nalu = units[i]
             // A run of parameter sets (and SEI) that fits in one packet goes as a STAP-A.
-            if isAggregatable(nalu) {
+            if isAggregatable(nalu, maxPayload) {
                 var run = [nalu]
                 var size = 1 + 2 + nalu.count
                 var j = i + 1
-                while j < units.count, isAggregatable(units[j]), size + 2 + units[j].count <= maxPayload {
+                while j < units.count, isAggregatable(units[j], maxPayload), size + 2 + units[j].count <= maxPayload {
                     run.append(units[j]); size += 2 + units[j].count; j += 1
                 }
                 if run.count > 1 {
@@ -50,7 +55,7 @@ public struct H264Packetizer: Sendable {
             if nalu.count <= maxPayload {
                 payloads.append(nalu)
             } else {
-                payloads.append(contentsOf: fragments(of: nalu))
+                payloads.append(contentsOf: fragments(of: nalu, maxPayload: maxPayload))
             }
             i += 1
         }
@@ -58,7 +63,7 @@ public struct H264Packetizer: Sendable {
         packets.reserveCapacity(payloads.count)
         for (index, payload) in payloads.enumerated() {
             var packet = RTPHeader(payloadType: payloadType, sequenceNumber: sequenceNumber, timestamp: timestamp, ssrc: ssrc,
-                                   marker: index == payloads.count - 1).serialize()
+                                   marker: index == payloads.count - 1, extensions: index == 0 ? firstPacketExtensions : []).serialize()
             packet.append(contentsOf: payload)
             packets.append(packet)
             sequenceNumber &+= 1
@@ -66,7 +71,7 @@ public struct H264Packetizer: Sendable {
         return packets
     }
 
-    private func isAggregatable(_ nalu: [UInt8]) -> Bool {
+    private func isAggregatable(_ nalu: [UInt8], _ maxPayload: Int) -> Bool {
         guard let h = nalu.first else { return false }
         let type = h & 0x1F
         return (type == 6 || type == 7 || type == 8) && nalu.count + 3 <= maxPayload
@@ -86,7 +91,7 @@ public struct H264Packetizer: Sendable {
 
     /// FU-A fragments: the NAL header's F and NRI in the indicator, its type in the FU header; the
     /// NAL header byte itself is not sent. Every fragment but the last is full.
-    private func fragments(of nalu: [UInt8]) -> [[UInt8]] {
+    private func fragments(of nalu: [UInt8], maxPayload: Int) -> [[UInt8]] {
         let header = nalu[0]
         let indicator = header & 0xE0 | Self.fuA
         let room = maxPayload - 2

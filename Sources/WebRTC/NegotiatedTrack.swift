@@ -30,4 +30,7 @@ public struct NegotiatedTrack: Sendable, Equatable {
     public var profileFallback: Bool
     /// The answer's a=fmtp value for the payload type.
     public var fmtp: String
+    /// Video only: the playout-delay extension's id (`PlayoutDelay`), when the offer mapped it
+    /// with a one-byte id; a WHEP answer maps it back and the sender stamps it.
+    public var playoutDelayExtensionID: UInt8? = nil
 }

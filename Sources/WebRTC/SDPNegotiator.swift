@@ -68,6 +68,7 @@ public enum SDPNegotiator {
             if role != .whep { // a WHIP publisher's estimate is its own business
                 track.remb = false
                 track.absSendTimeExtensionID = nil
+                track.playoutDelayExtensionID = nil // a receiver does not bound its own playout
             }
             if track.kind == .video { video = track } else { audio = track }
             acceptedMids.append(mid)
@@ -146,12 +147,16 @@ public enum SDPNegotiator {
         }
         let fb = (feedback[chosen.payloadType] ?? []) + (feedback[-1] ?? [])
         let transportCCID = extensionIDs[transportCCURI]
+        // Playout delay is video's, and only in the one-byte form (ids 1–14): the answer does
+        // not agree to extmap-allow-mixed.
+        let playoutDelayID = extensionIDs[PlayoutDelay.uri].flatMap { kind == .video && (1...14).contains($0) ? $0 : nil }
         var track = NegotiatedTrack(
             kind: kind, mid: mid, payloadType: UInt8(chosen.payloadType), codec: chosen.encoding, clockRate: chosen.clockRate,
             channels: chosen.channels, ssrc: ssrc, remoteSSRC: m.primarySSRCs.first,
             nack: kind == .video, pli: kind == .video, fir: kind == .video,
             transportCC: fb.contains("transport-cc") && transportCCID != nil, transportCCExtensionID: transportCCID,
-            extensionIDs: extensionIDs, profileLevelID: profileLevelID, profileFallback: profileFallback, fmtp: fmtp)
+            extensionIDs: extensionIDs, profileLevelID: profileLevelID, profileFallback: profileFallback, fmtp: fmtp,
+            playoutDelayExtensionID: playoutDelayID)
         // The viewer's bandwidth estimate picks its rung (WHEPRungPolicy).
         track.remb = kind == .video && fb.contains("goog-remb")
         track.absSendTimeExtensionID = track.remb ? extensionIDs[AbsSendTime.uri] : nil
@@ -212,6 +217,7 @@ public enum SDPNegotiator {
         ]
         if let id = track.transportCCExtensionID, track.transportCC { lines.append("a=extmap:\(id) \(transportCCURI)") }
         if let id = track.absSendTimeExtensionID { lines.append("a=extmap:\(id) \(AbsSendTime.uri)") }
+        if let id = track.playoutDelayExtensionID { lines.append("a=extmap:\(id) \(PlayoutDelay.uri)") }
         lines.append("a=\(direction)")
         if role == .whep { lines.append("a=msid:sluice sluice-\(track.kind.rawValue)") }
         lines.append("a=rtcp-mux")

@@ -10,6 +10,8 @@ public struct SDPOfferBuilder: Sendable {
     /// profile-level-ids offered, in order of preference (Chromium offers these three first).
     public var h264Profiles = ["42e01f", "4d001f", "640c1f"]
     public var audio = true
+    /// Maps the playout-delay header extension (`PlayoutDelay`) on video with this id, as Chromium does (5).
+    public var playoutDelayExtensionID: Int?
 
     public init(ufrag: String, pwd: String, fingerprintSHA256: String) {
         self.ufrag = ufrag
@@ -34,6 +36,7 @@ public struct SDPOfferBuilder: Sendable {
         lines.append("m=video 9 UDP/TLS/RTP/SAVPF " + videoPTs.map(String.init).joined(separator: " "))
         common("0")
         lines.append("a=rtcp-rsize")
+        if let id = playoutDelayExtensionID { lines.append("a=extmap:\(id) \(PlayoutDelay.uri)") }
         for (pt, profile) in zip(videoPTs, h264Profiles) {
             lines += ["a=rtpmap:\(pt) H264/90000", "a=rtcp-fb:\(pt) nack", "a=rtcp-fb:\(pt) nack pli", "a=rtcp-fb:\(pt) ccm fir",
                       "a=fmtp:\(pt) level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=\(profile)"]

@@ -12,6 +12,9 @@ public struct MediaSessionSettings: Sendable, Equatable {
     public var keyframeRequestInterval: Duration = .seconds(1)
     /// The transport's per-peer bounds (send queue, rate cap, timeouts); `maxSessions` overrides its own.
     public var transportLimits = WebRTCLimits()
+    /// The playout-delay bound (min 0, max this, ms) sent to WHEP viewers that offer the
+    /// extension; nil sends none.
+    public var playoutDelayMaxMs: Int? = 0
 
     public init(host: String = "0.0.0.0", port: Int = 8189, advertisedIP: String? = nil, maxSessions: Int = 200) {
         self.host = host

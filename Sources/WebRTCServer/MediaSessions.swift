@@ -87,7 +87,8 @@ public final class MediaSessions: Sendable {
             }
             answer = fallback
         }
-        let session = WHEPSession(id: id, source: source, negotiated: answer.session, loop: group.next(), logger: logger,
+        let session = WHEPSession(id: id, source: source, negotiated: answer.session, playoutDelay: settings.playoutDelayMaxMs.map { PlayoutDelay(minMs: 0, maxMs: $0) },
+                                  loop: group.next(), logger: logger,
                                   requestKeyframe: { [weak self] in self?.keyframe(for: source.videoPath) },
                                   onClose: { [weak self] id in self?.remove(id) })
         try register(session, negotiated: answer.session, transport: started.transport)

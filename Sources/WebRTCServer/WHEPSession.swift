@@ -22,6 +22,9 @@ final class WHEPSession: MediaSession, Sendable {
     private let requestKeyframe: @Sendable () -> Void
     private let onClose: @Sendable (String) -> Void
     private let state: Mutex<State>
+    /// Stamped on each video frame's first packet when the viewer offered playout-delay (by
+    /// default min = max = 0: render at once, no jitter-buffer delay; Docs/Benchmarks.md).
+    private let frameExtensions: [RTPHeaderExtension]
 
     /// Units each reader may queue: about 2 s of 60 fps video; beyond it the reader drops to a keyframe.
     static let readerCapacity = 128
@@ -67,7 +70,8 @@ final class WHEPSession: MediaSession, Sendable {
     /// The key of this viewer in the stream's players (the status API).
     private let playerID = LiveStream.newPlayerID()
 
-    init(id: String, source: WHEPSource, negotiated: NegotiatedSession, loop: any EventLoop, logger: Logger,
+    init(id: String, source: WHEPSource, negotiated: NegotiatedSession, playoutDelay: PlayoutDelay? = .immediate,
+         loop: any EventLoop, logger: Logger,
          requestKeyframe: @escaping @Sendable () -> Void, onClose: @escaping @Sendable (String) -> Void) {
         self.id = id
         self.source = source
@@ -76,6 +80,11 @@ final class WHEPSession: MediaSession, Sendable {
         self.logger = logger
         self.requestKeyframe = requestKeyframe
         self.onClose = onClose
+        if let delay = playoutDelay, let id = negotiated.video?.playoutDelayExtensionID {
+            frameExtensions = [delay.element(id: id)]
+        } else {
+            frameExtensions = []
+        }
         var s = State(current: source.video)
         if let v = negotiated.video { s.videoPacketizer = H264Packetizer(payloadType: v.payloadType, ssrc: v.ssrc) }
         if let a = negotiated.audio, source.audio != nil { s.audioPacketizer = OpusPacketizer(payloadType: a.payloadType, ssrc: a.ssrc) }
@@ -331,7 +340,7 @@ final class WHEPSession: MediaSession, Sendable {
             guard var nalus = Self.nalus(unit) else { return nil }
             if unit.isKeyframe, !nalus.contains(where: { ($0.first ?? 0) & 0x1F == 7 }) { nalus = s.parameterSets + nalus }
             let ts = s.videoClock.timestamp(unit)
-            let packets = packetizer.packetize(nalus: nalus, timestamp: ts)
+            let packets = packetizer.packetize(nalus: nalus, timestamp: ts, firstPacketExtensions: frameExtensions)
             s.videoPacketizer = packetizer
             for p in packets where p.count >= 4 { s.history.store(seq: UInt16(p[2]) << 8 | UInt16(p[3]), packet: p) }
             s.videoClock.sent(packets)

@@ -92,6 +92,11 @@ struct BenchLatency: AsyncParsableCommand {
         // /player/webrtc (Sources/Server/WebRTC/webrtc.html)
         var firstFrameAfterPostMs: Double?
         var heights: [String: Int]?
+        /// Clock → the frame's last packet received by Chromium, per frame; and Chromium's per-frame averages.
+        var receivedMs: [Double]?
+        var jitterBufferMs: Double?
+        var decodeMs: Double?
+        var processingMs: Double?
     }
 
     struct Percentiles: Encodable {
@@ -111,10 +116,17 @@ struct BenchLatency: AsyncParsableCommand {
         var frames: Int
         var renditions: [String: Int]
         var hlsjsTargetLatencyS: Double?
+        /// webrtc: the clock → the frame received by Chromium (the sender's share of g2g), and
+        /// Chromium's average jitter-buffer wait, decode time and receive → decoded per frame.
+        var receivedMs: Percentiles?
+        var jitterBufferMs: Double?
+        var decodeMs: Double?
+        var processingMs: Double?
         /// nil when it played; else why not ("unsupported: …").
         var status: String?
         enum CodingKeys: String, CodingKey {
             case name, stalls, freezes, frames, renditions, status
+            case receivedMs = "received_ms", jitterBufferMs = "jitter_buffer_ms", decodeMs = "decode_ms", processingMs = "processing_ms"
             case g2gMs = "g2g_ms", firstFrameMs = "first_frame_ms", firstFrameAfterManifestMs = "first_frame_after_manifest_ms"
             case stallSeconds = "stall_seconds", hlsjsTargetLatencyS = "hlsjs_target_latency_s"
         }
@@ -209,6 +221,10 @@ struct BenchLatency: AsyncParsableCommand {
         tier.stallSeconds = page.stallSeconds
         tier.freezes = page.freezes
         tier.hlsjsTargetLatencyS = page.targetLatency
+        if let samples = page.receivedMs, let r = LatencyReport(samples) {
+            tier.receivedMs = Percentiles(p50: r.p50Ms, p95: r.p95Ms, p99: r.p99Ms)
+        }
+        (tier.jitterBufferMs, tier.decodeMs, tier.processingMs) = (page.jitterBufferMs, page.decodeMs, page.processingMs)
         if let samples = page.g2gMs, let r = LatencyReport(samples) {
             tier.g2gMs = Percentiles(p50: r.p50Ms, p95: r.p95Ms, p99: r.p99Ms)
         } else {
@@ -242,6 +258,11 @@ struct BenchLatency: AsyncParsableCommand {
             say(col(t.name, 15) + col(ms(g.p50), 7) + col(ms(g.p95), 7) + col(ms(g.p99), 7)
                 + col(ms(t.firstFrameMs) + (t.firstFrameAfterManifestMs.map { " (\(ms($0)))" } ?? ""), 13)
                 + col("\(t.stalls ?? 0)", 8) + col("\(t.freezes ?? 0)", 9) + col(shown, 14) + ratio)
+            if let rx = t.receivedMs {
+                say(col("  received", 15) + col(ms(rx.p50), 7) + col(ms(rx.p95), 7) + col(ms(rx.p99), 7)
+                    + "clock → last packet in Chromium; per frame in Chromium: jitter buffer \(ms(t.jitterBufferMs)), "
+                    + "decode \(ms(t.decodeMs)), received → decoded \(ms(t.processingMs)) ms")
+            }
         }
         if let p = r.probe {
             say(col("sluice probe", 15) + col(ms(p.p50Ms), 7) + col(ms(p.p95Ms), 7) + col(ms(p.p99Ms), 7)

@@ -50,6 +50,7 @@ final class UDPTestPeer: Sendable {
         var b = SDPOfferBuilder(ufrag: ufrag, pwd: pwd, fingerprintSHA256: certificate.fingerprintSHA256)
         b.h264Profiles = ["42e01f"]
         b.audio = false
+        b.playoutDelayExtensionID = 5
         return b.build()
     }
 

@@ -123,10 +123,15 @@ import WebRTC
         #expect(await eventually(within: 5) { v.keyframeRequests >= 1 })
         high.write(Self.unit(0, keyframe: false, marker: 0xAA))
         high.write(Self.unit(1, keyframe: true, marker: 0xAA))
-        let first = try #require(await v.nextPayload())
+        let (firstPacket, first) = try #require(await v.nextPacket())
         #expect(first.first.map { $0 & 0x1F } == 24, "SPS and PPS first, as STAP-A: \(first)") // STAP-A
-        let idr = try #require(await v.nextPayload())
+        // The offer mapped playout-delay as 5: the frame's first packet says "render at once" (min = max = 0).
+        let firstHeader = try RTPHeader.parse(firstPacket).0
+        #expect(firstHeader.extensions == [RTPHeaderExtension(id: 5, data: [0, 0, 0])])
+        let (idrPacket, idr) = try #require(await v.nextPacket())
+        let idrHeader = try RTPHeader.parse(idrPacket).0
         #expect(idr.suffix(3) == [0xAA, 0xAA, 0xAA] && idr.first.map { $0 & 0x1F } == 5)
+        #expect(idrHeader.extensions.isEmpty && idrHeader.marker)
 
         // Two reports with 20 % loss: the viewer reads the 360p rung from its next keyframe.
         for _ in 0..<2 {
