@@ -145,6 +145,7 @@ public struct LinkSimulator: Sendable {
         /// Added to each RTT reading: uniform 0...this (a busy host's scheduling; the measured runs'
         /// RTT wanders 20–30 ms on an idle link). Deterministic (seeded).
         public var rttJitterMs: Double
+        public var jitterSeed: UInt64 = 11
         /// RFC 8867 §5: 50 ms one-way propagation (100 ms RTT), a 300 ms bottleneck queue.
         public init(transport: Transport = .tcp, baseRttMs: Double = 100, bottleneckQueueMs: Double = 300,
                     sampleInterval: Double = 0.02, tick: Double = 0.005, srtLatencyMs: Double = 1000,
@@ -177,6 +178,7 @@ public struct LinkSimulator: Sendable {
     public init(config: Config) {
         self.config = config
         lastSample = (0, 0, 0, 0)
+        random = SeededRandom(seed: config.jitterSeed)
     }
 
     /// Added queuing delay: how long the oldest byte still queued (ours or the bottleneck's) has

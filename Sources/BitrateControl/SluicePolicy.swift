@@ -91,6 +91,7 @@ struct SluicePolicy: Sendable {
     var probeBase = 0.0
     /// Wire kbit/s handed over in the second before the probe began.
     var probeStartSent: Double?
+    var probeStartSentShort: Double?
     var lossAverage = 0.0
     /// The standing queue averaged over ~1 s: the baseline a probe is judged against.
     var standingAverage = 0.0
@@ -183,7 +184,7 @@ struct SluicePolicy: Sendable {
         let standing = delays.map(\.ms).min() ?? delay
         // For the decision to cut or trim: what the path, not our burst, holds.
         let congested = max(0, standing - burst)
-        standingAverage += (standing - standingAverage) * min(1, dt / 1.0)
+        standingAverage += (congested - standingAverage) * min(1, dt / 1.0)
         lossAverage += ((sample.lossRate ?? 0) - lossAverage) * min(1, dt / Self.lossSeconds)
         // Loss with no queue behind it is the radio's, not ours: a drop-tail bottleneck loses only
         // when full. (A policer without a queue would need loss alone; RFC 8867's links queue.)
@@ -245,7 +246,7 @@ struct SluicePolicy: Sendable {
                 // The path carries less than the floor itself: give up frame rate, then size.
                 if meter.coveredSpan >= 1, max(delivered, longDelivered ?? 0) < floorKbps * overhead { stepDown(now: now) }
             }
-        } else if mode == .probe, standing - probeStartStanding > Self.probeRiseMs || loss > 0.02 {
+        } else if mode == .probe, congested - probeStartStanding > Self.probeRiseMs || loss > 0.02 {
             // The probe built a queue: the link did not grow.
             if Self.debug { FileHandle.standardError.write(Data("   standing \(standing) start \(probeStartStanding) loss \(loss) bytesDelay \(bytesDelay) rttRise \(rttRise)\n".utf8)) }
             clearSince = nil
@@ -260,7 +261,8 @@ struct SluicePolicy: Sendable {
                 pathKbps = longDelivered ?? delivered
                 // Gently: when the encoder sends less than its target, delivered is the
                 // encoder's pace, and a cut to it would chase it down.
-                rate = min(rate, max(drainTarget(longDelivered ?? delivered), rate * 0.9))
+                // At most −6 %: after a probe's +8 % that stays under the 10 % of a reversal.
+                rate = min(rate, max(drainTarget(longDelivered ?? delivered), rate * 0.94))
                 enter(.drain, now, "trim")
             }
         } else {
@@ -275,24 +277,24 @@ struct SluicePolicy: Sendable {
             case .cruise:
                 let wait = lastProbeFailed ? Self.probeEveryAfterFailure : lastProbeCarried ? Self.probeEveryAfterCarried : Self.probeEvery
                 if now - modeSince >= wait {
-                    startProbe(now: now, standing: standing)
+                    startProbe(now: now, standing: congested)
                 }
             case .probe:
                 let length = max(Self.minProbeSeconds, Self.probeSecondsAtBaseGain * Self.probeGain / gain)
                 let steadySent = steadySentRate(over: 0.5)
-                let followed = probeFollowed(steadySent)
+                let followed = probeFollowed()
                 let elapsed = now - modeSince
                 // What the far end took during the probe (not before it).
                 let probeDelivered = meter.rateKbps(span: min(1.0, elapsed), minSpan: 0.25) ?? delivered
-                let noRise = standing <= probeStartStanding + Self.probeRiseMs / 4
+                let noRise = congested <= probeStartStanding + Self.probeRiseMs / 4
                 // Growth shown (the first probe carried more than the path was known to take):
                 // the next step as soon as the encoder is a quarter of the way up with no queue —
                 // x264 takes a second or more to follow a raise fully, and each full wait would
                 // cost that.
                 let escalating = gain > Self.probeGain && elapsed >= Self.minProbeSeconds && noRise
-                    && (steadySent ?? 0) >= probeBase * (1 + gain / 4)
+                    && (steadySent ?? 0) >= (probeStartSentShort ?? .infinity) * (1 + gain / 4)
                 if elapsed >= length, followed || elapsed >= Self.maxProbeSeconds,
-                   standing - probeStartStanding > Self.probeRiseMs / 2 {
+                   !noRise {
                     // Inconclusive (a little queue): the link did not grow enough to matter.
                     failProbe(now: now, standing: standing, sentKbps: sentKbps)
                 } else if escalating || elapsed >= length && followed && noRise
@@ -302,7 +304,7 @@ struct SluicePolicy: Sendable {
                     lastProbeCarried = false
                     pathKbps = max(pathKbps ?? 0, probeDelivered)
                     gain = min(Self.probeMaxGain, gain * 4)
-                    startProbe(now: now, standing: standing)
+                    startProbe(now: now, standing: congested)
                 } else if elapsed >= length, followed {
                     // Carried, but no more than the path was known to take: a steady link that had
                     // room for the probe. Keep it; probe again soon at the base gain (if the link
@@ -318,6 +320,7 @@ struct SluicePolicy: Sendable {
                     // creeps (+7 % per probe cycle) instead of running ahead of what is sent.
                     gain = Self.probeGain
                     lastProbeFailed = true
+                    if Self.debug { FileHandle.standardError.write(Data("   unfilled steadySent \(steadySent ?? -1) base \(probeBase) probe \(probeRate) startSent \(probeStartSent ?? -1) sent \(sentKbps ?? -1)\n".utf8)) }
                     enter(.cruise, now, "unfilled")
                 }
             }
@@ -379,13 +382,18 @@ struct SluicePolicy: Sendable {
         for i in (start + 1)..<sentLog.count { largest = max(largest, sentLog[i].total - sentLog[i - 1].total) }
         let span = last.time - sentLog[start].time
         let n = Double(sentLog.count - 1 - start)
-        return Double(last.total - sentLog[start].total - largest) * 8 / 1000 / (span * (n - 1) / n)
+        // The largest step counts as much as the others did on average.
+        let rest = Double(last.total - sentLog[start].total - largest)
+        return (rest + rest / (n - 1)) * 8 / 1000 / span
     }
 
     private mutating func startProbe(now: Double, standing: Double) {
-        probeStartStanding = max(standing, standingAverage)
+        // The lower of now and the last second's average: a baseline raised by a keyframe's
+        // queue would let a probe over the path pass as carried.
+        probeStartStanding = min(standing, standingAverage)
         lastProbeCarried = false
         probeStartSent = steadySentRate(over: 1.0)
+        probeStartSentShort = steadySentRate(over: 0.5)
         probeBase = rate
         rate *= 1 + gain
         probeRate = rate
@@ -395,10 +403,10 @@ struct SluicePolicy: Sendable {
     /// The encoder really sent (most of) the probe: the wire rose by at least half the step over
     /// both the base and what went out before the probe. x264 follows a raise over a second or
     /// more; until it has, the link has not been asked anything.
-    private func probeFollowed(_ sentKbps: Double?) -> Bool {
-        guard let sentKbps else { return false }
-        let half = probeBase + (probeRate - probeBase) / 2
-        return sentKbps >= half && sentKbps >= (probeStartSent ?? 0) * (1 + gain / 2)
+    /// Same window, same estimator before and now: the keyframes it leaves out bias both alike.
+    private func probeFollowed() -> Bool {
+        guard let now = steadySentRate(over: 1.0), let before = probeStartSent else { return false }
+        return now >= before * (1 + gain / 2)
     }
 
     /// A probe that queued: if the encoder filled it, the far end's rate meanwhile is the path's;
@@ -407,7 +415,7 @@ struct SluicePolicy: Sendable {
         lastProbeFailed = true
         lastProbeCarried = false
         gain = Self.probeGain
-        if probeFollowed(steadySentRate(over: 0.5)), let path = meter.rateKbps(span: 0.5, minSpan: 0.25) {
+        if probeFollowed(), let path = meter.rateKbps(span: 0.5, minSpan: 0.25) {
             pathKbps = path
             rate = min(rate, max(probeBase * 0.98, drainTarget(path, standing)))
         } else {

@@ -26,6 +26,7 @@ extension Bench {
         @Flag(help: "Run on the simulated link (BitrateControl's fluid model) instead of a real one.") var simulate = false
         @Flag(help: "With --simulate: an encoder that lags, undershoots and sends frames and keyframes, and a jittery RTT, as measured (Docs/RateControl.md).")
         var realistic = false
+        @Option(help: "With --realistic: the seed of the encoder's frame sizes and the RTT jitter.") var seed: UInt64 = 7
         @Option(help: "Lowest bitrate, kbit/s.") var minKbps: Int = 300
         @Option(help: "Highest bitrate, kbit/s.") var maxKbps: Int = 3000
         @Option(help: "Start bitrate, kbit/s.") var startKbps: Int = 1000
@@ -63,9 +64,12 @@ extension Bench {
             let policies = policy == "all" ? RatePolicyName.allCases : [RatePolicyName(rawValue: policy)].compactMap { $0 }
             guard simulate else { return try measured(sched, policies) }
             let kind: LinkSimulator.Transport = transport == "srt" ? .srt : .tcp
-            let link = LinkSimulator.Config(transport: kind, baseRttMs: rttMs, bottleneckQueueMs: queueMs, rttJitterMs: realistic ? 25 : 0)
+            var link = LinkSimulator.Config(transport: kind, baseRttMs: rttMs, bottleneckQueueMs: queueMs, rttJitterMs: realistic ? 25 : 0)
+            link.jitterSeed = seed &+ 4
+            var encoder = EncoderModel.x264TestPattern(kind)
+            encoder.seed = seed
             let options = Simulation.Options(minKbps: minKbps, maxKbps: maxKbps, startKbps: startKbps, link: link,
-                                             encoder: realistic ? .x264TestPattern(kind) : nil)
+                                             encoder: realistic ? encoder : nil)
             printErr("SIMULATION (fluid link model\(realistic ? " with a lagging, undershooting, framed encoder and RTT jitter" : ""), not a network): \(sched.name), \(Int(sched.duration)) s, \(transport), RTT \(Int(rttMs)) ms, queue \(Int(queueMs)) ms, \(minKbps)-\(maxKbps) kbit/s from \(startKbps)")
             var results: [SimulationResult] = []
             for (n, p) in policies.enumerated() {
