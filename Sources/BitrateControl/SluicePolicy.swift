@@ -140,9 +140,7 @@ struct SluicePolicy: Sendable {
         return rttMins.map(\.rtt).min() ?? rtt
     }
 
-    static let debug = ProcessInfo.processInfo.environment["SLUICE_POLICY_DEBUG"] != nil
-    private mutating func enter(_ m: Mode, _ now: Double, _ why: String = "") {
-        if Self.debug { FileHandle.standardError.write(Data(String(format: "%.2f %@ -> %@ rate %.0f gain %.2f path %.0f ovh %.3f %@\n", now, "\(mode)", "\(m)", rate, gain, pathKbps ?? -1, overhead, why).utf8)) }
+    private mutating func enter(_ m: Mode, _ now: Double) {
         mode = m
         modeSince = now
     }
@@ -242,13 +240,12 @@ struct SluicePolicy: Sendable {
                 pathKbps = base
                 let target = max(rate / 2, min(drainTarget(base), rate * (1 - min(loss, 0.5) / 2)))
                 if target < rate { rate = target }
-                enter(.drain, now, "cut")
+                enter(.drain, now)
                 // The path carries less than the floor itself: give up frame rate, then size.
                 if meter.coveredSpan >= 1, max(delivered, longDelivered ?? 0) < floorKbps * overhead { stepDown(now: now) }
             }
         } else if mode == .probe, congested - probeStartStanding > Self.probeRiseMs || loss > 0.02 {
             // The probe built a queue: the link did not grow.
-            if Self.debug { FileHandle.standardError.write(Data("   standing \(standing) start \(probeStartStanding) loss \(loss) bytesDelay \(bytesDelay) rttRise \(rttRise)\n".utf8)) }
             clearSince = nil
             failProbe(now: now, standing: standing, sentKbps: sentKbps)
         } else if mode == .cruise, congested > Self.lowMs && (sentKbps ?? 0) >= rate * 0.9 || loss > 0.02 {
@@ -263,7 +260,7 @@ struct SluicePolicy: Sendable {
                 // encoder's pace, and a cut to it would chase it down.
                 // At most −6 %: after a probe's +8 % that stays under the 10 % of a reversal.
                 rate = min(rate, max(drainTarget(longDelivered ?? delivered), rate * 0.94))
-                enter(.drain, now, "trim")
+                enter(.drain, now)
             }
         } else {
             if clearSince == nil { clearSince = now }
@@ -272,7 +269,7 @@ struct SluicePolicy: Sendable {
                 // Gone, or as low as it gets (a busy host inflates the RTT by a steady few tens of ms).
                 if standing <= Self.freezeMs || now - modeSince >= 2 {
                     if let path = pathKbps { rate = max(rate, path * Self.cruiseFraction) }
-                    enter(.cruise, now, "drained")
+                    enter(.cruise, now)
                 }
             case .cruise:
                 let wait = lastProbeFailed ? Self.probeEveryAfterFailure : lastProbeCarried ? Self.probeEveryAfterCarried : Self.probeEvery
@@ -313,15 +310,14 @@ struct SluicePolicy: Sendable {
                     lastProbeCarried = true
                     pathKbps = max(pathKbps ?? 0, probeDelivered)
                     gain = Self.probeGain
-                    enter(.cruise, now, "carried-nogrowth")
+                    enter(.cruise, now)
                 } else if elapsed >= Self.maxProbeSeconds {
                     // The encoder never filled it (a simple picture, a busy CPU) and nothing
                     // queued: keep it, but do not look further faster — unverified, the target
                     // creeps (+7 % per probe cycle) instead of running ahead of what is sent.
                     gain = Self.probeGain
                     lastProbeFailed = true
-                    if Self.debug { FileHandle.standardError.write(Data("   unfilled steadySent \(steadySent ?? -1) base \(probeBase) probe \(probeRate) startSent \(probeStartSent ?? -1) sent \(sentKbps ?? -1)\n".utf8)) }
-                    enter(.cruise, now, "unfilled")
+                    enter(.cruise, now)
                 }
             }
             if step != .full, let since = clearSince, now - since >= 2, now - lastStepChange >= 2,
@@ -333,7 +329,7 @@ struct SluicePolicy: Sendable {
         let maxRate = range.maxKbps * overhead
         if rate >= maxRate, mode == .probe {
             gain = Self.probeGain
-            enter(.cruise, now, "max")
+            enter(.cruise, now)
         }
         rate = min(max(rate, floorKbps * overhead), maxRate)
         let target = min(max(rate / overhead, floorKbps), range.maxKbps)
@@ -397,7 +393,7 @@ struct SluicePolicy: Sendable {
         probeBase = rate
         rate *= 1 + gain
         probeRate = rate
-        enter(.probe, now, "probe")
+        enter(.probe, now)
     }
 
     /// The encoder really sent (most of) the probe: the wire rose by at least half the step over
@@ -422,7 +418,7 @@ struct SluicePolicy: Sendable {
             rate = min(rate, probeBase)
         }
         lastCut = now
-        enter(.drain, now, "failprobe")
+        enter(.drain, now)
     }
 
     private func drainTarget(_ base: Double, _ standing: Double) -> Double {
