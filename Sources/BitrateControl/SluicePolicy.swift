@@ -402,7 +402,9 @@ struct SluicePolicy: Sendable {
     /// Same window, same estimator before and now: the keyframes it leaves out bias both alike.
     private func probeFollowed() -> Bool {
         guard let now = steadySentRate(over: 1.0), let before = probeStartSent else { return false }
-        return now >= before * (1 + gain / 2)
+        // And near its base: a starved encoder (a busy CPU) swings by half from second to second,
+        // and a ratio of two such readings would escalate a probe nothing tested.
+        return now >= before * (1 + gain / 2) && now >= probeBase * 0.85
     }
 
     /// A probe that queued: if the encoder filled it, the far end's rate meanwhile is the path's;
