@@ -302,6 +302,13 @@ struct SluicePolicy: Sendable {
                     pathKbps = max(pathKbps ?? 0, probeDelivered)
                     gain = min(Self.probeMaxGain, gain * 4)
                     startProbe(now: now, standing: congested)
+                    // Never more than twice what the far end took lately: the
+                    // encoder's lag and the queue signal's delay would otherwise let the steps run
+                    // far past the link before either shows (a measured 0.6 → 1.0 rise went to 3 Mbit/s).
+                    if let taken = meter.rateKbps(span: 0.5, minSpan: 0.25) {
+                        rate = max(probeBase, min(rate, taken * 2))
+                        probeRate = rate
+                    }
                 } else if elapsed >= length, followed {
                     // Carried, but no more than the path was known to take: a steady link that had
                     // room for the probe. Keep it; probe again soon at the base gain (if the link
