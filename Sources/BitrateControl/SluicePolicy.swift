@@ -236,10 +236,7 @@ struct SluicePolicy: Sendable {
                 lastCut = now
                 // A fast-growing queue (a capacity drop): the freshest rate, as the longer span
                 // still remembers the old link. At most halving per cut.
-                // A probe's own overshoot is not a drop: then the path is what the far end took
-                // over the last second (a 0.1 s reading over SRT fell to a fifth of it).
-                let base = mode == .probe ? max(delivered, longDelivered ?? 0)
-                    : delay > Self.spikeMs ? meter.rateKbps(span: 0.1, minSpan: 0.04).map { min($0, delivered) } ?? delivered : delivered
+                let base = delay > Self.spikeMs ? meter.rateKbps(span: 0.1, minSpan: 0.04).map { min($0, delivered) } ?? delivered : delivered
                 pathKbps = base
                 let target = max(rate / 2, min(drainTarget(base), rate * (1 - min(loss, 0.5) / 2)))
                 if target < rate { rate = target }
