@@ -186,7 +186,11 @@ struct SluicePolicy: Sendable {
         lossAverage += ((sample.lossRate ?? 0) - lossAverage) * min(1, dt / Self.lossSeconds)
         // Loss with no queue behind it is the radio's, not ours: a drop-tail bottleneck loses only
         // when full. (A policer without a queue would need loss alone; RFC 8867's links queue.)
-        let loss = standing >= Self.lossQueueMs || rttRise >= Self.lowMs ? lossAverage : 0
+        // Over a spike-sized queue (a capacity drop), the sample's own loss too: SRT then loses a
+        // third of a sample at once, and the smoothed figure alone made the fit take 1.5 s.
+        let queued = standing >= Self.lossQueueMs || rttRise >= Self.lowMs
+        let loss = queued ? lossAverage : 0
+        let cutLoss = queued && delay > Self.spikeMs ? max(lossAverage, sample.lossRate ?? 0) : loss
         let cutInterval = max(0.15, ((minRtt ?? 100) + 50) / 1000)
         let delivered = meter.rateKbps(span: 0.25, minSpan: 0.1) ?? sample.deliveryRateKbps ?? rate
         let longDelivered = meter.rateKbps(span: 1.0, minSpan: 0.5)
@@ -228,7 +232,7 @@ struct SluicePolicy: Sendable {
             // Not half a second of deliveries yet: nothing to compare with.
         } else if encoderBound && delay < Self.spikeMs && loss <= 0.10 {
             clearSince = nil
-        } else if congested > Self.highMs || delay > Self.spikeMs || loss > 0.10 {
+        } else if congested > Self.highMs || delay > Self.spikeMs || cutLoss > 0.10 {
             clearSince = nil
             gain = Self.probeGain
             lastProbeFailed = false
@@ -238,7 +242,7 @@ struct SluicePolicy: Sendable {
                 // still remembers the old link. At most halving per cut.
                 let base = delay > Self.spikeMs ? meter.rateKbps(span: 0.1, minSpan: 0.04).map { min($0, delivered) } ?? delivered : delivered
                 pathKbps = base
-                let target = max(rate / 2, min(drainTarget(base), rate * (1 - min(loss, 0.5) / 2)))
+                let target = max(rate / 2, min(drainTarget(base), rate * (1 - min(cutLoss, 0.5) / 2)))
                 if target < rate { rate = target }
                 enter(.drain, now)
                 // The path carries less than the floor itself: give up frame rate, then size.
