@@ -142,10 +142,16 @@ public struct LinkSimulator: Sendable {
         public var sampleInterval: Double
         public var tick: Double
         public var srtLatencyMs: Double
+        /// Added to each RTT reading: uniform 0...this (a busy host's scheduling; the measured runs'
+        /// RTT wanders 20–30 ms on an idle link). Deterministic (seeded).
+        public var rttJitterMs: Double
+        public var jitterSeed: UInt64 = 11
         /// RFC 8867 §5: 50 ms one-way propagation (100 ms RTT), a 300 ms bottleneck queue.
         public init(transport: Transport = .tcp, baseRttMs: Double = 100, bottleneckQueueMs: Double = 300,
-                    sampleInterval: Double = 0.02, tick: Double = 0.005, srtLatencyMs: Double = 1000) {
+                    sampleInterval: Double = 0.02, tick: Double = 0.005, srtLatencyMs: Double = 1000,
+                    rttJitterMs: Double = 0) {
             self.srtLatencyMs = srtLatencyMs
+            self.rttJitterMs = rttJitterMs
             self.transport = transport
             self.baseRttMs = baseRttMs
             self.bottleneckQueueMs = bottleneckQueueMs
@@ -167,10 +173,12 @@ public struct LinkSimulator: Sendable {
     /// (time, sentTotal) per tick for the last 10 s: the age of the oldest byte in the app queue.
     private var producedLog: [(time: Double, total: Double)] = []
     private var lastSample: (time: Double, attempted: Double, delivered: Double, lost: Double)
+    private var random = SeededRandom(seed: 11)
 
     public init(config: Config) {
         self.config = config
         lastSample = (0, 0, 0, 0)
+        random = SeededRandom(seed: config.jitterSeed)
     }
 
     /// Added queuing delay: how long the oldest byte still queued (ours or the bottleneck's) has
@@ -232,7 +240,8 @@ public struct LinkSimulator: Sendable {
     /// What the sender's transport would report now.
     public mutating func sample(capacityKbps: Double, sendKbps: Double) -> LinkSample {
         let dt = max(time - lastSample.time, 1e-6)
-        let rtt = config.baseRttMs + netQueueBytes * 8 / max(capacityKbps, 1)
+        let jitter = config.rttJitterMs > 0 ? random.unit() * config.rttJitterMs : 0
+        let rtt = config.baseRttMs + netQueueBytes * 8 / max(capacityKbps, 1) + jitter
         // Delivered but not yet acknowledged: what left the bottleneck within the last base RTT.
         let ackHorizon = time - config.baseRttMs / 1000
         let ackedTotal = history.last { $0.time <= ackHorizon }?.delivered ?? 0
@@ -367,8 +376,11 @@ public enum Simulation {
         public var startKbps: Int
         public var latencyBudgetMs: Double
         public var link: LinkSimulator.Config
+        /// nil: the encoder puts exactly its target on the wire, continuously.
+        public var encoder: EncoderModel?
         public init(minKbps: Int = 300, maxKbps: Int = 3000, startKbps: Int = 1000, latencyBudgetMs: Double = 500,
-                    link: LinkSimulator.Config = .init()) {
+                    link: LinkSimulator.Config = .init(), encoder: EncoderModel? = nil) {
+            self.encoder = encoder
             self.minKbps = minKbps
             self.maxKbps = maxKbps
             self.startKbps = startKbps
@@ -383,6 +395,7 @@ public enum Simulation {
                                         srtLatencyMs: options.link.srtLatencyMs)
         var link = LinkSimulator(config: options.link)
         var rate = Double(controller.current.bitrateKbps)
+        var encoder = options.encoder.map { EncoderState(model: $0, startKbps: rate) }
         var step = controller.current.step
         var delays: [Double] = []
         var rates: [(time: Double, kbps: Double)] = []
@@ -396,7 +409,12 @@ public enum Simulation {
         for i in 0..<total {
             let t = Double(i) * tick
             let capacity = schedule.kbps(at: t)
-            link.advance(dt: tick, sendKbps: rate, capacityKbps: capacity)
+            var wireKbps = rate
+            if var e = encoder {
+                wireKbps = e.advance(dt: tick, targetKbps: rate)
+                encoder = e
+            }
+            link.advance(dt: tick, sendKbps: wireKbps, capacityKbps: capacity)
             usableBits += min(capacity, Double(options.maxKbps)) * 1000 * tick
             if (i + 1) % ticksPerSample == 0 {
                 let sample = link.sample(capacityKbps: capacity, sendKbps: rate)
@@ -422,5 +440,83 @@ public enum Simulation {
                                 fitAfterDrop: fits, recoverAfterRise: recovers, oscillations: oscillations,
                                 lostBytes: link.lostTotal, droppedBytes: link.droppedTotal,
                                 keyframeDrops: keyframeDrops, qualityStepChanges: stepChanges, timeline: timeline)
+    }
+}
+
+/// A contribution encoder as the measured runs show libx264 (zerolatency, VBV 0.25 s) on the
+/// stamped test pattern: it follows a raised target with a lag, produces less than the target
+/// (more so at high rates), in frames with a keyframe every GOP, and the container/transport adds
+/// its overhead on the wire. Deterministic (seeded). Used by `bench uplink --simulate --realistic`.
+public struct EncoderModel: Sendable {
+    public var fps = 30.0
+    public var gopSeconds = 2.0
+    /// Keyframe size ÷ the GOP's mean frame size.
+    public var keyframeRatio = 4.0
+    /// A raised target is followed with this time constant; a lowered one at once (VBV).
+    public var lagSeconds = 0.7
+    /// Media ÷ target: `fillAt0` − `fillSlopePerMbps` × target in Mbit/s (measured: ~0.95 at
+    /// 1 Mbit/s, ~0.86 at 3 Mbit/s).
+    public var fillAt0 = 1.0
+    public var fillSlopePerMbps = 0.045
+    /// ± this share of a frame's size, uniformly.
+    public var frameNoise = 0.25
+    /// Wire bytes ÷ media bytes: RTMP ~1.02 (FLV, chunk headers, audio), SRT ~1.12 (MPEG-TS, a PES per frame).
+    public var wireOverhead: Double
+    public var seed: UInt64 = 7
+
+    public init(wireOverhead: Double) { self.wireOverhead = wireOverhead }
+
+    /// The measured runs' shape for a transport.
+    public static func x264TestPattern(_ transport: LinkSimulator.Transport) -> EncoderModel {
+        EncoderModel(wireOverhead: transport == .srt ? 1.12 : 1.02)
+    }
+}
+
+struct EncoderState {
+    let model: EncoderModel
+    var effectiveKbps: Double
+    var untilFrame = 0.0
+    var frame = 0
+    var random: SeededRandom
+
+    init(model: EncoderModel, startKbps: Double) {
+        self.model = model
+        effectiveKbps = startKbps
+        random = SeededRandom(seed: model.seed)
+    }
+
+    /// Wire kbit/s during this tick: a frame's bytes in the tick it is produced, nothing between.
+    mutating func advance(dt: Double, targetKbps: Double) -> Double {
+        if targetKbps > effectiveKbps {
+            effectiveKbps += (targetKbps - effectiveKbps) * min(1, dt / model.lagSeconds)
+        } else {
+            effectiveKbps = targetKbps
+        }
+        untilFrame -= dt
+        guard untilFrame <= 1e-9 else { return 0 }
+        untilFrame += 1 / model.fps
+        let perGop = max(1, Int((model.fps * model.gopSeconds).rounded()))
+        let pShare = Double(perGop) / (model.keyframeRatio + Double(perGop - 1))
+        let share = frame % perGop == 0 ? model.keyframeRatio * pShare : pShare
+        frame += 1
+        let fill = max(0.5, model.fillAt0 - model.fillSlopePerMbps * effectiveKbps / 1000)
+        let noise = 1 + model.frameNoise * (2 * random.unit() - 1)
+        let bits = effectiveKbps * 1000 * fill / model.fps * share * noise * model.wireOverhead
+        return bits / 1000 / dt
+    }
+}
+
+/// A small deterministic generator (SplitMix64): the simulation prints the same numbers each run.
+struct SeededRandom: Sendable {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    /// Uniform in 0..<1.
+    mutating func unit() -> Double {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Double(z >> 11) / Double(UInt64(1) << 53)
     }
 }

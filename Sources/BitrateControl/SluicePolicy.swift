@@ -33,6 +33,8 @@ import Foundation
 /// - A local queue over the latency budget: drop to the next keyframe (at most once a second).
 struct SluicePolicy: Sendable {
     static let standingWindow = 0.3
+    /// How far back a burst of ours (a keyframe) can explain the queue: a GOP.
+    static let burstSeconds = 2.0
     static let freezeMs = 15.0
     static let lowMs = 40.0
     static let highMs = 90.0
@@ -42,16 +44,35 @@ struct SluicePolicy: Sendable {
     static let probeEvery = 1.5
     /// After a probe that found nothing: the link is steady, probe less often.
     static let probeEveryAfterFailure = 2.5
-    static let probeGain = 0.07
-    static let probeMaxGain = 0.5
-    static let probeRiseMs = 12.0
+    /// Under 1/9: a probe that fails and returns to its base moves the rate by less than the 10 %
+    /// that counts as a reversal.
+    static let probeGain = 0.08
+    static let probeMaxGain = 0.6
+    /// Over the standing queue's average before the probe: above the frame bursts and the RTT's
+    /// scheduling noise of a busy host, well below what a probe of +8 % builds in a second.
+    static let probeRiseMs = 20.0
+    /// After a probe the link carried without showing growth: the next one comes this soon.
+    static let probeEveryAfterCarried = 0.5
+    /// A probe escalates only if the far end took at least this much more than the best rate the
+    /// path was known to carry: on a steady link a probe the link absorbed shows no growth.
+    static let growthMargin = 1.02
+    /// Send loss (smoothed over `lossSeconds`) is congestion only with a standing queue of at least
+    /// `lossQueueMs`: radio loss comes without one, and a drop-tail bottleneck loses only when full.
+    static let lossSeconds = 0.5
+    static let lossQueueMs = 15.0
     /// A probe of gain g lasts `probeSecondsAtBaseGain × probeGain / g`, at least `minProbeSeconds`:
     /// a larger excess shows sooner.
-    static let probeSecondsAtBaseGain = 1.2
+    static let probeSecondsAtBaseGain = 1.2 * 0.07 / 0.08
     static let minProbeSeconds = 0.4
     static let maxProbeSeconds = 3.0
     static let warmUpSeconds = 2.0
-    static let minOverhead = 0.95
+    /// x264 under a 0.25 s VBV puts 85–95 % of its target out on a simple picture; below that the
+    /// picture (or a starved CPU) is the limit, and a target that far above the wire would burst
+    /// into the queue the moment the picture gets busy.
+    static let minOverhead = 0.85
+    /// The overhead is learnt only while the target has been within ±this for `overheadSeconds`
+    /// (x264 follows a raise over a second or more; mid-ramp, sent ÷ target says nothing).
+    static let steadyTargetBand = 0.05
     static let maxOverhead = 1.5
     static let overheadSeconds = 3.0
 
@@ -68,6 +89,13 @@ struct SluicePolicy: Sendable {
     var pathKbps: Double?
     var probeRate = 0.0
     var probeBase = 0.0
+    /// Wire kbit/s handed over in the second before the probe began.
+    var probeStartSent: Double?
+    var probeStartSentShort: Double?
+    var lossAverage = 0.0
+    /// The standing queue averaged over ~1 s: the baseline a probe is judged against.
+    var standingAverage = 0.0
+    var lastProbeCarried = false
     var lastProbeFailed = false
     /// Wire kbit/s per target kbit/s: audio, the container (MPEG-TS costs 10–25 %), the
     /// transport's headers and retransmissions, an encoder that overshoots. Not below 0.95: an
@@ -147,27 +175,43 @@ struct SluicePolicy: Sendable {
         let delay = max(bytesDelay, rttRise, 0)
         delays.append((now, delay))
         delays.removeAll { now - $0.time > Self.standingWindow }
+        // What our own bursts (a keyframe: several frames' worth at once, up to the VBV's ¼ s)
+        // still explain of the queue is no sign of the path: at 96 % of the path a keyframe's
+        // queue takes seconds to drain, and cutting for it every GOP was the measured sawtooth.
+        let burst = min(burstMs(now: now), Self.highMs)
         let standing = delays.map(\.ms).min() ?? delay
-        let loss = sample.lossRate ?? 0
+        // For the decision to cut or trim: what the path, not our burst, holds.
+        let congested = max(0, standing - burst)
+        standingAverage += (congested - standingAverage) * min(1, dt / 1.0)
+        lossAverage += ((sample.lossRate ?? 0) - lossAverage) * min(1, dt / Self.lossSeconds)
+        // Loss with no queue behind it is the radio's, not ours: a drop-tail bottleneck loses only
+        // when full. (A policer without a queue would need loss alone; RFC 8867's links queue.)
+        // Over a spike-sized queue (a capacity drop), the sample's own loss too: SRT then loses a
+        // third of a sample at once, and the smoothed figure alone made the fit take 1.5 s.
+        let queued = standing >= Self.lossQueueMs || rttRise >= Self.lowMs
+        let loss = queued ? lossAverage : 0
+        let cutLoss = queued && delay > Self.spikeMs ? max(lossAverage, sample.lossRate ?? 0) : loss
         let cutInterval = max(0.15, ((minRtt ?? 100) + 50) / 1000)
         let delivered = meter.rateKbps(span: 0.25, minSpan: 0.1) ?? sample.deliveryRateKbps ?? rate
         let longDelivered = meter.rateKbps(span: 1.0, minSpan: 0.5)
 
         // What the encoder really handed over lately: x264 follows a raised target with a lag
         // (and a simple picture may never fill it), so a probe counts once this has followed.
-        var sentKbps: Double?
-        if let first = sentLog.last(where: { now - $0.time >= 0.5 }), let last = sentLog.last, last.time > first.time {
-            sentKbps = Double(last.total - first.total) * 8 / 1000 / (last.time - first.time)
-        }
+        let sentKbps = sentRate(over: 0.5)
         // Half a second of deliveries, and 2 s for the encoder to warm up: its first keyframe
         // and its slow start are no verdict on the link.
         let ready = meter.coveredSpan >= 0.5 && now - startTime >= Self.warmUpSeconds
         // The wire's overhead over the target, slowly (x264 follows a change with a lag): from
         // 2 s on, when the encoder has warmed up.
-        if now - startTime >= 2, let sentKbps, !targets.isEmpty {
-            let meanTarget = targets.map(\.kbps).reduce(0, +) / Double(targets.count)
-            if meanTarget > 0 {
-                let observed = min(Self.maxOverhead, max(Self.minOverhead, sentKbps / meanTarget))
+        // Only over a steady target: mid-ramp the encoder still lags and sent ÷ target would read
+        // low, inflating the next target (a runaway climb).
+        let longSent = sentRate(over: 1.0)
+        if now - startTime >= 2, let longSent, let first = targets.first, now - first.time >= Self.overheadSeconds - 0.05 {
+            let kbps = targets.map(\.kbps)
+            let meanTarget = kbps.reduce(0, +) / Double(kbps.count)
+            if meanTarget > 0, (kbps.max() ?? 0) <= meanTarget * (1 + Self.steadyTargetBand),
+               (kbps.min() ?? 0) >= meanTarget * (1 - Self.steadyTargetBand) {
+                let observed = min(Self.maxOverhead, max(Self.minOverhead, longSent / meanTarget))
                 overhead += (observed - overhead) * min(1, dt / Self.overheadSeconds)
             }
         }
@@ -188,7 +232,7 @@ struct SluicePolicy: Sendable {
             // Not half a second of deliveries yet: nothing to compare with.
         } else if encoderBound && delay < Self.spikeMs && loss <= 0.10 {
             clearSince = nil
-        } else if standing > Self.highMs || delay > Self.spikeMs || loss > 0.10 {
+        } else if congested > Self.highMs || delay > Self.spikeMs || cutLoss > 0.10 {
             clearSince = nil
             gain = Self.probeGain
             lastProbeFailed = false
@@ -198,32 +242,28 @@ struct SluicePolicy: Sendable {
                 // still remembers the old link. At most halving per cut.
                 let base = delay > Self.spikeMs ? meter.rateKbps(span: 0.1, minSpan: 0.04).map { min($0, delivered) } ?? delivered : delivered
                 pathKbps = base
-                let target = max(rate / 2, min(drainTarget(base), rate * (1 - min(loss, 0.5) / 2)))
+                let target = max(rate / 2, min(drainTarget(base), rate * (1 - min(cutLoss, 0.5) / 2)))
                 if target < rate { rate = target }
                 enter(.drain, now)
                 // The path carries less than the floor itself: give up frame rate, then size.
                 if meter.coveredSpan >= 1, max(delivered, longDelivered ?? 0) < floorKbps * overhead { stepDown(now: now) }
             }
-        } else if mode == .probe, standing - probeStartStanding > Self.probeRiseMs || loss > 0.02 {
-            // The probe built a queue: the link did not grow; it carried `delivered` meanwhile.
+        } else if mode == .probe, congested - probeStartStanding > Self.probeRiseMs || loss > 0.02 {
+            // The probe built a queue: the link did not grow.
             clearSince = nil
-            lastProbeFailed = true
-            gain = Self.probeGain
-            pathKbps = delivered
-            rate = min(rate, drainTarget(delivered))
-            lastCut = now
-            enter(.drain, now)
-        } else if standing > Self.lowMs && (sentKbps ?? 0) >= rate * 0.9 || loss > 0.02 {
+            failProbe(now: now, standing: standing, sentKbps: sentKbps)
+        } else if mode == .cruise, congested > Self.lowMs && (sentKbps ?? 0) >= rate * 0.9 || loss > 0.02 {
             // (Only while the encoder fills its target: otherwise the target is not what queues.)
             // A queue grows while cruising: the path shrank a little, or our estimate was high.
             clearSince = nil
             gain = Self.probeGain
             if now - lastCut >= cutInterval {
                 lastCut = now
-                pathKbps = delivered
+                pathKbps = longDelivered ?? delivered
                 // Gently: when the encoder sends less than its target, delivered is the
                 // encoder's pace, and a cut to it would chase it down.
-                rate = min(rate, max(drainTarget(delivered), rate * 0.85))
+                // At most −6 %: after a probe's +8 % that stays under the 10 % of a reversal.
+                rate = min(rate, max(drainTarget(longDelivered ?? delivered), rate * 0.94))
                 enter(.drain, now)
             }
         } else {
@@ -236,35 +276,52 @@ struct SluicePolicy: Sendable {
                     enter(.cruise, now)
                 }
             case .cruise:
-                if now - modeSince >= (lastProbeFailed ? Self.probeEveryAfterFailure : Self.probeEvery) {
-                    probeStartStanding = standing
-                    probeBase = rate
-                    rate *= 1 + gain
-                    probeRate = rate
-                    enter(.probe, now)
+                let wait = lastProbeFailed ? Self.probeEveryAfterFailure : lastProbeCarried ? Self.probeEveryAfterCarried : Self.probeEvery
+                if now - modeSince >= wait {
+                    startProbe(now: now, standing: congested)
                 }
             case .probe:
                 let length = max(Self.minProbeSeconds, Self.probeSecondsAtBaseGain * Self.probeGain / gain)
-                let followed = (sentKbps ?? 0) >= probeRate * 0.9
+                let steadySent = steadySentRate(over: 0.5)
+                let followed = probeFollowed()
                 let elapsed = now - modeSince
+                // What the far end took during the probe (not before it).
+                let probeDelivered = meter.rateKbps(span: min(1.0, elapsed), minSpan: 0.25) ?? delivered
+                let noRise = congested <= probeStartStanding + Self.probeRiseMs / 4
+                // Growth shown (the first probe carried more than the path was known to take):
+                // the next step as soon as the encoder is a quarter of the way up with no queue —
+                // x264 takes a second or more to follow a raise fully, and each full wait would
+                // cost that.
+                let escalating = gain > Self.probeGain && elapsed >= Self.minProbeSeconds && noRise
+                    && (steadySent ?? 0) >= (probeStartSentShort ?? .infinity) * (1 + gain / 4)
                 if elapsed >= length, followed || elapsed >= Self.maxProbeSeconds,
-                   standing - probeStartStanding > Self.probeRiseMs / 2 {
+                   !noRise {
                     // Inconclusive (a little queue): the link did not grow enough to matter.
-                    lastProbeFailed = true
-                    pathKbps = delivered
-                    rate = min(rate, drainTarget(delivered))
-                    gain = Self.probeGain
-                    enter(.drain, now)
-                } else if elapsed >= length, followed {
-                    // The link carried it: keep it, and look further at once.
+                    failProbe(now: now, standing: standing, sentKbps: sentKbps)
+                } else if escalating || elapsed >= length && followed && noRise
+                            && probeDelivered >= (pathKbps ?? 0) * Self.growthMargin {
+                    // The link carried it, beyond what it was known to: keep it, look further at once.
                     lastProbeFailed = false
-                    pathKbps = max(pathKbps ?? 0, delivered)
-                    gain = min(Self.probeMaxGain, gain * 2)
-                    probeStartStanding = standing
-                    probeBase = rate
-                    rate *= 1 + gain
-                    probeRate = rate
-                    enter(.probe, now)
+                    lastProbeCarried = false
+                    pathKbps = max(pathKbps ?? 0, probeDelivered)
+                    gain = min(Self.probeMaxGain, gain * 4)
+                    startProbe(now: now, standing: congested)
+                    // Never more than twice what the far end took lately: the
+                    // encoder's lag and the queue signal's delay would otherwise let the steps run
+                    // far past the link before either shows (a measured 0.6 → 1.0 rise went to 3 Mbit/s).
+                    if let taken = meter.rateKbps(span: 0.5, minSpan: 0.25) {
+                        rate = max(probeBase, min(rate, taken * 2))
+                        probeRate = rate
+                    }
+                } else if elapsed >= length, followed {
+                    // Carried, but no more than the path was known to take: a steady link that had
+                    // room for the probe. Keep it; probe again soon at the base gain (if the link
+                    // grew, that one shows it).
+                    lastProbeFailed = false
+                    lastProbeCarried = true
+                    pathKbps = max(pathKbps ?? 0, probeDelivered)
+                    gain = Self.probeGain
+                    enter(.cruise, now)
                 } else if elapsed >= Self.maxProbeSeconds {
                     // The encoder never filled it (a simple picture, a busy CPU) and nothing
                     // queued: keep it, but do not look further faster — unverified, the target
@@ -288,8 +345,97 @@ struct SluicePolicy: Sendable {
         rate = min(max(rate, floorKbps * overhead), maxRate)
         let target = min(max(rate / overhead, floorKbps), range.maxKbps)
         targets.append((now, target))
-        targets.removeAll { now - $0.time > 0.5 }
+        targets.removeAll { now - $0.time > Self.overheadSeconds }
         return RateDecision(bitrateKbps: Int(target.rounded()), step: step, dropToKeyframe: dropToKeyframe)
+    }
+
+    /// kbit/s handed to the transport over the last `seconds` (nil until that is covered).
+    private func sentRate(over seconds: Double) -> Double? {
+        guard let last = sentLog.last, let first = sentLog.last(where: { last.time - $0.time >= seconds }),
+              last.time > first.time else { return nil }
+        return Double(last.total - first.total) * 8 / 1000 / (last.time - first.time)
+    }
+
+    /// The queue (ms) our own recent bursts still explain: each sample's bytes above the mean
+    /// of the last `burstSeconds`, at the path's rate, less what has drained since at the
+    /// headroom the sending rate leaves (at least 2 %/s); the largest.
+    private func burstMs(now: Double) -> Double {
+        guard let last = sentLog.last, let start = sentLog.lastIndex(where: { last.time - $0.time >= Self.burstSeconds }),
+              start + 2 < sentLog.count else { return 0 }
+        let n = sentLog.count - 1 - start
+        let span = last.time - sentLog[start].time
+        guard span > 0 else { return 0 }
+        let sendKbps = Double(last.total - sentLog[start].total) * 8 / 1000 / span
+        // The largest step (the keyframe) against what the rest of the window sent per step.
+        var largest = (bytes: 0, time: 0.0)
+        for i in (start + 1)..<sentLog.count where sentLog[i].total - sentLog[i - 1].total > largest.bytes {
+            largest = (sentLog[i].total - sentLog[i - 1].total, sentLog[i].time)
+        }
+        let others = Double(last.total - sentLog[start].total - largest.bytes) / Double(max(1, n - 1))
+        let excess = Double(largest.bytes) - others
+        guard excess > 0 else { return 0 }
+        let path = max(pathKbps ?? sendKbps, 1)
+        // It drains at the headroom the sending rate leaves (at least 4 %/s, the cruise's).
+        let headroom = max(1 - Self.cruiseFraction, 1 - sendKbps / path)
+        return max(0, excess * 8 / path - (now - largest.time) * 1000 * headroom)
+    }
+
+    /// `sentRate` without the largest single step: a keyframe (several frames' worth in one
+    /// sample) in or out of a short window would otherwise decide whether a probe "followed".
+    private func steadySentRate(over seconds: Double) -> Double? {
+        guard let last = sentLog.last, let start = sentLog.lastIndex(where: { last.time - $0.time >= seconds }),
+              start + 2 < sentLog.count else { return nil }
+        var largest = 0
+        for i in (start + 1)..<sentLog.count { largest = max(largest, sentLog[i].total - sentLog[i - 1].total) }
+        let span = last.time - sentLog[start].time
+        let n = Double(sentLog.count - 1 - start)
+        // The largest step counts as much as the others did on average.
+        let rest = Double(last.total - sentLog[start].total - largest)
+        return (rest + rest / (n - 1)) * 8 / 1000 / span
+    }
+
+    private mutating func startProbe(now: Double, standing: Double) {
+        // The lower of now and the last second's average: a baseline raised by a keyframe's
+        // queue would let a probe over the path pass as carried.
+        probeStartStanding = min(standing, standingAverage)
+        lastProbeCarried = false
+        probeStartSent = steadySentRate(over: 1.0)
+        probeStartSentShort = steadySentRate(over: 0.5)
+        probeBase = rate
+        rate *= 1 + gain
+        probeRate = rate
+        enter(.probe, now)
+    }
+
+    /// The encoder really sent (most of) the probe: the wire rose by at least half the step over
+    /// both the base and what went out before the probe. x264 follows a raise over a second or
+    /// more; until it has, the link has not been asked anything.
+    /// Same window, same estimator before and now: the keyframes it leaves out bias both alike.
+    private func probeFollowed() -> Bool {
+        guard let now = steadySentRate(over: 1.0), let before = probeStartSent else { return false }
+        // And near its base: a starved encoder (a busy CPU) swings by half from second to second,
+        // and a ratio of two such readings would escalate a probe nothing tested.
+        return now >= before * (1 + gain / 2) && now >= probeBase * 0.85
+    }
+
+    /// A probe that queued: if the encoder filled it, the far end's rate meanwhile is the path's;
+    /// if not, that rate is the encoder's, and the probe only says the base was safe.
+    private mutating func failProbe(now: Double, standing: Double, sentKbps: Double?) {
+        lastProbeFailed = true
+        lastProbeCarried = false
+        gain = Self.probeGain
+        if probeFollowed(), let path = meter.rateKbps(span: 0.5, minSpan: 0.25) {
+            pathKbps = path
+            rate = min(rate, max(probeBase * 0.98, drainTarget(path, standing)))
+        } else {
+            rate = min(rate, probeBase)
+        }
+        lastCut = now
+        enter(.drain, now)
+    }
+
+    private func drainTarget(_ base: Double, _ standing: Double) -> Double {
+        base * max(0.5, min(Self.cruiseFraction, 1 - standing / 1000 / Self.drainSeconds))
     }
 
     private mutating func stepDown(now: Double) {

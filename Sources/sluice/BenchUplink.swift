@@ -24,6 +24,9 @@ extension Bench {
         @Option(help: "srt or rtmp (TCP back-pressure).") var transport: String = "srt"
         @Option(help: "A policy (\(RatePolicyName.allCases.map(\.rawValue).joined(separator: ", "))) or all.") var policy: String = "all"
         @Flag(help: "Run on the simulated link (BitrateControl's fluid model) instead of a real one.") var simulate = false
+        @Flag(help: "With --simulate: an encoder that lags, undershoots and sends frames and keyframes, and a jittery RTT, as measured (Docs/RateControl.md).")
+        var realistic = false
+        @Option(help: "With --realistic: the seed of the encoder's frame sizes and the RTT jitter.") var seed: UInt64 = 7
         @Option(help: "Lowest bitrate, kbit/s.") var minKbps: Int = 300
         @Option(help: "Highest bitrate, kbit/s.") var maxKbps: Int = 3000
         @Option(help: "Start bitrate, kbit/s.") var startKbps: Int = 1000
@@ -32,6 +35,8 @@ extension Bench {
         @Option(help: "Measured run: the test pattern's picture size, WIDTHxHEIGHT.") var size: String = "1280x720"
         @Option(help: "Measured run: directory for the shaper's and pushers' stats files (default: a temporary one).") var workDir: String?
         @Option(help: "Write an SVG plot of bitrate and queue delay against capacity.") var plot: String?
+        @Option(help: "Write the timeline as CSV (policy, time s, capacity, bitrate kbit/s, queue delay ms; 0.1 s steps).")
+        var timeline: String?
         @Option(help: "Measured run: Gilbert–Elliott loss on the push path, P_GOOD_TO_BAD,P_BAD_TO_GOOD (sluice shape --burst-loss, seed 7).")
         var burstLoss: String?
         @Flag(help: "End with one JSON object on the last line.") var json = false
@@ -50,6 +55,7 @@ extension Bench {
                 }
                 guard !simulate else { throw ValidationError("--burst-loss needs the measured run (the simulator has no loss model)") }
             }
+            guard !realistic || simulate else { throw ValidationError("--realistic applies to --simulate only") }
         }
 
         func run() throws {
@@ -57,15 +63,21 @@ extension Bench {
             do { sched = try CapacitySchedule.load(path: schedule) } catch { throw CommandFailure("\(error)") }
             let policies = policy == "all" ? RatePolicyName.allCases : [RatePolicyName(rawValue: policy)].compactMap { $0 }
             guard simulate else { return try measured(sched, policies) }
-            let link = LinkSimulator.Config(transport: transport == "srt" ? .srt : .tcp, baseRttMs: rttMs, bottleneckQueueMs: queueMs)
-            let options = Simulation.Options(minKbps: minKbps, maxKbps: maxKbps, startKbps: startKbps, link: link)
-            printErr("SIMULATION (fluid link model, not a network): \(sched.name), \(Int(sched.duration)) s, \(transport), RTT \(Int(rttMs)) ms, queue \(Int(queueMs)) ms, \(minKbps)-\(maxKbps) kbit/s from \(startKbps)")
+            let kind: LinkSimulator.Transport = transport == "srt" ? .srt : .tcp
+            var link = LinkSimulator.Config(transport: kind, baseRttMs: rttMs, bottleneckQueueMs: queueMs, rttJitterMs: realistic ? 25 : 0)
+            link.jitterSeed = seed &+ 4
+            var encoder = EncoderModel.x264TestPattern(kind)
+            encoder.seed = seed
+            let options = Simulation.Options(minKbps: minKbps, maxKbps: maxKbps, startKbps: startKbps, link: link,
+                                             encoder: realistic ? encoder : nil)
+            printErr("SIMULATION (fluid link model\(realistic ? " with a lagging, undershooting, framed encoder and RTT jitter" : ""), not a network): \(sched.name), \(Int(sched.duration)) s, \(transport), RTT \(Int(rttMs)) ms, queue \(Int(queueMs)) ms, \(minKbps)-\(maxKbps) kbit/s from \(startKbps)")
             var results: [SimulationResult] = []
             for (n, p) in policies.enumerated() {
                 printErr("[\(n + 1)/\(policies.count)] \(p.rawValue)…")
                 results.append(Simulation.run(policy: p, schedule: sched, options: options))
             }
             print(UplinkReport.table(results))
+            try writeTimeline(results)
             if let plot {
                 do { try UplinkReport.svg(results).write(toFile: plot, atomically: true, encoding: .utf8) } catch {
                     throw CommandFailure("cannot write \(plot): \(error.localizedDescription)")
@@ -93,6 +105,7 @@ extension Bench {
                 results.append(try runner.run(policy: p, index: n + 1, of: policies.count, server: (server.rtmp, server.srt, server.http)))
             }
             print(UplinkReport.table(results.map(\.result), measured: results))
+            try writeTimeline(results.map(\.result))
             if let plot {
                 do { try UplinkReport.svg(results.map(\.result)).write(toFile: plot, atomically: true, encoding: .utf8) } catch {
                     throw CommandFailure("cannot write \(plot): \(error.localizedDescription)")
@@ -100,6 +113,19 @@ extension Bench {
                 printErr("plot: \(plot)")
             }
             if json { print(UplinkReport.json(results.map(\.result), measured: results)) }
+        }
+
+        private func writeTimeline(_ results: [SimulationResult]) throws {
+            guard let timeline else { return }
+            var csv = "policy,time_s,capacity_kbps,bitrate_kbps,queue_ms\n"
+            for r in results {
+                for p in r.timeline {
+                    csv += "\(r.policy.rawValue),\(String(format: "%.2f", p.time)),\(Int(p.capacityKbps)),\(Int(p.bitrateKbps)),\(String(format: "%.0f", p.queueDelayMs))\n"
+                }
+            }
+            do { try csv.write(toFile: timeline, atomically: true, encoding: .utf8) } catch {
+                throw CommandFailure("cannot write \(timeline): \(error.localizedDescription)")
+            }
         }
 
         private func printErr(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }

@@ -49,6 +49,7 @@ struct BenchUplinkCLITests {
             (["--schedule", schedule, "--simulate", "--min-kbps", "900", "--max-kbps", "300"], "--min-kbps"),
             (["--schedule", schedule, "--burst-loss", "0.01"], "--burst-loss must be"),
             (["--schedule", schedule, "--simulate", "--burst-loss", "0.01,0.3"], "--burst-loss needs the measured run"),
+            (["--schedule", schedule, "--realistic"], "--realistic applies to --simulate only"),
         ]
         for (args, message) in cases {
             let r = try await Self.run(["bench", "uplink"] + args)
