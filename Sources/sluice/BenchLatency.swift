@@ -152,17 +152,11 @@ struct BenchLatency: AsyncParsableCommand {
         }
     }
 
-    /// whip-hlsjs − hlsjs: what WHIP ingest adds over RTMP on the same LL-HLS path.
-    struct Difference: Encodable {
-        var p50: Double
-        var p95: Double
-        var p99: Double
-    }
-
     struct Report: Encodable {
         var tiers: [Tier]
         var probe: LatencyReport?
-        var whipMinusRTMPMs: Difference?
+        /// whip-hlsjs − hlsjs: what WHIP ingest adds over RTMP on the same LL-HLS path.
+        var whipMinusRTMPMs: Percentiles?
         var partSeconds: Double
         var holdBackParts: Double
         var seconds: Double
@@ -220,7 +214,7 @@ struct BenchLatency: AsyncParsableCommand {
         var report = Report(tiers: results, probe: probeReport, partSeconds: partSeconds, holdBackParts: holdBackParts,
                             seconds: seconds, source: "\(source)@\(fps)", hlsjsConfig: hlsjsConfig)
         if let whip = results.first(where: { $0.name == "whip-hlsjs" })?.g2gMs, let rtmp = results.first(where: { $0.name == "hlsjs" })?.g2gMs {
-            report.whipMinusRTMPMs = Difference(p50: whip.p50 - rtmp.p50, p95: whip.p95 - rtmp.p95, p99: whip.p99 - rtmp.p99)
+            report.whipMinusRTMPMs = Percentiles(p50: whip.p50 - rtmp.p50, p95: whip.p95 - rtmp.p95, p99: whip.p99 - rtmp.p99)
         }
         printTable(report)
         if json {
