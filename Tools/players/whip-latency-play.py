@@ -32,6 +32,7 @@ def main():
     ap.add_argument("--config", help="JSON object of hls.js settings applied on top of the mode's")
     ap.add_argument("--size", default="1280x720", help="canvas size the clock is drawn and published at")
     ap.add_argument("--fps", type=int, default=30)
+    ap.add_argument("--no-audio", action="store_true", help="publish video only (no Opus tone)")
     ap.add_argument("--seconds", type=float, default=10, help="seconds the player plays")
     ap.add_argument("--ready-timeout", type=float, default=90, help="seconds to wait for the ladder to list --src")
     ap.add_argument("--cache", default=os.path.join(HERE, "..", "..", ".build", "players"))
@@ -63,6 +64,8 @@ def main():
              "report": clock_here + "/result", "watch": watch, "ready": args.src}
     if args.key:
         clock["key"] = args.key
+    if args.no_audio:
+        clock["audio"] = 0
     page = base + "/player/clock?" + urlencode(clock)
     try:
         p.run_headless(args.chromium, page, both, args.seconds + args.ready_timeout + 30)
