@@ -199,6 +199,14 @@ import WebRTC
         #expect((try? SessionDescription.parse(ChromiumOffers.whepRecvonly.replacingAll("m=audio 9 ", with: "m=audio 9/2 ")))?.media.last?.port == 9)
     }
 
+    /// Its second: `a=extmap:/ URI` trapped the same way in `extensionMaps`; such a line is skipped.
+    @Test func anExtmapIDOfOnlySlashesIsSkippedNotATrap() throws {
+        let offer = ChromiumOffers.whepRecvonly.replacingAll("a=extmap:1 ", with: "a=extmap:/ ")
+        let sdp = try SessionDescription.parse(offer)
+        #expect(sdp.media[0].extensionMaps.allSatisfy { $0.id != 1 } && !sdp.media[0].extensionMaps.isEmpty)
+        _ = try answer(offer)
+    }
+
     @Test func localCredentialsMustBeICEChars() {
         // Chromium refuses an answer whose ice-pwd has other characters (seen with "!").
         #expect(throws: SDPError.self) {
