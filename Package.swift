@@ -112,6 +112,8 @@ let package = Package(
             .embedInCode("Dashboard/dashboard.html"),
             // WHEP player, "go on stage" page and their client (/player/webrtc, /player/stage).
             .embedInCode("WebRTC/webrtc.html"), .embedInCode("WebRTC/stage.html"), .embedInCode("WebRTC/whep.js"),
+            // The pixel clock published over WHIP from a canvas (/player/clock).
+            .embedInCode("WebRTC/clock.html"),
         ], swiftSettings: settings),
 
         .executableTarget(name: "sluice", dependencies: [

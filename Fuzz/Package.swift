@@ -7,6 +7,7 @@
 //   fuzz-playlist  PlaylistReader (media and multivariant M3U8)
 //   fuzz-ts        MPEG-TS bytes → libavformat's mpegts demuxer (custom AVIO) → TSUnitBuilder
 //   fuzz-tsunits   TSUnitBuilder alone, fed demuxed packets (fuzz-ts runs ~100 inputs/s)
+//   fuzz-webrtc    the WebRTC port's datagrams (RFC 7983 demux, STUN, RTCP, RTP → H.264) and SDP offers
 // Product sources are compiled through symlinks, instrumented; where a product module pulls
 // in too much (FFmpeg, Hummingbird, libsrt), single files are linked into a small module here.
 // Run: Fuzz/run.sh [seconds per target] [targets...]   (see Docs/Development.md)
@@ -29,11 +30,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat"),
         .systemLibrary(name: "COpus", pkgConfig: "opus"),
         .target(name: "CMediaShims", dependencies: ["CFFmpeg", "COpus"]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib"),
 
         .target(name: "MediaCore", dependencies: [nioCore], swiftSettings: instrumented),
         .target(name: "Bitstream", dependencies: ["MediaCore", nioCore], swiftSettings: instrumented),
@@ -46,6 +49,8 @@ let package = Package(
         // FFmpegBridge's demuxer and what it needs; TSUnitBuilder from Ingest.
         .target(name: "FFmpegBridge", dependencies: ["CFFmpeg", "CMediaShims", "MediaCore", nioCore], swiftSettings: instrumented),
         .target(name: "TSIngest", dependencies: ["Bitstream", "MediaCore", nioCore], swiftSettings: instrumented),
+        // The whole WebRTC module: pure (zlib's CRC-32 and swift-crypto's HMAC-SHA1 for STUN).
+        .target(name: "WebRTC", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: instrumented),
 
         fuzzer("fuzz-ingest", ["RTMP", "Bitstream", "MediaCore", nioCore]),
         fuzzer("fuzz-http", ["HLSParse", nioCore,
@@ -56,6 +61,7 @@ let package = Package(
         fuzzer("fuzz-playlist", ["HLSParse"]),
         fuzzer("fuzz-ts", ["FFmpegBridge", "TSIngest", "CFFmpeg", "Bitstream", "MediaCore", nioCore]),
         fuzzer("fuzz-tsunits", ["TSIngest", "MediaCore"]),
+        fuzzer("fuzz-webrtc", ["WebRTC"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -14,13 +14,14 @@ cd "$(dirname "$0")"
 seconds=${1:-120}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz-ingest fuzz-http fuzz-streamid fuzz-playlist fuzz-ts fuzz-tsunits)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz-ingest fuzz-http fuzz-streamid fuzz-playlist fuzz-ts fuzz-tsunits fuzz-webrtc)
 
 # Inputs larger than this are not tried: the parsers' interesting structure fits well within.
 max_len() {
     case "$1" in
         fuzz-ts|fuzz-tsunits) echo 16384 ;;  # ~87 TS packets: tables, PES of both tracks
         fuzz-streamid) echo 600 ;;  # SRTStreamID.maxLength is 512
+        fuzz-webrtc) echo 8192 ;;   # Chromium's offers are 5–7 KB
         *) echo 4096 ;;
     esac
 }

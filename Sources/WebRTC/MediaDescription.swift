@@ -69,7 +69,8 @@ public struct MediaDescription: Sendable, Equatable {
     public var extensionMaps: [(id: Int, uri: String)] {
         values("extmap").compactMap { v in
             let parts = v.split(separator: " ")
-            guard parts.count >= 2, let id = Int(parts[0].split(separator: "/")[0]) else { return nil }
+            // "3" or "3/sendonly"; an id of only slashes splits into nothing (found by fuzz-webrtc).
+            guard parts.count >= 2, let id = parts[0].split(separator: "/").first.flatMap({ Int($0) }) else { return nil }
             return (id, String(parts[1]))
         }
     }

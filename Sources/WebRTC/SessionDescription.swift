@@ -54,7 +54,8 @@ public struct SessionDescription: Sendable, Equatable {
             case "m":
                 guard sdp.media.count < maxMediaSections else { throw SDPError(.malformed, "more than \(maxMediaSections) media sections") }
                 let parts = value.split(separator: " ").map(String.init)
-                guard parts.count >= 4, let port = Int(parts[1].split(separator: "/")[0]), (0...65535).contains(port) else {
+                // "9" or "9/2"; a port of only slashes ("/") splits into nothing (found by fuzz-webrtc).
+                guard parts.count >= 4, let port = parts[1].split(separator: "/").first.flatMap({ Int($0) }), (0...65535).contains(port) else {
                     throw SDPError(.malformed, "bad m= line: \(value.prefix(60))")
                 }
                 sdp.media.append(MediaDescription(kind: parts[0], port: port, proto: parts[2], formats: Array(parts.dropFirst(3)),

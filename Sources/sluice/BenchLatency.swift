@@ -9,7 +9,9 @@ import LatencyProbe
 /// serve`, `sluice push` (whose frames carry the pixel clock), and for each tier opens
 /// /player/latency in headless Chromium (Tools/players/latency-play.py), which reads the clock
 /// from every frame shown; `sluice probe` runs through the same minutes on the same rendition,
-/// so the player's share of the delay is the difference of the two.
+/// so the player's share of the delay is the difference of the two. The whip-hlsjs tier
+/// publishes from the browser instead (/player/clock draws the clock into a canvas and sends it
+/// over WHIP) and plays that stream with hls.js, to compare WHIP ingest with RTMP's.
 struct BenchLatency: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "latency",
@@ -19,7 +21,9 @@ struct BenchLatency: AsyncParsableCommand {
         .build/players (pip). Tiers: hlsjs (Sluice's recommended hls.js settings, hls.js's ABR), \
         hlsjs-sluice-abr (/player as served: the same settings with Sluice's ABR controller), \
         hlsjs-default (hls.js's defaults), native (Chromium's own HLS), webrtc (/player/webrtc over \
-        WHEP, the probed rendition; its first frame counts from the POST). \
+        WHEP, the probed rendition; its first frame counts from the POST), whip-hlsjs (the clock drawn \
+        into a canvas in Chromium, published over WHIP to the same server, its probed rendition played \
+        with hls.js in the same browser; printed against hlsjs, which plays `sluice push`'s RTMP). \
         Latency is measured on the viewer's screen: the wall clock at which a frame is shown minus \
         the wall clock `sluice push` drew into it; everything runs on this machine, one clock.
         """
@@ -28,7 +32,7 @@ struct BenchLatency: AsyncParsableCommand {
     @Flag(help: "Real players in headless Chromium (the only mode).") var player = false
     @Flag(help: "End with one JSON object on the last line.") var json = false
     @Option(help: "Seconds each tier plays.") var seconds: Double = 60
-    @Option(help: "Tiers to run, comma-separated: hlsjs, hlsjs-sluice-abr, hlsjs-default, native, webrtc.") var tiers = "hlsjs,hlsjs-default,native"
+    @Option(help: "Tiers to run, comma-separated: hlsjs, hlsjs-sluice-abr, hlsjs-default, native, webrtc, whip-hlsjs.") var tiers = "hlsjs,hlsjs-default,native"
     @Option(help: "Picture size of the published test pattern.") var source = "1920x1080"
     @Option(help: "Frames per second of the test pattern.") var fps = 30
     @Option(help: "Video bitrate of the source, kbit/s.") var sourceKbps = 6000
@@ -39,10 +43,15 @@ struct BenchLatency: AsyncParsableCommand {
     @Option(help: "JSON object of hls.js settings applied on top of the hlsjs tiers' (experiments), e.g. '{\"liveSyncDuration\":0.5}'.")
     var hlsjsConfig: String?
     @Option(help: "The page driver.") var playerScript = "Tools/players/latency-play.py"
+    @Option(help: "whip-hlsjs: size of the canvas the clock is drawn into and published from.") var whipSize = "1280x720"
 
-    static let knownTiers = ["hlsjs", "hlsjs-sluice-abr", "hlsjs-default", "native", "webrtc"]
+    static let knownTiers = ["hlsjs", "hlsjs-sluice-abr", "hlsjs-default", "native", "webrtc", "whip-hlsjs"]
     /// The WHEP page's driver (Tools/players/webrtc-play.py), next to the HLS one.
     var webrtcScript: String { (playerScript as NSString).deletingLastPathComponent + "/webrtc-play.py" }
+    /// whip-hlsjs's driver: /player/clock publishing, /player/latency reading, one Chromium.
+    var whipScript: String { (playerScript as NSString).deletingLastPathComponent + "/whip-latency-play.py" }
+    /// The path the whip-hlsjs tier publishes to.
+    static let whipPath = "live/g2gwhip"
 
     func validate() throws {
         guard player else { throw ValidationError("bench latency needs --player (real players in headless Chromium)") }
@@ -64,6 +73,15 @@ struct BenchLatency: AsyncParsableCommand {
         }
         if names.contains("webrtc"), !FileManager.default.isReadableFile(atPath: webrtcScript) {
             throw ValidationError("\(webrtcScript) not found: run from the Sluice source tree")
+        }
+        if names.contains("whip-hlsjs") {
+            guard FileManager.default.isReadableFile(atPath: whipScript) else {
+                throw ValidationError("\(whipScript) not found: run from the Sluice source tree")
+            }
+            let wh = whipSize.split(separator: "x").compactMap { Int($0) }
+            guard wh.count == 2, (64...3840).contains(wh[0]), (72...2160).contains(wh[1]) else {
+                throw ValidationError("--whip-size must be WxH within 64x72–3840x2160, got \(whipSize)")
+            }
         }
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
             throw ValidationError("--player needs Chromium (/usr/bin/chromium; Debian package chromium)")
@@ -97,6 +115,18 @@ struct BenchLatency: AsyncParsableCommand {
         var jitterBufferMs: Double?
         var decodeMs: Double?
         var processingMs: Double?
+        // whip-hlsjs: /player/clock, the publisher (Sources/Server/WebRTC/clock.html)
+        var publisher: Publisher?
+    }
+
+    struct Publisher: Decodable {
+        var fatal: String?
+        var framesEncoded: Int?
+        var sentWidth: Int?
+        var sentHeight: Int?
+        var encoderImplementation: String?
+        var qualityLimitationReason: String?
+        var bytesSent: Int?
     }
 
     struct Percentiles: Encodable {
@@ -122,10 +152,12 @@ struct BenchLatency: AsyncParsableCommand {
         var jitterBufferMs: Double?
         var decodeMs: Double?
         var processingMs: Double?
+        /// whip-hlsjs: what the browser sent ("1280x720 OpenH264, 1790 frames encoded").
+        var publisher: String?
         /// nil when it played; else why not ("unsupported: …").
         var status: String?
         enum CodingKeys: String, CodingKey {
-            case name, stalls, freezes, frames, renditions, status
+            case name, stalls, freezes, frames, renditions, status, publisher
             case receivedMs = "received_ms", jitterBufferMs = "jitter_buffer_ms", decodeMs = "decode_ms", processingMs = "processing_ms"
             case g2gMs = "g2g_ms", firstFrameMs = "first_frame_ms", firstFrameAfterManifestMs = "first_frame_after_manifest_ms"
             case stallSeconds = "stall_seconds", hlsjsTargetLatencyS = "hlsjs_target_latency_s"
@@ -135,6 +167,8 @@ struct BenchLatency: AsyncParsableCommand {
     struct Report: Encodable {
         var tiers: [Tier]
         var probe: LatencyReport?
+        /// whip-hlsjs − hlsjs: what WHIP ingest adds over RTMP on the same LL-HLS path.
+        var whipMinusRTMPMs: Percentiles?
         var partSeconds: Double
         var holdBackParts: Double
         var seconds: Double
@@ -143,6 +177,7 @@ struct BenchLatency: AsyncParsableCommand {
         enum CodingKeys: String, CodingKey {
             case tiers, probe, seconds, source
             case partSeconds = "part_seconds", holdBackParts = "hold_back_parts", hlsjsConfig = "hlsjs_config"
+            case whipMinusRTMPMs = "whip_minus_rtmp_ms"
         }
     }
 
@@ -160,6 +195,7 @@ struct BenchLatency: AsyncParsableCommand {
         var environment = ProcessInfo.processInfo.environment
         environment["SLUICE_HLS_PART_SECONDS"] = "\(partSeconds)"
         environment["SLUICE_HLS_PART_HOLD_BACK_PARTS"] = "\(holdBackParts)"
+        environment["SLUICE_WEBRTC_PORT"] = "0" // any free UDP port: benches may run side by side
         let server = try Child(sluice, serve, environment: environment)
         defer { server.stop() }
         guard await ABRPlayerBench.accepts(port: rtmp, within: 20) else { throw Failure(description: "sluice serve did not start: \(server.errors)") }
@@ -187,8 +223,11 @@ struct BenchLatency: AsyncParsableCommand {
             probeReport = try? JSONDecoder().decode(LatencyReport.self, from: Data(line.utf8))
         }
         if probeReport == nil { log("sluice probe reported nothing (\(probeStatus)): \(probe.errors)") }
-        let report = Report(tiers: results, probe: probeReport, partSeconds: partSeconds, holdBackParts: holdBackParts,
+        var report = Report(tiers: results, probe: probeReport, partSeconds: partSeconds, holdBackParts: holdBackParts,
                             seconds: seconds, source: "\(source)@\(fps)", hlsjsConfig: hlsjsConfig)
+        if let whip = results.first(where: { $0.name == "whip-hlsjs" })?.g2gMs, let rtmp = results.first(where: { $0.name == "hlsjs" })?.g2gMs {
+            report.whipMinusRTMPMs = Percentiles(p50: whip.p50 - rtmp.p50, p95: whip.p95 - rtmp.p95, p99: whip.p99 - rtmp.p99)
+        }
         printTable(report)
         if json {
             let encoder = JSONEncoder()
@@ -206,6 +245,13 @@ struct BenchLatency: AsyncParsableCommand {
         if name == "webrtc" {
             // The same stream over WHEP, the rendition the probe reads (the ladder's encode, no per-viewer one).
             args = [webrtcScript, "--server", base, "--page", "webrtc", "--src", "/whep/live/g2g/\(probeRendition)", "--seconds", "\(seconds)"]
+        }
+        if name == "whip-hlsjs" {
+            // Chromium publishes the clock over WHIP; hls.js (the hlsjs tier's settings) plays the
+            // probed rendition of that stream, as the hlsjs tier plays `sluice push`'s.
+            args = [whipScript, "--server", base, "--dst", "/whip/\(Self.whipPath)", "--src", "\(base)/\(Self.whipPath)/\(probeRendition)/index.m3u8",
+                    "--mode", "hlsjs", "--abr", "default", "--seconds", "\(seconds)", "--size", whipSize, "--fps", "\(fps)"]
+            if let hlsjsConfig { args += ["--config", hlsjsConfig] }
         }
         let player = try ABRPlayerBench.Child("/usr/bin/python3", args)
         defer { player.stop() }
@@ -225,6 +271,10 @@ struct BenchLatency: AsyncParsableCommand {
             tier.receivedMs = Percentiles(p50: r.p50Ms, p95: r.p95Ms, p99: r.p99Ms)
         }
         (tier.jitterBufferMs, tier.decodeMs, tier.processingMs) = (page.jitterBufferMs, page.decodeMs, page.processingMs)
+        if let p = page.publisher {
+            tier.publisher = "\(p.sentWidth.map(String.init) ?? "?")x\(p.sentHeight.map(String.init) ?? "?") \(p.encoderImplementation ?? "?"), "
+                + "\(p.framesEncoded ?? 0) frames encoded" + (p.qualityLimitationReason.map { $0 == "none" ? "" : ", limited by \($0)" } ?? "")
+        }
         if let samples = page.g2gMs, let r = LatencyReport(samples) {
             tier.g2gMs = Percentiles(p50: r.p50Ms, p95: r.p95Ms, p99: r.p99Ms)
         } else {
@@ -254,7 +304,9 @@ struct BenchLatency: AsyncParsableCommand {
                 continue
             }
             let shown = t.renditions.sorted { $0.value > $1.value }.prefix(2).map { "\($0.key)p:\($0.value)" }.joined(separator: " ")
-            let ratio = r.probe.map { String(format: "%.1f× (+%.0f ms)", g.p50 / $0.p50Ms, g.p50 - $0.p50Ms) } ?? "n/a"
+            // The probe reads `sluice push`'s stream; whip-hlsjs plays another one.
+            let ratio = t.name == "whip-hlsjs" ? "n/a (another stream)"
+                : r.probe.map { String(format: "%.1f× (+%.0f ms)", g.p50 / $0.p50Ms, g.p50 - $0.p50Ms) } ?? "n/a"
             say(col(t.name, 15) + col(ms(g.p50), 7) + col(ms(g.p95), 7) + col(ms(g.p99), 7)
                 + col(ms(t.firstFrameMs) + (t.firstFrameAfterManifestMs.map { " (\(ms($0)))" } ?? ""), 13)
                 + col("\(t.stalls ?? 0)", 8) + col("\(t.freezes ?? 0)", 9) + col(shown, 14) + ratio)
@@ -271,6 +323,13 @@ struct BenchLatency: AsyncParsableCommand {
             say(col("sluice probe", 15) + "no report")
         }
         say("first frame: ms from page load (in brackets: from the multivariant playlist loaded); webrtc: from the WHEP POST")
+        if let t = r.tiers.first(where: { $0.name == "whip-hlsjs" }) {
+            say("whip-hlsjs: Chromium draws the clock into a \(whipSize) canvas and publishes it over WHIP (sent: \(t.publisher ?? "n/a")); "
+                + "hls.js plays /\(Self.whipPath)/\(probeRendition)")
+        }
+        if let d = r.whipMinusRTMPMs {
+            say(String(format: "WHIP → LL-HLS minus RTMP → LL-HLS (whip-hlsjs − hlsjs): p50 %+.0f ms, p95 %+.0f ms, p99 %+.0f ms", d.p50, d.p95, d.p99))
+        }
     }
 
     private func log(_ line: String) {

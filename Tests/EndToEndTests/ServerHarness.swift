@@ -44,12 +44,14 @@ struct ServerHarness {
         return (answer.status, answer.body)
     }
 
-    /// Any request; `token` nil sends the server's operator token, "" none.
-    func request(_ method: String, _ path: String, token: String? = nil,
-                 headers: [String: String] = [:]) async -> (status: Int?, headers: [String: String], body: String) {
+    /// Any request; `token` nil sends the server's operator token, "" none (an Authorization in
+    /// `headers` wins). Header names in the answer are lowercased.
+    func request(_ method: String, _ path: String, token: String? = nil, headers: [String: String] = [:],
+                 body: Data? = nil) async -> (status: Int?, headers: [String: String], body: String) {
         guard let u = URL(string: url(path)) else { return (nil, [:], "") }
         var request = URLRequest(url: u)
         request.httpMethod = method
+        request.httpBody = body
         let bearer = token ?? server.apiToken
         if !bearer.isEmpty { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }

@@ -55,7 +55,7 @@ import TestSupport
         #expect(units.count >= 5 && units.allSatisfy { $0.track == .audio && $0.timebase == Rational(1, 48_000) })
 
         // CORS preflight.
-        let pre = await send("OPTIONS", h.url("whep/live/w"), headers: ["Origin": "https://shop.example",
+        let pre = await h.request("OPTIONS", "whep/live/w", token: "", headers: ["Origin": "https://shop.example",
                                                                        "Access-Control-Request-Method": "POST"])
         #expect(pre.status == 204)
         #expect(pre.headers["access-control-allow-origin"] == "*")
@@ -64,41 +64,41 @@ import TestSupport
         #expect(pre.headers["access-control-expose-headers"]?.contains("Location") == true)
 
         // Refusals: bad SDP, no common codec, unknown stream or rendition, wrong type, size.
-        let bad = await post(h.url("whep/live/w"), "v=0\r\nthis is no SDP\r\n")
+        let bad = await post(h, "whep/live/w", "v=0\r\nthis is no SDP\r\n")
         #expect(bad.status == 400 && bad.body.contains("SDP"), "\(bad)")
-        let vp8 = await post(h.url("whep/live/w"), Self.offer(video: "VP8"))
+        let vp8 = await post(h, "whep/live/w", Self.offer(video: "VP8"))
         #expect(vp8.status == 400 && vp8.body.contains("no common video codec"), "\(vp8)")
-        #expect(await post(h.url("whep/live/nothing"), Self.offer()).status == 404)
-        #expect(await post(h.url("whep/live/w/1080p"), Self.offer()).status == 404)
-        #expect(await post(h.url("whep/live/w"), Self.offer(), type: "text/plain").status == 415)
-        #expect(await post(h.url("whep/live/w"), String(repeating: "a", count: 70_000)).status == 413)
+        #expect(await post(h, "whep/live/nothing", Self.offer()).status == 404)
+        #expect(await post(h, "whep/live/w/1080p", Self.offer()).status == 404)
+        #expect(await post(h, "whep/live/w", Self.offer(), type: "text/plain").status == 415)
+        #expect(await post(h, "whep/live/w", String(repeating: "a", count: 70_000)).status == 413)
 
         // Access: play like HLS (signed URLs), publish like RTMP/SRT (keys, or the bearer token).
-        #expect(await post(h.url("whep/secure/x"), Self.offer()).status == 401)
-        #expect(await post(h.url("whep/secure/x?exp=9999999999&token=00"), Self.offer()).status == 403)
-        #expect(await post(h.url("whip/keyed/a"), Self.offer(direction: "sendonly")).status == 401)
-        #expect(await post(h.url("whip/keyed/a"), Self.offer(direction: "sendonly"), headers: ["Authorization": "Bearer nope"]).status == 403)
+        #expect(await post(h, "whep/secure/x", Self.offer()).status == 401)
+        #expect(await post(h, "whep/secure/x?exp=9999999999&token=00", Self.offer()).status == 403)
+        #expect(await post(h, "whip/keyed/a", Self.offer(direction: "sendonly")).status == 401)
+        #expect(await post(h, "whip/keyed/a", Self.offer(direction: "sendonly"), headers: ["Authorization": "Bearer nope"]).status == 403)
 
         // A session: 201 with the answer and its resource; the rendition is chosen by URL.
-        let ok = await post(h.url("whep/live/w/240p"), Self.offer())
+        let ok = await post(h, "whep/live/w/240p", Self.offer())
         #expect(ok.status == 201, "\(ok)")
         #expect(ok.headers["content-type"] == "application/sdp")
         #expect(ok.body.contains("a=ice-lite") && ok.body.contains("a=setup:passive") && ok.body.contains("H264/90000"), "\(ok.body)")
         let location = try #require(ok.headers["location"], "\(ok.headers)")
         #expect(location.hasPrefix("/whep/sessions/"))
         // A WHIP publisher with the key: the path is published.
-        let whip = await post(h.url("whip/keyed/a"), Self.offer(direction: "sendonly"), headers: ["Authorization": "Bearer k1"])
+        let whip = await post(h, "whip/keyed/a", Self.offer(direction: "sendonly"), headers: ["Authorization": "Bearer k1"])
         #expect(whip.status == 201, "\(whip)")
         #expect(h.server.hub.stream("keyed/a")?.hasPublisher == true)
         // webrtc.maxSessions = 2.
-        let full = await post(h.url("whep/live/w"), Self.offer())
+        let full = await post(h, "whep/live/w", Self.offer())
         #expect(full.status == 503 && full.headers["retry-after"] != nil, "\(full)")
 
-        #expect(await send("PATCH", h.url(String(location.dropFirst()))).status == 405)
-        #expect(await send("DELETE", h.url(String(location.dropFirst()))).status == 200)
-        #expect(await send("DELETE", h.url(String(location.dropFirst()))).status == 404)
+        #expect(await h.request("PATCH", String(location.dropFirst()), token: "").status == 405)
+        #expect(await h.request("DELETE", String(location.dropFirst()), token: "").status == 200)
+        #expect(await h.request("DELETE", String(location.dropFirst()), token: "").status == 404)
         if let whipLocation = whip.headers["location"] {
-            #expect(await send("DELETE", h.url(String(whipLocation.dropFirst()))).status == 200)
+            #expect(await h.request("DELETE", String(whipLocation.dropFirst()), token: "").status == 200)
             #expect(await eventually(within: 5) { h.server.hub.stream("keyed/a")?.hasPublisher != true })
         }
     }
@@ -185,26 +185,9 @@ import TestSupport
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    func post(_ url: String, _ body: String, type: String = "application/sdp",
+    /// The routes are open to anyone: no operator token.
+    func post(_ h: ServerHarness, _ path: String, _ body: String, type: String = "application/sdp",
               headers: [String: String] = [:]) async -> (status: Int?, headers: [String: String], body: String) {
-        await send("POST", url, body: Data(body.utf8), headers: headers.merging(["Content-Type": type]) { a, _ in a })
-    }
-
-    func send(_ method: String, _ url: String, body: Data? = nil,
-              headers: [String: String] = [:]) async -> (status: Int?, headers: [String: String], body: String) {
-        guard let u = URL(string: url) else { return (nil, [:], "") }
-        var request = URLRequest(url: u)
-        request.httpMethod = method
-        request.httpBody = body
-        for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
-        do {
-            let (data, response) = try await URLSession.shared.data(for: request)
-            let http = response as? HTTPURLResponse
-            var fields: [String: String] = [:]
-            for (k, v) in http?.allHeaderFields ?? [:] { fields["\(k)".lowercased()] = "\(v)" }
-            return (http?.statusCode, fields, String(decoding: data, as: UTF8.self))
-        } catch {
-            return (nil, [:], "\(error)")
-        }
+        await h.request("POST", path, token: "", headers: headers.merging(["Content-Type": type]) { a, _ in a }, body: Data(body.utf8))
     }
 }

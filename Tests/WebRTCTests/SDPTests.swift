@@ -220,6 +220,25 @@ import WebRTC
         #expect(kind(whep.replacingAll("opus/48000/2", with: "ISAC/16000")) == .noCommonCodec)
     }
 
+    /// fuzz-webrtc's finding: an m= line whose port is only slashes ("m=audio / UDP/TLS/RTP/SAVPF 111")
+    /// split into nothing and trapped on `[0]`: one WHEP or WHIP POST took the server down.
+    @Test func anMLinePortOfOnlySlashesIsMalformedNotATrap() {
+        for port in ["/", "//", "/x"] {
+            let offer = ChromiumOffers.whepRecvonly.replacingAll("m=audio 9 ", with: "m=audio \(port) ")
+            #expect(throws: SDPError.self) { try SessionDescription.parse(offer) }
+            do { _ = try answer(offer); Issue.record("answered an offer with m=audio \(port)") } catch { #expect(error.kind == .malformed) }
+        }
+        #expect((try? SessionDescription.parse(ChromiumOffers.whepRecvonly.replacingAll("m=audio 9 ", with: "m=audio 9/2 ")))?.media.last?.port == 9)
+    }
+
+    /// Its second: `a=extmap:/ URI` trapped the same way in `extensionMaps`; such a line is skipped.
+    @Test func anExtmapIDOfOnlySlashesIsSkippedNotATrap() throws {
+        let offer = ChromiumOffers.whepRecvonly.replacingAll("a=extmap:1 ", with: "a=extmap:/ ")
+        let sdp = try SessionDescription.parse(offer)
+        #expect(sdp.media[0].extensionMaps.allSatisfy { $0.id != 1 } && !sdp.media[0].extensionMaps.isEmpty)
+        _ = try answer(offer)
+    }
+
     @Test func localCredentialsMustBeICEChars() {
         // Chromium refuses an answer whose ice-pwd has other characters (seen with "!").
         #expect(throws: SDPError.self) {
