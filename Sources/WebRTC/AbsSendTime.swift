@@ -11,4 +11,22 @@ public enum AbsSendTime {
         let value = (seconds << 18 | fraction << 18 / 1_000_000_000) & 0xFF_FFFF
         return [UInt8(value >> 16), UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
     }
+
+    /// The slot a packetizer reserves for it: first element, one-byte form, filled at send time.
+    public static func slot(id: UInt8) -> RTPHeaderExtension? {
+        (1...14).contains(id) ? RTPHeaderExtension(id: id, data: [0, 0, 0]) : nil
+    }
+
+    /// Writes the time into `packet`'s reserved slot in place (no parse, no copy); false when the
+    /// packet has no such slot (then use `RTPHeader.settingExtension`).
+    public static func stamp(_ packet: inout [UInt8], id: UInt8, nanos: UInt64) -> Bool {
+        // V=2 with X set and no CSRCs; 0xBEDE; the first element is ours, 3 bytes long.
+        guard packet.count >= 20, packet[0] & 0xDF == 0x90, packet[12] == 0xBE, packet[13] == 0xDE,
+              packet[16] == id << 4 | 2 else { return false }
+        let value = data(nanos: nanos)
+        packet[17] = value[0]
+        packet[18] = value[1]
+        packet[19] = value[2]
+        return true
+    }
 }

@@ -23,11 +23,14 @@ public struct H264Packetizer: Sendable {
 
     /// `nalus` without start codes or length prefixes. Access unit delimiters and filler data are
     /// left out; empty NAL units are skipped. `firstPacketExtensions` (e.g. `PlayoutDelay`) go in
-    /// the first packet's header; every packet's payload room shrinks by their size so that no
+    /// the first packet's header, `everyPacketExtensions` (e.g. an abs-send-time slot the sender
+    /// fills in place) first in every packet's; payload room shrinks by their size so that no
     /// packet exceeds `mtu`.
-    public mutating func packetize(nalus: [[UInt8]], timestamp: UInt32, firstPacketExtensions: [RTPHeaderExtension] = []) -> [[UInt8]] {
-        let extensionBytes = firstPacketExtensions.isEmpty ? 0
-            : RTPHeader(payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, extensions: firstPacketExtensions).size - 12
+    public mutating func packetize(nalus: [[UInt8]], timestamp: UInt32, firstPacketExtensions: [RTPHeaderExtension] = [],
+                                   everyPacketExtensions: [RTPHeaderExtension] = []) -> [[UInt8]] {
+        let allExtensions = everyPacketExtensions + firstPacketExtensions
+        let extensionBytes = allExtensions.isEmpty ? 0
+            : RTPHeader(payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, extensions: allExtensions).size - 12
         let maxPayload = max(self.maxPayload - extensionBytes, 3)
         let units = nalus.filter { n in
             guard let h = n.first else { return false }
@@ -63,7 +66,8 @@ public struct H264Packetizer: Sendable {
         packets.reserveCapacity(payloads.count)
         for (index, payload) in payloads.enumerated() {
             var packet = RTPHeader(payloadType: payloadType, sequenceNumber: sequenceNumber, timestamp: timestamp, ssrc: ssrc,
-                                   marker: index == payloads.count - 1, extensions: index == 0 ? firstPacketExtensions : []).serialize()
+                                   marker: index == payloads.count - 1,
+                                   extensions: index == 0 ? allExtensions : everyPacketExtensions).serialize()
             packet.append(contentsOf: payload)
             packets.append(packet)
             sequenceNumber &+= 1

@@ -25,6 +25,8 @@ final class WHEPSession: MediaSession, Sendable {
     /// Stamped on each video frame's first packet when the viewer offered playout-delay (by
     /// default min = max = 0: render at once, no jitter-buffer delay; Docs/Benchmarks.md).
     private let frameExtensions: [RTPHeaderExtension]
+    /// The abs-send-time slot reserved in every video packet (nil: not negotiated, or a two-byte id).
+    private let sendTimeSlot: RTPHeaderExtension?
 
     /// Units each reader may queue: about 2 s of 60 fps video; beyond it the reader drops to a keyframe.
     static let readerCapacity = 128
@@ -85,6 +87,7 @@ final class WHEPSession: MediaSession, Sendable {
         } else {
             frameExtensions = []
         }
+        sendTimeSlot = negotiated.video?.absSendTimeExtensionID.flatMap(AbsSendTime.slot(id:))
         var s = State(current: source.video)
         if let v = negotiated.video { s.videoPacketizer = H264Packetizer(payloadType: v.payloadType, ssrc: v.ssrc) }
         if let a = negotiated.audio, source.audio != nil { s.audioPacketizer = OpusPacketizer(payloadType: a.payloadType, ssrc: a.ssrc) }
@@ -340,15 +343,20 @@ final class WHEPSession: MediaSession, Sendable {
             guard var nalus = Self.nalus(unit) else { return nil }
             if unit.isKeyframe, !nalus.contains(where: { ($0.first ?? 0) & 0x1F == 7 }) { nalus = s.parameterSets + nalus }
             let ts = s.videoClock.timestamp(unit)
-            let packets = packetizer.packetize(nalus: nalus, timestamp: ts, firstPacketExtensions: frameExtensions)
+            var packets = packetizer.packetize(nalus: nalus, timestamp: ts, firstPacketExtensions: frameExtensions,
+                                               everyPacketExtensions: sendTimeSlot.map { [$0] } ?? [])
             s.videoPacketizer = packetizer
+            if let slot = sendTimeSlot { // send time, written in place before history shares the packets
+                let nanos = DispatchTime.now().uptimeNanoseconds
+                for i in packets.indices { _ = AbsSendTime.stamp(&packets[i], id: slot.id, nanos: nanos) }
+            }
             for p in packets where p.count >= 4 { s.history.store(seq: UInt16(p[2]) << 8 | UInt16(p[3]), packet: p) }
             s.videoClock.sent(packets)
             s.framesSent += 1
             return (pc, packets)
         }
         guard let (pc, packets) = out else { return }
-        for p in packets where !pc.sendRTP(stamped(p)) {
+        for p in packets where !pc.sendRTP(sendTimeSlot == nil ? stamped(p) : p) { // stamped: a two-byte id, rare
             // The socket's queue is full: this frame is broken; resume clean at the next keyframe.
             let skipped = reader.skipToKeyframe()
             state.withLock { s in
@@ -361,11 +369,14 @@ final class WHEPSession: MediaSession, Sendable {
         }
     }
 
-    /// A video packet with abs-send-time set to now, when negotiated (the browser's REMB estimator
-    /// then sees when it left, not when it was captured).
+    /// A retransmitted video packet with abs-send-time set to now, when negotiated (the browser's
+    /// REMB estimator then sees when it left, not when it was captured).
     private func stamped(_ packet: [UInt8]) -> [UInt8] {
         guard let id = negotiated.video?.absSendTimeExtensionID else { return packet }
-        return RTPHeader.settingExtension(in: packet, id: id, data: AbsSendTime.data(nanos: DispatchTime.now().uptimeNanoseconds)) ?? packet
+        let nanos = DispatchTime.now().uptimeNanoseconds
+        var copy = packet
+        if AbsSendTime.stamp(&copy, id: id, nanos: nanos) { return copy }
+        return RTPHeader.settingExtension(in: packet, id: id, data: AbsSendTime.data(nanos: nanos)) ?? packet
     }
 
     private func sendAudio(_ unit: MediaUnit) {

@@ -79,6 +79,29 @@ import WebRTC
         #expect(AbsSendTime.data(nanos: UInt64.max).count == 3)
     }
 
+    /// The sender stamps abs-send-time in a slot the packetizer reserved, in place: every packet
+    /// keeps within the MTU and parses with the time as its first element (playout delay after it
+    /// on the frame's first packet).
+    @Test func absSendTimeSlotIsReservedInEveryPacketAndStampedInPlace() throws {
+        var packetizer = H264Packetizer(payloadType: 102, ssrc: 7, mtu: 1200)
+        let slot = try #require(AbsSendTime.slot(id: 3))
+        #expect(AbsSendTime.slot(id: 15) == nil, "two-byte ids get no slot")
+        let delay = PlayoutDelay(minMs: 0, maxMs: 0).element(id: 5)
+        var packets = packetizer.packetize(nalus: [[0x65] + [UInt8](repeating: 0xAB, count: 5_000)], timestamp: 90,
+                                           firstPacketExtensions: [delay], everyPacketExtensions: [slot])
+        #expect(packets.count > 1)
+        for i in packets.indices {
+            #expect(AbsSendTime.stamp(&packets[i], id: 3, nanos: 1_500_000_000))
+            #expect(packets[i].count <= 1200)
+            let header = try RTPHeader.parse(packets[i]).header
+            let expected = [RTPHeaderExtension(id: 3, data: [0x06, 0, 0])] + (i == 0 ? [delay] : [])
+            #expect(header.extensions == expected)
+        }
+        var other = H264Packetizer(payloadType: 102, ssrc: 7)
+        var plain = other.packetize(nalus: [[0x41, 1, 2]], timestamp: 0)[0]
+        #expect(!AbsSendTime.stamp(&plain, id: 3, nanos: 0), "no slot: nothing is written")
+    }
+
     @Test func answersWHEPWithH264AndOpus() throws {
         let (sdp, session) = try answer(ChromiumOffers.whepRecvonly)
         let all = lines(sdp)
