@@ -17,6 +17,11 @@ sluice=.build/release/sluice
 mkdir -p "$out"
 for tool in ffmpeg curl; do command -v "$tool" >/dev/null || { echo "needs $tool"; exit 1; }; done
 [ -x "$sluice" ] || { echo "needs $sluice (make release)"; exit 1; }
+# With autogroup on, `nice` only ranks processes inside one session: a soak "at nice -10" still
+# shares the CPU equally with a build started from another shell (Docs/Development.md).
+if [ "$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo 0)" = 1 ]; then
+  echo "note: kernel.sched_autogroup_enabled=1, so nice does not protect this run from other sessions' work" >&2
+fi
 
 rtmp=19351 srt=19001 http=18088
 "$sluice" serve --host 127.0.0.1 --rtmp-port $rtmp --srt-port $srt --http-port $http \
