@@ -5,6 +5,7 @@
 # requests per part per rendition (its status API, read with the operator token).
 # Usage: Benchmarks/edge/run.sh [seconds] [viewers ...]     default: 30 300 3000
 #   SLUICE=.build/debug/sluice Benchmarks/edge/run.sh ...   (default .build/release/sluice)
+#   EDGE_CONF=old.conf Benchmarks/edge/run.sh ...           (default Deploy/nginx-edge.conf)
 # See Docs/Benchmarks.md "LL-HLS edge (nginx)".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -12,6 +13,7 @@ seconds=${1:-30}
 shift || true
 counts=${*:-300 3000}
 sluice=${SLUICE:-.build/release/sluice}
+conf=${EDGE_CONF:-Deploy/nginx-edge.conf}
 out=.build/bench/edge
 mkdir -p "$out/cache"
 out=$(cd "$out" && pwd)
@@ -34,7 +36,7 @@ export SLUICE_API_TOKEN=edge-bench-$$
 origin=$!
 sed -e "s|^pid .*|pid $out/nginx.pid;|" -e "s|^error_log .*|error_log $out/error.log warn;|" \
     -e "s|/var/cache/nginx/sluice-edge|$out/cache|" -e "s|server 127.0.0.1:8080;|server 127.0.0.1:$http;|" \
-    -e "s|listen 8081;|listen 127.0.0.1:$edge;|" Deploy/nginx-edge.conf > "$out/nginx.conf"
+    -e "s|listen 8081;|listen 127.0.0.1:$edge;|" "$conf" > "$out/nginx.conf"
 # As root nginx runs its workers as nobody, who cannot write the cache here.
 [ "$(id -u)" = 0 ] && sed -i '1i user root;' "$out/nginx.conf"
 rm -rf "$out/cache"/* "$out/error.log"
@@ -48,13 +50,17 @@ for _ in $(seq 60); do curl -sf "http://127.0.0.1:$edge/live/edge/index.m3u8" >/
 curl -sf "http://127.0.0.1:$edge/live/edge/index.m3u8" >/dev/null || { echo "edge never served the stream"; cat "$out/origin.log"; exit 1; }
 sleep 3
 
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), sluice $("$sluice" --version) ($sluice)"
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), sluice $("$sluice" --version) ($sluice), edge $conf ($(nginx -v 2>&1 | cut -d/ -f2), $(pgrep -c -P "$(cat "$out/nginx.pid")" -f "nginx: worker") workers)"
+# CPU seconds (utime + stime) of a process so far.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
 for n in $counts; do
-  workers=$(pgrep -f "nginx: worker" | sed 's/^/--server-pid /' | tr '\n' ' ')
+  workers=$(pgrep -P "$(cat "$out/nginx.pid")" -f "nginx: worker" | sed 's/^/--server-pid /' | tr '\n' ' ')
   echo "-- $n LL-HLS viewers through the nginx edge, ${seconds} s (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+  t0=$(date +%s.%N) c0=$(cpu $origin)
   # shellcheck disable=SC2086
   "$sluice" bench viewers --url "http://127.0.0.1:$edge/live/edge/index.m3u8" --origin "http://127.0.0.1:$http" \
     --count "$n" --duration "$seconds" --server-pid $origin $workers
-  echo "   (server CPU above: the origin and the nginx workers together; load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
+  t1=$(date +%s.%N) c1=$(cpu $origin)
+  echo "   (server CPU above: the origin and the nginx workers together; the origin alone: $(echo "($c1 - $c0) / ($t1 - $t0) * 100" | bc -l | xargs printf '%.1f') % of one core; load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
   sleep 3
 done
