@@ -6,8 +6,8 @@ SWIFT_FLAGS ?=
 APT_BUILD := pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev \
 	libswresample-dev libopus-dev libsrt-gnutls-dev zlib1g-dev libssl-dev libsrtp2-dev
 APT_TEST := ffmpeg srt-tools gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
-	gstreamer1.0-plugins-bad gstreamer1.0-libav valgrind chromium chromium-driver python3-pip unzip curl nodejs nginx libnginx-mod-rtmp
-APT_BENCH := nginx libnginx-mod-rtmp wrk hyperfine
+	gstreamer1.0-plugins-bad gstreamer1.0-libav valgrind chromium chromium-driver python3-pip unzip curl nodejs nginx libnginx-mod-rtmp libnginx-mod-http-lua
+APT_BENCH := nginx libnginx-mod-rtmp libnginx-mod-http-lua wrk hyperfine
 
 .PHONY: all deps build release test run players bench fuzz soak tsan clean
 

@@ -5,6 +5,9 @@
 # requests per part per rendition (its status API, read with the operator token).
 # Usage: Benchmarks/edge/run.sh [seconds] [viewers ...]     default: 30 300 3000
 #   SLUICE=.build/debug/sluice Benchmarks/edge/run.sh ...   (default .build/release/sluice)
+#   EDGE_CONF=old.conf Benchmarks/edge/run.sh ...           (default Deploy/nginx-edge.conf)
+#   EDGE_PIN=1 Benchmarks/edge/run.sh ...                   origin, nginx and ffmpeg on CPU 0, the viewers on
+#                                                            CPU 1 (the generator kept off the edge's core)
 # See Docs/Benchmarks.md "LL-HLS edge (nginx)".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -12,12 +15,15 @@ seconds=${1:-30}
 shift || true
 counts=${*:-300 3000}
 sluice=${SLUICE:-.build/release/sluice}
+conf=${EDGE_CONF:-Deploy/nginx-edge.conf}
 out=.build/bench/edge
 mkdir -p "$out/cache"
 out=$(cd "$out" && pwd)
 for tool in nginx ffmpeg curl; do command -v "$tool" >/dev/null || { echo "needs $tool (make bench installs it)"; exit 1; }; done
 [ -x "$sluice" ] || { echo "no $sluice (swift build -c release, or SLUICE=.build/debug/sluice)"; exit 1; }
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+server_cpus= viewer_cpus=
+[ -n "${EDGE_PIN:-}" ] && server_cpus="taskset -c 0" viewer_cpus="taskset -c 1"
 
 # 640x360 30 fps H.264 + AAC, GOP 1 s, pushed in a loop without re-encoding (no pusher CPU).
 src=$out/src360.flv
@@ -29,32 +35,36 @@ fi
 
 http=${EDGE_BENCH_HTTP:-28180} rtmp=${EDGE_BENCH_RTMP:-29350} srt=${EDGE_BENCH_SRT:-29100} edge=${EDGE_BENCH_EDGE:-28181}
 export SLUICE_API_TOKEN=edge-bench-$$
-"$sluice" serve --host 127.0.0.1 --http-port $http --rtmp-port $rtmp --srt-port $srt --ladder 240p:250k \
+$server_cpus "$sluice" serve --host 127.0.0.1 --http-port $http --rtmp-port $rtmp --srt-port $srt --ladder 240p:250k \
   --log-level warning > "$out/origin.log" 2>&1 &
 origin=$!
 sed -e "s|^pid .*|pid $out/nginx.pid;|" -e "s|^error_log .*|error_log $out/error.log warn;|" \
     -e "s|/var/cache/nginx/sluice-edge|$out/cache|" -e "s|server 127.0.0.1:8080;|server 127.0.0.1:$http;|" \
-    -e "s|listen 8081;|listen 127.0.0.1:$edge;|" Deploy/nginx-edge.conf > "$out/nginx.conf"
+    -e "s|listen 8081;|listen 127.0.0.1:$edge;|" "$conf" > "$out/nginx.conf"
 # As root nginx runs its workers as nobody, who cannot write the cache here.
 [ "$(id -u)" = 0 ] && sed -i '1i user root;' "$out/nginx.conf"
 rm -rf "$out/cache"/* "$out/error.log"
-nginx -c "$out/nginx.conf" -p "$out"
+$server_cpus nginx -c "$out/nginx.conf" -p "$out"
 push=
 trap 'kill $push $origin 2>/dev/null || true; nginx -c "$out/nginx.conf" -p "$out" -s stop 2>/dev/null || true' EXIT
 sleep 2
-ffmpeg -loglevel error -re -stream_loop -1 -i "$src" -c copy -f flv "rtmp://127.0.0.1:$rtmp/live/edge" &
+$server_cpus ffmpeg -loglevel error -re -stream_loop -1 -i "$src" -c copy -f flv "rtmp://127.0.0.1:$rtmp/live/edge" &
 push=$!
 for _ in $(seq 60); do curl -sf "http://127.0.0.1:$edge/live/edge/index.m3u8" >/dev/null && break; sleep 1; done
 curl -sf "http://127.0.0.1:$edge/live/edge/index.m3u8" >/dev/null || { echo "edge never served the stream"; cat "$out/origin.log"; exit 1; }
 sleep 3
 
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), sluice $("$sluice" --version) ($sluice)"
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), sluice $("$sluice" --version) ($sluice), edge $conf ($(nginx -v 2>&1 | cut -d/ -f2), $(pgrep -c -P "$(cat "$out/nginx.pid")" -f "nginx: worker") workers)"
+# CPU seconds (utime + stime) of a process so far.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
 for n in $counts; do
-  workers=$(pgrep -f "nginx: worker" | sed 's/^/--server-pid /' | tr '\n' ' ')
+  workers=$(pgrep -P "$(cat "$out/nginx.pid")" -f "nginx: worker" | sed 's/^/--server-pid /' | tr '\n' ' ')
   echo "-- $n LL-HLS viewers through the nginx edge, ${seconds} s (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+  t0=$(date +%s.%N) c0=$(cpu $origin)
   # shellcheck disable=SC2086
-  "$sluice" bench viewers --url "http://127.0.0.1:$edge/live/edge/index.m3u8" --origin "http://127.0.0.1:$http" \
+  $viewer_cpus "$sluice" bench viewers --url "http://127.0.0.1:$edge/live/edge/index.m3u8" --origin "http://127.0.0.1:$http" \
     --count "$n" --duration "$seconds" --server-pid $origin $workers
-  echo "   (server CPU above: the origin and the nginx workers together; load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
+  t1=$(date +%s.%N) c1=$(cpu $origin)
+  echo "   (server CPU above: the origin and the nginx workers together; the origin alone: $(echo "($c1 - $c0) / ($t1 - $t0) * 100" | bc -l | xargs printf '%.1f') % of one core; load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
   sleep 3
 done

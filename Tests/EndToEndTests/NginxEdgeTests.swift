@@ -20,13 +20,12 @@ import TestSupport
             ("/var/cache/nginx/sluice-edge", "\(dir.path)/cache"),
             ("server 127.0.0.1:8080;", "server 127.0.0.1:\(originPort);"),
             ("listen 8081;", "listen 127.0.0.1:\(edgePort);"),
-            ("worker_processes auto;", "worker_processes 1;"),
         ]
         for (from, to) in edits {
             #expect(conf.contains(from), "Deploy/nginx-edge.conf no longer has: \(from)")
             conf = conf.replacingOccurrences(of: from, with: to)
         }
-        // As root, nginx would run its worker as nobody, who cannot write this test's folders.
+        // As root, nginx would run its workers as nobody, who cannot write this test's folders.
         if geteuid() == 0 { conf = "user root;\n" + conf }
         return conf
     }
@@ -70,6 +69,8 @@ import TestSupport
     @Test func viewersThroughTheEdgeCostTheOriginOneRequestPerPart() async throws {
         let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let binary = try #require(nginx, "nginx is not installed (make deps installs it)")
+        try #require(FileManager.default.fileExists(atPath: "/usr/lib/nginx/modules/ngx_http_lua_module.so"),
+                     "nginx's Lua module is not installed (make deps installs libnginx-mod-http-lua)")
         let origin = try await ServerHarness.start(ladder: "240p:250k")
         defer { Task { await origin.stop() } }
 
@@ -105,7 +106,8 @@ import TestSupport
         let countedAfter = try await OriginRequestCountTests.counters(origin, "live/edge", "240p")
         let distinct = fetched.reduce(Set<String>()) { $0.union($1) }
         let viewerRequests = fetched.reduce(0) { $0 + $1.count }
-        print("nginx edge: \(fetched.count) players fetched \(viewerRequests) parts (\(distinct.count) distinct); the origin answered \(after - before) part requests")
+        print("nginx edge: \(fetched.count) players fetched \(viewerRequests) parts (\(distinct.count) distinct); the origin answered \(after - before) part requests",
+              "and \(countedAfter.playlists - countedBefore.playlists) playlist requests for \(countedAfter.published - countedBefore.published) parts published")
         #expect(distinct.count > 10, "parts fetched: \(distinct.count)")
         #expect(viewerRequests >= 4 * distinct.count, "the players did not share parts: \(viewerRequests) for \(distinct.count)")
         #expect(after - before <= distinct.count,
