@@ -67,6 +67,10 @@ final class WHEPSession: MediaSession, Sendable {
         var sent: Int?
         var lastSent: (bytes: Int, at: ContinuousClock.Instant)?
         var resendBudget = RetransmissionBudget()
+        /// When the offer was answered and when DTLS-SRTP came up: the first frame's log line
+        /// says where a slow start went.
+        var created = ContinuousClock.now
+        var connected: ContinuousClock.Instant?
     }
 
     /// The key of this viewer in the stream's players (the status API).
@@ -108,6 +112,7 @@ final class WHEPSession: MediaSession, Sendable {
             : source.audio?.subscribe(capacity: Self.readerCapacity, byteCapacity: 1 << 20, fromNextKeyframe: true)
         let closed = state.withLock { s -> Bool in
             s.pc = pc
+            s.connected = .now
             guard !s.closed else { return true }
             s.video = video
             s.audio = audio
@@ -334,6 +339,7 @@ final class WHEPSession: MediaSession, Sendable {
     }
 
     private func sendVideo(_ unit: MediaUnit, reader: ReaderQueue) {
+        var firstFrame: (connected: Duration, sent: Duration)?
         let out = state.withLock { s -> (PeerConnection, [[UInt8]])? in
             guard let pc = s.pc, !s.closed, var packetizer = s.videoPacketizer else { return nil }
             if s.waitingForKeyframe {
@@ -353,9 +359,14 @@ final class WHEPSession: MediaSession, Sendable {
             for p in packets where p.count >= 4 { s.history.store(seq: UInt16(p[2]) << 8 | UInt16(p[3]), packet: p) }
             s.videoClock.sent(packets)
             s.framesSent += 1
+            if s.framesSent == 1, let connected = s.connected { firstFrame = (connected - s.created, .now - s.created) }
             return (pc, packets)
         }
         guard let (pc, packets) = out else { return }
+        if let (connected, sent) = firstFrame {
+            logger.info("whep viewer's first frame", metadata: ["session": "\(id)", "connected_ms": "\(connected / .milliseconds(1))",
+                                                                "first_frame_ms": "\(sent / .milliseconds(1))"])
+        }
         for p in packets where !pc.sendRTP(sendTimeSlot == nil ? stamped(p) : p) { // stamped: a two-byte id, rare
             // The socket's queue is full: this frame is broken; resume clean at the next keyframe.
             let skipped = reader.skipToKeyframe()
