@@ -71,6 +71,9 @@ final class WHEPSession: MediaSession, Sendable {
         /// says where a slow start went.
         var created = ContinuousClock.now
         var connected: ContinuousClock.Instant?
+        /// `start()` has begun subscribing; `begin` has armed the readers.
+        var subscribing = false
+        var begun = false
     }
 
     /// The key of this viewer in the stream's players (the status API).
@@ -105,26 +108,51 @@ final class WHEPSession: MediaSession, Sendable {
 
     // MARK: PeerConnectionDelegate
 
-    func peerConnected(_ pc: PeerConnection) {
-        // The viewer starts on the next keyframe, which the rung is asked for now (first frame fast).
+    /// Called once the offer is answered: the viewer will start on the rung's next keyframe,
+    /// asked for now, so the ladder encodes it while ICE and DTLS come up (the readers hold it
+    /// and what follows until then; they are bounded and drop to a keyframe if the peer is slow).
+    func start() {
+        let subscribed = state.withLock { s -> Bool in
+            guard !s.closed, s.video == nil else { return false }
+            s.subscribing = true
+            return true
+        }
+        guard subscribed else { return }
         let video = source.video.subscribe(capacity: Self.readerCapacity, byteCapacity: Self.readerBytes, fromNextKeyframe: true)
         let audio = state.withLock { $0.audioPacketizer } == nil ? nil
             : source.audio?.subscribe(capacity: Self.readerCapacity, byteCapacity: 1 << 20, fromNextKeyframe: true)
-        let closed = state.withLock { s -> Bool in
-            s.pc = pc
-            s.connected = .now
-            guard !s.closed else { return true }
+        let (closed, connected) = state.withLock { s -> (Bool, Bool) in
+            guard !s.closed else { return (true, false) }
             s.video = video
             s.audio = audio
-            return false
+            return (false, s.connected != nil)
         }
-        guard !closed, let video else {
+        guard !closed, video != nil else {
             if let video { source.video.unsubscribe(video) }
             if let audio { source.audio?.unsubscribe(audio) }
             if !closed { close(reason: "the stream ended") }
             return
         }
         requestKeyframe()
+        if connected { begin() }
+    }
+
+    func peerConnected(_ pc: PeerConnection) {
+        let (subscribed, notStarted) = state.withLock { s -> (Bool, Bool) in
+            s.pc = pc
+            s.connected = .now
+            return (s.video != nil, !s.subscribing)
+        }
+        if notStarted { start() } else if subscribed { begin() }
+    }
+
+    /// DTLS-SRTP is up and the readers exist: media flows (once).
+    private func begin() {
+        let (video, audio, closed, first) = state.withLock { s in
+            defer { s.begun = true }
+            return (s.video, s.audio, s.closed, !s.begun)
+        }
+        guard first, !closed, let video else { return }
         arm(video, isVideo: true)
         if let audio { arm(audio, isVideo: false) }
         let task = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in self?.sendReports() }

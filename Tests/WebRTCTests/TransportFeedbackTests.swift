@@ -33,17 +33,23 @@ import WebRTC
 
     @Test func recorderReportsEachSequenceOnceAcrossTheWrap() throws {
         var r = TransportFeedbackRecorder()
-        #expect(r.feedback(senderSSRC: 1, mediaSSRC: 2) == nil)
+        let empty = r.feedback(senderSSRC: 1, mediaSSRC: 2)
+        #expect(empty == nil)
         r.record(sequence: 65_533, arrivalMicros: 5_000_000)
         r.record(sequence: 65_535, arrivalMicros: 5_001_000) // 65_534 lost
         r.record(sequence: 0, arrivalMicros: 5_002_000)
-        let first = try #require(try Self.parse(try #require(r.feedback(senderSSRC: 1, mediaSSRC: 2))))
+        let firstOut = r.feedback(senderSSRC: 1, mediaSSRC: 2)
+        let firstPacket = try #require(firstOut)
+        let first = try #require(try Self.parse(firstPacket))
         #expect(first.baseSequence == 65_533 && first.packets.map(\.sequence) == [65_533, 65_534, 65_535, 0])
         #expect(first.packets.map { $0.delta != nil } == [true, false, true, true])
-        #expect(r.feedback(senderSSRC: 1, mediaSSRC: 2) == nil) // nothing new
+        let nothing = r.feedback(senderSSRC: 1, mediaSSRC: 2)
+        #expect(nothing == nil) // nothing new
         r.record(sequence: 65_534, arrivalMicros: 5_003_000) // too late: already reported lost
         r.record(sequence: 1, arrivalMicros: 5_004_000)
-        let second = try #require(try Self.parse(try #require(r.feedback(senderSSRC: 1, mediaSSRC: 2))))
+        let secondOut = r.feedback(senderSSRC: 1, mediaSSRC: 2)
+        let secondPacket = try #require(secondOut)
+        let second = try #require(try Self.parse(secondPacket))
         #expect(second.baseSequence == 1 && second.packets.count == 1 && second.feedbackPacketCount == 1)
     }
 }
