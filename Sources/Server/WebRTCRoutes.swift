@@ -184,11 +184,13 @@ extension WebRTCRoutes {
         guard w.enabled else { return nil }
         var settings = MediaSessionSettings(host: host, port: w.port, advertisedIP: w.advertisedIP, maxSessions: w.maxSessions)
         settings.playoutDelayMaxMs = w.playoutDelayMs < 0 ? nil : w.playoutDelayMs
-        return MediaSessions(settings: settings, hub: hub, logger: logger, requestKeyframe: { [weak pipelines] rendition in
+        let sessions = MediaSessions(settings: settings, hub: hub, logger: logger, requestKeyframe: { [weak pipelines] rendition in
             guard let pipelines else { return }
             let parent = rendition.split(separator: "/").dropLast().joined(separator: "/")
             (pipelines.pipeline(parent) ?? pipelines.pipeline(rendition))?.requestKeyframe()
         })
+        sessions.warmUp()
+        return sessions
     }
 }
 

@@ -46,7 +46,14 @@ public final class MediaSessions: Sendable {
     /// Sessions open now (viewers and publishers).
     public var count: Int { state.withLock { $0.sessions.count } }
 
-    /// The bound UDP port, once the first request started the transport.
+    /// Binds the UDP port and makes the DTLS certificate now, not on the first offer: that cost
+    /// the first viewer ~260 ms of its first frame (Docs/Benchmarks.md). A failure is logged and
+    /// retried by the next request.
+    public func warmUp() {
+        Task { _ = try? await self.transport() }
+    }
+
+    /// The bound UDP port, once the transport started (`warmUp` or the first request).
     public var udpPort: Int? {
         get async {
             guard let task = state.withLock({ $0.starting }) else { return nil }
@@ -92,6 +99,8 @@ public final class MediaSessions: Sendable {
                                   requestKeyframe: { [weak self] in self?.keyframe(for: source.videoPath) },
                                   onClose: { [weak self] id in self?.remove(id) })
         try register(session, negotiated: answer.session, transport: started.transport)
+        // The rung's next keyframe is asked for now, so its encode overlaps ICE and DTLS.
+        session.start()
         logger.info("whep viewer", metadata: ["session": "\(id)", "path": "\(source.videoPath)",
                                               "audio": "\(source.audioPath ?? "-")"])
         return (id, answer.sdp)

@@ -67,6 +67,13 @@ final class WHEPSession: MediaSession, Sendable {
         var sent: Int?
         var lastSent: (bytes: Int, at: ContinuousClock.Instant)?
         var resendBudget = RetransmissionBudget()
+        /// When the offer was answered and when DTLS-SRTP came up: the first frame's log line
+        /// says where a slow start went.
+        var created = ContinuousClock.now
+        var connected: ContinuousClock.Instant?
+        /// `start()` has begun subscribing; `begin` has armed the readers.
+        var subscribing = false
+        var begun = false
     }
 
     /// The key of this viewer in the stream's players (the status API).
@@ -101,25 +108,51 @@ final class WHEPSession: MediaSession, Sendable {
 
     // MARK: PeerConnectionDelegate
 
-    func peerConnected(_ pc: PeerConnection) {
-        // The viewer starts on the next keyframe, which the rung is asked for now (first frame fast).
+    /// Called once the offer is answered: the viewer will start on the rung's next keyframe,
+    /// asked for now, so the ladder encodes it while ICE and DTLS come up (the readers hold it
+    /// and what follows until then; they are bounded and drop to a keyframe if the peer is slow).
+    func start() {
+        let subscribed = state.withLock { s -> Bool in
+            guard !s.closed, s.video == nil else { return false }
+            s.subscribing = true
+            return true
+        }
+        guard subscribed else { return }
         let video = source.video.subscribe(capacity: Self.readerCapacity, byteCapacity: Self.readerBytes, fromNextKeyframe: true)
         let audio = state.withLock { $0.audioPacketizer } == nil ? nil
             : source.audio?.subscribe(capacity: Self.readerCapacity, byteCapacity: 1 << 20, fromNextKeyframe: true)
-        let closed = state.withLock { s -> Bool in
-            s.pc = pc
-            guard !s.closed else { return true }
+        let (closed, connected) = state.withLock { s -> (Bool, Bool) in
+            guard !s.closed else { return (true, false) }
             s.video = video
             s.audio = audio
-            return false
+            return (false, s.connected != nil)
         }
-        guard !closed, let video else {
+        guard !closed, video != nil else {
             if let video { source.video.unsubscribe(video) }
             if let audio { source.audio?.unsubscribe(audio) }
             if !closed { close(reason: "the stream ended") }
             return
         }
         requestKeyframe()
+        if connected { begin() }
+    }
+
+    func peerConnected(_ pc: PeerConnection) {
+        let (subscribed, notStarted) = state.withLock { s -> (Bool, Bool) in
+            s.pc = pc
+            s.connected = .now
+            return (s.video != nil, !s.subscribing)
+        }
+        if notStarted { start() } else if subscribed { begin() }
+    }
+
+    /// DTLS-SRTP is up and the readers exist: media flows (once).
+    private func begin() {
+        let (video, audio, closed, first) = state.withLock { s in
+            defer { s.begun = true }
+            return (s.video, s.audio, s.closed, !s.begun)
+        }
+        guard first, !closed, let video else { return }
         arm(video, isVideo: true)
         if let audio { arm(audio, isVideo: false) }
         let task = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in self?.sendReports() }
@@ -334,6 +367,7 @@ final class WHEPSession: MediaSession, Sendable {
     }
 
     private func sendVideo(_ unit: MediaUnit, reader: ReaderQueue) {
+        var firstFrame: (connected: Duration, sent: Duration)?
         let out = state.withLock { s -> (PeerConnection, [[UInt8]])? in
             guard let pc = s.pc, !s.closed, var packetizer = s.videoPacketizer else { return nil }
             if s.waitingForKeyframe {
@@ -353,9 +387,14 @@ final class WHEPSession: MediaSession, Sendable {
             for p in packets where p.count >= 4 { s.history.store(seq: UInt16(p[2]) << 8 | UInt16(p[3]), packet: p) }
             s.videoClock.sent(packets)
             s.framesSent += 1
+            if s.framesSent == 1, let connected = s.connected { firstFrame = (connected - s.created, .now - s.created) }
             return (pc, packets)
         }
         guard let (pc, packets) = out else { return }
+        if let (connected, sent) = firstFrame {
+            logger.info("whep viewer's first frame", metadata: ["session": "\(id)", "connected_ms": "\(connected / .milliseconds(1))",
+                                                                "first_frame_ms": "\(sent / .milliseconds(1))"])
+        }
         for p in packets where !pc.sendRTP(sendTimeSlot == nil ? stamped(p) : p) { // stamped: a two-byte id, rare
             // The socket's queue is full: this frame is broken; resume clean at the next keyframe.
             let skipped = reader.skipToKeyframe()

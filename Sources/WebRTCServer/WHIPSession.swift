@@ -40,6 +40,21 @@ final class WHIPSession: MediaSession, Sendable {
         var videoSSRC: UInt32 = 0
         /// Media time 0: when the session was made (timestamps start near 0, as RTMP's do).
         var origin = WallClock.nowMicros()
+        /// Transport-wide feedback to the publisher (when it negotiated transport-cc).
+        var feedback = TransportFeedbackRecorder()
+        var lastFeedback: Int64 = 0
+    }
+
+    /// How often transport-wide feedback goes back to the publisher (libwebrtc's own receivers
+    /// send it every 50–250 ms; GCC reacts within a few of them).
+    static let feedbackIntervalMicros: Int64 = 50_000
+
+    /// The transport-wide sequence extension's id, when the publisher negotiated transport-cc.
+    private var transportSequenceID: UInt8? {
+        for track in [negotiated.video, negotiated.audio].compactMap({ $0 }) where track.transportCC {
+            if let id = track.transportCCExtensionID { return id }
+        }
+        return nil
     }
 
     init(id: String, negotiated: NegotiatedSession, logger: Logger, onClose: @escaping @Sendable (String) -> Void) {
@@ -76,6 +91,7 @@ final class WHIPSession: MediaSession, Sendable {
 
     func peer(_ pc: PeerConnection, receivedRTP packet: [UInt8]) {
         guard let payloadType = RTPPayload.payloadType(packet) else { return }
+        if let id = transportSequenceID { acknowledge(packet, extensionID: id, pc: pc) }
         if let v = negotiated.video, payloadType == v.payloadType {
             receiveVideo(packet, pc: pc)
         } else if let a = negotiated.audio, payloadType == a.payloadType {
@@ -151,6 +167,22 @@ final class WHIPSession: MediaSession, Sendable {
         }
         guard let (publisher, unit) = out else { return }
         publisher.write(unit)
+    }
+
+    /// Records the packet's transport-wide sequence number and, every `feedbackIntervalMicros`,
+    /// reports what arrived: the publisher's congestion controller runs on this feedback.
+    private func acknowledge(_ packet: [UInt8], extensionID: UInt8, pc: PeerConnection) {
+        guard let (header, _) = try? RTPHeader.parse(packet), let data = header.extensionData(id: extensionID), data.count >= 2 else { return }
+        let now = WallClock.nowMicros()
+        let sender = negotiated.video?.ssrc ?? negotiated.audio?.ssrc ?? 0
+        let out = state.withLock { s -> [UInt8]? in
+            guard !s.closed else { return nil }
+            s.feedback.record(sequence: UInt16(data[0]) << 8 | UInt16(data[1]), arrivalMicros: now)
+            guard now - s.lastFeedback >= Self.feedbackIntervalMicros else { return nil }
+            s.lastFeedback = now
+            return s.feedback.feedback(senderSSRC: sender, mediaSSRC: header.ssrc)
+        }
+        if let out { _ = pc.sendRTCP(out) }
     }
 
     /// PLI until the first keyframe arrives (at most one a second).

@@ -109,6 +109,7 @@ struct BenchLatency: AsyncParsableCommand {
         var error: String?
         // /player/webrtc (Sources/Server/WebRTC/webrtc.html)
         var firstFrameAfterPostMs: Double?
+        var firstFrameSteps: FirstFrameSteps?
         var heights: [String: Int]?
         /// Clock → the frame's last packet received by Chromium, per frame; and Chromium's per-frame averages.
         var receivedMs: [Double]?
@@ -117,6 +118,15 @@ struct BenchLatency: AsyncParsableCommand {
         var processingMs: Double?
         // whip-hlsjs: /player/clock, the publisher (Sources/Server/WebRTC/clock.html)
         var publisher: Publisher?
+    }
+
+    /// webrtc: ms after the WHEP POST at which the answer came back, ICE and DTLS connected, and
+    /// the first frame's last packet arrived (it was shown at `firstFrameAfterPostMs`).
+    struct FirstFrameSteps: Codable {
+        var answerMs: Double?
+        var iceConnectedMs: Double?
+        var dtlsConnectedMs: Double?
+        var receivedMs: Double?
     }
 
     struct Publisher: Decodable {
@@ -152,6 +162,7 @@ struct BenchLatency: AsyncParsableCommand {
         var jitterBufferMs: Double?
         var decodeMs: Double?
         var processingMs: Double?
+        var firstFrameSteps: FirstFrameSteps?
         /// whip-hlsjs: what the browser sent ("1280x720 OpenH264, 1790 frames encoded").
         var publisher: String?
         /// nil when it played; else why not ("unsupported: …").
@@ -161,6 +172,7 @@ struct BenchLatency: AsyncParsableCommand {
             case receivedMs = "received_ms", jitterBufferMs = "jitter_buffer_ms", decodeMs = "decode_ms", processingMs = "processing_ms"
             case g2gMs = "g2g_ms", firstFrameMs = "first_frame_ms", firstFrameAfterManifestMs = "first_frame_after_manifest_ms"
             case stallSeconds = "stall_seconds", hlsjsTargetLatencyS = "hlsjs_target_latency_s"
+            case firstFrameSteps = "first_frame_steps"
         }
     }
 
@@ -263,6 +275,7 @@ struct BenchLatency: AsyncParsableCommand {
         var tier = Tier(name: name, frames: page.framesRead ?? 0, renditions: page.renditions ?? page.heights ?? [:])
         tier.firstFrameMs = page.firstFrameMs ?? page.firstFrameAfterPostMs
         tier.firstFrameAfterManifestMs = page.firstFrameAfterManifestMs
+        tier.firstFrameSteps = page.firstFrameSteps
         tier.stalls = page.stalls ?? (name == "webrtc" ? page.freezes : nil) // WebRTC: a frame shown > 300 ms after the last
         tier.stallSeconds = page.stallSeconds
         tier.freezes = page.freezes
@@ -314,6 +327,10 @@ struct BenchLatency: AsyncParsableCommand {
                 say(col("  received", 15) + col(ms(rx.p50), 7) + col(ms(rx.p95), 7) + col(ms(rx.p99), 7)
                     + "clock → last packet in Chromium; per frame in Chromium: jitter buffer \(ms(t.jitterBufferMs)), "
                     + "decode \(ms(t.decodeMs)), received → decoded \(ms(t.processingMs)) ms")
+            }
+            if let f = t.firstFrameSteps {
+                say(col("  first frame", 15) + "after the POST: answer \(ms(f.answerMs)), ICE connected \(ms(f.iceConnectedMs)), "
+                    + "DTLS connected \(ms(f.dtlsConnectedMs)), last packet in \(ms(f.receivedMs)), shown \(ms(t.firstFrameMs)) ms")
             }
         }
         if let p = r.probe {

@@ -11,10 +11,11 @@ async function exchange(pc, url, token) {
   const postedAt = performance.now();
   const res = await fetch(url, { method: 'POST', headers, body: offer.sdp });
   const text = await res.text();
+  const answeredAt = performance.now();
   if (res.status !== 201) throw new Error(`POST ${url}: ${res.status} ${text.trim()}`);
   const resource = new URL(res.headers.get('Location'), new URL(url, window.location.href)).href;
   await pc.setRemoteDescription({ type: 'answer', sdp: text });
-  return { resource, postedAt };
+  return { resource, postedAt, answeredAt };
 }
 
 function ender(pc, resource) {
@@ -27,9 +28,18 @@ function ender(pc, resource) {
   };
 }
 
-// Plays `url` (/whep/live/show[/720p]) into `video`. Returns { pc, resource, postedAt, close }.
+// Plays `url` (/whep/live/show[/720p]) into `video`. Returns { pc, resource, postedAt, answeredAt, timeline, close }
+// (postedAt, answeredAt: performance.now() when the offer went out and the answer came back).
 export async function whepPlay(video, url, { token } = {}) {
   const pc = new RTCPeerConnection();
+  // performance.now() when ICE, then DTLS (connectionState), first reached connected: where a first frame's wait goes.
+  const timeline = { iceConnectedAt: null, connectedAt: null };
+  pc.addEventListener('iceconnectionstatechange', () => {
+    if (timeline.iceConnectedAt === null && pc.iceConnectionState === 'connected') timeline.iceConnectedAt = performance.now();
+  });
+  pc.addEventListener('connectionstatechange', () => {
+    if (timeline.connectedAt === null && pc.connectionState === 'connected') timeline.connectedAt = performance.now();
+  });
   pc.addTransceiver('video', { direction: 'recvonly' });
   pc.addTransceiver('audio', { direction: 'recvonly' });
   const stream = new MediaStream();
@@ -44,8 +54,8 @@ export async function whepPlay(video, url, { token } = {}) {
     const h264 = codecs.filter(c => c.mimeType.toLowerCase() === 'video/h264');
     if (h264.length && t.setCodecPreferences) t.setCodecPreferences(h264.concat(codecs.filter(c => c.mimeType.toLowerCase() === 'video/rtx')));
   }
-  const { resource, postedAt } = await exchange(pc, url, token);
-  return { pc, resource, postedAt, close: ender(pc, resource) };
+  const { resource, postedAt, answeredAt } = await exchange(pc, url, token);
+  return { pc, resource, postedAt, answeredAt, timeline, close: ender(pc, resource) };
 }
 
 // Publishes `stream` (getUserMedia) to `url` (/whip/live/guest) as H.264 + Opus.
