@@ -17,7 +17,7 @@ import Foundation
 ///   `probeRiseMs` the link has not grown: the path rate is what it delivered meanwhile, and
 ///   `drain` sends a little below it until the queue is gone, then `cruise` again — a ripple of a
 ///   few per cent, not a sawtooth. If it does not rise, the link carried it: keep the new rate and
-///   probe again at once with twice the gain (up to `probeMaxGain`), so a link that grew 2.5× is
+///   probe again at once with four times the gain (up to `probeMaxGain`), so a link that grew 2.5× is
 ///   found in ~3 s.
 /// - A standing queue over `highMs`, an instant one over `spikeMs`, or > 10 % loss: cut at once
 ///   to the delivered rate less what drains the queue within `drainSeconds` (at most halving it),
@@ -48,6 +48,14 @@ struct SluicePolicy: Sendable {
     /// that counts as a reversal.
     static let probeGain = 0.08
     static let probeMaxGain = 0.6
+    /// A probe that shows growth is followed by one `escalation` times larger (8 → 32 → 60 %),
+    /// each at most `maxStepOverTaken` times what the far end took over the last 0.5 s. (×3 and
+    /// 1.5× were tried against the measured overshoot at 0.6 → 1.0: on the realistic simulator
+    /// they slowed the recoveries by ~1 s, 12 seeds; the overshoot is bounded in `failProbe`.)
+    static let escalation = 4.0
+    static let maxStepOverTaken = 2.0
+    /// How long what the path carried when last full bounds what counts as growth.
+    static let ceilingSeconds = 10.0
     /// Over the standing queue's average before the probe: above the frame bursts and the RTT's
     /// scheduling noise of a busy host, well below what a probe of +8 % builds in a second.
     static let probeRiseMs = 20.0
@@ -87,6 +95,11 @@ struct SluicePolicy: Sendable {
     var gain = SluicePolicy.probeGain
     var probeStartStanding = 0.0
     var pathKbps: Double?
+    /// What the path carried the last time it was full (a cut, a trim, a failed probe), and when.
+    /// A probe shows growth only above it: after a deep cut, `pathKbps` is the drain's low pace,
+    /// and climbing back to a rate the link carried a few seconds ago is no growth (the measured
+    /// SRT run escalated to 1.8 Mbit/s on a 1 Mbit/s link that way, twice).
+    var ceiling: (kbps: Double, time: Double)?
     var probeRate = 0.0
     var probeBase = 0.0
     /// Wire kbit/s handed over in the second before the probe began.
@@ -119,6 +132,11 @@ struct SluicePolicy: Sendable {
         self.range = range
         self.latencyBudgetMs = latencyBudgetMs
         rate = range.startKbps
+        // The start is a probe of the start rate: one that queues fails back to it, not to 0
+        // (which the floor turned into the minimum: the measured RTMP run sat at 300 kbit/s for
+        // 5 s from its first queue at 2 s).
+        probeBase = rate
+        probeRate = rate
     }
 
     var floorKbps: Double {
@@ -240,8 +258,15 @@ struct SluicePolicy: Sendable {
                 lastCut = now
                 // A fast-growing queue (a capacity drop): the freshest rate, as the longer span
                 // still remembers the old link. At most halving per cut.
-                let base = delay > Self.spikeMs ? meter.rateKbps(span: 0.1, minSpan: 0.04).map { min($0, delivered) } ?? delivered : delivered
+                // Otherwise the queue has stood for a while, so the path was full: the larger
+                // of the short and the 1 s rate (both read low — acknowledgements bunch, SRT's
+                // send buffer grows with the RTT — and the short one alone once halved a
+                // 1 Mbit/s target on a 1 Mbit/s link).
+                let spike = delay > Self.spikeMs
+                let base = spike ? meter.rateKbps(span: 0.1, minSpan: 0.04).map { min($0, delivered) } ?? delivered
+                    : max(delivered, longDelivered ?? 0)
                 pathKbps = base
+                ceiling = (base, now)
                 let target = max(rate / 2, min(drainTarget(base), rate * (1 - min(cutLoss, 0.5) / 2)))
                 if target < rate { rate = target }
                 enter(.drain, now)
@@ -260,6 +285,7 @@ struct SluicePolicy: Sendable {
             if now - lastCut >= cutInterval {
                 lastCut = now
                 pathKbps = longDelivered ?? delivered
+                ceiling = (longDelivered ?? delivered, now)
                 // Gently: when the encoder sends less than its target, delivered is the
                 // encoder's pace, and a cut to it would chase it down.
                 // At most −6 %: after a probe's +8 % that stays under the 10 % of a reversal.
@@ -299,18 +325,19 @@ struct SluicePolicy: Sendable {
                     // Inconclusive (a little queue): the link did not grow enough to matter.
                     failProbe(now: now, standing: standing, sentKbps: sentKbps)
                 } else if escalating || elapsed >= length && followed && noRise
-                            && probeDelivered >= (pathKbps ?? 0) * Self.growthMargin {
+                            && probeDelivered >= knownKbps(now: now) * Self.growthMargin {
                     // The link carried it, beyond what it was known to: keep it, look further at once.
                     lastProbeFailed = false
                     lastProbeCarried = false
                     pathKbps = max(pathKbps ?? 0, probeDelivered)
-                    gain = min(Self.probeMaxGain, gain * 4)
+                    ceiling = (max(ceiling?.kbps ?? 0, probeDelivered), now)
+                    gain = min(Self.probeMaxGain, gain * Self.escalation)
                     startProbe(now: now, standing: congested)
                     // Never more than twice what the far end took lately: the
                     // encoder's lag and the queue signal's delay would otherwise let the steps run
                     // far past the link before either shows (a measured 0.6 → 1.0 rise went to 3 Mbit/s).
                     if let taken = meter.rateKbps(span: 0.5, minSpan: 0.25) {
-                        rate = max(probeBase, min(rate, taken * 2))
+                        rate = max(probeBase, min(rate, taken * Self.maxStepOverTaken))
                         probeRate = rate
                     }
                 } else if elapsed >= length, followed {
@@ -347,6 +374,13 @@ struct SluicePolicy: Sendable {
         targets.append((now, target))
         targets.removeAll { now - $0.time > Self.overheadSeconds }
         return RateDecision(bitrateKbps: Int(target.rounded()), step: step, dropToKeyframe: dropToKeyframe)
+    }
+
+    /// The most the path is known to carry: what it took when last full (for 10 s), or the best
+    /// rate seen since.
+    private func knownKbps(now: Double) -> Double {
+        let full = ceiling.flatMap { now - $0.time <= Self.ceilingSeconds ? $0.kbps : nil } ?? 0
+        return max(pathKbps ?? 0, full)
     }
 
     /// kbit/s handed to the transport over the last `seconds` (nil until that is covered).
@@ -423,9 +457,20 @@ struct SluicePolicy: Sendable {
     private mutating func failProbe(now: Double, standing: Double, sentKbps: Double?) {
         lastProbeFailed = true
         lastProbeCarried = false
+        let escalated = gain > Self.probeGain
         gain = Self.probeGain
-        if probeFollowed(), let path = meter.rateKbps(span: 0.5, minSpan: 0.25) {
+        let taken = meter.rateKbps(span: 0.5, minSpan: 0.25)
+        if escalated, (taken ?? 0) < probeBase * 0.9 {
+            // An escalated step starts before the encoder has filled the one before it, so its
+            // base may not be verified either: unless the far end takes about that much, back to
+            // what the path was seen to carry, or what the far end takes now if more (a measured
+            // 0.6 → 1.0 rise failed from 1.87 back to an unverified 1.44 Mbit/s and queued 300 ms).
+            let verified = knownKbps(now: now) * Self.cruiseFraction
+            if let taken, probeFollowed() { pathKbps = taken; ceiling = (taken, now) }
+            rate = min(rate, probeBase, max(verified, taken.map { drainTarget($0, standing) } ?? 0))
+        } else if probeFollowed(), let path = taken {
             pathKbps = path
+            ceiling = (path, now)
             rate = min(rate, max(probeBase * 0.98, drainTarget(path, standing)))
         } else {
             rate = min(rate, probeBase)

@@ -245,6 +245,22 @@ private func mean(_ r: SimulationResult, from: Double, to: Double) -> Double {
         #expect(steps == [.full, .halfFrameRate, .reducedResolution, .halfFrameRate, .full])
     }
 
+    /// A queue as the encoder's warm-up ends fails the start-up probe back to the start rate, not
+    /// to the floor (the measured RTMP run sat at 300 kbit/s for 5 s that way).
+    @Test func sluiceStartUpProbeFailsBackToTheStartRate() {
+        var c = RateController(policy: .sluice, minKbps: 300, maxKbps: 3000, startKbps: 1000)
+        var sent = 0, d = c.current, lowest = Int.max
+        for i in 1...120 {
+            let t = Double(i) * 0.025
+            sent += Int(Double(d.bitrateKbps) * 1000 / 8 * 0.025)
+            // 30 ms of queue from 1.5 s on: above a probe's 20 ms rise, below a cut's 90 ms.
+            let rtt = 100 + (t >= 1.5 ? 30.0 : 0)
+            d = c.update(LinkSample(time: t, rttMs: rtt, queuedBytes: 0, sentBytesTotal: sent), now: t)
+            lowest = min(lowest, d.bitrateKbps)
+        }
+        #expect(lowest >= 900, "fell to \(lowest) kbit/s")
+    }
+
     /// Media queued locally beyond the latency budget is dropped to the next keyframe, at most
     /// once a second.
     @Test func sluiceDropsToKeyframeOverTheLatencyBudget() {
