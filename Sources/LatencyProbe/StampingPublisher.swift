@@ -15,6 +15,9 @@ public struct StampingPublisher: Sendable {
     public var fps = 30
     public var bitrate = 1_000_000
     public var gopSeconds = 1
+    /// x264 preset. A benchmark that runs publisher and server on the same cores may choose a
+    /// cheaper one than a real encoder would (`sluice bench latency --push-preset`).
+    public var preset = "veryfast"
     public var seconds: Double = 30
 
     public init(url: String) {
@@ -29,7 +32,7 @@ public struct StampingPublisher: Sendable {
         var settings = VideoEncoderSettings(width: width, height: height, timebase: Rational(1, Int32(fps)),
                                             frameRate: Rational(Int32(fps), 1), bitrate: bitrate,
                                             maxBitrate: bitrate, bufferSize: bitrate, gopSize: fps * gopSeconds,
-                                            options: ["preset": "veryfast", "tune": "zerolatency", "x264-params": "scenecut=0"])
+                                            options: ["preset": preset, "tune": "zerolatency", "x264-params": "scenecut=0"])
         settings.threads = 2
         let encoder = try Encoder(video: settings)
         guard let avcC = AVCDecoderConfigurationRecord(annexB: encoder.extradata) else {

@@ -36,10 +36,12 @@ struct BenchLatency: AsyncParsableCommand {
     @Option(help: "Picture size of the published test pattern.") var source = "1920x1080"
     @Option(help: "Frames per second of the test pattern.") var fps = 30
     @Option(help: "Video bitrate of the source, kbit/s.") var sourceKbps = 6000
+    @Option(help: "x264 preset of `sluice push` (it shares the cores with the server and Chromium here).") var pushPreset = "veryfast"
     @Option(help: "Transcode ladder (default: the server's, 720p/480p/360p).") var ladder: String?
     @Option(help: "PART-TARGET, seconds (hls.partSeconds).") var partSeconds: Double = 0.25
     @Option(help: "PART-HOLD-BACK in parts (hls.partHoldBackParts).") var holdBackParts: Double = 3
-    @Option(help: "Rendition `sluice probe` reads.") var probeRendition = "720p"
+    @Option(help: "Rendition `sluice probe` reads; the hls.js tiers play only this one unless --abr.") var probeRendition = "720p"
+    @Flag(help: "Let hls.js's ABR choose the rendition instead of pinning the probed one.") var abr = false
     @Option(help: "JSON object of hls.js settings applied on top of the hlsjs tiers' (experiments), e.g. '{\"liveSyncDuration\":0.5}'.")
     var hlsjsConfig: String?
     @Option(help: "The page driver.") var playerScript = "Tools/players/latency-play.py"
@@ -68,6 +70,9 @@ struct BenchLatency: AsyncParsableCommand {
             }
         }
         guard (1...60).contains(fps) else { throw ValidationError("--fps must be 1–60, got \(fps)") }
+        guard Push.presets.contains(pushPreset) else {
+            throw ValidationError("--push-preset must be one of \(Push.presets.joined(separator: ", ")), got \(pushPreset)")
+        }
         guard FileManager.default.isReadableFile(atPath: playerScript) else {
             throw ValidationError("\(playerScript) not found: run from the Sluice source tree or pass --player-script")
         }
@@ -102,6 +107,12 @@ struct BenchLatency: AsyncParsableCommand {
         var renditions: [String: Int]?
         var firstFrameMs: Double?
         var firstFrameAfterManifestMs: Double?
+        /// hls.js tiers: clock → the part holding the frame loaded by hls.js; loaded → shown.
+        var fetchedMs: [Double]?
+        var heldMs: [Double]?
+        /// Sampled every 500 ms while playing: hls.js's latency and the forward buffer (s).
+        var hlsLatency: [Double]?
+        var forwardBuffer: [Double]?
         var stalls: Int?
         var stallSeconds: Double?
         var freezes: Int?
@@ -156,6 +167,15 @@ struct BenchLatency: AsyncParsableCommand {
         var frames: Int
         var renditions: [String: Int]
         var hlsjsTargetLatencyS: Double?
+        /// hls.js tiers: g2g split at the moment hls.js had the frame's part (clock → loaded,
+        /// loaded → shown), and the medians of hls.js's latency and forward buffer (s).
+        var fetchedMs: Percentiles?
+        var heldMs: Percentiles?
+        var hlsjsLatencyP50S: Double?
+        var forwardBufferP50S: Double?
+        /// Mean ms from ingest to each server stage on the probed rendition while this tier
+        /// played (`/metrics`: decoded is the source's, encoded and published the rendition's).
+        var serverStagesMs: [String: Double]?
         /// webrtc: the clock → the frame received by Chromium (the sender's share of g2g), and
         /// Chromium's average jitter-buffer wait, decode time and receive → decoded per frame.
         var receivedMs: Percentiles?
@@ -173,6 +193,8 @@ struct BenchLatency: AsyncParsableCommand {
             case g2gMs = "g2g_ms", firstFrameMs = "first_frame_ms", firstFrameAfterManifestMs = "first_frame_after_manifest_ms"
             case stallSeconds = "stall_seconds", hlsjsTargetLatencyS = "hlsjs_target_latency_s"
             case firstFrameSteps = "first_frame_steps"
+            case fetchedMs = "fetched_ms", heldMs = "held_ms", hlsjsLatencyP50S = "hlsjs_latency_p50_s"
+            case forwardBufferP50S = "forward_buffer_p50_s", serverStagesMs = "server_stages_ms"
         }
     }
 
@@ -214,12 +236,12 @@ struct BenchLatency: AsyncParsableCommand {
         let names = tierNames
         let total = Double(names.count) * (seconds + 25) + 60
         let push = try Child(sluice, ["push", "rtmp://127.0.0.1:\(rtmp)/live/g2g", "--size", source, "--fps", "\(fps)",
-                                      "--kbps", "\(sourceKbps)", "--duration", "\(Int(total))"])
+                                      "--kbps", "\(sourceKbps)", "--preset", pushPreset, "--duration", "\(Int(total))"])
         defer { push.stop() }
         let base = "http://127.0.0.1:\(http)"
         let master = "\(base)/live/g2g/index.m3u8"
         try await waitForRendition(master, server: server, push: push)
-        log("\(source)@\(fps) pushed, part target \(partSeconds) s, hold-back \(holdBackParts) parts; \(Int(seconds)) s per tier")
+        log("\(source)@\(fps) pushed (x264 \(pushPreset)), part target \(partSeconds) s, hold-back \(holdBackParts) parts; \(Int(seconds)) s per tier")
 
         // The probe reads the same minutes the players watch.
         let probe = try Child(sluice, ["probe", master, "--rendition", probeRendition, "--duration", "\(Int(Double(names.count) * (seconds + 15)))", "--json"])
@@ -227,7 +249,10 @@ struct BenchLatency: AsyncParsableCommand {
         var results: [Tier] = []
         for name in names {
             log("playing \(name) …")
-            results.append(try await play(name, base: base, master: master))
+            let before = await stages(base)
+            var tier = try await play(name, base: base, master: master)
+            if let before, let after = await stages(base) { tier.serverStagesMs = before.meansMs(until: after) }
+            results.append(tier)
         }
         let probeStatus = await probe.wait(seconds: 60)
         var probeReport: LatencyReport?
@@ -236,7 +261,7 @@ struct BenchLatency: AsyncParsableCommand {
         }
         if probeReport == nil { log("sluice probe reported nothing (\(probeStatus)): \(probe.errors)") }
         var report = Report(tiers: results, probe: probeReport, partSeconds: partSeconds, holdBackParts: holdBackParts,
-                            seconds: seconds, source: "\(source)@\(fps)", hlsjsConfig: hlsjsConfig)
+                            seconds: seconds, source: "\(source)@\(fps) x264 \(pushPreset)", hlsjsConfig: hlsjsConfig)
         if let whip = results.first(where: { $0.name == "whip-hlsjs" })?.g2gMs, let rtmp = results.first(where: { $0.name == "hlsjs" })?.g2gMs {
             report.whipMinusRTMPMs = Percentiles(p50: whip.p50 - rtmp.p50, p95: whip.p95 - rtmp.p95, p99: whip.p99 - rtmp.p99)
         }
@@ -254,6 +279,9 @@ struct BenchLatency: AsyncParsableCommand {
         let (mode, abr) = name == "hlsjs-sluice-abr" ? ("hlsjs", "sluice") : (name, "default")
         var args = [playerScript, "--server", base, "--src", master, "--mode", mode, "--abr", abr, "--seconds", "\(seconds)"]
         if let hlsjsConfig, mode == "hlsjs" { args += ["--config", hlsjsConfig] }
+        if !self.abr, mode != "native", let height = Int(probeRendition.dropLast(probeRendition.hasSuffix("p") ? 1 : 0)) {
+            args += ["--level", "\(height)"]
+        }
         if name == "webrtc" {
             // The same stream over WHEP, the rendition the probe reads (the ladder's encode, no per-viewer one).
             args = [webrtcScript, "--server", base, "--page", "webrtc", "--src", "/whep/live/g2g/\(probeRendition)", "--seconds", "\(seconds)"]
@@ -280,6 +308,12 @@ struct BenchLatency: AsyncParsableCommand {
         tier.stallSeconds = page.stallSeconds
         tier.freezes = page.freezes
         tier.hlsjsTargetLatencyS = page.targetLatency
+        if let f = page.fetchedMs.flatMap({ LatencyReport($0) }), let h = page.heldMs.flatMap({ LatencyReport($0) }) {
+            tier.fetchedMs = Percentiles(p50: f.p50Ms, p95: f.p95Ms, p99: f.p99Ms)
+            tier.heldMs = Percentiles(p50: h.p50Ms, p95: h.p95Ms, p99: h.p99Ms)
+        }
+        tier.hlsjsLatencyP50S = Self.median(page.hlsLatency)
+        tier.forwardBufferP50S = Self.median(page.forwardBuffer)
         if let samples = page.receivedMs, let r = LatencyReport(samples) {
             tier.receivedMs = Percentiles(p50: r.p50Ms, p95: r.p95Ms, p99: r.p99Ms)
         }
@@ -296,6 +330,24 @@ struct BenchLatency: AsyncParsableCommand {
             tier.stalls = nil
         }
         return tier
+    }
+
+    static func median(_ values: [Double]?) -> Double? {
+        guard let values, !values.isEmpty else { return nil }
+        return values.sorted()[values.count / 2]
+    }
+
+    /// The server's stage sums for the probed rendition (nil if /metrics is off or unreachable).
+    private func stages(_ base: String) async -> StageLatencyMeans? {
+        guard let url = URL(string: "\(base)/metrics"), let (data, response) = try? await URLSession.shared.data(from: url),
+              (response as? HTTPURLResponse)?.statusCode == 200 else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        var s = StageLatencyMeans(metrics: text, path: "live/g2g", rendition: probeRendition)
+        // The source is decoded once; that stage is labelled with the source rendition.
+        if let decoded = StageLatencyMeans(metrics: text, path: "live/g2g", rendition: "source").totals["decoded"] {
+            s.totals["decoded"] = decoded
+        }
+        return s
     }
 
     /// With --json only the JSON object goes to stdout.
@@ -323,6 +375,20 @@ struct BenchLatency: AsyncParsableCommand {
             say(col(t.name, 15) + col(ms(g.p50), 7) + col(ms(g.p95), 7) + col(ms(g.p99), 7)
                 + col(ms(t.firstFrameMs) + (t.firstFrameAfterManifestMs.map { " (\(ms($0)))" } ?? ""), 13)
                 + col("\(t.stalls ?? 0)", 8) + col("\(t.freezes ?? 0)", 9) + col(shown, 14) + ratio)
+            if let f = t.fetchedMs, let h = t.heldMs {
+                say(col("  fetched", 15) + col(ms(f.p50), 7) + col(ms(f.p95), 7) + col(ms(f.p99), 7)
+                    + "clock → the frame's part loaded by hls.js")
+                say(col("  held", 15) + col(ms(h.p50), 7) + col(ms(h.p95), 7) + col(ms(h.p99), 7)
+                    + "part loaded → frame shown" + (t.hlsjsLatencyP50S.map { String(format: "; hls.latency p50 %.2f s", $0) } ?? "")
+                    + (t.forwardBufferP50S.map { String(format: ", forward buffer p50 %.2f s", $0) } ?? "")
+                    + (t.hlsjsTargetLatencyS.map { String(format: ", target %.2f s at the end", $0) } ?? ""))
+            }
+            if let st = t.serverStagesMs, !st.isEmpty {
+                let order = ["decoded", "encoded", "published"]
+                say(col("  server", 15) + "mean ms after ingest: "
+                    + order.compactMap { k in st[k].map { "\(k) \(ms($0))" } }.joined(separator: ", ")
+                    + " (\(probeRendition); published: the part's first frame)")
+            }
             if let rx = t.receivedMs {
                 say(col("  received", 15) + col(ms(rx.p50), 7) + col(ms(rx.p95), 7) + col(ms(rx.p99), 7)
                     + "clock → last packet in Chromium; per frame in Chromium: jitter buffer \(ms(t.jitterBufferMs)), "

@@ -31,6 +31,7 @@ struct Push: ParsableCommand {
     @Option(help: "Picture size of the test pattern, WIDTHxHEIGHT.") var size: String = "1280x720"
     @Option(help: "Frames per second of the test pattern.") var fps: Int = 30
     @Option(help: "Video bitrate in kbit/s (the start rate with --adaptive).") var kbps: Int = 2500
+    @Option(help: "x264 preset of the test pattern (ultrafast … veryslow).") var preset = "veryfast"
     @Option(help: "Media to re-encode and send instead of the test pattern: a file or a libavformat URL.") var input: String?
     @Flag(help: "Restart a file input at its end, timestamps continuing.") var loop = false
     @Flag(help: "Adapt the bitrate to the link (see --policy).") var adaptive = false
@@ -55,6 +56,7 @@ struct Push: ParsableCommand {
         if let duration { guard duration > 0, duration.isFinite else { throw ValidationError("--duration must be positive") } }
         guard (1...120).contains(fps) else { throw ValidationError("--fps must be 1–120, got \(fps)") }
         guard (50...100_000).contains(kbps) else { throw ValidationError("--kbps must be 50–100000, got \(kbps)") }
+        guard Self.presets.contains(preset) else { throw ValidationError("--preset must be one of \(Self.presets.joined(separator: ", ")), got \(preset)") }
         if loop && input == nil { throw ValidationError("--loop needs --input") }
         if RatePolicyName(rawValue: policy) == nil {
             throw ValidationError("unknown --policy \"\(policy)\"; one of \(RatePolicyName.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -70,6 +72,8 @@ struct Push: ParsableCommand {
             throw ValidationError("cannot read --input \(input)")
         }
     }
+
+    static let presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"]
 
     var range: (Int, Int) {
         let high = maxKbps ?? max(kbps, minKbps ?? 0)
@@ -92,6 +96,7 @@ struct Push: ParsableCommand {
         publisher.height = parts[1]
         publisher.fps = fps
         publisher.bitrate = kbps * 1000
+        publisher.preset = preset
         publisher.seconds = duration ?? 60
         FileHandle.standardError.write(Data("pushing \(size)@\(fps) \(kbps) kbit/s to \(url) for \(publisher.seconds) s\n".utf8))
         let frames: Int

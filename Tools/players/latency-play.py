@@ -28,6 +28,7 @@ def main():
     ap.add_argument("--abr", choices=["sluice", "default"], default="sluice")
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--config", help="JSON object of hls.js settings applied on top of the mode's")
+    ap.add_argument("--level", help="hls.js plays only the rendition of this height (e.g. 720)")
     ap.add_argument("--cache", default=os.path.join(HERE, "..", "..", ".build", "players"))
     ap.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
     args = ap.parse_args()
@@ -41,6 +42,8 @@ def main():
              "hls": here + "/hls.js", "abr": args.abr}
     if args.config:
         query["config"] = args.config
+    if args.level:
+        query["level"] = args.level
     page = args.server.rstrip("/") + "/player/latency?" + urlencode(query)
     try:
         ok = player().run_headless(args.chromium, page, done, args.seconds + 40)

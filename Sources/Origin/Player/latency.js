@@ -113,7 +113,7 @@ async function loadHls(urls, src) {
 // Query: src (playlist, required), mode=hlsjs|hlsjs-default|native, seconds (report after this
 // long; default: never), report (URL the JSON result is POSTed to), hls (hls.js ES module URL),
 // abr=sluice|default (hlsjs mode; default sluice, as /player), config (JSON: hls.js settings
-// applied on top, for experiments).
+// applied on top, for experiments), level (a rendition's height: hls.js plays only that one).
 export async function startLatencyPage(video, statsElement) {
   const q = new URLSearchParams(location.search);
   const src = q.get('src');
@@ -128,6 +128,9 @@ export async function startLatencyPage(video, statsElement) {
     config: null, g2gMs: [], framesShown: 0, framesRead: 0, renditions: {},
     firstFrameMs: null, firstFrameAfterManifestMs: null, manifestLoadedMs: null, loadStartMs: null,
     stalls: 0, stallSeconds: 0, freezes: 0, hlsLatency: [], targetLatency: null, finalPlaybackRate: null,
+    // Where each frame's time went (hls.js modes): clock → its part fully loaded by hls.js, and
+    // part loaded → frame shown; sampled every 500 ms: the forward buffer (s).
+    fetchedMs: [], heldMs: [], forwardBuffer: [], level: null,
   };
   if (!src) {
     statsElement.textContent = 'Add ?src=/live/STREAM/index.m3u8 (a stream `sluice push` publishes) to the address.';
@@ -136,6 +139,16 @@ export async function startLatencyPage(video, statsElement) {
   const canvas = document.createElement('canvas');
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   let lastValue = null, lastShown = null, stalledAt = null, hls = null;
+  // Main-playlist parts (or segments) hls.js loaded: media start/end (s) and when the last byte
+  // arrived (ms since the epoch), to say which load brought each frame shown.
+  const loads = [];
+  function loadedAt(mediaTime) {
+    for (let i = loads.length - 1; i >= 0; i--) {
+      const l = loads[i];
+      if (mediaTime >= l.start - 0.02 && mediaTime < l.end + 0.02) return l.at;
+    }
+    return null;
+  }
 
   // Stalls: 'waiting' after the first frame until playback resumes. Freezes: the same picture
   // on screen for more than 300 ms, whatever the element's events said.
@@ -167,6 +180,8 @@ export async function startLatencyPage(video, statsElement) {
       result.framesRead += 1;
       result.g2gMs.push(shownAt - value);
       lastValue = value;
+      const at = loads.length ? loadedAt(meta.mediaTime) : null;
+      if (at !== null) { result.fetchedMs.push(at - value); result.heldMs.push(shownAt - at); }
     }
     video.requestVideoFrameCallback(onFrame);
   }
@@ -199,7 +214,18 @@ export async function startLatencyPage(video, statsElement) {
       hls = new Hls(config);
       const E = Hls.Events;
       hls.on(E.MANIFEST_LOADED, () => { result.manifestLoadedMs = Math.round(performance.now()); });
-      hls.on(E.MANIFEST_PARSED, () => video.play().catch(e => result.errors.push('play(): ' + e)));
+      hls.on(E.MANIFEST_PARSED, (_, d) => {
+        // level=HEIGHT pins that rendition (the benchmark compares one rung with the probe's).
+        const pin = q.has('level') ? d.levels.findIndex(l => String(l.height) === q.get('level')) : -1;
+        if (pin >= 0) { hls.startLevel = pin; hls.loadLevel = pin; result.level = q.get('level') + 'p'; }
+        video.play().catch(e => result.errors.push('play(): ' + e));
+      });
+      hls.on(E.FRAG_LOADED, (_, d) => {
+        if (d.frag.type !== 'main') return;
+        const piece = d.part || d.frag, stats = d.part ? d.part.stats : d.frag.stats;
+        loads.push({ start: piece.start, end: piece.start + piece.duration, at: performance.timeOrigin + stats.loading.end });
+        if (loads.length > 64) loads.shift();
+      });
       hls.on(E.ERROR, (_, d) => {
         if (result.errors.length < 50) result.errors.push(`${d.type}/${d.details}${d.fatal ? ' (fatal)' : ''}`);
         if (d.fatal) result.fatal = d.details;
@@ -209,6 +235,8 @@ export async function startLatencyPage(video, statsElement) {
       hls.attachMedia(video);
       setInterval(() => {
         if (!video.paused && Number.isFinite(hls.latency) && hls.latency > 0) result.hlsLatency.push(hls.latency);
+        const b = video.buffered;
+        if (!video.paused && b.length) result.forwardBuffer.push(b.end(b.length - 1) - video.currentTime);
       }, 500);
     }
   }
