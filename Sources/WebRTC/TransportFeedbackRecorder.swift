@@ -59,12 +59,14 @@ public struct TransportFeedbackRecorder: Sendable {
 
 extension RTCP {
     /// A transport-wide feedback packet (RTPFB, FMT 15) for `arrivalMicros[k]`, the arrival of
-    /// sequence `baseSequence + k` (nil: not received). The first arrival must be known; it sets
-    /// the reference time. Returns the packet and how many sequence numbers it reports: it stops
-    /// before a packet whose delta does not fit 16 bits (the next feedback starts there).
+    /// sequence `baseSequence + k` (nil: not received). The first received one sets the reference
+    /// time; the range may begin with losses (the previous packet ends on a received sequence, so
+    /// the next one often starts on a lost one). Returns the packet and how many sequence numbers
+    /// it reports: it stops before a packet whose delta does not fit 16 bits (the next feedback
+    /// starts there).
     public static func transportFeedback(senderSSRC: UInt32, mediaSSRC: UInt32, baseSequence: UInt16, feedbackPacketCount: UInt8,
                                          arrivalMicros: [Int64?]) -> (packet: [UInt8], reported: Int) {
-        guard let first = arrivalMicros.first ?? nil else { return ([], 0) }
+        guard let first = arrivalMicros.lazy.compactMap({ $0 }).first else { return ([], 0) }
         // Reference time in 64 ms (24 bits, signed); deltas in 250 µs from the previous arrival.
         let reference = first >= 0 ? first / 64_000 : (first - 63_999) / 64_000
         var previous = reference * 256 // in 250 µs

@@ -52,4 +52,16 @@ import WebRTC
         let second = try #require(try Self.parse(secondPacket))
         #expect(second.baseSequence == 1 && second.packets.count == 1 && second.feedbackPacketCount == 1)
     }
+
+    @Test func aFeedbackThatStartsOnALostSequenceIsStillWritten() throws {
+        var r = TransportFeedbackRecorder()
+        r.record(sequence: 10, arrivalMicros: 1_000_000)
+        _ = try #require(r.feedback(senderSSRC: 1, mediaSSRC: 2)) // reports 10; the next starts at 11
+        r.record(sequence: 12, arrivalMicros: 1_050_000) // 11 lost
+        let out = r.feedback(senderSSRC: 1, mediaSSRC: 2)
+        let packet = try #require(out) // once nil: feedback stopped for good after one loss at a boundary
+        let f = try #require(try Self.parse(packet))
+        #expect(f.baseSequence == 11 && f.packets.map(\.sequence) == [11, 12])
+        #expect(f.packets.map { $0.delta != nil } == [false, true])
+    }
 }
