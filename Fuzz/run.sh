@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets and runs each for N seconds (default 120), one after another,
 # in one process on one core (libFuzzer's default; -jobs would fork and log to files).
-# Usage: Fuzz/run.sh [seconds] [target...]   (default: every target)
+# Usage: [FUZZ_SANITIZERS=fuzzer] Fuzz/run.sh [seconds] [target...]   (default: every target)
 # Each target starts from its committed seeds in Fuzz/corpus/<target>/ and grows a working
 # corpus in Fuzz/work/<target>/ (not committed). Findings (crash-*, leak-*, oom-*, timeout-*)
 # land in Fuzz/artifacts/<target>/; the script fails if any target found something.
@@ -26,17 +26,20 @@ max_len() {
     esac
 }
 
-for t in "${targets[@]}"; do swift build -c debug --product "$t"; done
+# FUZZ_SANITIZERS=fuzzer builds without ASan into its own scratch path (see Package.swift).
+scratch=.build
+[ -n "${FUZZ_SANITIZERS:-}" ] && [ "$FUZZ_SANITIZERS" != fuzzer,address ] && scratch=.build-$FUZZ_SANITIZERS
+for t in "${targets[@]}"; do swift build -c debug --scratch-path "$scratch" --product "$t"; done
 status=0
 for t in "${targets[@]}"; do
     mkdir -p "work/$t" "corpus/$t" "artifacts/$t"
     echo "== $t: ${seconds}s"
     if [ "${MERGE:-0}" = 1 ]; then
-        "./.build/debug/$t" -merge=1 -set_cover_merge=1 -max_len="$(max_len "$t")" "corpus/$t" "work/$t"
+        "./$scratch/debug/$t" -merge=1 -set_cover_merge=1 -max_len="$(max_len "$t")" "corpus/$t" "work/$t"
         continue
     fi
     dict=(); [ -f "dict/$t.dict" ] && dict=(-dict="dict/$t.dict") # tokens the mutator should know
-    "./.build/debug/$t" "work/$t" "corpus/$t" "${dict[@]}" -max_total_time="$seconds" -max_len="$(max_len "$t")" \
+    "./$scratch/debug/$t" "work/$t" "corpus/$t" "${dict[@]}" -max_total_time="$seconds" -max_len="$(max_len "$t")" \
         -rss_limit_mb=2048 -timeout=10 \
         -artifact_prefix="artifacts/$t/" -print_final_stats=1 || status=1
 done
