@@ -13,8 +13,8 @@ abr="$here/../../Sources/ABR"
 driver=$1; shift
 tmp=$(mktemp -d)
 cp "$here/$driver.swift" "$tmp/main.swift"
-extra=""
-[ "$driver" = dp-cv ] && extra="$here/SluiceDP.swift $here/ChunkThroughputModel.swift"
+extra="$here/TraceRotation.swift"
+[ "$driver" = dp-cv ] && extra="$extra $here/SluiceDP.swift $here/ChunkThroughputModel.swift"
 swiftc -O -o "$tmp/drv" "$tmp/main.swift" "$abr"/*.swift $extra
 "$tmp/drv" "$@"
 rm -rf "$tmp"
