@@ -121,6 +121,8 @@ struct BenchLatency: AsyncParsableCommand {
         var targetLatency: Double?
         /// How the page read the clock: "luma" (VideoFrame) or "canvas".
         var reader: String?
+        /// hls.js's bufferStalledError events (each adds liveSyncOnStallIncrease to its target).
+        var hlsStallErrors: Int?
         var error: String?
         // /player/webrtc (Sources/Server/WebRTC/webrtc.html)
         var firstFrameAfterPostMs: Double?
@@ -193,10 +195,16 @@ struct BenchLatency: AsyncParsableCommand {
         var publisher: String?
         /// How /player/latency read the clock: "luma" (VideoFrame.copyTo) or "canvas".
         var clockReader: String?
+        /// hls.js tiers: stalls hls.js itself counted (its target latency grows by 1 s each, at
+        /// most one target duration, with its default liveSyncOnStallIncrease), and the first one's
+        /// time after the first frame (ms; -1: before it).
+        var hlsjsStallErrors: Int?
+        var hlsjsFirstStallMs: Double?
         /// nil when it played; else why not ("unsupported: …").
         var status: String?
         enum CodingKeys: String, CodingKey {
             case name, stalls, freezes, frames, renditions, status, publisher, clockReader = "clock_reader"
+            case hlsjsStallErrors = "hlsjs_stall_errors", hlsjsFirstStallMs = "hlsjs_first_stall_ms"
             case receivedMs = "received_ms", jitterBufferMs = "jitter_buffer_ms", decodeMs = "decode_ms", processingMs = "processing_ms"
             case g2gMs = "g2g_ms", firstFrameMs = "first_frame_ms", firstFrameAfterManifestMs = "first_frame_after_manifest_ms"
             case stallSeconds = "stall_seconds", hlsjsTargetLatencyS = "hlsjs_target_latency_s"
@@ -321,6 +329,11 @@ struct BenchLatency: AsyncParsableCommand {
         tier.freezes = page.freezes
         tier.hlsjsTargetLatencyS = page.targetLatency
         tier.clockReader = page.reader
+        tier.hlsjsStallErrors = page.hlsStallErrors
+        if let first = page.errors?.first(where: { $0.contains("bufferStalledError") }),
+           let at = first.split(separator: "@").last.flatMap({ Double($0.replacingOccurrences(of: "ms", with: "")) }) {
+            tier.hlsjsFirstStallMs = at
+        }
         if let f = page.fetchedMs.flatMap({ LatencyReport($0) }), let h = page.heldMs.flatMap({ LatencyReport($0) }) {
             tier.fetchedMs = Percentiles(p50: f.p50Ms, p95: f.p95Ms, p99: f.p99Ms)
             tier.heldMs = Percentiles(p50: h.p50Ms, p95: h.p95Ms, p99: h.p99Ms)
@@ -394,7 +407,9 @@ struct BenchLatency: AsyncParsableCommand {
                 say(col("  held", 15) + col(ms(h.p50), 7) + col(ms(h.p95), 7) + col(ms(h.p99), 7)
                     + "part loaded → frame shown" + (t.hlsjsLatencyP50S.map { String(format: "; hls.latency p50 %.2f s", $0) } ?? "")
                     + (t.forwardBufferP50S.map { String(format: ", forward buffer p50 %.2f s", $0) } ?? "")
-                    + (t.hlsjsTargetLatencyS.map { String(format: ", target %.2f s at the end", $0) } ?? ""))
+                    + (t.hlsjsTargetLatencyS.map { String(format: ", target %.2f s at the end", $0) } ?? "")
+                    + (t.hlsjsStallErrors.map { "; hls.js counted \($0) stalls" } ?? "")
+                    + (t.hlsjsFirstStallMs.map { ", the first \(Int($0)) ms after the first frame" } ?? ""))
             }
             if let st = t.serverStagesMs, !st.isEmpty {
                 let order = ["decoded", "encoded", "published"]

@@ -183,7 +183,7 @@ export async function startLatencyPage(video, statsElement) {
     stalls: 0, stallSeconds: 0, freezes: 0, hlsLatency: [], targetLatency: null, finalPlaybackRate: null,
     // Where each frame's time went (hls.js modes): clock → its part fully loaded by hls.js, and
     // part loaded → frame shown; sampled every 500 ms: the forward buffer (s).
-    fetchedMs: [], heldMs: [], forwardBuffer: [], level: null, reader: null,
+    fetchedMs: [], heldMs: [], forwardBuffer: [], level: null, reader: null, hlsStallErrors: 0,
   };
   if (!src) {
     statsElement.textContent = 'Add ?src=/live/STREAM/index.m3u8 (a stream `sluice push` publishes) to the address.';
@@ -296,7 +296,11 @@ export async function startLatencyPage(video, statsElement) {
         if (loads.length > 64) loads.shift();
       });
       hls.on(E.ERROR, (_, d) => {
-        if (result.errors.length < 50) result.errors.push(`${d.type}/${d.details}${d.fatal ? ' (fatal)' : ''}`);
+        // With the time (ms after the first frame; -1: before it): a stall hls.js counts raises
+        // its target latency for the rest of the session (liveSyncOnStallIncrease).
+        const at = result.firstFrameMs === null ? -1 : Math.round(performance.now() - result.firstFrameMs);
+        if (result.errors.length < 50) result.errors.push(`${d.type}/${d.details}${d.fatal ? ' (fatal)' : ''} @${at}ms`);
+        if (d.details === 'bufferStalledError') result.hlsStallErrors += 1;
         if (d.fatal) result.fatal = d.details;
       });
       result.loadStartMs = Math.round(performance.now());
