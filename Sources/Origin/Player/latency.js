@@ -12,6 +12,10 @@ export const RECOMMENDED_HLS_CONFIG = {
   lowLatencyMode: true,
   backBufferLength: 10,
   maxLiveSyncPlaybackRate: 1.5,
+  // A stall moves the player back one part (Sluice's 0.25 s PART-TARGET), not hls.js's 1 s: with
+  // 0.75 s PART-HOLD-BACK one stall would otherwise keep it 1.75 s behind for the whole session
+  // (it only catches up with more than 1 s buffered). Still capped at one target duration.
+  liveSyncOnStallIncrease: 0.25,
 };
 
 // ---- the pixel clock: the same layout and rules as Sources/LatencyProbe/PixelClock.swift ----
