@@ -17,10 +17,7 @@ public final class HLSFeed: Sendable {
     public init(queue: ReaderQueue, stream: HLSStream, rendition name: String, isSource: Bool = true,
                 logger: Logger = Logger(label: "sluice.hls"), onClose: @escaping @Sendable () -> Void = {}) {
         self.queue = queue
-        let thread = Thread {
-            ThreadName.setCurrent("hls-\(name)")
-            self.pump(queue: queue, stream: stream, name: name, isSource: isSource, logger: logger, onClose: onClose)
-        }
+        let thread = Thread { self.pump(queue: queue, stream: stream, name: name, isSource: isSource, logger: logger, onClose: onClose) }
         thread.name = "hls-\(name)"
         thread.start()
     }
