@@ -16,7 +16,8 @@ public struct StampingPublisher: Sendable {
     public var bitrate = 1_000_000
     public var gopSeconds = 1
     /// x264 preset. A benchmark that runs publisher and server on the same cores may choose a
-    /// cheaper one than a real encoder would (`sluice bench latency --push-preset`).
+    /// cheaper one than a real encoder would (`sluice bench latency --push-preset`); CABAC and
+    /// deblocking stay on with every preset, so the stream costs a decoder what a camera's does.
     public var preset = "veryfast"
     public var seconds: Double = 30
 
@@ -32,7 +33,10 @@ public struct StampingPublisher: Sendable {
         var settings = VideoEncoderSettings(width: width, height: height, timebase: Rational(1, Int32(fps)),
                                             frameRate: Rational(Int32(fps), 1), bitrate: bitrate,
                                             maxBitrate: bitrate, bufferSize: bitrate, gopSize: fps * gopSeconds,
-                                            options: ["preset": preset, "tune": "zerolatency", "x264-params": "scenecut=0"])
+                                            // CABAC and the loop filter whatever the preset (ultrafast drops
+                                            // both): cameras and OBS send them, so a server decodes here what
+                                            // it decodes in production, only the publisher's search is cheaper.
+                                            options: ["preset": preset, "tune": "zerolatency", "x264-params": "scenecut=0:cabac=1:deblock=1"])
         settings.threads = 2
         let encoder = try Encoder(video: settings)
         guard let avcC = AVCDecoderConfigurationRecord(annexB: encoder.extradata) else {

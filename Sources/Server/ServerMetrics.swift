@@ -63,7 +63,10 @@ final class ServerMetrics: OriginObserver, Sendable {
     init(analytics: Analytics) {
         self.analytics = analytics
         var factory = PrometheusMetricsFactory(registry: registry)
-        let ms: [Int64] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000]
+        // Fine enough to read a stage's p95 from two scrapes (`bench latency` does): 10–50 ms
+        // steps where parts (~250 ms) and encodes (~10–100 ms) fall.
+        let ms: [Int64] = [1, 2, 5, 10, 20, 30, 40, 50, 60, 80, 100, 125, 150, 175, 200, 250, 300, 350, 400, 450,
+                           500, 600, 700, 800, 1000, 1500, 2000, 5000, 10000]
         factory.durationHistogramBuckets["sluice_stage_latency_seconds"] = ms.map { .milliseconds($0) }
         factory.durationHistogramBuckets["sluice_join_time_seconds"] = [50, 100, 250, 500, 1000, 2000, 3000, 5000, 10000, 20000]
             .map { .milliseconds($0) }

@@ -298,6 +298,7 @@ final class DecodePipeline {
             threads.enter()
             let group = threads
             let thread = Thread {
+                ThreadName.setCurrent("rung-\(rung.name)")
                 VideoRungWorker(channel: channel, settings: settings, sink: sink, stats: stats, logger: logger).run()
                 group.leave()
             }
@@ -317,6 +318,7 @@ final class DecodePipeline {
         threads.enter()
         let group = threads
         let thread = Thread {
+            ThreadName.setCurrent("tc-audio")
             AudioWorker(queue: queue, specs: specs, sink: sink, stats: stats, logger: logger).run()
             group.leave()
         }

@@ -125,6 +125,7 @@ public final class TranscodeSession: Sendable {
         let (config, sink, recorder, logger, control, threads) = (configuration, sink, recorder, logger, control, threads)
         threads.enter()
         let thread = Thread {
+            ThreadName.setCurrent("tc-decode")
             let pipeline = DecodePipeline(config: config, sink: sink, stats: recorder, logger: logger,
                                           control: control, threads: threads)
             while let event = next() { pipeline.handle(event) }

@@ -36,7 +36,9 @@ struct BenchLatency: AsyncParsableCommand {
     @Option(help: "Picture size of the published test pattern.") var source = "1920x1080"
     @Option(help: "Frames per second of the test pattern.") var fps = 30
     @Option(help: "Video bitrate of the source, kbit/s.") var sourceKbps = 6000
-    @Option(help: "x264 preset of `sluice push` (it shares the cores with the server and Chromium here).") var pushPreset = "veryfast"
+    /// ultrafast: the publisher stands for the camera or OBS, which is not on the server's cores
+    /// in production; veryfast here took 77 % of a core of the 200 % (Docs/Benchmarks.md).
+    @Option(help: "x264 preset of `sluice push` (the camera's side; it shares the cores with the server and Chromium here).") var pushPreset = "ultrafast"
     @Option(help: "Transcode ladder (default: the server's, 720p/480p/360p).") var ladder: String?
     @Option(help: "PART-TARGET, seconds (hls.partSeconds).") var partSeconds: Double = 0.25
     @Option(help: "PART-HOLD-BACK in parts (hls.partHoldBackParts).") var holdBackParts: Double = 3
@@ -117,6 +119,10 @@ struct BenchLatency: AsyncParsableCommand {
         var stallSeconds: Double?
         var freezes: Int?
         var targetLatency: Double?
+        /// How the page read the clock: "luma" (VideoFrame) or "canvas".
+        var reader: String?
+        /// hls.js's bufferStalledError events (each adds liveSyncOnStallIncrease to its target).
+        var hlsStallErrors: Int?
         var error: String?
         // /player/webrtc (Sources/Server/WebRTC/webrtc.html)
         var firstFrameAfterPostMs: Double?
@@ -176,6 +182,8 @@ struct BenchLatency: AsyncParsableCommand {
         /// Mean ms from ingest to each server stage on the probed rendition while this tier
         /// played (`/metrics`: decoded is the source's, encoded and published the rendition's).
         var serverStagesMs: [String: Double]?
+        /// The same stages' p95, from the histogram's buckets (as fine as those: 10–50 ms).
+        var serverStagesP95Ms: [String: Double]?
         /// webrtc: the clock → the frame received by Chromium (the sender's share of g2g), and
         /// Chromium's average jitter-buffer wait, decode time and receive → decoded per frame.
         var receivedMs: Percentiles?
@@ -185,16 +193,25 @@ struct BenchLatency: AsyncParsableCommand {
         var firstFrameSteps: FirstFrameSteps?
         /// whip-hlsjs: what the browser sent ("1280x720 OpenH264, 1790 frames encoded").
         var publisher: String?
+        /// How /player/latency read the clock: "luma" (VideoFrame.copyTo) or "canvas".
+        var clockReader: String?
+        /// hls.js tiers: stalls hls.js itself counted (its target latency grows by 1 s each, at
+        /// most one target duration, with its default liveSyncOnStallIncrease), and the first one's
+        /// time after the first frame (ms; -1: before it).
+        var hlsjsStallErrors: Int?
+        var hlsjsFirstStallMs: Double?
         /// nil when it played; else why not ("unsupported: …").
         var status: String?
         enum CodingKeys: String, CodingKey {
-            case name, stalls, freezes, frames, renditions, status, publisher
+            case name, stalls, freezes, frames, renditions, status, publisher, clockReader = "clock_reader"
+            case hlsjsStallErrors = "hlsjs_stall_errors", hlsjsFirstStallMs = "hlsjs_first_stall_ms"
             case receivedMs = "received_ms", jitterBufferMs = "jitter_buffer_ms", decodeMs = "decode_ms", processingMs = "processing_ms"
             case g2gMs = "g2g_ms", firstFrameMs = "first_frame_ms", firstFrameAfterManifestMs = "first_frame_after_manifest_ms"
             case stallSeconds = "stall_seconds", hlsjsTargetLatencyS = "hlsjs_target_latency_s"
             case firstFrameSteps = "first_frame_steps"
             case fetchedMs = "fetched_ms", heldMs = "held_ms", hlsjsLatencyP50S = "hlsjs_latency_p50_s"
             case forwardBufferP50S = "forward_buffer_p50_s", serverStagesMs = "server_stages_ms"
+            case serverStagesP95Ms = "server_stages_p95_ms"
         }
     }
 
@@ -251,7 +268,10 @@ struct BenchLatency: AsyncParsableCommand {
             log("playing \(name) …")
             let before = await stages(base)
             var tier = try await play(name, base: base, master: master)
-            if let before, let after = await stages(base) { tier.serverStagesMs = before.meansMs(until: after) }
+            if let before, let after = await stages(base) {
+                tier.serverStagesMs = before.meansMs(until: after)
+                tier.serverStagesP95Ms = before.quantileMs(0.95, until: after)
+            }
             results.append(tier)
         }
         let probeStatus = await probe.wait(seconds: 60)
@@ -308,6 +328,12 @@ struct BenchLatency: AsyncParsableCommand {
         tier.stallSeconds = page.stallSeconds
         tier.freezes = page.freezes
         tier.hlsjsTargetLatencyS = page.targetLatency
+        tier.clockReader = page.reader
+        tier.hlsjsStallErrors = page.hlsStallErrors
+        if let first = page.errors?.first(where: { $0.contains("bufferStalledError") }),
+           let at = first.split(separator: "@").last.flatMap({ Double($0.replacingOccurrences(of: "ms", with: "")) }) {
+            tier.hlsjsFirstStallMs = at
+        }
         if let f = page.fetchedMs.flatMap({ LatencyReport($0) }), let h = page.heldMs.flatMap({ LatencyReport($0) }) {
             tier.fetchedMs = Percentiles(p50: f.p50Ms, p95: f.p95Ms, p99: f.p99Ms)
             tier.heldMs = Percentiles(p50: h.p50Ms, p95: h.p95Ms, p99: h.p99Ms)
@@ -344,9 +370,9 @@ struct BenchLatency: AsyncParsableCommand {
         let text = String(decoding: data, as: UTF8.self)
         var s = StageLatencyMeans(metrics: text, path: "live/g2g", rendition: probeRendition)
         // The source is decoded once; that stage is labelled with the source rendition.
-        if let decoded = StageLatencyMeans(metrics: text, path: "live/g2g", rendition: "source").totals["decoded"] {
-            s.totals["decoded"] = decoded
-        }
+        let source = StageLatencyMeans(metrics: text, path: "live/g2g", rendition: "source")
+        if let decoded = source.totals["decoded"] { s.totals["decoded"] = decoded }
+        if let decoded = source.buckets["decoded"] { s.buckets["decoded"] = decoded }
         return s
     }
 
@@ -381,13 +407,21 @@ struct BenchLatency: AsyncParsableCommand {
                 say(col("  held", 15) + col(ms(h.p50), 7) + col(ms(h.p95), 7) + col(ms(h.p99), 7)
                     + "part loaded → frame shown" + (t.hlsjsLatencyP50S.map { String(format: "; hls.latency p50 %.2f s", $0) } ?? "")
                     + (t.forwardBufferP50S.map { String(format: ", forward buffer p50 %.2f s", $0) } ?? "")
-                    + (t.hlsjsTargetLatencyS.map { String(format: ", target %.2f s at the end", $0) } ?? ""))
+                    + (t.hlsjsTargetLatencyS.map { String(format: ", target %.2f s at the end", $0) } ?? "")
+                    + (t.hlsjsStallErrors.map { "; hls.js counted \($0) stalls" } ?? "")
+                    + (t.hlsjsFirstStallMs.map { ", the first \(Int($0)) ms after the first frame" } ?? ""))
             }
             if let st = t.serverStagesMs, !st.isEmpty {
                 let order = ["decoded", "encoded", "published"]
                 say(col("  server", 15) + "mean ms after ingest: "
                     + order.compactMap { k in st[k].map { "\(k) \(ms($0))" } }.joined(separator: ", ")
                     + " (\(probeRendition); published: the part's first frame)")
+            }
+            if let st = t.serverStagesP95Ms, !st.isEmpty {
+                let order = ["decoded", "encoded", "published"]
+                say(col("", 15) + "p95 ms after ingest:  "
+                    + order.compactMap { k in st[k].map { "\(k) \(ms($0))" } }.joined(separator: ", ")
+                    + " (from /metrics buckets)")
             }
             if let rx = t.receivedMs {
                 say(col("  received", 15) + col(ms(rx.p50), 7) + col(ms(rx.p95), 7) + col(ms(rx.p99), 7)

@@ -32,15 +32,21 @@ struct PixelClockScriptTests {
             var rgba = [UInt8](repeating: 255, count: c.width * c.height * 4)
             for p in 0..<luma.count { rgba[4 * p] = luma[p]; rgba[4 * p + 1] = luma[p]; rgba[4 * p + 2] = luma[p] }
             try Data(rgba).write(to: dir.appendingPathComponent("\(i).rgba"))
+            try Data(luma).write(to: dir.appendingPathComponent("\(i).luma"))
         }
         let sizes = Self.cases.map { "[\($0.width),\($0.height)]" }.joined(separator: ",")
         let driver = """
             import { readFileSync } from 'node:fs';
-            import { cellMeans, decodeMeans } from './latency.mjs';
+            import { cellMeans, decodeMeans, lumaCellMeans } from './latency.mjs';
             const sizes = [\(sizes)];
-            const out = sizes.map(([w, h], i) => {
+            const out = sizes.flatMap(([w, h], i) => {
               const rgba = readFileSync(new URL(`./${i}.rgba`, import.meta.url));
-              return decodeMeans(cellMeans(rgba, w, h, h));
+              const luma = readFileSync(new URL(`./${i}.luma`, import.meta.url));
+              // The luma reader as the page calls it: a copy of the corner only, at an offset.
+              const cw = Math.min(w, Math.ceil((16 * h / 36 + 1) / 2) * 2), ch = Math.min(h, Math.ceil((5 * h / 36 + 1) / 2) * 2);
+              const corner = new Uint8Array(7 + cw * ch);
+              for (let y = 0; y < ch; y++) corner.set(luma.subarray(y * w, y * w + cw), 7 + y * cw);
+              return [decodeMeans(cellMeans(rgba, w, h, h)), decodeMeans(lumaCellMeans(corner, 7, cw, cw, ch, h))];
             });
             console.log(JSON.stringify(out));
             """
@@ -55,7 +61,7 @@ struct PixelClockScriptTests {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw Failed(description: "node exited \(process.terminationStatus)") }
         let values = try JSONDecoder().decode([UInt64?].self, from: output)
-        #expect(values == Self.cases.map { Optional($0.value) })
+        #expect(values == Self.cases.flatMap { [Optional($0.value), Optional($0.value)] }) // canvas, luma
     }
 
     /// /player runs the settings the latency page measures as "recommended".

@@ -14,6 +14,7 @@ import TestSupport
         var errors: [String]
         var fatal: String?
         var hlsVersion: String?
+        var reader: String?
     }
 
     @Test(.enabled(if: Player.isAvailable && FileManager.default.isExecutableFile(atPath: sluiceBinary), "needs chromium and the built sluice"))
@@ -44,6 +45,8 @@ import TestSupport
         #expect(report.fatal == nil, "\(report.errors)")
         #expect(report.framesRead > 0)
         #expect(!report.g2gMs.isEmpty && report.g2gMs.allSatisfy { $0.isFinite && $0 > 0 }, "\(report.g2gMs.prefix(10))")
+        // Chromium gives the decoded picture to VideoFrame: the page reads luma, no canvas.
+        #expect(report.reader == "luma")
     }
 
     /// The same reader on a browser publisher: /player/clock draws the clock into a canvas and

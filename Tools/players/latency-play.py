@@ -31,6 +31,10 @@ def main():
     ap.add_argument("--level", help="hls.js plays only the rendition of this height (e.g. 720)")
     ap.add_argument("--cache", default=os.path.join(HERE, "..", "..", ".build", "players"))
     ap.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
+    # A small window: the page shows the video scaled down, so Chromium's software compositor
+    # draws a quarter of what its default 800x600 window costs; decoding and frame timing are
+    # the same (Docs/Benchmarks.md, CPU accounting of `bench latency --player`).
+    ap.add_argument("--window-size", default="480,270", help="Chromium's window, W,H")
     args = ap.parse_args()
 
     hlsjs = player().ensure_hlsjs(os.path.abspath(args.cache)) if args.mode != "native" else None
@@ -46,7 +50,8 @@ def main():
         query["level"] = args.level
     page = args.server.rstrip("/") + "/player/latency?" + urlencode(query)
     try:
-        ok = player().run_headless(args.chromium, page, done, args.seconds + 40)
+        ok = player().run_headless(args.chromium, page, done, args.seconds + 40,
+                                   (f"--window-size={args.window_size}",))
     finally:
         server.shutdown()
     if not ok:

@@ -12,6 +12,10 @@ export const RECOMMENDED_HLS_CONFIG = {
   lowLatencyMode: true,
   backBufferLength: 10,
   maxLiveSyncPlaybackRate: 1.5,
+  // A stall moves the player back one part (Sluice's 0.25 s PART-TARGET), not hls.js's 1 s: with
+  // 0.75 s PART-HOLD-BACK one stall would otherwise keep it 1.75 s behind for the whole session
+  // (it only catches up with more than 1 s buffered). Still capped at one target duration.
+  liveSyncOnStallIncrease: 0.25,
 };
 
 // ---- the pixel clock: the same layout and rules as Sources/LatencyProbe/PixelClock.swift ----
@@ -77,6 +81,59 @@ export function cellMeans(rgba, stride, rowsAvailable, height) {
   return means;
 }
 
+// Cell means from a luma plane (one byte a pixel, `stride` bytes a row from `offset`): the
+// same cells as cellMeans, without the RGB conversion.
+export function lumaCellMeans(luma, offset, stride, columnsAvailable, rowsAvailable, height) {
+  const cell = height / CELLS_PER_HEIGHT;
+  const r = Math.max(0.5, cell / 4);
+  const means = [];
+  for (let row = 0; row < ROWS; row++) {
+    const cy = (row + 0.5) * cell;
+    const y0 = Math.max(0, Math.floor(cy - r)), y1 = Math.min(rowsAvailable - 1, Math.ceil(cy + r) - 1);
+    for (let col = 0; col < COLUMNS; col++) {
+      const cx = (col + 0.5) * cell;
+      const x0 = Math.max(0, Math.floor(cx - r)), x1 = Math.min(columnsAvailable - 1, Math.ceil(cx + r) - 1);
+      let sum = 0, n = 0;
+      for (let y = y0; y <= y1; y++) {
+        const line = offset + y * stride;
+        for (let x = x0; x <= x1; x++) { sum += luma[line + x]; n++; }
+      }
+      means.push(n ? sum / n : 0);
+    }
+  }
+  return means;
+}
+
+// Formats whose first plane is luma, one byte a pixel.
+const LUMA_FIRST = new Set(['I420', 'I420A', 'I422', 'I444', 'NV12']);
+
+// Reads the clock of the frame `video` shows now from the decoded picture's luma, copying only
+// the code's corner (VideoFrame.copyTo with a rect): drawImage + getImageData convert the whole
+// picture to RGB every frame, which the page need not pay (Docs/Benchmarks.md, CPU accounting).
+// Resolves to the value, null (no code there), or undefined (not possible here: use readClock).
+export async function readClockLuma(video, height) {
+  if (typeof VideoFrame === 'undefined') return undefined;
+  const cell = height / CELLS_PER_HEIGHT;
+  if (cell < 2) return null;
+  let frame;
+  try { frame = new VideoFrame(video); } catch (e) { return undefined; }
+  try {
+    if (!LUMA_FIRST.has(frame.format)) return undefined;
+    const v = frame.visibleRect;
+    // Even sizes and origin: 4:2:0 chroma planes are copied too and need whole chroma samples.
+    const even = n => Math.ceil(n / 2) * 2;
+    const w = Math.min(v.width, even(COLUMNS * cell + 1)), h = Math.min(v.height, even(ROWS * cell + 1));
+    const rect = { x: v.x, y: v.y, width: w, height: h };
+    const buffer = new Uint8Array(frame.allocationSize({ rect }));
+    const layout = await frame.copyTo(buffer, { rect });
+    return decodeMeans(lumaCellMeans(buffer, layout[0].offset, layout[0].stride, w, h, v.height));
+  } catch (e) {
+    return undefined;
+  } finally {
+    frame.close();
+  }
+}
+
 // Reads the clock of the frame `video` shows now (width × height: its intrinsic size).
 export function readClock(video, ctx, width, height) {
   const cell = height / CELLS_PER_HEIGHT;
@@ -130,7 +187,7 @@ export async function startLatencyPage(video, statsElement) {
     stalls: 0, stallSeconds: 0, freezes: 0, hlsLatency: [], targetLatency: null, finalPlaybackRate: null,
     // Where each frame's time went (hls.js modes): clock → its part fully loaded by hls.js, and
     // part loaded → frame shown; sampled every 500 ms: the forward buffer (s).
-    fetchedMs: [], heldMs: [], forwardBuffer: [], level: null,
+    fetchedMs: [], heldMs: [], forwardBuffer: [], level: null, reader: null, hlsStallErrors: 0,
   };
   if (!src) {
     statsElement.textContent = 'Add ?src=/live/STREAM/index.m3u8 (a stream `sluice push` publishes) to the address.';
@@ -163,6 +220,22 @@ export async function startLatencyPage(video, statsElement) {
   video.addEventListener('playing', endStall);
   video.addEventListener('error', () => { result.errors.push('video element: ' + (video.error && video.error.message)); });
 
+  // The clock read from the picture's luma where the browser allows it, else through a canvas.
+  let lumaRead = true;
+  function record(value, shownAt, mediaTime) {
+    if (value === null || value === lastValue) return;
+    result.framesRead += 1;
+    result.g2gMs.push(shownAt - value);
+    lastValue = value;
+    const at = loads.length ? loadedAt(mediaTime) : null;
+    if (at !== null) { result.fetchedMs.push(at - value); result.heldMs.push(shownAt - at); }
+  }
+  function readWithCanvas(meta, shownAt) {
+    let value = null;
+    try { value = readClock(video, ctx, meta.width, meta.height); } catch (e) { result.errors.push('canvas: ' + e); }
+    record(value, shownAt, meta.mediaTime);
+  }
+
   function onFrame(now, meta) {
     const shownAt = performance.timeOrigin + meta.expectedDisplayTime; // ms since the epoch
     result.framesShown += 1;
@@ -174,14 +247,14 @@ export async function startLatencyPage(video, statsElement) {
     lastShown = meta.expectedDisplayTime;
     const key = String(meta.height);
     result.renditions[key] = (result.renditions[key] || 0) + 1;
-    let value = null;
-    try { value = readClock(video, ctx, meta.width, meta.height); } catch (e) { result.errors.push('canvas: ' + e); }
-    if (value !== null && value !== lastValue) {
-      result.framesRead += 1;
-      result.g2gMs.push(shownAt - value);
-      lastValue = value;
-      const at = loads.length ? loadedAt(meta.mediaTime) : null;
-      if (at !== null) { result.fetchedMs.push(at - value); result.heldMs.push(shownAt - at); }
+    if (lumaRead) {
+      readClockLuma(video, meta.height).then(value => {
+        if (value !== undefined) { result.reader = 'luma'; record(value, shownAt, meta.mediaTime); return; }
+        lumaRead = false; // this frame goes unread: the element may already show the next
+      });
+    } else {
+      result.reader = 'canvas';
+      readWithCanvas(meta, shownAt);
     }
     video.requestVideoFrameCallback(onFrame);
   }
@@ -227,7 +300,11 @@ export async function startLatencyPage(video, statsElement) {
         if (loads.length > 64) loads.shift();
       });
       hls.on(E.ERROR, (_, d) => {
-        if (result.errors.length < 50) result.errors.push(`${d.type}/${d.details}${d.fatal ? ' (fatal)' : ''}`);
+        // With the time (ms after the first frame; -1: before it): a stall hls.js counts raises
+        // its target latency for the rest of the session (liveSyncOnStallIncrease).
+        const at = result.firstFrameMs === null ? -1 : Math.round(performance.now() - result.firstFrameMs);
+        if (result.errors.length < 50) result.errors.push(`${d.type}/${d.details}${d.fatal ? ' (fatal)' : ''} @${at}ms`);
+        if (d.details === 'bufferStalledError') result.hlsStallErrors += 1;
         if (d.fatal) result.fatal = d.details;
       });
       result.loadStartMs = Math.round(performance.now());
@@ -245,7 +322,9 @@ export async function startLatencyPage(video, statsElement) {
     const s = result.g2gMs.slice().sort((a, b) => a - b);
     return { p50: percentile(s, 0.5), p95: percentile(s, 0.95), p99: percentile(s, 0.99), count: s.length };
   }
-  setInterval(() => {
+  // The on-page summary is for a person; under the benchmark (a report URL) nobody reads it,
+  // and re-sorting every sample twice a second only takes CPU from the player.
+  if (!reportURL) setInterval(() => {
     const g = summary();
     const f = v => v === null ? '–' : Math.round(v) + ' ms';
     statsElement.textContent = `${mode}${result.hlsVersion ? ' (hls.js ' + result.hlsVersion + ')' : ''}: `
