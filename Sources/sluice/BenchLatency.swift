@@ -409,7 +409,7 @@ struct BenchLatency: AsyncParsableCommand {
                     + (t.forwardBufferP50S.map { String(format: ", forward buffer p50 %.2f s", $0) } ?? "")
                     + (t.hlsjsTargetLatencyS.map { String(format: ", target %.2f s at the end", $0) } ?? "")
                     + (t.hlsjsStallErrors.map { "; hls.js counted \($0) stalls" } ?? "")
-                    + (t.hlsjsFirstStallMs.map { ", the first \(Int($0)) ms after the first frame" } ?? ""))
+                    + (t.hlsjsFirstStallMs.map { String(format: ", the first %.0f ms after the first frame", $0) } ?? ""))
             }
             if let st = t.serverStagesMs, !st.isEmpty {
                 let order = ["decoded", "encoded", "published"]
