@@ -8,6 +8,10 @@
 #   EDGE_CONF=old.conf Benchmarks/edge/run.sh ...           (default Deploy/nginx-edge.conf)
 #   EDGE_PIN=1 Benchmarks/edge/run.sh ...                   origin, nginx and ffmpeg on CPU 0, the viewers on
 #                                                            CPU 1 (the generator kept off the edge's core)
+#   EDGE_WORKERS=1 Benchmarks/edge/run.sh ...               nginx worker_processes (default: the configuration's)
+#   EDGE_LADDER=240p:250k Benchmarks/edge/run.sh ...        transcode a ladder at the origin (default: none,
+#                                                            `--no-transcode`: the viewers watch the source either
+#                                                            way, and an edge test need not pay for an encoder)
 # See Docs/Benchmarks.md "LL-HLS edge (nginx)".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -35,12 +39,15 @@ fi
 
 http=${EDGE_BENCH_HTTP:-28180} rtmp=${EDGE_BENCH_RTMP:-29350} srt=${EDGE_BENCH_SRT:-29100} edge=${EDGE_BENCH_EDGE:-28181}
 export SLUICE_API_TOKEN=edge-bench-$$
-$server_cpus "$sluice" serve --host 127.0.0.1 --http-port $http --rtmp-port $rtmp --srt-port $srt --ladder 240p:250k \
+ladder=(--no-transcode)
+[ -n "${EDGE_LADDER:-}" ] && ladder=(--ladder "$EDGE_LADDER")
+$server_cpus "$sluice" serve --host 127.0.0.1 --http-port $http --rtmp-port $rtmp --srt-port $srt "${ladder[@]}" \
   --log-level warning > "$out/origin.log" 2>&1 &
 origin=$!
 sed -e "s|^pid .*|pid $out/nginx.pid;|" -e "s|^error_log .*|error_log $out/error.log warn;|" \
     -e "s|/var/cache/nginx/sluice-edge|$out/cache|" -e "s|server 127.0.0.1:8080;|server 127.0.0.1:$http;|" \
     -e "s|listen 8081;|listen 127.0.0.1:$edge;|" "$conf" > "$out/nginx.conf"
+[ -n "${EDGE_WORKERS:-}" ] && sed -i "s|^worker_processes .*|worker_processes $EDGE_WORKERS;|" "$out/nginx.conf"
 # As root nginx runs its workers as nobody, who cannot write the cache here.
 [ "$(id -u)" = 0 ] && sed -i '1i user root;' "$out/nginx.conf"
 rm -rf "$out/cache"/* "$out/error.log"
@@ -54,17 +61,19 @@ for _ in $(seq 60); do curl -sf "http://127.0.0.1:$edge/live/edge/index.m3u8" >/
 curl -sf "http://127.0.0.1:$edge/live/edge/index.m3u8" >/dev/null || { echo "edge never served the stream"; cat "$out/origin.log"; exit 1; }
 sleep 3
 
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), sluice $("$sluice" --version) ($sluice), edge $conf ($(nginx -v 2>&1 | cut -d/ -f2), $(pgrep -c -P "$(cat "$out/nginx.pid")" -f "nginx: worker") workers)"
-# CPU seconds (utime + stime) of a process so far.
-cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), sluice $("$sluice" --version) ($sluice, ${ladder[*]}), edge $conf ($(nginx -v 2>&1 | cut -d/ -f2), $(pgrep -c -P "$(cat "$out/nginx.pid")" -f "nginx: worker") workers)"
+# CPU seconds (utime + stime) of processes so far, summed.
+cpu() { for p in "$@"; do cat "/proc/$p/stat"; done | awk -v hz="$(getconf CLK_TCK)" '{ s += $14 + $15 } END { print s / hz }'; }
+pct() { echo "($2 - $1) / ($t1 - $t0) * 100" | bc -l | xargs printf '%.1f'; }
 for n in $counts; do
   workers=$(pgrep -P "$(cat "$out/nginx.pid")" -f "nginx: worker" | sed 's/^/--server-pid /' | tr '\n' ' ')
   echo "-- $n LL-HLS viewers through the nginx edge, ${seconds} s (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
-  t0=$(date +%s.%N) c0=$(cpu $origin)
+  nginx_pids=$(pgrep -P "$(cat "$out/nginx.pid")" -f "nginx: worker" | tr '\n' ' ')
+  t0=$(date +%s.%N) c0=$(cpu $origin) n0=$(cpu $nginx_pids) p0=$(cpu $push)
   # shellcheck disable=SC2086
   $viewer_cpus "$sluice" bench viewers --url "http://127.0.0.1:$edge/live/edge/index.m3u8" --origin "http://127.0.0.1:$http" \
     --count "$n" --duration "$seconds" --server-pid $origin $workers
-  t1=$(date +%s.%N) c1=$(cpu $origin)
-  echo "   (server CPU above: the origin and the nginx workers together; the origin alone: $(echo "($c1 - $c0) / ($t1 - $t0) * 100" | bc -l | xargs printf '%.1f') % of one core; load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
+  t1=$(date +%s.%N) c1=$(cpu $origin) n1=$(cpu $nginx_pids) p1=$(cpu $push)
+  echo "   (server CPU above: the origin and the nginx workers together; over this step, % of one core: origin $(pct $c0 $c1), nginx workers $(pct $n0 $n1), publisher (ffmpeg) $(pct $p0 $p1); load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
   sleep 3
 done

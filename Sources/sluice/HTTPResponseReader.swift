@@ -33,13 +33,20 @@ struct HTTPResponseReader {
                 bytes = header
                 header = ByteBuffer()
             }
-            guard let end = Self.headerEnd(bytes) else {
+            // One pass over the bytes, no copies: at 3,000 viewers this runs 30,000 times a
+            // second, and splitting the head into lines was a fifth of the generator's CPU.
+            let head = bytes.withUnsafeReadableBytes { raw -> (end: Int, parsed: (Int, Int)?)? in
+                guard let end = Self.headerEnd(raw) else { return nil }
+                return (end, Self.parseHead(UnsafeRawBufferPointer(rebasing: raw[..<end])))
+            }
+            guard let head else {
                 if bytes.readableBytes > 64 << 10 { return .headTooLarge }
                 header = bytes
                 bytes.moveReaderIndex(to: bytes.writerIndex)
                 return .needMore
             }
-            guard let (code, length) = Self.parseHead(bytes.readableBytesView.prefix(end)) else { return .malformed }
+            let end = head.end
+            guard let (code, length) = head.parsed else { return .malformed }
             status = code
             received = 0
             remaining = length
@@ -56,30 +63,56 @@ struct HTTPResponseReader {
         return .ended
     }
 
-    /// Offset of "\r\n\r\n" in `buffer`'s readable bytes.
-    static func headerEnd(_ buffer: ByteBuffer) -> Int? {
-        buffer.withUnsafeReadableBytes { raw in
-            guard raw.count >= 4 else { return nil }
-            for i in 0...(raw.count - 4) where raw[i] == 13 && raw[i + 1] == 10 && raw[i + 2] == 13 && raw[i + 3] == 10 {
-                return i
-            }
-            return nil
+    /// Offset of "\r\n\r\n" in `raw`.
+    static func headerEnd(_ raw: UnsafeRawBufferPointer) -> Int? {
+        guard raw.count >= 4 else { return nil }
+        var i = 0
+        while i <= raw.count - 4 {
+            // Step on the last byte of the pattern: most bytes are not "\n".
+            if raw[i + 3] != 10 { i += raw[i + 3] == 13 ? 1 : 4; continue }
+            if raw[i] == 13 && raw[i + 1] == 10 && raw[i + 2] == 13 { return i }
+            i += 1
         }
+        return nil
     }
 
     /// Status code and Content-Length of a response head (without the blank line); nil
     /// for anything else (chunked bodies are not expected from an HLS origin).
-    static func parseHead(_ head: ByteBufferView) -> (Int, Int)? {
-        let lines = head.split(separator: 10)
-        guard let first = lines.first, first.count >= 12 else { return nil }
-        let codeDigits = first.dropFirst(9).prefix(3)
-        guard codeDigits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
-        let code = codeDigits.reduce(0) { $0 * 10 + Int($1 - 48) }
-        let name = Array("content-length:".utf8)
-        for line in lines.dropFirst() where line.count > name.count {
-            guard zip(line.prefix(name.count), name).allSatisfy({ ($0 | 0x20) == $1 }) else { continue }
-            let digits = line.dropFirst(name.count).filter { $0 >= 48 && $0 <= 57 }
-            return (code, digits.reduce(0) { $0 * 10 + Int($1 - 48) })
+    static func parseHead(_ head: UnsafeRawBufferPointer) -> (Int, Int)? {
+        // "HTTP/1.1 200 ..."
+        guard head.count >= 12 else { return nil }
+        var code = 0
+        for i in 9..<12 {
+            let c = head[i]
+            guard c >= 48 && c <= 57 else { return nil }
+            code = code * 10 + Int(c - 48)
+        }
+        let name: StaticString = "content-length:"
+        let n = name.utf8CodeUnitCount
+        var i = 0
+        while i < head.count {
+            // The start of the next line.
+            while i < head.count && head[i] != 10 { i += 1 }
+            i += 1
+            guard i + n < head.count else { break }
+            var match = true
+            for k in 0..<n where (head[i + k] | 0x20) != name.utf8Start[k] {
+                match = false
+                break
+            }
+            guard match else { continue }
+            var length = 0
+            var j = i + n
+            while j < head.count && head[j] != 13 && head[j] != 10 {
+                let c = head[j]
+                if c >= 48 && c <= 57 {
+                    // A length this large is not a part or a playlist: refuse it rather than overflow.
+                    guard length < 1 << 40 else { return nil }
+                    length = length * 10 + Int(c - 48)
+                }
+                j += 1
+            }
+            return (code, length)
         }
         return code == 204 || code == 304 ? (code, 0) : nil
     }
