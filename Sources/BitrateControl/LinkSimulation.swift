@@ -460,6 +460,10 @@ public struct EncoderModel: Sendable {
     public var fillSlopePerMbps = 0.045
     /// ± this share of a frame's size, uniformly.
     public var frameNoise = 0.25
+    /// The picture's own swing: media ÷ target × (1 ± this), a sine of `contentPeriodSeconds`
+    /// (measured on the test pattern: ±6–9 % from second to second at a steady target). 0: none.
+    public var contentSwing = 0.0
+    public var contentPeriodSeconds = 2.3
     /// Wire bytes ÷ media bytes: RTMP ~1.02 (FLV, chunk headers, audio), SRT ~1.12 (MPEG-TS, a PES per frame).
     public var wireOverhead: Double
     public var seed: UInt64 = 7
@@ -500,7 +504,8 @@ struct EncoderState {
         let share = frame % perGop == 0 ? model.keyframeRatio * pShare : pShare
         frame += 1
         let fill = max(0.5, model.fillAt0 - model.fillSlopePerMbps * effectiveKbps / 1000)
-        let noise = 1 + model.frameNoise * (2 * random.unit() - 1)
+        let phase = Double(frame) / model.fps * 2 * Double.pi / model.contentPeriodSeconds + Double(model.seed)
+        let noise = (1 + model.frameNoise * (2 * random.unit() - 1)) * (1 + model.contentSwing * sin(phase))
         let bits = effectiveKbps * 1000 * fill / model.fps * share * noise * model.wireOverhead
         return bits / 1000 / dt
     }

@@ -93,6 +93,13 @@ public struct RateController: Sendable {
     /// The decision most recently returned (the start rate before the first sample).
     public var current: RateDecision { last }
 
+    /// Sluice's phase (cruise, probe, drain) for the stats file, so a measured run shows why the
+    /// rate moved; nil for the other policies.
+    public var phase: String? {
+        if case .sluice(let p) = state { return "\(p.mode)" }
+        return nil
+    }
+
     public mutating func update(_ sample: LinkSample, now: Double) -> RateDecision {
         switch state {
         case .fixed:

@@ -144,6 +144,6 @@ final class UplinkSender {
                                queuedBytes: lastLocal.bytes + lastSignals.queuedBytes, rttMs: lastSignals.rttMs,
                                step: decision.step, droppedFrames: lastLocal.dropped + skipped,
                                deliveryKbps: lastSignals.deliveryRateKbps, transportQueueMs: lastSignals.queuedMs,
-                               lossRate: lastSignals.lossRate, encodedKbps: encodedKbps)
+                               lossRate: lastSignals.lossRate, encodedKbps: encodedKbps, phase: controller.phase)
     }
 }

@@ -18,12 +18,15 @@ struct UplinkStatsLine: Encodable {
     var lossRate: Double? = nil
     /// Media the sender took from the encoder over the last second (x264 may undershoot its target).
     var encodedKbps: Double? = nil
+    /// The sluice policy's phase (cruise, probe, drain) at this line.
+    var phase: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case t, step
         case targetKbps = "target_kbps", sentKbps = "sent_kbps", queueMs = "queue_ms", queuedBytes = "queued_bytes"
         case rttMs = "rtt_ms", droppedFrames = "dropped_frames"
         case deliveryKbps = "delivery_kbps", transportQueueMs = "transport_queue_ms", lossRate = "loss", encodedKbps = "media_kbps"
+        case phase
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -45,6 +48,7 @@ struct UplinkStatsLine: Encodable {
         try c.encodeIfPresent(transportQueueMs, forKey: .transportQueueMs)
         try c.encodeIfPresent(lossRate.map { ($0 * 1000).rounded() / 1000 }, forKey: .lossRate)
         try c.encodeIfPresent(encodedKbps.map { $0.rounded() }, forKey: .encodedKbps)
+        try c.encodeIfPresent(phase, forKey: .phase)
     }
 }
 

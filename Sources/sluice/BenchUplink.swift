@@ -22,7 +22,7 @@ extension Bench {
         )
         @Option(help: "Capacity schedule file.") var schedule: String
         @Option(help: "srt or rtmp (TCP back-pressure).") var transport: String = "srt"
-        @Option(help: "A policy (\(RatePolicyName.allCases.map(\.rawValue).joined(separator: ", "))) or all.") var policy: String = "all"
+        @Option(help: "A policy (\(RatePolicyName.allCases.map(\.rawValue).joined(separator: ", "))), a comma-separated list of them, or all.") var policy: String = "all"
         @Flag(help: "Run on the simulated link (BitrateControl's fluid model) instead of a real one.") var simulate = false
         @Flag(help: "With --simulate: an encoder that lags, undershoots and sends frames and keyframes, and a jittery RTT, as measured (Docs/RateControl.md).")
         var realistic = false
@@ -43,7 +43,7 @@ extension Bench {
 
         func validate() throws {
             guard ["srt", "rtmp"].contains(transport) else { throw ValidationError("--transport must be srt or rtmp") }
-            guard policy == "all" || RatePolicyName(rawValue: policy) != nil else {
+            guard policy == "all" || policy.split(separator: ",", omittingEmptySubsequences: false).allSatisfy({ RatePolicyName(rawValue: String($0)) != nil }) else {
                 throw ValidationError("unknown --policy '\(policy)' (one of \(RatePolicyName.allCases.map(\.rawValue).joined(separator: ", ")), all)")
             }
             guard minKbps > 0, maxKbps >= minKbps, startKbps > 0 else { throw ValidationError("need 0 < --min-kbps <= --max-kbps and --start-kbps > 0") }
@@ -61,7 +61,7 @@ extension Bench {
         func run() throws {
             let sched: CapacitySchedule
             do { sched = try CapacitySchedule.load(path: schedule) } catch { throw CommandFailure("\(error)") }
-            let policies = policy == "all" ? RatePolicyName.allCases : [RatePolicyName(rawValue: policy)].compactMap { $0 }
+            let policies = policy == "all" ? RatePolicyName.allCases : policy.split(separator: ",").compactMap { RatePolicyName(rawValue: String($0)) }
             guard simulate else { return try measured(sched, policies) }
             let kind: LinkSimulator.Transport = transport == "srt" ? .srt : .tcp
             var link = LinkSimulator.Config(transport: kind, baseRttMs: rttMs, bottleneckQueueMs: queueMs, rttJitterMs: realistic ? 25 : 0)
