@@ -55,35 +55,10 @@ export function decodeMeans(means) {
   return crc === crc16(value) ? value : null;
 }
 
-// Cell means from RGBA pixels of the picture's top-left corner (`stride` pixels a row), for a
-// picture `height` tall: the mean luma of the middle half of every cell.
-export function cellMeans(rgba, stride, rowsAvailable, height) {
-  const cell = height / CELLS_PER_HEIGHT;
-  const r = Math.max(0.5, cell / 4);
-  const means = [];
-  for (let row = 0; row < ROWS; row++) {
-    const cy = (row + 0.5) * cell;
-    const y0 = Math.max(0, Math.floor(cy - r)), y1 = Math.min(rowsAvailable - 1, Math.ceil(cy + r) - 1);
-    for (let col = 0; col < COLUMNS; col++) {
-      const cx = (col + 0.5) * cell;
-      const x0 = Math.max(0, Math.floor(cx - r)), x1 = Math.min(stride - 1, Math.ceil(cx + r) - 1);
-      let sum = 0, n = 0;
-      for (let y = y0; y <= y1; y++) {
-        for (let x = x0; x <= x1; x++) {
-          const p = (y * stride + x) * 4;
-          sum += 0.299 * rgba[p] + 0.587 * rgba[p + 1] + 0.114 * rgba[p + 2];
-          n++;
-        }
-      }
-      means.push(n ? sum / n : 0);
-    }
-  }
-  return means;
-}
-
-// Cell means from a luma plane (one byte a pixel, `stride` bytes a row from `offset`): the
-// same cells as cellMeans, without the RGB conversion.
-export function lumaCellMeans(luma, offset, stride, columnsAvailable, rowsAvailable, height) {
+// The mean of the middle half of every cell of the code in a picture `height` tall, of which
+// `columnsAvailable` × `rowsAvailable` pixels are at hand; `rowSum(y, x0, x1)` sums the luma of
+// row y from x0 to x1 inclusive.
+function meansOfCells(height, columnsAvailable, rowsAvailable, rowSum) {
   const cell = height / CELLS_PER_HEIGHT;
   const r = Math.max(0.5, cell / 4);
   const means = [];
@@ -93,15 +68,36 @@ export function lumaCellMeans(luma, offset, stride, columnsAvailable, rowsAvaila
     for (let col = 0; col < COLUMNS; col++) {
       const cx = (col + 0.5) * cell;
       const x0 = Math.max(0, Math.floor(cx - r)), x1 = Math.min(columnsAvailable - 1, Math.ceil(cx + r) - 1);
-      let sum = 0, n = 0;
-      for (let y = y0; y <= y1; y++) {
-        const line = offset + y * stride;
-        for (let x = x0; x <= x1; x++) { sum += luma[line + x]; n++; }
-      }
+      let sum = 0;
+      for (let y = y0; y <= y1; y++) sum += rowSum(y, x0, x1);
+      const n = Math.max(0, y1 - y0 + 1) * Math.max(0, x1 - x0 + 1);
       means.push(n ? sum / n : 0);
     }
   }
   return means;
+}
+
+// Cell means from RGBA pixels of the picture's top-left corner (`stride` pixels a row).
+export function cellMeans(rgba, stride, rowsAvailable, height) {
+  return meansOfCells(height, stride, rowsAvailable, (y, x0, x1) => {
+    let sum = 0;
+    for (let x = x0; x <= x1; x++) {
+      const p = (y * stride + x) * 4;
+      sum += 0.299 * rgba[p] + 0.587 * rgba[p + 1] + 0.114 * rgba[p + 2];
+    }
+    return sum;
+  });
+}
+
+// Cell means from a luma plane (one byte a pixel, `stride` bytes a row from `offset`): the
+// same cells as cellMeans, without the RGB conversion.
+export function lumaCellMeans(luma, offset, stride, columnsAvailable, rowsAvailable, height) {
+  return meansOfCells(height, columnsAvailable, rowsAvailable, (y, x0, x1) => {
+    const line = offset + y * stride;
+    let sum = 0;
+    for (let x = x0; x <= x1; x++) sum += luma[line + x];
+    return sum;
+  });
 }
 
 // Formats whose first plane is luma, one byte a pixel.
