@@ -274,7 +274,7 @@ final class DecodePipeline {
         if rungs.isEmpty { logger.warning("no rung fits a \(width)x\(height) source") }
         let sourceFPS = sourceFPS(track)
         let threadsPerRung = config.encoderThreadCount(rungCount: rungs.count)
-        for rung in rungs {
+        for (index, rung) in rungs.enumerated() {
             let fps = min(sourceFPS, rung.spec.maxFrameRate ?? sourceFPS)
             let frameRate = fps == sourceFPS ? (track.frameRate ?? Rational(30, 1)) : Rational(Int32(clamping: Int((min(fps, 1000) * 1000).rounded())), 1000)
             let bitrate = control.bitrate(for: rung.name) ?? rung.spec.bitrate
@@ -299,6 +299,7 @@ final class DecodePipeline {
             let group = threads
             let thread = Thread {
                 ThreadName.setCurrent("rung-\(rung.name)")
+                ThreadPriority.lowerCurrent(by: ThreadPriority.rungOffset(index: index))
                 VideoRungWorker(channel: channel, settings: settings, sink: sink, stats: stats, logger: logger).run()
                 group.leave()
             }
